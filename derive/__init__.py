@@ -1,0 +1,35 @@
+"""derive: machine-verified solutions to deep-learning course problems.
+
+The public front: declare parts with :class:`Part`, :class:`Variable`, :class:`Step`,
+:class:`Oracle`; verify them with :func:`verify_part`; look them up with
+:func:`get_part` and :func:`all_parts`.
+"""
+from .errors import (AnswerSyntaxError, DeriveError, InvalidArgument, OutputError,
+                     ProblemDefinitionError, UnknownPart)
+from .model import Demonstration, Figure, Namespace, Oracle, Part, Step, Variable
+from .registry import all_parts, families, get_part, load_file, select
+from .verify import Claim, PartReport, verify_part
+
+__all__ = [
+    "AnswerSyntaxError",
+    "Claim",
+    "Demonstration",
+    "DeriveError",
+    "Figure",
+    "InvalidArgument",
+    "Namespace",
+    "Oracle",
+    "OutputError",
+    "Part",
+    "PartReport",
+    "ProblemDefinitionError",
+    "Step",
+    "UnknownPart",
+    "Variable",
+    "all_parts",
+    "families",
+    "get_part",
+    "load_file",
+    "select",
+    "verify_part",
+]

@@ -1,0 +1,105 @@
+"""Where a variable lives: how to sample it, what SymPy may assume, which constraint
+a proof may use. Each domain is a small class with a description for sheets and
+error messages (in the manner of sympy.stats distributions).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+
+@dataclass(frozen=True)
+class Domain:
+    description: str = "real"
+    assumptions: tuple[tuple[str, bool], ...] = (("real", True),)
+
+    def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        # Entries spread over two orders of magnitude so a check does not only see O(1) values.
+        return rng.normal(size=shape) * 10 ** rng.uniform(-1, 0.5)
+
+    def constraint(self, entries: sp.Matrix) -> dict:
+        """A substitution that encodes the domain's equality constraint (none by default)."""
+        return {}
+
+
+@dataclass(frozen=True)
+class Real(Domain):
+    pass
+
+
+@dataclass(frozen=True)
+class Positive(Domain):
+    description: str = "positive"
+    assumptions: tuple = (("positive", True),)
+
+    def sample(self, rng, shape):
+        return rng.uniform(0.05, 3.0, size=shape)
+
+
+@dataclass(frozen=True)
+class Interval(Domain):
+    """An open interval (low, high), e.g. a keep probability 0 < p < 1."""
+    low: float = 0.0
+    high: float = 1.0
+    description: str = "0 < p < 1"
+    assumptions: tuple = (("positive", True),)
+
+    def sample(self, rng, shape):
+        span = self.high - self.low
+        return self.low + span * rng.uniform(0.02, 0.98, size=shape)
+
+
+@dataclass(frozen=True)
+class Simplex(Domain):
+    """Positive entries summing to 1 (a softmax output)."""
+    description: str = "on the probability simplex (positive entries, sum 1)"
+    assumptions: tuple = (("positive", True),)
+
+    def sample(self, rng, shape):
+        z = rng.normal(scale=2.0, size=shape)
+        e = np.exp(z - z.max())
+        return e / e.sum()
+
+    def constraint(self, entries):
+        *rest, last = list(entries)
+        return {last: 1 - sum(rest)}
+
+
+@dataclass(frozen=True)
+class OneHot(Domain):
+    """A one-hot label vector: one entry 1, the rest 0 (so the entries sum to 1)."""
+    description: str = "one-hot (one entry 1, others 0; sum 1)"
+    assumptions: tuple = (("real", True),)
+
+    def sample(self, rng, shape):
+        y = np.zeros(shape)
+        y.flat[rng.integers(y.size)] = 1.0
+        return y
+
+    def constraint(self, entries):
+        # Proofs may use only sum(y) = 1, which every one-hot vector satisfies; a proof
+        # under this weaker assumption holds a fortiori for one-hot y.
+        *rest, last = list(entries)
+        return {last: 1 - sum(rest)}
+
+
+@dataclass(frozen=True)
+class SymmetricPositiveDefinite(Domain):
+    description: str = "symmetric positive definite"
+    assumptions: tuple = (("real", True),)
+
+    def sample(self, rng, shape):
+        n = shape[0]
+        q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+        eig = np.exp(rng.uniform(-2, 2, size=n))
+        return (q * eig) @ q.T
+
+
+REAL = Real()
+POSITIVE = Positive()
+UNIT_INTERVAL = Interval()
+SIMPLEX = Simplex()
+ONE_HOT = OneHot()
+SPD = SymmetricPositiveDefinite()

@@ -1,0 +1,125 @@
+"""Mathematical building blocks that work both on explicit SymPy matrices (for proofs
+at concrete sizes) and on matrix symbols of symbolic size (for the general notation a
+sheet shows). A problem module writes a formula once, with these, and the engine
+evaluates it in both worlds.
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
+
+
+class sigma(sp.Function):
+    """The logistic sigmoid, kept as one symbol so results read sigma(z)(1 - sigma(z))."""
+
+    def fdiff(self, argindex=1):
+        return sigma(self.args[0]) * (1 - sigma(self.args[0]))
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_zero:
+            return sp.Rational(1, 2)
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return 1 / (1 + sp.exp(-arg))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real
+
+
+class relu(sp.Function):
+    """max(0, z); its derivative is the Heaviside step (undefined at 0)."""
+
+    def fdiff(self, argindex=1):
+        return sp.Heaviside(self.args[0])
+
+    def _eval_rewrite_as_Piecewise(self, arg, **kwargs):
+        return sp.Piecewise((arg, arg > 0), (0, True))
+
+
+class ColumnVector(sp.MatrixSymbol):
+    """A column-vector symbol that accepts one index: ``z[i]`` is the i-th entry."""
+
+    def __getitem__(self, key):
+        if not isinstance(key, tuple):
+            return MatrixElement(self, key, 0)
+        return super().__getitem__(key)
+
+
+class Softmax(MatrixExpr):
+    """softmax(z) of a symbolic-size vector, for notation only (proofs use explicit sizes)."""
+
+    def __new__(cls, arg):
+        return super().__new__(cls, arg)
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _entry(self, i, j, **kwargs):
+        k = sp.Dummy("k", integer=True)
+        z = self.args[0]
+        return sp.exp(z[i, 0]) / sp.Sum(sp.exp(z[k, 0]), (k, 0, z.shape[0] - 1))
+
+
+class Diag(MatrixExpr):
+    """diag(x) of a symbolic-size vector or square matrix, for notation."""
+
+    def __new__(cls, arg):
+        return super().__new__(cls, arg)
+
+    @property
+    def shape(self):
+        n = self.args[0].shape[0]
+        return (n, n)
+
+
+def is_explicit(x) -> bool:
+    return isinstance(x, sp.MatrixBase)
+
+
+def diag(x):
+    """diag of a vector is the diagonal matrix; diag of a square matrix keeps its diagonal."""
+    if is_explicit(x):
+        if x.shape[1] == 1:
+            return sp.diag(*x)
+        return sp.diag(*[x[i, i] for i in range(x.shape[0])])
+    return Diag(x)
+
+
+def softmax(z):
+    """softmax of a column vector: explicit entries, or the symbol softmax(z)."""
+    if is_explicit(z):
+        e = z.applyfunc(sp.exp)
+        return e / sum(e)
+    return Softmax(z)
+
+
+def elementwise(f, x):
+    """Apply a scalar function entry by entry (explicit matrices only)."""
+    return x.applyfunc(f)
+
+
+def total(x):
+    """Sum of all entries of an explicit matrix."""
+    return sum(x)
+
+
+def hadamard(a, b):
+    if is_explicit(a) and is_explicit(b):
+        return a.multiply_elementwise(b)
+    return sp.hadamard_product(a, b)
+
+
+def delta(i, j):
+    return sp.KroneckerDelta(i, j)
+
+
+def squared_norm(x):
+    """||x||^2 = x^T x as a scalar."""
+    if is_explicit(x):
+        return (x.T * x)[0, 0]
+    return (x.T * x)

@@ -1,0 +1,116 @@
+"""The one LaTeX printer for derive's notation: vector entries as s_i, transposes as
+^\\top, diag(...), softmax(...), sigma(...). Sheets and answer feedback both use it.
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.printing.latex import LatexPrinter
+
+
+class DeriveLatexPrinter(LatexPrinter):
+    """Overrides only the ``_print_<Class>`` methods whose default notation differs from
+    the course's."""
+
+    def __init__(self, settings=None, names: dict[str, str] | None = None):
+        super().__init__({"mul_symbol": None, **(settings or {})})
+        self.names = names or {}
+
+    def _print_Add(self, expr, order=None):
+        # Lead with a positive term: "diag(s) - s s^T", not "- s s^T + diag(s)".
+        terms = list(self._as_ordered_terms(expr, order=order))
+        negative = [t.could_extract_minus_sign() for t in terms]
+        if negative and negative[0] and not all(negative):
+            k = negative.index(False)
+            terms.insert(0, terms.pop(k))
+        tex = ""
+        for n, term in enumerate(terms):
+            if n and term.could_extract_minus_sign():
+                tex += " - "
+                term = -term
+            elif n:
+                tex += " + "
+            body = self._print(term)
+            if n and self._needs_add_brackets(term):
+                body = rf"\left({body}\right)"
+            tex += body
+        return tex
+
+    def _print_Mul(self, expr):
+        # Plain factors before bracketed sums: "s_i (delta_ij - s_j)", "p (1 - p)".
+        factors = list(expr.as_ordered_factors())
+        rank = lambda f: (0 if f.is_Number else 3 if f.is_Add else
+                          1 if (f.is_Symbol or f.is_Indexed or isinstance(f, MatrixElement)) else 2)
+        ordered = sorted(factors, key=rank)
+        if ordered == factors or any(f.is_Pow and f.exp.is_negative for f in factors):
+            return super()._print_Mul(expr)
+        saved = self._settings.get("order")
+        self._settings["order"] = "none"
+        try:
+            return super()._print_Mul(sp.Mul(*ordered, evaluate=False))
+        finally:
+            self._settings["order"] = saved
+
+    def _print_Symbol(self, expr, style="plain"):
+        if expr.name in self.names:
+            return self.names[expr.name]
+        return super()._print_Symbol(expr, style)
+
+    def _print_MatrixSymbol(self, expr):
+        return self.names.get(expr.name, self._print_Symbol(sp.Symbol(expr.name)))
+
+    _print_ColumnVector = _print_MatrixSymbol
+
+    def _print_MatrixElement(self, expr):
+        parent = self.parenthesize(expr.parent, self._settings.get("precedence_values", {}).get("Atom", 1000),
+                                   strict=True)
+        if expr.parent.shape[1] == 1:
+            return f"{parent}_{{{self._print(expr.i)}}}"
+        return f"{parent}_{{{self._print(expr.i)} {self._print(expr.j)}}}"
+
+    def _print_Transpose(self, expr):
+        arg = expr.arg
+        inner = self._print(arg)
+        if not isinstance(arg, sp.MatrixSymbol):
+            inner = rf"\left({inner}\right)"
+        return rf"{inner}^\top"
+
+    def _print_Diag(self, expr):
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_Softmax(self, expr):
+        return rf"\operatorname{{softmax}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_sigma(self, expr, exp=None):
+        body = rf"\sigma\left({self._print(expr.args[0])}\right)"
+        return f"{body}^{{{exp}}}" if exp else body
+
+    def _print_relu(self, expr, exp=None):
+        body = rf"\operatorname{{relu}}\left({self._print(expr.args[0])}\right)"
+        return f"{body}^{{{exp}}}" if exp else body
+
+    def _print_Heaviside(self, expr, exp=None):
+        body = rf"H\left({self._print(expr.args[0])}\right)"
+        return f"{body}^{{{exp}}}" if exp else body
+
+    def _print_KroneckerDelta(self, expr, exp=None):
+        i, j = (self._print(a) for a in expr.args[:2])
+        body = rf"\delta_{{{i} {j}}}"
+        return f"{body}^{{{exp}}}" if exp else body
+
+
+def latex(expr, names: dict[str, str] | None = None, **settings) -> str:
+    """LaTeX of a SymPy object in derive's notation.
+
+    >>> import sympy as sp
+    >>> latex(sp.MatrixSymbol("s", 3, 1).T)
+    's^\\\\top'
+    """
+    if isinstance(expr, str):
+        return expr
+    return DeriveLatexPrinter(settings, names).doprint(expr)
+
+
+def names_of(variables) -> dict[str, str]:
+    """The LaTeX spelling each variable declares for itself."""
+    return {v.name: v.latex for v in variables if v.latex}

@@ -1,0 +1,1 @@
+"""Problem families: one module per family of ../shared/catalogue.md."""

@@ -1,0 +1,214 @@
+"""Softmax s = softmax(z), s_i = exp(z_i) / sum_j exp(z_j), over C classes: its
+Jacobian, its shift invariance, and the gradients of the two losses built on it."""
+import numpy as np
+import sympy as sp
+
+from derive import Demonstration, Figure, Oracle, Part, Step, Variable
+from derive.domains import ONE_HOT, SIMPLEX
+from derive.functions import delta, diag, sigma, softmax
+from derive.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient, central_jacobian
+from derive.numeric import sigmoid as np_sigmoid
+from derive.numeric import softmax as np_softmax
+
+TITLE = "Softmax and cross-entropy"
+SIZES = {"C": range(2, 7)}
+SPELLINGS = ("yhat", r"\hat{y}", "softmax(z)", r"\operatorname{softmax}(z)", r"\mathrm{softmax}(z)")
+
+z = Variable("z", ("C",))
+s = Variable("s", ("C",), SIMPLEX, SPELLINGS, definition=lambda v: softmax(v.z),
+             numeric=lambda x: np_softmax(x["z"]))
+y = Variable("y", ("C",), ONE_HOT)
+
+
+def exp_sum(v):
+    return v.sum(lambda k: sp.exp(v.z[k]), "C")
+
+
+def cross_entropy(s_, y_):
+    return -sum(y_[k] * sp.log(s_[k]) for k in range(len(s_)))
+
+
+def squared_error(s_, y_):
+    return sum((s_[k] - y_[k]) ** 2 for k in range(len(s_)))
+
+
+def gradient(loss, v):
+    """dL/dz as a column, differentiating the loss of softmax(z) (explicit sizes)."""
+    return sp.Matrix([loss(softmax(v.z), v.y)]).jacobian(v.z).T
+
+
+def two_class_gradient(loss, d):
+    """dL/dz_1 for C = 2 and true class 1, in d = z_1 - z_2 (z_2 = 0 by shift invariance)."""
+    z_1 = sp.Symbol("z_1", real=True)
+    return sp.diff(loss(softmax(sp.Matrix([z_1, 0])), sp.Matrix([1, 0])), z_1).subs(z_1, d)
+
+
+def finite_difference_gradient(loss):
+    """Oracle: central differences of a NumPy loss of z, with the sampled y."""
+    return Oracle(lambda x: central_gradient(lambda u: loss(np_softmax(u), x["y"]), x["z"]),
+                  "central finite differences of the NumPy loss", FD_RTOL, FD_TOLERANCE_REASON)
+
+
+PARTS = [
+    Part(
+        id="softmax.jacobian",
+        title="Jacobian of the softmax",
+        statement=r"Let $s = \operatorname{softmax}(z)$ with $s_i = e^{z_i} / \sum_{k} e^{z_k}$. "
+                  r"Find the Jacobian $J_{ij} = \partial s_i / \partial z_j$.",
+        variables=(z, s), sizes=SIZES, answer=True, neighbours=("softmax.ce_grad",),
+        derive=lambda v: softmax(v.z).jacobian(v.z),
+        result=lambda v: diag(v.s) - v.s * v.s.T,
+        result_lhs=r"J = \frac{\partial s}{\partial z}",
+        steps=(
+            Step(r"\frac{\partial s_i}{\partial z_j}",
+                 lambda v, i, j: (delta(i, j) * sp.exp(v.z[i]) * exp_sum(v)
+                                  - sp.exp(v.z[i]) * sp.exp(v.z[j])) / exp_sum(v) ** 2,
+                 "quotient rule; the sum's derivative is $e^{z_j}$", "ij"),
+            Step(r"\frac{\partial s_i}{\partial z_j}", lambda v, i, j: v.s[i] * (delta(i, j) - v.s[j]),
+                 r"divide through, using $s_i = e^{z_i} / \sum_k e^{z_k}$", "ij"),
+        ),
+        oracle=Oracle(lambda x: central_jacobian(np_softmax, x["z"]),
+                      "central finite differences of a NumPy softmax", FD_RTOL, FD_TOLERANCE_REASON),
+    ),
+    Part(
+        id="softmax.shift",
+        title="Shift invariance and the stable softmax",
+        statement=r"Show $\operatorname{softmax}(z + c\mathbf{1}) = \operatorname{softmax}(z)$ for every "
+                  r"scalar $c$, and why subtracting $\max_i z_i$ prevents overflow.",
+        variables=(z, s, Variable("c")), sizes=SIZES,
+        derive=lambda v: softmax(v.z + v.c * sp.ones(v.C, 1)),
+        result=lambda v: v.s,
+        result_lhs=r"\operatorname{softmax}(z + c\mathbf{1})",
+        steps=(
+            Step(r"\operatorname{softmax}(z + c\mathbf{1})_i",
+                 lambda v, i: sp.exp(v.c) * sp.exp(v.z[i]) / (sp.exp(v.c) * exp_sum(v)),
+                 r"$e^{z_i + c} = e^c e^{z_i}$ in numerator and every term of the sum", "i"),
+            Step(r"\operatorname{softmax}(z + c\mathbf{1})_i", lambda v, i: v.s[i],
+                 "the common factor $e^c$ cancels", "i"),
+        ),
+        oracle=Oracle(lambda x: np.exp(x["z"] + x["c"]) / np.exp(x["z"] + x["c"]).sum(),
+                      "the naive NumPy softmax of z + c (no max subtraction)", 1e-12,
+                      "both sides are a few float64 operations on O(1) numbers: error ~ 1e-15"),
+        demonstrations=(Demonstration(
+            r"Naive and stable softmax of $z = (1000, 1000)$ in float64 (computed when the sheet is built)",
+            lambda: _overflow_demo()),),
+    ),
+    Part(
+        id="softmax.nll",
+        title="Negative log-likelihood is cross-entropy",
+        statement=r"With $p(y \mid x) = \prod_i s_i^{y_i}$ for one-hot $y$, show that the negative "
+                  r"log-likelihood is the cross-entropy $-\sum_i y_i \log s_i$.",
+        variables=(z, s, y), sizes=SIZES,
+        derive=lambda v: sp.expand_log(-sp.log(sp.Mul(*[v.s[k] ** v.y[k] for k in range(v.C)])), force=True),
+        result=lambda v: -v.sum(lambda k: v.y[k] * sp.log(v.s[k]), "C"),
+        result_lhs=r"-\log p(y \mid x)",
+        oracle=Oracle(lambda x: -np.log(np.prod(x["s"] ** x["y"])),
+                      "the NumPy product likelihood, then its negative log", 1e-12,
+                      "one product and one log in float64: error ~ 1e-15"),
+    ),
+    Part(
+        id="softmax.ce_grad",
+        title="Gradient of cross-entropy through the softmax",
+        statement=r"For $L = -\sum_i y_i \log s_i$ with $y$ one-hot ($\sum_i y_i = 1$), find "
+                  r"$\partial L / \partial z$.",
+        variables=(z, s, y), sizes=SIZES, answer=True,
+        neighbours=("softmax.mse_grad", "softmax.jacobian"),
+        derive=lambda v: gradient(cross_entropy, v),
+        result=lambda v: v.s - v.y,
+        result_lhs=r"\frac{\partial L}{\partial z}",
+        steps=(
+            Step(r"\frac{\partial L}{\partial z_j}",
+                 lambda v, j: -v.sum(lambda i: v.y[i] * (delta(i, j) - v.s[j]), "C", "i"),
+                 r"chain rule: $\partial \log s_i / \partial z_j = \delta_{ij} - s_j$", "j"),
+            Step(r"\frac{\partial L}{\partial z_j}",
+                 lambda v, j: -v.y[j] + v.s[j] * v.sum(lambda i: v.y[i], "C", "i"), "sum the delta", "j"),
+            Step(r"\frac{\partial L}{\partial z_j}", lambda v, j: v.s[j] - v.y[j],
+                 r"$\sum_i y_i = 1$ for one-hot $y$", "j"),
+        ),
+        oracle=finite_difference_gradient(lambda s_, y_: -np.sum(y_ * np.log(s_))),
+    ),
+    Part(
+        id="softmax.mse_grad",
+        title="Gradient of squared error through the softmax",
+        statement=r"For $L = \sum_i (s_i - y_i)^2$ with $y$ one-hot, find $\partial L / \partial z$.",
+        variables=(z, s, y), sizes=SIZES, answer=True,
+        neighbours=("softmax.ce_grad", "softmax.jacobian"),
+        derive=lambda v: gradient(squared_error, v),
+        result=lambda v: 2 * (diag(v.s) - v.s * v.s.T) * (v.s - v.y),
+        result_lhs=r"\frac{\partial L}{\partial z}",
+        steps=(
+            Step(r"\frac{\partial L}{\partial z_j}",
+                 lambda v, j: v.sum(lambda i: 2 * (v.s[i] - v.y[i]) * v.s[i] * (delta(i, j) - v.s[j]), "C", "i"),
+                 r"chain rule through $J_{ij} = s_i(\delta_{ij} - s_j)$", "j"),
+            Step(r"\frac{\partial L}{\partial z_j}",
+                 lambda v, j: 2 * v.s[j] * ((v.s[j] - v.y[j])
+                                            - v.sum(lambda m: v.s[m] * (v.s[m] - v.y[m]), "C", "m")),
+                 "sum the delta: the component form", "j"),
+        ),
+        oracle=finite_difference_gradient(lambda s_, y_: np.sum((s_ - y_) ** 2)),
+    ),
+    Part(
+        id="softmax.ce_vs_mse",
+        title="Saturation: cross-entropy against squared error",
+        statement=r"For $C = 2$ and true class 1, find the limits of $\partial L / \partial z_1$ as "
+                  r"$d = z_1 - z_2 \to -\infty$ for cross-entropy and for squared error. "
+                  r"Answer: the squared-error limit.",
+        variables=(Variable("d"),), answer=True, neighbours=("softmax.ce_grad",),
+        derive=lambda v: sp.limit(two_class_gradient(squared_error, v.d), v.d, -sp.oo),
+        result=lambda v: sp.S.Zero,
+        result_lhs=r"\lim_{d \to -\infty} \frac{\partial L_{\mathrm{SE}}}{\partial z_1}",
+        steps=(
+            Step(r"\frac{\partial L_{\mathrm{CE}}}{\partial z_1}", lambda v: sigma(v.d) - 1,
+                 r"with $s_1 = \sigma(d)$", target=lambda v: two_class_gradient(cross_entropy, v.d)),
+            Step(r"\lim_{d \to -\infty} \frac{\partial L_{\mathrm{CE}}}{\partial z_1}", lambda v: -1,
+                 "the gradient stays at -1: a confidently wrong prediction keeps learning",
+                 target=lambda v: sp.limit(two_class_gradient(cross_entropy, v.d), v.d, -sp.oo)),
+            Step(r"\frac{\partial L_{\mathrm{SE}}}{\partial z_1}",
+                 lambda v: -4 * sigma(v.d) * (1 - sigma(v.d)) ** 2, r"with $s_1 = \sigma(d)$",
+                 target=lambda v: two_class_gradient(squared_error, v.d)),
+        ),
+        oracle=Oracle(lambda x: central_derivative(
+            lambda d: np.sum((np_softmax(np.array([d, 0.0])) - [1.0, 0.0]) ** 2), -40.0),
+            "central finite difference of the NumPy squared error at d = -40", 1e-9,
+            "the true gradient there is about -4e-17 and the difference quotient's round-off is "
+            "below 1e-10, while a non-zero limit would be O(1)", cases=1),
+        figures=(Figure("ce_vs_mse", r"$\partial L / \partial z_1$ against $d = z_1 - z_2$ for true class 1 "
+                        "(NumPy finite differences)", lambda ax: _plot_saturation(ax)),),
+    ),
+    Part(
+        id="softmax.two_class",
+        title="Two-class softmax is a sigmoid",
+        statement=r"For $C = 2$, show $s_1 = \sigma(z_1 - z_2)$.",
+        variables=(Variable("z_1"), Variable("z_2")), answer=True,
+        derive=lambda v: softmax(sp.Matrix([v.z_1, v.z_2]))[0],
+        result=lambda v: sigma(v.z_1 - v.z_2),
+        result_lhs="s_1",
+        steps=(Step("s_1", lambda v: 1 / (1 + sp.exp(v.z_2 - v.z_1)), r"divide by $e^{z_1}$"),),
+        oracle=Oracle(lambda x: np_softmax(np.array([x["z_1"], x["z_2"]]))[0],
+                      "the NumPy softmax of (z_1, z_2)", 1e-12,
+                      "a few float64 operations on O(1) numbers: error ~ 1e-15"),
+    ),
+]
+
+
+def _plot_saturation(ax):
+    d = np.linspace(-10, 10, 401)
+    y_true = np.array([1.0, 0.0])
+    for label, loss in (("cross-entropy", lambda s_: -np.sum(y_true * np.log(s_))),
+                        ("squared error", lambda s_: np.sum((s_ - y_true) ** 2))):
+        grad = [central_derivative(lambda u: loss(np_softmax(np.array([u, 0.0]))), t) for t in d]
+        ax.plot(d, grad, label=label)
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.set_xlabel(r"$d = z_1 - z_2$")
+    ax.set_ylabel(r"$\partial L / \partial z_1$")
+    ax.legend()
+
+
+def _overflow_demo():
+    z_big = np.array([1000.0, 1000.0])
+    with np.errstate(over="ignore", invalid="ignore"):
+        big = np.exp(z_big)
+        naive = big / big.sum()
+    return [(r"$e^{1000}$ in float64", str(big[0])),
+            (r"naive $e^{z_i}/\sum_k e^{z_k}$", str(naive.tolist())),
+            (r"stable, $z - \max_i z_i = (0, 0)$", str(np_softmax(z_big).tolist()))]
