@@ -38,9 +38,13 @@ def gradient(loss, v):
 
 
 def two_class_gradient(loss, d):
-    """dL/dz_1 for C = 2 and true class 1, in d = z_1 - z_2 (z_2 = 0 by shift invariance)."""
-    z_1 = sp.Symbol("z_1", real=True)
-    return sp.diff(loss(softmax(sp.Matrix([z_1, 0])), sp.Matrix([1, 0])), z_1).subs(z_1, d)
+    """dL/dz_1 for C = 2 and true class 1, rewritten in d = z_1 - z_2 (z_2 then cancels)."""
+    z_1, z_2 = sp.symbols("z_1 z_2", real=True)
+    slope = sp.diff(loss(softmax(sp.Matrix([z_1, z_2])), sp.Matrix([1, 0])), z_1)
+    in_d = sp.simplify(slope.subs(z_1, z_2 + d))
+    if z_2 in in_d.free_symbols:
+        raise ValueError("the two-class gradient should depend on z_1 - z_2 only")
+    return in_d
 
 
 def finite_difference_gradient(loss):

@@ -1,0 +1,46 @@
+"""The verifier refutes wrong claims with counterexamples and reports what it did."""
+import dataclasses
+
+import sympy as sp
+
+from derive import Step, get_part, verify_part
+from derive.functions import diag
+from derive.verify import PROVED, REFUTED
+
+
+def test_dropping_the_factor_two_from_mse_grad_is_refuted_with_a_counterexample():
+    part = get_part("softmax.mse_grad")
+    wrong = dataclasses.replace(part, result=lambda v: (diag(v.s) - v.s * v.s.T) * (v.s - v.y), steps=())
+    report = verify_part(wrong, seed=3)
+    closed, numeric = report.claims[0], report.numeric()
+    assert report.outcome == REFUTED
+    assert closed.outcome == REFUTED and closed.counterexample["values"]["z"]
+    derived, claimed = closed.counterexample["derived"], closed.counterexample["claimed"]
+    assert derived != claimed
+    assert numeric.outcome == REFUTED and numeric.worst_error > numeric.tolerance
+    assert "C" in numeric.counterexample["sizes"]
+
+
+def test_a_wrong_step_is_refuted_while_the_result_still_stands():
+    part = get_part("softmax.jacobian")
+    bad_step = Step("J_ij", lambda v, i, j: v.s[i] * (sp.KroneckerDelta(i, j) + v.s[j]), "sign slip", "ij")
+    report = verify_part(dataclasses.replace(part, steps=(bad_step,)), seed=0)
+    kinds = {c.kind: c.outcome for c in report.claims}
+    assert kinds["closed form"] == PROVED
+    assert kinds["step"] != PROVED and report.outcome != PROVED
+
+
+def test_a_wrong_sigmoid_derivative_is_refuted():
+    part = get_part("activation.sigmoid_grad")
+    from derive.functions import sigma
+    wrong = dataclasses.replace(part, result=lambda v: sigma(v.z) * (1 + sigma(v.z)), steps=())
+    report = verify_part(wrong)
+    assert report.claims[0].outcome == REFUTED
+    assert report.claims[0].counterexample is not None
+
+
+def test_verification_is_reproducible_from_its_seed():
+    part = get_part("softmax.ce_grad")
+    first, second = verify_part(part, seed=7), verify_part(part, seed=7)
+    assert first.numeric().worst_error == second.numeric().worst_error
+    assert first.numeric().cases == second.numeric().cases
