@@ -7,7 +7,8 @@ expression with every random symbol replaced by a sympy.stats random variable.
 sympy.stats runs in a child process killed after --timeout seconds (reported as
 "> T s"); the child also checks that both engines give the same polynomial.
 Times are wall-clock seconds of the expectation call alone (median of 3 for
-derive; one run for sympy.stats), excluding imports and building the expression.
+derive, SymPy's cache cleared before each run; one fresh process for sympy.stats),
+excluding imports and building the expression.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 import sympy as sp
+from sympy.core.cache import clear_cache
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -91,6 +93,7 @@ def time_derive(case: str, size: tuple[int, ...]) -> tuple[float, int]:
     expr, law = CASES[case][0](*size)
     runs = []
     for _ in range(3):
+        clear_cache()  # Expr.expand is memoised; a warm cache would time a lookup
         start = time.perf_counter()
         expectation(expr, law)
         runs.append(time.perf_counter() - start)

@@ -60,6 +60,7 @@ class Node:
 
 
 def _meta():
+    """The shape a node's builder fills in; not part of a node's identity."""
     return field(default=None, compare=False, repr=False)
 
 
@@ -94,9 +95,26 @@ class Comp(Node):
 
 
 @dataclass(frozen=True)
+class Idx(Node):
+    """The value of an index letter (1-based), e.g. the i in beta^(t - i) inside a sum."""
+    letter: str
+    pos: int = field(default=0, compare=False)
+    shape: tuple = field(default=SCALAR, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Delta(Node):
     i: Any
     j: Any
+    pos: int = field(default=0, compare=False)
+    shape: tuple = field(default=SCALAR, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Iverson(Node):
+    """[a = b]: 1 where a equals b, else 0 (e.g. [y_i = j] with class labels y)."""
+    a: Node
+    b: Node
     pos: int = field(default=0, compare=False)
     shape: tuple = field(default=SCALAR, compare=False, repr=False)
 
@@ -150,6 +168,7 @@ class Sum(Node):
     body: Node
     pos: int = field(default=0, compare=False)
     shape: tuple = _meta()
+    terms: int = field(default=1, compare=False, repr=False)   # work bound, for limits
 
 
 @dataclass(frozen=True)
@@ -164,7 +183,7 @@ class Relation(Node):
 def children(node: Node) -> tuple:
     if isinstance(node, (Neg, Transpose)):
         return (node.x,)
-    if isinstance(node, Bin):
+    if isinstance(node, (Bin, Iverson)):
         return (node.a, node.b)
     if isinstance(node, Pow):
         return (node.base, node.exp)
@@ -284,8 +303,14 @@ class Evaluator:
     def _Delta(self, n):
         return np.asarray(float(self._idx(n.i) == self._idx(n.j))).reshape(1, 1, 1)
 
+    def _Idx(self, n):
+        return np.asarray(float(self.index[n.letter] + 1)).reshape(1, 1, 1)
+
     def _Neg(self, n):
         return -self(n.x)
+
+    def _Iverson(self, n):
+        return (self(n.a) == self(n.b)).astype(float)
 
     def _Bin(self, n):
         a, b = self(n.a), self(n.b)
@@ -296,7 +321,7 @@ class Evaluator:
             return a - b
         if op == "/":
             return a / b
-        if op == "odot":
+        if op in ("odot", "and"):   # conditions evaluate to 0/1, so 'and' is a product
             return a * b
         if is_scalar(n.a.shape) or is_scalar(n.b.shape):
             return a * b
@@ -370,8 +395,8 @@ class Evaluator:
                 self.index.pop(n.index, None)
             else:
                 self.index[n.index] = saved
-        if total is None:
-            return np.zeros((1,) + tuple(1 for _ in range(2)))
+        if total is None:   # an empty range sums to zero
+            return np.zeros((1, 1, 1))
         return total
 
     def _Relation(self, n):
@@ -443,8 +468,15 @@ class SympyBuilder:
     def _Delta(self, n):
         return sp.KroneckerDelta(self._idx(n.i), self._idx(n.j))
 
+    def _Idx(self, n):
+        k = self.index[n.letter]   # an int (explicit sum) or a SymPy index expression
+        return (sp.Integer(k) if isinstance(k, int) else k) + 1
+
     def _Neg(self, n):
         return -self(n.x)
+
+    def _Iverson(self, n):
+        return sp.Piecewise((1, sp.Eq(self(n.a), self(n.b))), (0, True))
 
     def _Bin(self, n):
         a, b = self(n.a), self(n.b)
@@ -458,6 +490,8 @@ class SympyBuilder:
             if is_scalar(n.a.shape) or is_scalar(n.b.shape):
                 return a * b
             return F.hadamard(a, b)
+        if n.op == "and":
+            return sp.And(a, b)
         return a * b
 
     def _Pow(self, n):
@@ -540,9 +574,9 @@ class SympyBuilder:
 
 
 # --------------------------------------------------------------------------- LaTeX
-_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "odot": 2, "neg": 1.5, "pow": 4, "atom": 5}
+_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "odot": 2, "and": 0, "neg": 1.5, "pow": 4, "atom": 5}
 _FUNC_TEX = {"exp": r"\exp", "log": r"\log", "sigma": r"\sigma", "tanh": r"\tanh",
-             "relu": r"\operatorname{relu}", "heaviside": r"H", "sign": r"\operatorname{sign}",
+             "relu": r"\operatorname{relu}", "heaviside": r"\operatorname{step}", "sign": r"\operatorname{sign}",
              "softmax": r"\operatorname{softmax}", "diag": r"\operatorname{diag}",
              "trace": r"\operatorname{tr}", "max": r"\max", "min": r"\min", "sum": r"\sum"}
 
@@ -599,8 +633,14 @@ class LatexPrinter:
     def _Delta(self, n):
         return rf"\delta_{{{self.idx(n.i)}{self.idx(n.j)}}}"
 
+    def _Idx(self, n):
+        return n.letter
+
     def _Neg(self, n):
         return "-" + self.wrap(n.x, 2)
+
+    def _Iverson(self, n):
+        return f"\\left[{self(n.a)} = {self(n.b)}\\right]"
 
     def _Bin(self, n):
         if n.op == "/":
@@ -609,6 +649,8 @@ class LatexPrinter:
             right = self.wrap(n.b, 2 if n.op == "-" else 1.5)
             left = self.wrap(n.a, 1)
             return f"{left} {n.op} {right}"
+        if n.op == "and":
+            return f"{self(n.a)} \\wedge {self(n.b)}"
         sym = {"*": " ", "@": " ", "odot": r" \odot "}[n.op]
         left = self.wrap(n.a, 2)
         right = self.wrap(n.b, 2.5)

@@ -14,20 +14,16 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
-import sys
 import threading
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from fractions import Fraction
-from typing import Any
-
 import numpy as np
 import sympy as sp
 
 from . import registry
 from .answer_tree import Bin, LatexPrinter, Neg, Node, is_scalar, show_shape
-from .equivalence import (TOLERANCE, Target, compare, compare_relation, prove, scaled_errors,
-                          stack_points, target, vocabulary)
+from .equivalence import (Target, _symbol_columns, compare, compare_relation, prove, scaled_errors,
+                          target, vocabulary)
 from .errors import AnswerSyntaxError, DeriveError
 from .model import Part
 from .parsing import Answer, parse_answer
@@ -40,7 +36,7 @@ EXIT_STATUS = {CORRECT: 0, INCORRECT: 1, INVALID: 2, UNDECIDED: 3}
 class Verdict:
     """The outcome of one check. ``diagnosis`` reads "<kind>: <detail>" (kinds: sign,
     factor, missing factor, extra factor, transpose, shape, extra term, missing term,
-    term sign, constraint, neighbour); ``method`` says how a correct answer was decided."""
+    term sign, term factor, constraint, neighbour); ``method`` says how a correct answer was decided."""
     status: str
     message: str
     counterexample: dict | None = None
@@ -67,6 +63,24 @@ def judge(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
         answer = parse_answer(text, vocabulary(part), syntax=syntax)
     except AnswerSyntaxError as exc:
         return Verdict(INVALID, str(exc), part=part.id, position=exc.position)
+    key = (part.id, answer.tree, tuple(sorted(answer.spelled.items())), seed)
+    hit = _VERDICTS.get(key) if CACHE_VERDICTS else None
+    if hit is not None and hit[0] is part:
+        return hit[1]
+    verdict = _judge_parsed(part, answer, seed, proof_budget)
+    if len(_VERDICTS) > 20_000:   # a grading run repeats answers; memory stays bounded
+        _VERDICTS.clear()
+    _VERDICTS[key] = (part, verdict)
+    return verdict
+
+
+# Verdicts by (part, parsed tree, spellings, seed): the same answer typed differently
+# by many students is judged once.
+_VERDICTS: dict[tuple, tuple] = {}
+CACHE_VERDICTS = True
+
+
+def _judge_parsed(part: Part, answer: Answer, seed: int, proof_budget: float) -> Verdict:
     parsed = answer.latex()
     tgt = target(part)
     batches = tgt.batches(seed)
@@ -102,8 +116,7 @@ def judge(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
         message = (f"Your answer is {show_shape(answer.shape)} but the expected answer is "
                    f"{_shape_of_array(batch.expected[0], batch.sizes, answer)}.")
     else:
-        message = ("Not equal to the expected answer: at the point in the counterexample the "
-                   "two differ.")
+        message = "Not equal to the expected answer: " + _point_text(counter)
     if diagnosis:
         message += " Likely slip: " + diagnosis.split(": ", 1)[1] + "."
     return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=result.points)
@@ -131,7 +144,8 @@ def _judge_relation(part, answer, tgt, seed, parsed) -> Verdict:
     point = rc.failure["point"]
     counter = {"values": _user_values(answer, point),
                "answer": rc.failure["answer"], "expected": rc.failure["expected"]}
-    message = ("Not the same set: at the point in the counterexample your condition is "
+    where = ", ".join(f"{k} = {v}" for k, v in counter["values"].items())
+    message = (f"Not the same set: at {where} your condition is "
                f"{'true' if rc.failure['answer'] else 'false'} but the expected one is "
                f"{'true' if rc.failure['expected'] else 'false'}.")
     if diagnosis:
@@ -175,6 +189,18 @@ def _counterexample(answer: Answer, batch, i, got, expected) -> dict:
     return out
 
 
+def _point_text(counter: dict) -> str:
+    """'at z = 0.5 your answer is 1.2 but the expected value is 0.3', when short enough."""
+    def size(v):
+        return int(np.size(v)) if not isinstance(v, str) else 1
+    values = counter["values"]
+    if sum(size(v) for v in values.values()) > 6 or size(counter["answer"]) > 4:
+        return "at the point in the counterexample the two differ."
+    where = ", ".join(f"{k} = {v}" for k, v in {**counter.get("sizes", {}), **values}.items())
+    return (f"at {where} your answer is {counter['answer']} but the expected value is "
+            f"{counter['expected']}.")
+
+
 def _latex(expr, part: Part) -> str:
     from .printing import latex, names_of
     try:
@@ -208,6 +234,11 @@ def _nice(c: float) -> str:
 
 def diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str | None:
     """Name the likely slip, if one simple explanation fits at every sampled point."""
+    with np.errstate(all="ignore"):
+        return _diagnose(answer, part, tgt, batches, result)
+
+
+def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str | None:
     A = [np.broadcast_to(v, b.expected.shape[:1] + v.shape[1:]) for v, b in zip(result.answer_values, batches)]
     T = [b.expected for b in batches]
 
@@ -235,7 +266,8 @@ def diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str | 
         if abs(c) > 1e-9 and abs(c - 1) > 1e-6 and fits([a / c for a in A]):
             return f"factor: the answer is {_nice(c)} times the expected one"
     for name in _scalar_names(part, batches):
-        vals = [b.arrays[name] for b in batches]
+        vals = [b.arrays[name] if name in b.arrays else np.full((1, 1, 1), float(b.sizes[name]))
+                for b in batches]
         if fits([a / v for a, v in zip(A, vals)]):
             return f"extra factor: an extra factor {answer.spelled.get(name, name)}"
         if fits([a * v for a, v in zip(A, vals)]):
@@ -249,14 +281,73 @@ def diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str | 
             except (ValueError, ArithmeticError, KeyError, IndexError):
                 continue
             tex = ("-" if sign < 0 else "") + printer(term)
-            if fits([a - sign * v for a, v in zip(A, vals)]):
+            # Does answer - lam * term equal the expected result for one constant lam?
+            num = sum(float(np.nansum((a - t) * sign * v)) for a, t, v in zip(A, T, vals))
+            den = sum(float(np.nansum(v * v)) for v in vals)
+            if den <= 0 or not np.isfinite(num):
+                continue
+            lam = num / den
+            if not fits([a - lam * sign * v for a, v in zip(A, vals)]):
+                continue
+            if abs(lam - 1) < 1e-6:
                 return f"extra term: the term {tex} should not be there"
-            if fits([a - 2 * sign * v for a, v in zip(A, vals)]):
+            if abs(lam - 2) < 1e-6:
                 return f"term sign: the term {tex} has the wrong sign"
+            return f"term factor: the term {tex} should be {_nice(1 - lam)} times what it is"
     missing = _missing_term(part, batches, A, T)
     if missing:
         return f"missing term: the term {missing} is missing"
+    missing = _missing_factor(part, batches, A, T)
+    if missing:
+        return f"missing factor: a factor {missing} is missing"
+    slip = _constraint_slip(part, batches, A, T, answer)
+    if slip:
+        return slip
+    for factor in _factors(answer.tree):
+        try:
+            vals = [answer_term_values(answer, factor, b) for b in batches]
+        except (ValueError, ArithmeticError, KeyError, IndexError):
+            continue
+        if fits([a / v for a, v in zip(A, vals)]):
+            return f"extra factor: an extra factor {printer(factor)}"
     return None
+
+
+def _constraint_slip(part: Part, batches, A, T, answer: Answer) -> str | None:
+    """A one-hot (or simplex) variable used wrongly: the answer is right exactly in the
+    entries where that variable is 1 (or 0), as if every entry were 1 (or 0)."""
+    for var in part.variables:
+        if var.definition is not None or len(var.shape) != 1:
+            continue
+        probe = sp.Matrix(sp.symbols("a b"))
+        if not var.domain.constraint(probe):   # no equality constraint such as sum = 1
+            continue
+        where = {1.0: True, 0.0: True}
+        for a, t, b in zip(A, T, batches):
+            v = b.arrays.get(var.name)
+            if v is None or t.shape[1:] != v.shape[1:]:
+                where = {}
+                break
+            scale = np.maximum(1.0, np.abs(t).max(axis=(1, 2), keepdims=True))
+            agree = np.abs(a - t) / scale <= 1e-6
+            for value in where:
+                where[value] = where[value] and bool(np.all(agree == (v == value)))
+        name = answer.spelled.get(var.name, var.name)
+        for value, fits in where.items():
+            if fits:
+                return (f"constraint: the answer is right only in the entries where {name} is "
+                        f"{value:g}, as if every entry of {name} were {value:g} "
+                        f"({name} is {var.domain.description})")
+    return None
+
+
+def _factors(node: Node) -> list[Node]:
+    """Scalar factors of a top-level product in the answer."""
+    if isinstance(node, Neg):
+        return _factors(node.x)
+    if isinstance(node, Bin) and node.op == "*":
+        return ([f for f in _factors(node.a)] + [f for f in _factors(node.b)])
+    return [node] if is_scalar(node.shape) else []
 
 
 def answer_term_values(answer: Answer, term: Node, batch) -> np.ndarray:
@@ -267,8 +358,10 @@ def answer_term_values(answer: Answer, term: Node, batch) -> np.ndarray:
 
 
 def _scalar_names(part: Part, batches) -> list[str]:
+    """Scalar variables and sizes: candidates for a missing or extra factor."""
     names = [v.name for v in part.variables if not v.shape]
-    return [n for n in names if all(n in b.arrays for b in batches)]
+    names = [n for n in names if all(n in b.arrays for b in batches)]
+    return names + [d for d in batches[0].sizes if all(d in b.sizes for b in batches)]
 
 
 def _neighbour(answer: Answer, part: Part, batches, A) -> str | None:
@@ -293,40 +386,88 @@ def _neighbour(answer: Answer, part: Part, batches, A) -> str | None:
 
 def _missing_term(part: Part, batches, A, T) -> str | None:
     """Does expected - answer equal one additive term of the expected result (general form)?"""
-    try:
-        general = part.result(part.general)
-    except Exception:
-        return None
-    terms = list(general.args) if isinstance(general, (sp.Add, sp.MatAdd)) else []
-    if len(terms) < 2:
-        return None
-    for term in terms:
+    return _matching_piece(part, batches, "terms", lambda a, t, v: _close(t - a, v), A, T)
+
+
+def _missing_factor(part: Part, batches, A, T) -> str | None:
+    """Does answer times one scalar factor of the expected result equal the expected result?"""
+    return _matching_piece(part, batches, "factors", lambda a, t, v: _close(a * v, t), A, T)
+
+
+def _matching_piece(part, batches, kind, test, A, T) -> str | None:
+    for tex, fns in _target_pieces(part, batches, kind):
         vals = []
+        for b in batches:
+            fn = fns.get(tuple(sorted(b.sizes.items())))
+            if fn is None:
+                break
+            cols = _symbol_columns(part, b.points)
+            with np.errstate(all="ignore"):
+                out = np.stack([np.broadcast_to(np.asarray(v, float), (len(b.points),))
+                                for v in fn(*cols)], axis=1)
+            vals.append(out.reshape(b.expected.shape))
+        if len(vals) == len(batches) and all(test(a, t, v) for a, t, v in zip(A, T, vals)):
+            return tex
+    return None
+
+
+_PIECES: dict[tuple, tuple] = {}
+
+
+def _pieces_of(general, kind: str) -> list:
+    if kind == "terms":
+        return list(general.args) if isinstance(general, (sp.Add, sp.MatAdd)) else []
+    if isinstance(general, (sp.Mul, sp.MatMul)):
+        return [f for f in general.args if not getattr(f, "is_Matrix", False) and f.free_symbols]
+    return []
+
+
+def _target_pieces(part: Part, batches, kind: str) -> list:
+    """The additive terms (or scalar factors) of the general expected result, each compiled
+    at every sampled size (cached per part: compiling is the slow step of a diagnosis)."""
+    hit = _PIECES.get((part.id, kind))
+    if hit is not None and hit[0] is part:
+        return hit[1]
+    out = []
+    try:
+        terms = _pieces_of(part.result(part.general), kind)
+    except Exception:  # a part without a general form simply gets no term diagnosis
+        terms = []
+    for term in terms if len(terms) > 1 or kind == "factors" else []:
+        fns = {}
         for b in batches:
             ns = part.namespace(b.sizes)
             subs = {part.general.objects[n]: ns.objects[n] for n in ns.objects}
             subs.update({part.general.sizes[d]: ns.sizes[d] for d in ns.sizes})
             try:
-                explicit = term.xreplace(subs)
-                explicit = explicit.doit() if hasattr(explicit, "doit") else explicit
-                if isinstance(explicit, sp.MatrixExpr) and not isinstance(explicit, sp.MatrixBase):
-                    explicit = explicit.as_explicit()
+                explicit = _explicit(term.xreplace(subs))
                 flat = list(explicit) if isinstance(explicit, sp.MatrixBase) else [explicit]
-                fn = sp.lambdify(ns.symbols(), flat, modules=[_numpy_functions(), "numpy"])
-                from .equivalence import _symbol_columns
-                cols = _symbol_columns(part, b.points)
-                with np.errstate(all="ignore"):
-                    out = np.stack([np.broadcast_to(np.asarray(v, float), (len(b.points),))
-                                    for v in fn(*cols)], axis=1)
-                vals.append(out.reshape(b.expected.shape))
-            except Exception:
-                vals = None
+                fns[tuple(sorted(b.sizes.items()))] = sp.lambdify(
+                    ns.symbols(), flat, modules=[_numpy_functions(), "numpy"])
+            except Exception:  # cosmetic: a term SymPy cannot make explicit is skipped
+                fns = None
                 break
-        if vals is None:
-            continue
-        if all(_close(t - a, v) for a, t, v in zip(A, T, vals)):
-            return _latex(term, part)
-    return None
+        if fns:
+            out.append((_latex(term, part), fns))
+    _PIECES[(part.id, kind)] = (part, out)
+    return out
+
+
+def _explicit(expr):
+    """A general-form term with explicit matrices substituted, as an explicit matrix."""
+    from sympy.matrices.expressions import DiagMatrix, DiagonalMatrix
+    from . import functions
+    from .functions import Softmax, diag, softmax
+    diag_types = (DiagMatrix, DiagonalMatrix) + ((functions.Diag,) if hasattr(functions, "Diag") else ())
+
+    def as_matrix(x):
+        x = x.doit() if hasattr(x, "doit") else x
+        return sp.Matrix(x.as_explicit()) if isinstance(x, sp.MatrixExpr) and not isinstance(x, sp.MatrixBase) else x
+
+    expr = expr.replace(lambda e: isinstance(e, diag_types),
+                        lambda e: diag(as_matrix(e.args[0])))
+    expr = expr.replace(lambda e: isinstance(e, Softmax), lambda e: softmax(as_matrix(e.args[0])))
+    return as_matrix(expr)
 
 
 def _numpy_functions():
@@ -384,6 +525,7 @@ class _Worker:
         self.proc = None
         self.conn = None
         self.lock = threading.Lock()
+        self.parts: tuple = ()
 
     def start(self):
         methods = mp.get_all_start_methods()
@@ -393,6 +535,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.conn = parent
+        self.parts = _registered()
 
     def stop(self):
         if self.proc is not None:
@@ -404,7 +547,9 @@ class _Worker:
 
     def run(self, request, timeout: float) -> Verdict | None:
         with self.lock:
-            if self.proc is None or not self.proc.is_alive():
+            # A forked worker knows the parts registered when it started; restart it after
+            # a problem file is loaded.
+            if self.proc is None or not self.proc.is_alive() or self.parts != _registered():
                 self.stop()
                 self.start()
             try:
@@ -416,6 +561,10 @@ class _Worker:
                 return Verdict(UNDECIDED, "the checking process stopped unexpectedly", part=request[0])
             self.stop()
             return None
+
+
+def _registered() -> tuple:
+    return tuple(id(p) for p in registry.all_parts())
 
 
 _WORKER = _Worker()

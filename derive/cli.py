@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import registry
 from .errors import DeriveError
+from .cache import ReportCache
 from .verify import FAILED, REFUTED, verify_part
 
 FORMATS = ("html", "tex", "pdf")
@@ -45,12 +46,17 @@ def _format_error(value) -> str:
     return "-" if value is None else f"{value:.1e}"
 
 
-def verify_all(parts, *, seed: int, budget: float, cases: int | None, progress: bool) -> dict:
+def verify_all(parts, *, seed: int, budget: float, cases: int | None, progress: bool,
+               cache: ReportCache | None = None) -> dict:
+    settings = {"seed": seed, "budget": budget, "cases": cases}
     reports = {}
     for n, part in enumerate(parts, 1):
+        cached = cache.load(part, settings) if cache else None
         if progress:
-            _say(f"[{n}/{len(parts)}] verifying {part.id}")
-        reports[part.id] = verify_part(part, seed=seed, budget=budget, cases=cases)
+            _say(f"[{n}/{len(parts)}] {'cached ' if cached else 'verifying'} {part.id}")
+        reports[part.id] = cached or verify_part(part, seed=seed, budget=budget, cases=cases)
+        if cache and not cached:
+            cache.store(reports[part.id], settings)
     return reports
 
 
@@ -115,11 +121,10 @@ def cmd_build(args) -> int:
     chosen = {p.id for p in parts}
     families = [f for f in registry.families() if any(p.id in chosen for p in f.parts)]
     started = time.perf_counter()
+    cache = None if args.fresh else ReportCache(out / ".cache")
     reports = verify_all([p for f in families for p in f.parts], seed=args.seed, budget=args.budget,
-                         cases=args.cases, progress=True)
+                         cases=args.cases, progress=True, cache=cache)
     written = build(families, reports, out, formats=args.format, progress=_say)
-    for path in written:
-        print(path)
     _say(f"built {len(written)} files in {time.perf_counter() - started:.1f} s into {out}/")
     return 0
 
@@ -152,6 +157,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="build", help="output folder (default: build)")
     p.add_argument("--format", type=_formats, default=set(FORMATS),
                    help="comma-separated subset of html,tex,pdf (default: all)")
+    p.add_argument("--fresh", action="store_true",
+                   help="verify every part again instead of reusing unchanged reports from OUT/.cache")
     verification_options(p)
     p.set_defaults(run=cmd_build)
 

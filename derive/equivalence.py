@@ -14,9 +14,8 @@ proof is reported as tested, not proved.
 """
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
-from functools import lru_cache
+import time
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
@@ -25,7 +24,8 @@ import sympy as sp
 from .model import Part
 from .numeric import NUMPY_FUNCTIONS
 from .parsing import Answer, Vocabulary
-from .proof import difference_is_zero
+from .errors import ProofTimeout
+from .proof import difference_is_zero, time_limit
 
 # Both sides are float64 evaluations of the same quantity through at most a few hundred
 # operations on O(1) numbers (the samplers keep values within about 1e-2 .. 1e2), so honest
@@ -39,9 +39,17 @@ SIZE_CONFIGS = 3
 BOUNDARY_MARGIN = 1e-6
 
 
-@lru_cache(maxsize=256)
+_VOCABULARIES: dict[str, tuple] = {}
+_TARGETS: dict[str, tuple] = {}
+
+
 def vocabulary(part: Part) -> Vocabulary:
-    return Vocabulary.from_variables(part.variables)
+    hit = _VOCABULARIES.get(part.id)
+    if hit is None or hit[0] is not part:   # a re-registered part gets a fresh entry
+        # A part's sizes may include symbols no shape uses (a step count t): names too.
+        hit = _VOCABULARIES[part.id] = (part, Vocabulary.from_variables(part.variables,
+                                                                        sizes=list(part.sizes)))
+    return hit[1]
 
 
 def size_plan(part: Part, rng: np.random.Generator) -> list[dict[str, int]]:
@@ -54,7 +62,8 @@ def size_plan(part: Part, rng: np.random.Generator) -> list[dict[str, int]]:
     for _ in range(SIZE_CONFIGS * 4):
         if len(plans) >= SIZE_CONFIGS:
             break
-        cand = {d: int(rng.choice([v for v in c if v <= 12] or c)) for d, c in choices.items()}
+        # Small sizes keep counterexamples readable; distinct ones still catch transposes.
+        cand = {d: int(rng.choice([v for v in c if v <= 6] or c)) for d, c in choices.items()}
         if cand not in plans:
             plans.append(cand)
     return plans
@@ -154,9 +163,12 @@ def stack_points(vocab: Vocabulary, points: list[dict]) -> dict[str, np.ndarray]
     return arrays
 
 
-@lru_cache(maxsize=64)
 def target(part: Part) -> Target:
-    return Target(part)
+    """The compiled expected result of a part (cached per process: the worker stays warm)."""
+    hit = _TARGETS.get(part.id)
+    if hit is None or hit[0] is not part:
+        hit = _TARGETS[part.id] = (part, Target(part))
+    return hit[1]
 
 
 def scaled_errors(answer: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -196,7 +208,8 @@ def compare(answer: Answer, batches: list[Batch]) -> Comparison:
         err = scaled_errors(got, batch.expected)
         used += int(np.sum(np.isfinite(err) | np.isinf(err)))
         bad = np.where(err > TOLERANCE)[0]
-        if failure is None and bad.size:
+        # Report the failure at the smallest sizes: it is the easiest to read.
+        if bad.size and (failure is None or sum(batch.sizes.values()) < sum(batches[failure[0]].sizes.values())):
             failure = (k, int(bad[0]))
     if failure is not None:
         return Comparison(False, True, values, failure, used)
@@ -222,20 +235,30 @@ def _relations(expr) -> list:
     return [expr] if isinstance(expr, sp.core.relational.Relational) else []
 
 
-def compare_relation(answer: Answer, part: Part, tgt: Target, seed: int) -> RelationComparison:
-    """Compare two inequality answers as sets: sample the variable they bound on both sides
-    of every boundary of the expected set, at domain points of the other variables."""
-    if not answer.is_relation:
-        return RelationComparison(False)
+@dataclass
+class RelationPlan:
+    """Points on both sides of every boundary of the expected set, with the expected truth
+    and each expected condition's truth (the same for every answer: built once per seed)."""
+    rels: list
+    batches: list     # (sizes, arrays, points)
+    want: np.ndarray
+    conds: list       # per condition, truth over all points
+
+
+def relation_plan(part: Part, tgt: Target, seed: int) -> RelationPlan | None:
+    key = ("relation", seed)
+    if key in tgt._compiled:
+        return tgt._compiled[key]
     rng = np.random.default_rng(seed + 1)
-    a_all, t_all, rows, conds_all = [], [], [], []
+    rels_all, batches, want_all, conds_all = None, [], [], []
     for batch in tgt.batches(seed):
         fn, _, ns, expr = tgt.compiled(batch.sizes)
         rels = _relations(expr)
         bound = [s for r in rels for s in (r.lhs, r.rhs) if isinstance(s, sp.Symbol)
                  and s.name in ns.objects and not isinstance(ns.objects[s.name], sp.MatrixBase)]
         if not bound:
-            return RelationComparison(None)
+            tgt._compiled[key] = None
+            return None
         var = max(set(bound), key=bound.count)
         others = [side for r in rels for side in (r.lhs, r.rhs) if side != var]
         symbols = ns.symbols()
@@ -244,7 +267,9 @@ def compare_relation(answer: Answer, part: Part, tgt: Target, seed: int) -> Rela
                     for r in rels]
         points = []
         for values in batch.points:
-            edges = np.asarray(side_fn(*_symbol_columns(part, [values])), dtype=float).reshape(-1)
+            with np.errstate(all="ignore"):
+                edges = np.array([float(np.asarray(e, dtype=float).reshape(-1)[0])
+                                  for e in side_fn(*_symbol_columns(part, [values]))])
             edges = edges[np.isfinite(edges)]
             scale = max(1e-3, float(np.max(np.abs(edges))) if edges.size else 1.0)
             cands = [values[var.name]]
@@ -258,20 +283,36 @@ def compare_relation(answer: Answer, part: Part, tgt: Target, seed: int) -> Rela
                 p = dict(values)
                 p[var.name] = float(c)
                 points.append(p)
-        arrays = stack_points(tgt.vocab, points)
-        got = answer.evaluate_batch(arrays, batch.sizes).reshape(-1) > 0.5
         cols = _symbol_columns(part, points)
+        n = len(points)
         with np.errstate(all="ignore"):
-            want = np.asarray(fn(*cols)[0], dtype=bool).reshape(-1)
-            want = np.broadcast_to(want, got.shape)
-            conds = [np.broadcast_to(np.asarray(f(*cols), dtype=bool), got.shape) for f in cond_fns]
-        a_all.append(got)
-        t_all.append(want)
-        rows += points
-        conds_all.append((rels, conds))
-    if not rows:
+            want = np.broadcast_to(np.asarray(fn(*cols)[0], dtype=bool).reshape(-1), (n,))
+            conds = [np.broadcast_to(np.asarray(f(*cols), dtype=bool).reshape(-1), (n,)) for f in cond_fns]
+        rels_all = rels_all or rels
+        batches.append((batch.sizes, stack_points(tgt.vocab, points), points))
+        want_all.append(want)
+        conds_all.append(conds)
+    if not batches:
+        tgt._compiled[key] = None
+        return None
+    plan = RelationPlan(rels_all, batches, np.concatenate(want_all),
+                        [np.concatenate([c[k] for c in conds_all]) for k in range(len(rels_all))])
+    tgt._compiled[key] = plan
+    return plan
+
+
+def compare_relation(answer: Answer, part: Part, tgt: Target, seed: int) -> RelationComparison:
+    """Compare two inequality answers as sets: sample the variable they bound on both sides
+    of every boundary of the expected set, at domain points of the other variables."""
+    if not answer.is_relation:
+        return RelationComparison(False)
+    plan = relation_plan(part, tgt, seed)
+    if plan is None:
         return RelationComparison(None)
-    got, want = np.concatenate(a_all), np.concatenate(t_all)
+    got = np.concatenate([answer.evaluate_batch(arrays, sizes).reshape(-1) > 0.5
+                          for sizes, arrays, _ in plan.batches])
+    want = plan.want
+    rows = [p for _, _, points in plan.batches for p in points]
     out = RelationComparison(bool(np.all(got == want)), got, want, points=len(rows))
     if not out.equal:
         k = int(np.where(got != want)[0][0])
@@ -279,11 +320,8 @@ def compare_relation(answer: Answer, part: Part, tgt: Target, seed: int) -> Rela
         out.superset = bool(np.all(got | ~want))
         out.subset = bool(np.all(~got | want))
         if out.superset:
-            rels = conds_all[0][0]
-            for n, r in enumerate(rels):
-                together = np.concatenate([got[:0]] + [
-                    a & c[1][n] for a, c in zip(a_all, conds_all)])
-                if np.all(together == want):
+            for r, cond in zip(plan.rels, plan.conds):
+                if np.all((got & cond) == want):
                     out.missing = r
                     break
     return out
@@ -296,9 +334,16 @@ def prove(answer: Answer, part: Part, budget: float) -> bool | None:
         return None
     sizes = part.proof_sizes()[0]
     ns = part.namespace(sizes)
+    started = time.monotonic()
     try:
-        mine = answer.to_sympy(ns.objects, ns.sizes)
-        expected = part.result(ns)
+        # Building the answer in SymPy can itself swell (a matrix to a high power): it
+        # shares the budget, and running out only means "not proved".
+        with time_limit(budget):
+            mine = answer.to_sympy(ns.objects, ns.sizes)
+            expected = part.result(ns)
+        budget -= time.monotonic() - started
+        if budget <= 0:
+            return None
         if isinstance(expected, sp.MatrixBase) != isinstance(mine, sp.MatrixBase):
             if isinstance(expected, sp.MatrixBase) and expected.shape == (1, 1):
                 expected = expected[0, 0]
@@ -311,5 +356,5 @@ def prove(answer: Answer, part: Part, budget: float) -> bool | None:
         ok, _ = difference_is_zero(mine, expected, [ns.definitions(), ns.constraints()], budget)
         return True if ok else None
     except (ValueError, TypeError, ArithmeticError, AttributeError, KeyError, IndexError,
-            NotImplementedError, RecursionError, sp.SympifyError):
+            NotImplementedError, RecursionError, sp.SympifyError, ProofTimeout):
         return None

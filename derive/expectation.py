@@ -39,6 +39,7 @@ from derive.errors import InvalidArgument
 __all__ = [
     "Bernoulli",
     "Case",
+    "cases_latex",
     "Distribution",
     "Normal",
     "expectation",
@@ -449,3 +450,20 @@ def kronecker_form(cases: tuple[Case, ...]) -> sp.Expr:
     # the delta forces the indices equal, so the jump may use the merged indices
     merged = {c.rhs: c.lhs for c in equations}
     return differ.value + sp.factor(equal.value - differ.value.xreplace(merged)) * delta
+
+
+def cases_latex(lhs: str, cases: tuple[Case, ...]) -> str:
+    r"""The cases as a sentence for a sheet: ``$lhs = v_1$ if $c_1$, $v_2$ if $c_2$``.
+
+    >>> j, k = sp.symbols("j k", integer=True)
+    >>> D = sp.IndexedBase("D")
+    >>> cases_latex("E[D_j D_k]", index_cases(D[j] * D[k], D, Bernoulli(sp.Symbol("p"))))
+    '$E[D_j D_k] = p$ if $j = k$, $p^{2}$ if $j \\neq k$'
+    """
+    def condition(c: Case) -> str:
+        return "always" if c.condition is sp.true else f"if ${sp.latex(c.condition)}$"
+
+    first, *rest = cases
+    parts = [f"${lhs} = {sp.latex(first.value)}$ {condition(first)}"]
+    parts += [f"${sp.latex(c.value)}$ {condition(c)}" for c in rest]
+    return ", ".join(parts)

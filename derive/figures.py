@@ -24,7 +24,6 @@ STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "svg.fonttype": "path",   # glyphs as paths: the SVG needs no fonts to display offline
-    "pdf.fonttype": 42,
 }
 
 _XML_PROLOGUE = re.compile(r"\A(?:<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*)+")

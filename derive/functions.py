@@ -123,3 +123,13 @@ def squared_norm(x):
     if is_explicit(x):
         return (x.T * x)[0, 0]
     return (x.T * x)
+
+
+def held_product(*factors):
+    """A product SymPy must not merge, so a step shows the factors it is about."""
+    return sp.Mul(*[sp.UnevaluatedExpr(f) for f in factors], evaluate=False)
+
+
+def held_fraction(numerator, denominator):
+    """numerator / denominator with nothing cancelled yet (the cancelling is the next step)."""
+    return sp.Mul(numerator, sp.Pow(denominator, -1, evaluate=False), evaluate=False)

@@ -212,6 +212,9 @@ class Part:
     figures: tuple[Figure, ...] = ()
     demonstrations: tuple[Demonstration, ...] = ()
     result_indices: str = ""
+    # Further verifications, each with run(part, seed=, cases=) -> Claim: an induction on a
+    # symbolic step count, a simulation (derive.recurrences.Induction, derive.simulation).
+    checks: tuple = ()
 
     def __post_init__(self):
         family, _, name = self.id.partition(".")
@@ -227,10 +230,11 @@ class Part:
 
     @cached_property
     def general(self) -> Namespace:
-        return Namespace(self.variables)
+        return Namespace(self.variables, extra_dims=tuple(self.sizes))
 
     def namespace(self, sizes: Mapping[str, int]) -> Namespace:
-        return Namespace(self.variables, sizes)
+        # Sizes no variable uses (a step count t) are still available to formulas as v.t.
+        return Namespace(self.variables, sizes, extra_dims=tuple(self.sizes))
 
     def proof_sizes(self) -> list[dict[str, int]]:
         """Every proof size: the dimensions move together through their ranges."""
@@ -257,4 +261,7 @@ class Part:
             if var.symmetric:
                 x = (x + x.T) / 2
             values[var.name] = x if shape else float(x.reshape(-1)[0])
+        # A size no variable has (a step count t) is part of the case, so oracles can use it.
+        used = set(dimensions(self.variables)) | set(values)
+        values.update({d: n for d, n in sizes.items() if d not in used})
         return values

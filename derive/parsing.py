@@ -30,14 +30,15 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
+import sympy as sp
 from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedInput, UnexpectedToken, UnexpectedEOF, VisitError
+from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import Lexer
 
-from .answer_tree import (ELEMENTWISE, FUNCTIONS, SCALAR, WILD, AnswerEvaluationError,
-                          AnswerShapeError, Bin, Call, Comp, Const, Delta, Evaluator, LatexPrinter,
-                          Name, Neg, Node, Num, Pow, Relation, Sum, SympyBuilder, Transpose, children,
-                          is_scalar, settle, show_shape, unify, walk)
+from .answer_tree import (ELEMENTWISE, SCALAR, WILD, AnswerShapeError, Bin, Call, Comp, Const, Delta,
+                          Evaluator, Idx, Iverson, LatexPrinter, Name, Neg, Node, Num, Pow, Relation,
+                          Sum, SympyBuilder, Transpose, children, is_scalar, settle, show_shape, unify,
+                          walk)
 from .errors import AnswerSyntaxError
 
 __all__ = ["Answer", "AnswerLimitError", "AnswerShapeError", "DEFAULT_LIMITS", "Limits",
@@ -69,6 +70,9 @@ FUNCTION_ALIASES = {
     "inv": "inv", "norm": "norm", "max": "max", "min": "min", "floor": "floor",
     "ceil": "ceil", "sign": "sign", "sgn": "sign",
 }
+# Weaker function words: SymPy prints Heaviside as H or theta, but a part may name a
+# variable H; declared names always win over these.
+WEAK_FUNCTIONS = {"H": "heaviside", "theta": "heaviside"}
 GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda "
          "mu nu xi pi rho varrho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta "
          "Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split()
@@ -80,7 +84,7 @@ LATEX_WORDS = set(GREEK) | {"exp", "log", "ln", "tanh", "max", "min", "det", "tr
 LATEX_OPS = {"cdot": "*", "times": "*", "ast": "*", "odot": "odot", "circ": "odot",
              "top": "T", "intercal": "T", "le": "<=", "leq": "<=", "leqslant": "<=",
              "ge": ">=", "geq": ">=", "geqslant": ">=", "lt": "<", "gt": ">",
-             "|": "‖", "Vert": "‖", "vert": "|", "{": "(", "}": ")"}
+             "|": "‖", "Vert": "‖", "vert": "|", "{": "(", "}": ")", "wedge": "and", "land": "and"}
 LATEX_SPACES = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle"}
 LATEX_FONTS = {"operatorname", "mathrm", "text", "textrm", "mathit", "mathbf", "boldsymbol",
                "bm", "mathbb", "mathcal", "mathsf", "mathtt", "vec"}
@@ -90,8 +94,9 @@ LATEX_SIZES = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "B
                "biggl", "biggr", "Biggl", "Biggr"}
 OPENERS = {"(", "[", "{"}
 CLOSERS = {")": "(", "]": "[", "}": "{"}
-ALLOWED = ("names of this part, numbers, + - * / ^ ( ), functions "
-           + ", ".join(sorted(set(FUNCTION_ALIASES))) + ", and sum")
+FUNCTION_LIST = ("exp, log/ln, sqrt, abs, sigma/sigmoid, tanh, relu, heaviside/step, softmax, "
+                 "diag, trace/tr, inv, norm, max, min, floor, ceil, sign, sum")
+ALLOWED = "names of this part, numbers, + - * / ^ ( ) and the functions " + FUNCTION_LIST
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -129,7 +134,7 @@ class Vocabulary:
         words: dict[str, str] = {}
         phrases: dict[tuple, str] = {}
         for entry in self.entries:
-            for spelling in (entry.name,) + tuple(entry.spellings):
+            for spelling in (entry.name,) + tuple(entry.spellings) + _usual_aliases(entry.name):
                 key = spelling_key(spelling)
                 if len(key) == 1:
                     words.setdefault(key[0], entry.name)
@@ -192,6 +197,14 @@ class Vocabulary:
         return {e.name: e.latex or _latex_of_name(e) for e in self.entries}
 
 
+def _usual_aliases(name: str) -> tuple:
+    """Spellings everyone uses for a few names (eps is also epsilon and varepsilon)."""
+    base, sep, sub = name.partition("_")
+    if base in ("eps", "epsilon", "varepsilon"):
+        return tuple(b + sep + sub for b in ("eps", "epsilon", "varepsilon") if b != base)
+    return ()
+
+
 def _latex_of_name(entry: VocabularyEntry) -> str:
     base, _, sub = entry.name.partition("_")
     if base not in GREEK and len(base) > 2:
@@ -221,6 +234,7 @@ class Lexeme:
     atomic: bool = False     # a word from a LaTeX command: never split into letters
     side: str | None = None  # "open"/"close" for bars written with \left / \right
     braced: bool = False     # came from _{...}: every letter is a subscript
+    raw: str | None = None   # the source text of a word made from a LaTeX command
 
     @property
     def key(self) -> str:
@@ -250,9 +264,9 @@ def _scan(text: str, syntax: str, limits: Limits) -> list[Lexeme]:
                       "or choose syntax 'latex' or 'auto'", text, i)
             i = _scan_command(text, i, out, limits)
             continue
-        if c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+        if c in "0123456789" or (c == "." and i + 1 < n and text[i + 1] in "0123456789"):
             raw_sub = latex and out and out[-1].value in ("^", "_") and out[-1].kind == "op"
-            if raw_sub:
+            if raw_sub and c != ".":
                 m = re.compile(r"\d").match(text, i)   # LaTeX: x^12 is x^1 2
             else:
                 m = (_NUM_LATEX if latex else _NUM_TEXT).match(text, i)
@@ -304,12 +318,19 @@ def _scan(text: str, syntax: str, limits: Limits) -> list[Lexeme]:
         if c == ".":
             _fail("'.' is allowed only in numbers and in .T (transpose) and .* (elementwise)", text, i)
         _fail(f"the character {c!r} is not allowed; use {ALLOWED}", text, i)
-        if len(out) > limits.max_tokens:
-            break
     return out
 
 
 def _scan_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> int:
+    before = len(out)
+    end = _scan_one_command(text, i, out, limits)
+    for lx in out[before:]:
+        if lx.kind == "word" and lx.atomic and lx.raw is None:
+            lx.raw = text[i:end]
+    return end
+
+
+def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> int:
     n = len(text)
     j = i + 1
     if j < n and not text[j].isalpha():
@@ -359,6 +380,16 @@ def _scan_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> int:
         return j
     if name in ("frac", "dfrac", "tfrac"):
         out.append(Lexeme("cmd", "frac", i))
+        # \frac12 and \frac ab: unbraced arguments are single characters.
+        for _ in range(2):
+            while j < n and text[j] == " ":
+                j += 1
+            if j < n and text[j].isascii() and text[j].isalnum():
+                kind = "num" if text[j].isdigit() else "word"
+                out += [Lexeme("op", "{", j), Lexeme(kind, text[j], j), Lexeme("op", "}", j)]
+                j += 1
+            else:
+                break
         return j
     if name == "sqrt":
         if j < n and text[j] == "[":
@@ -445,7 +476,7 @@ def _normalise(lexemes: list[Lexeme]) -> list[Lexeme]:
 _OP_TOKENS = {"+": "PLUS", "-": "MINUS", "*": "STAR", "/": "SLASH", "@": "AT", "odot": "ODOT",
               "^": "POW", ",": "COMMA", "(": "LPAR", ")": "RPAR", "[": "LBRACK", "]": "RBRACK",
               "{": "LBRACE", "}": "RBRACE", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE", "=": "EQ",
-              "_": "SUB", "T": "TRANSPOSE"}
+              "_": "SUB", "T": "TRANSPOSE", "and": "AND"}
 # After these a bar opens (|x|); after anything else it closes.
 _BAR_OPENS_AFTER = {None, "PLUS", "MINUS", "STAR", "SLASH", "AT", "ODOT", "POW", "COMMA", "LPAR",
                     "LBRACK", "LBRACE", "ABSL", "NORML", "LT", "LE", "GT", "GE", "EQ", "FUNC", "SUB",
@@ -552,7 +583,7 @@ class _Resolver:
             last = n_piece == len(pieces) - 1
             kind, value = self.classify(piece, pos, atomic=lx.atomic)
             if kind == "NAME":
-                self.spelled.setdefault(value, piece)
+                self.spelled.setdefault(value, lx.raw if lx.atomic and lx.raw else piece)
             self.emit(kind, value, pos)
             if last and kind in ("NAME", "DELTA"):
                 k_next = self.after_name(k + 1, value if kind == "NAME" else None)
@@ -560,6 +591,7 @@ class _Resolver:
 
     def dictionary(self, piece: str) -> bool:
         return (self.vocab.word(piece) is not None or piece in FUNCTION_ALIASES
+                or piece in WEAK_FUNCTIONS or piece == "and"
                 or piece in ("sum", "delta", "odot", "e", "pi", "I") or piece in self.vocab.indices)
 
     def segment(self, word: str, pos: int) -> list[str]:
@@ -579,7 +611,7 @@ class _Resolver:
 
     def unknown(self, word, pos):
         self.fail(f"unknown name {word!r}; this part knows {self.vocab.describe()}; "
-                  f"functions: {', '.join(sorted(FUNCTION_ALIASES))}", pos)
+                  f"functions: {FUNCTION_LIST}", pos)
 
     def classify(self, piece: str, pos: int, atomic: bool) -> tuple[str, str]:
         name = self.vocab.word(piece)
@@ -587,6 +619,10 @@ class _Resolver:
             return "NAME", name
         if piece in FUNCTION_ALIASES:
             return "FUNC", FUNCTION_ALIASES[piece]
+        if piece in WEAK_FUNCTIONS:
+            return "FUNC", WEAK_FUNCTIONS[piece]
+        if piece == "and":
+            return "AND", "and"
         if piece == "sum":
             return "SUM", "sum"
         if piece == "delta":
@@ -635,7 +671,7 @@ class _Resolver:
                 self.fail("this subscript's { is never closed", lx.pos)
             k += 1
         elif lx.kind == "word" and not lx.atomic:
-            take = 1 if latex and not lx.braced else rank
+            take = len(lx.value) if lx.braced else (1 if latex else rank)
             letters = lx.value[:take]
             if len(letters) < take and not latex:
                 self.bad_subscript(lx.pos)
@@ -694,11 +730,8 @@ _TOKEN_WORDS = {"NUMBER": "a number", "NAME": "a name", "CONST": "a constant", "
                 "ODOT": "odot", "POW": "^", "TRANSPOSE": "a transpose", "COMMA": ",", "LPAR": "(",
                 "RPAR": ")", "LBRACK": "[", "RBRACK": "]", "LBRACE": "{", "RBRACE": "}",
                 "ABSL": "|", "ABSR": "|", "NORML": "‖", "NORMR": "‖", "FRAC": "\\frac",
-                "SQRT": "\\sqrt", "LT": "<", "LE": "<=", "GT": ">", "GE": ">=", "EQ": "=", "$END": "the end"}
-
-
-def _value(node, tok=None):
-    return node
+                "SQRT": "\\sqrt", "LT": "<", "LE": "<=", "GT": ">", "GE": ">=", "EQ": "=", "AND": "and",
+                "$END": "the end"}
 
 
 class _Builder(Transformer):
@@ -734,6 +767,9 @@ class _Builder(Transformer):
         tok = c[0]
         return Const(tok.value, tok.start_pos, WILD if tok.value == "I" else SCALAR)
 
+    def index(self, c):
+        return Idx(c[0].value, c[0].start_pos)
+
     def component(self, c):
         name, sub = c
         return Comp(name.value, sub.value, name.start_pos)
@@ -744,6 +780,13 @@ class _Builder(Transformer):
 
     def group(self, c):
         return c[1]
+
+    def iverson(self, c):
+        a, b = c[1], c[3]
+        for side in (a, b):
+            if not is_scalar(side.shape):
+                self.fail(f"[a = b] compares scalars, not {show_shape(side.shape)}", side.pos)
+        return Iverson(a, b, c[0].start_pos)
 
     def abs(self, c):
         return self._call("abs", [c[1]], c[0].start_pos)
@@ -770,7 +813,7 @@ class _Builder(Transformer):
 
     def callpow(self, c):
         func, _, exponent = c[0], c[1], c[2]
-        args = c[4]
+        args = c[4] if isinstance(c[4], list) else [c[4]]
         inner = self._call(func.value, args, func.start_pos)
         if func.value == "inv" or (isinstance(exponent, Neg) and isinstance(exponent.x, Num)
                                    and exponent.x.value == 1):
@@ -834,13 +877,20 @@ class _Builder(Transformer):
         x = c[0]
         if x.shape == WILD:
             return x
-        return Transpose(x, c[1].start_pos, (x.shape[1], x.shape[0]))
+        return Transpose(x, x.pos, (x.shape[1], x.shape[0]))
 
     def pow(self, c):
-        return self._pow(c[0], c[2], c[1].start_pos)
+        return self._pow(c[0], c[2], c[0].pos)
 
     def relop(self, c):
         return c[0]
+
+    def both(self, c):
+        a, b = c[0], c[2]
+        for side in (a, b):
+            if not isinstance(side, (Relation, Bin)) or (isinstance(side, Bin) and side.op != "and"):
+                self.fail("'and' joins conditions such as 0 < eps and eps < 2", side.pos)
+        return Bin("and", a, b, c[1].start_pos, SCALAR)
 
     def chain(self, c):
         operands = c[0::2]
@@ -848,9 +898,9 @@ class _Builder(Transformer):
         for o in operands:
             if not is_scalar(o.shape):
                 self.fail(f"an inequality compares scalars, not {show_shape(o.shape)}", o.pos)
-        directions = {op[0] for op in ops}
-        if len(directions) > 1:
-            self.fail("an inequality chain must go one way (a < b < c or a > b > c)", c[1].start_pos)
+        for tok in c[3::2]:
+            if tok.value[0] != ops[0][0]:
+                self.fail("an inequality chain must go one way (a < b < c or a > b > c)", tok.start_pos)
         return Relation(ops, tuple(operands), c[0].pos)
 
     # checks
@@ -864,6 +914,8 @@ class _Builder(Transformer):
                           f"{show_shape(sa)}", pos)
             return Bin(op, settle(a, shape), settle(b, shape), pos, shape)
         if op == "/":
+            if isinstance(a, Num) and isinstance(b, Num) and b.value != 0:
+                return Num(a.value / b.value, a.pos)   # 3/8 and 0.375 are the same number
             if not is_scalar(sb):
                 self.fail(f"cannot divide by {show_shape(sb)}; use inv(A) or A^{{-1}} for a matrix "
                           "inverse", pos)
@@ -876,7 +928,8 @@ class _Builder(Transformer):
                 self.fail(f"elementwise product needs equal shapes, got {show_shape(sa)} and "
                           f"{show_shape(sb)}", pos)
             return Bin(op, settle(a, shape), settle(b, shape), pos, shape)
-        # '*' (also juxtaposition) and '@'
+        # '*' (also juxtaposition) and '@' are both the matrix product between arrays.
+        op = "*"
         if is_scalar(sa) or is_scalar(sb):
             return Bin(op, a, b, pos, sb if is_scalar(sa) else sa)
         if sa == WILD and sb == WILD:
@@ -945,6 +998,8 @@ class _Builder(Transformer):
         if not is_scalar(s) and s != WILD and s[0] != s[1]:
             self.fail(f"only square matrices have powers; got {show_shape(s)} (did you mean a "
                       "transpose, ^T?)", pos)
+        if not is_scalar(s) and value == -1:
+            return Call("inv", (base,), pos, s)   # A^{-1} and inv(A) are one thing
         return Pow(base, exponent, pos, s)
 
     def _sum(self, index, lo, hi, body, pos):
@@ -952,9 +1007,12 @@ class _Builder(Transformer):
             if bound is not None and not is_scalar(bound.shape):
                 self.fail("sum bounds must be scalars", bound.pos)
         lo_v, hi_v = _constant(lo) if lo is not None else None, _constant(hi) if hi is not None else None
-        if lo_v is not None and hi_v is not None and hi_v - lo_v > self.limits.max_sum_range:
-            self.fail(f"a sum of more than {self.limits.max_sum_range} terms", pos, AnswerLimitError)
-        return Sum(index, lo, hi, body, pos, body.shape)
+        terms = hi_v - lo_v + 1 if lo_v is not None and hi_v is not None else 1
+        # Nested sums multiply their work: bound the product, not each sum alone.
+        inner = max((n.terms for n in walk(body) if isinstance(n, Sum)), default=1)
+        if terms * inner > self.limits.max_sum_range:
+            self.fail(f"sums of more than {self.limits.max_sum_range} terms in all", pos, AnswerLimitError)
+        return Sum(index, lo, hi, body, pos, body.shape, int(max(terms, 1) * inner))
 
 
 # Parse-time evaluation of constant sub-trees, only to enforce the exponent limit.
@@ -1003,7 +1061,7 @@ class Answer:
 
     @property
     def is_relation(self) -> bool:
-        return isinstance(self.tree, Relation)
+        return isinstance(self.tree, Relation) or (isinstance(self.tree, Bin) and self.tree.op == "and")
 
     @property
     def names(self) -> frozenset:
@@ -1038,10 +1096,7 @@ class Answer:
 
         Returns a float, or a 2-D array (a vector answer gives a column (n, 1)).
         """
-        batched = {}
-        for e in self.vocabulary.entries:
-            if e.name in env:
-                batched[e.name] = to_batched(env[e.name], e)[None] if False else to_batched(env[e.name], e)
+        batched = {e.name: to_batched(env[e.name], e) for e in self.vocabulary.entries if e.name in env}
         out = self.evaluate_batch(batched, sizes or self._sizes_from(env))
         out = out[0]
         return float(out[0, 0]) if out.shape == (1, 1) and not self.free_indices and is_scalar(
@@ -1083,13 +1138,14 @@ class Answer:
             if e.shape and obj is not None:
                 for d, n in zip(e.shape, obj.shape if len(e.shape) == 2 else obj.shape[:1]):
                     if isinstance(d, str):
-                        sizes.setdefault(d, int(n) if getattr(n, "is_Integer", False) or isinstance(n, int) else n)
+                        sizes.setdefault(d, int(n) if getattr(n, "is_Integer", False) else n)
         full_env = dict(env)
-        import sympy as sp
         for e in self.vocabulary.entries:
             if e.role == "size" and e.name not in full_env:
-                full_env[e.name] = sp.Integer(sizes[e.name]) if isinstance(sizes.get(e.name), int) else \
-                    sizes.get(e.name, sp.Symbol(e.name, integer=True, positive=True))
+                value = sizes.get(e.name)
+                if value is None:
+                    value = sp.Symbol(e.name, integer=True, positive=True)
+                full_env[e.name] = sp.Integer(value) if isinstance(value, int) else value
         builder = SympyBuilder(full_env, self.index_ranges, sizes)
         if not self.free_indices:
             return builder(self.tree)
@@ -1169,6 +1225,8 @@ def _index_ranges(tree: Node, vocab: Vocabulary, text: str) -> tuple[dict, tuple
             for k in (node.i, node.j):
                 if isinstance(k, str) and k not in bound:
                     free.add(k)
+        if isinstance(node, Idx) and node.letter not in bound:
+            free.add(node.letter)
         if isinstance(node, Sum):
             for c in (node.lo, node.hi):
                 if c is not None:
@@ -1182,11 +1240,20 @@ def _index_ranges(tree: Node, vocab: Vocabulary, text: str) -> tuple[dict, tuple
     if stack_guard > 400:
         raise AnswerLimitError("the answer is nested too deeply", text, 0)
     visit(tree, frozenset())
+    # delta_ij compares two indices over the same range: one known range gives the other.
+    for node in walk(tree):
+        if isinstance(node, Delta) and isinstance(node.i, str) and isinstance(node.j, str):
+            for a, b in ((node.i, node.j), (node.j, node.i)):
+                if a in ranges and b not in ranges:
+                    ranges[b] = ranges[a]
     for node in walk(tree):
         if isinstance(node, Sum) and node.lo is None and node.index not in ranges:
             raise AnswerShapeError(f"the sum over {node.index} has no range; write "
                                    f"sum_{{{node.index}=1}}^{{n}} or index a vector with {node.index}",
                                    text, node.pos)
+        if isinstance(node, Idx) and node.letter in free and node.letter not in ranges:
+            raise AnswerShapeError(f"the index {node.letter} is not bound by a sum and indexes no "
+                                   "vector, so its range is unknown", text, node.pos)
         if isinstance(node, Delta):
             for k in (node.i, node.j):
                 if isinstance(k, str) and k not in ranges:
@@ -1249,6 +1316,9 @@ def parse_answer(text: str, vocabulary: Vocabulary, *, syntax: str = "auto",
                    "sum's variable")
         elif tok.type == "SUB":
             msg = "_ may follow only a vector or matrix name (s_i) or sum"
+        elif tok.type == "EQ":
+            msg = ("'=' may appear only in [a = b] and sum limits; type just the expression, "
+                   "without a left-hand side such as 'J ='")
         else:
             msg = f"unexpected {what} here; expected " + ", ".join(expected[:8])
         raise AnswerSyntaxError(msg, text, tok.start_pos) from None

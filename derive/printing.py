@@ -39,17 +39,52 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_Mul(self, expr):
         # Plain factors before bracketed sums: "s_i (delta_ij - s_j)", "p (1 - p)".
         factors = list(expr.as_ordered_factors())
-        rank = lambda f: (0 if f.is_Number else 3 if f.is_Add else
-                          1 if (f.is_Symbol or f.is_Indexed or isinstance(f, MatrixElement)) else 2)
-        ordered = sorted(factors, key=rank)
-        if ordered == factors or any(f.is_Pow and f.exp.is_negative for f in factors):
+        if any(f.is_Pow and f.exp.is_negative for f in factors):
             return super()._print_Mul(expr)
+        # SymPy distributes a number into a sum factor, 2 s_i (s_i - y_i) arriving as
+        # s_i (2 s_i - 2 y_i); take the number back out in front.
+        content, plain = sp.S.One, []
+        for f in factors:
+            if f.is_Add:
+                if all(t.could_extract_minus_sign() for t in f.args):
+                    content, f = -content, -f
+                c, f = f.primitive()
+                content *= c
+            plain.append(f)
+        if content != 1:
+            number = content * sp.Mul(*[f for f in plain if f.is_Number])
+            plain = [number] * (number != 1) + [f for f in plain if not f.is_Number]
+        base_is_sum = lambda f: f.is_Add or (f.is_Pow and f.base.is_Add)
+        rank = lambda f: (0 if f.is_Number else 3 if base_is_sum(f) else
+                          1 if (f.is_Symbol or f.is_Indexed or isinstance(f, MatrixElement)) else 2)
+        ordered = sorted(plain, key=rank)
+        if ordered == factors:
+            return super()._print_Mul(expr)
+        sign = ""
+        if ordered[0].is_Number and ordered[0].is_negative:  # unevaluated Muls print -1 as "(-1)"
+            sign, ordered = "- ", [-ordered[0]] * (ordered[0] != -1) + ordered[1:]
+        if len(ordered) == 1:
+            return sign + self._print(ordered[0])
         saved = self._settings.get("order")
         self._settings["order"] = "none"
         try:
-            return super()._print_Mul(sp.Mul(*ordered, evaluate=False))
+            return sign + super()._print_Mul(sp.Mul(*ordered, evaluate=False))
         finally:
             self._settings["order"] = saved
+
+    def _print_MatMul(self, expr):
+        # As for scalars: 2 (diag(s) - s s^T)(s - y), not (2 diag(s) - 2 s s^T)(s - y).
+        factors, content = list(expr.args), sp.S.One
+        for n, f in enumerate(factors):
+            if isinstance(f, sp.MatAdd):
+                coefficients = [t.as_coeff_mmul()[0] if isinstance(t, sp.MatMul) else sp.S.One for t in f.args]
+                c = sp.gcd_list(coefficients) if all(x.is_Integer for x in coefficients) else sp.S.One
+                if c > 1:
+                    content *= c
+                    factors[n] = sp.MatAdd(*[sp.MatMul(sp.S.One / c, t).doit() for t in f.args])
+        if content == 1:
+            return super()._print_MatMul(expr)
+        return f"{self._print(content)} {super()._print_MatMul(sp.MatMul(*factors, evaluate=False))}"
 
     def _print_Symbol(self, expr, style="plain"):
         if expr.name in self.names:

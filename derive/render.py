@@ -23,17 +23,26 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 import jinja2
-from latex2mathml.converter import convert as latex_to_mathml
 from markupsafe import Markup, escape
 
 from . import figures as figure_files
 from .errors import InvalidArgument, OutputError
+from .mathml import to_mathml
 from .registry import Family
 from .sheets import FamilySheet, family_sheet
 from .verify import FAILED, PASSED, PROVED, REFUTED, TESTED, PartReport
 
 FORMATS = ("html", "tex", "pdf")
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+def _templates_folder() -> Path:
+    """templates/ of the source tree, or the copy a non-editable install ships in the package."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "templates", here / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise OutputError(f"no templates folder beside {here}; reinstall derive")
+
+
+TEMPLATES = _templates_folder()
 PDFLATEX_HINT = ("install TeX Live (Debian/Ubuntu: apt-get install texlive-latex-base "
                  "texlive-latex-recommended texlive-fonts-recommended), then run derive build again")
 PDFLATEX_TIMEOUT = 180  # seconds; a sheet compiles in about one second
@@ -50,7 +59,8 @@ _TEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", 
                  "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
                  "|": r"\textbar{}"}
 _TEX_SPECIAL = re.compile("|".join(re.escape(c) for c in _TEX_SPECIALS))
-_INLINE_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$", re.S)
+# $math$ (not \$), or ``code`` as docstrings write it.
+_INLINE = re.compile(r"(?<!\\)\$(?P<math>.+?)(?<!\\)\$|``(?P<code>.+?)``", re.S)
 
 
 def tex_escape(text: str) -> str:
@@ -58,37 +68,25 @@ def tex_escape(text: str) -> str:
     return _TEX_SPECIAL.sub(lambda m: _TEX_SPECIALS[m.group()], text)
 
 
-def split_inline(text: str) -> list[tuple[bool, str]]:
-    """Prose with ``$...$`` math as (is_math, piece) pairs; ``\\$`` is a literal dollar."""
+def split_inline(text: str) -> list[tuple[str, str]]:
+    """Prose as ("text" | "math" | "code", piece) pairs: ``$...$`` is math, a double
+    backquoted span is code, ``\\$`` is a literal dollar."""
     pieces, at = [], 0
-    for match in _INLINE_MATH.finditer(text):
+    for match in _INLINE.finditer(text):
         if match.start() > at:
-            pieces.append((False, text[at:match.start()]))
-        pieces.append((True, match.group(1)))
+            pieces.append(("text", text[at:match.start()]))
+        kind = "math" if match.group("math") is not None else "code"
+        pieces.append((kind, match.group(kind)))
         at = match.end()
     if at < len(text):
-        pieces.append((False, text[at:]))
-    return [(m, p if m else p.replace(r"\$", "$")) for m, p in pieces]
-
-
-_OPERATORNAME = re.compile(r"\\operatorname\*?\{([^{}]*)\}")
-
-
-def _mathml_compatible(tex: str) -> str:
-    # latex2mathml mangles \operatorname* and names with spacing commands (arg\,max);
-    # plain upright letters render the same in a browser.
-    def fix(m):
-        name = m.group(1)
-        return rf"\operatorname{{{name}}}" if name.isalpha() else rf"\mathrm{{{name}}}"
-    return _OPERATORNAME.sub(fix, tex)
+        pieces.append(("text", text[at:]))
+    return [(k, p.replace(r"\$", "$") if k == "text" else p) for k, p in pieces]
 
 
 def mathml(tex: str, display: bool = False) -> Markup:
-    try:
-        out = latex_to_mathml(_mathml_compatible(tex), display="block" if display else "inline")
-    except Exception:  # latex2mathml raises bare exceptions on LaTeX it does not know
-        return Markup('<code class="tex">{}</code>').format(tex)
-    return Markup(out)
+    """LaTeX math as a MathML element; LaTeX it cannot convert is shown as source."""
+    out = to_mathml(tex, display)
+    return Markup('<code class="tex">{}</code>').format(tex) if out is None else Markup(out)
 
 
 # ---------------------------------------------------------------- filters, one registry
@@ -97,7 +95,8 @@ TONES = {PROVED: "ok", PASSED: "ok", TESTED: "warn", REFUTED: "bad", FAILED: "ba
 
 
 def _html_inline(text: str) -> Markup:
-    return Markup("").join(mathml(p) if is_math else escape(p) for is_math, p in split_inline(text))
+    html = {"math": mathml, "code": lambda p: Markup("<code>{}</code>").format(p), "text": escape}
+    return Markup("").join(html[kind](piece) for kind, piece in split_inline(text))
 
 
 def _html_display(tex: str) -> Markup:
@@ -105,15 +104,28 @@ def _html_display(tex: str) -> Markup:
 
 
 def _tex_inline(text: str) -> TexSafe:
-    return TexSafe("".join(f"${p}$" if is_math else tex_escape(p) for is_math, p in split_inline(text)))
+    tex = {"math": lambda p: f"${p}$", "code": lambda p: rf"\texttt{{{tex_escape(p)}}}", "text": tex_escape}
+    return TexSafe("".join(tex[kind](piece) for kind, piece in split_inline(text)))
+
+
+_MATRIX = re.compile(r"\\begin\{matrix\}(.*?)\\end\{matrix\}", re.S)
+
+
+def _display_cells(tex: str) -> str:
+    # Matrix cells are set in text style; a column of fractions would shrink to unreadable.
+    def cells(m):
+        body = re.sub(r"(&|\\\\)", lambda s: s.group(1).replace("\\\\", r"\\[0.8ex]") + r"\displaystyle ",
+                      m.group(1))
+        return rf"\begin{{matrix}}\displaystyle {body}\end{{matrix}}"
+    return _MATRIX.sub(cells, tex)
 
 
 def _tex_display(tex: str) -> TexSafe:
-    return TexSafe(rf"\[\fit{{{tex}}}\]")
+    return TexSafe(rf"\showmath{{{_display_cells(tex)}}}")
 
 
 def _tex_boxed(tex: str) -> TexSafe:
-    return TexSafe(rf"\[\fit{{\boxed{{{tex}}}}}\]")
+    return TexSafe(rf"\showmath{{\boxed{{{_display_cells(tex)}}}}}")
 
 
 def _tone(outcome: str) -> str:
@@ -162,6 +174,7 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; sheets are for publishing
         os.replace(tmp, path)
     except OSError as exc:
         if "tmp" in locals() and os.path.exists(tmp):
@@ -169,6 +182,13 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
         raise OutputError(f"cannot write {str(path)!r}: {exc.strerror or exc}; "
                           "choose a writable output folder") from exc
     return path
+
+
+@lru_cache(maxsize=1)
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _prepare(out_dir: Path) -> None:

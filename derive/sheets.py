@@ -7,6 +7,7 @@ math sits between ``$...$``. Everything else (escaping, MathML, boxes) is the re
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -42,6 +43,10 @@ class Check:
     lines: tuple[str, ...]          # inline text
     counterexample: tuple[str, ...] = ()
 
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -59,7 +64,8 @@ class FigureView:
 @dataclass(frozen=True)
 class PartSheet:
     id: str
-    anchor: str
+    anchor: str                     # HTML id: the part id itself, so links name the part
+    label: str                      # LaTeX label: letters, digits and hyphens only
     title: str
     statement: str                  # inline text
     notation: tuple[str, ...]       # inline text, one per variable
@@ -99,14 +105,14 @@ class FamilySheet:
 
 
 def scientific(x: float | None) -> str:
-    """A float as inline LaTeX: 3.1e-11 -> $3.1 \\times 10^{-11}$."""
+    """A float as inline LaTeX: 3.1e-11 -> $3.1 \\times 10^{-11}$, 1e-06 -> $10^{-6}$."""
     if x is None:
         return "n/a"
-    if x != x or x in (float("inf"), float("-inf")):
-        return "$\\infty$" if x == float("inf") else str(x)
-    if x == 0:
-        return "$0$"
-    mantissa, exponent = f"{x:.2g}".partition("e")[::2] if "e" in f"{x:.2g}" else (f"{x:.2g}", "")
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "$\\infty$" if x > 0 else "$-\\infty$"
+    mantissa, _, exponent = f"{x:.2g}".partition("e")
     if not exponent:
         return f"${mantissa}$"
     power = f"10^{{{int(exponent)}}}"
@@ -114,9 +120,9 @@ def scientific(x: float | None) -> str:
 
 
 def _sizes_sentence(labels: Sequence[str]) -> str:
-    """("C=2", "C=3") -> "$C = 2, 3$"; several dimensions keep one tuple per size."""
+    """("C=2", "C=3") -> "at $C = 2, 3$"; several dimensions keep one tuple per size."""
     if not labels or list(labels) == ["scalar"]:
-        return "symbolically (no size parameter)"
+        return ""
     pairs = [[item.split("=") for item in label.split(", ")] for label in labels]
     names = [[n for n, _ in p] for p in pairs]
     if all(n == names[0] for n in names) and len(names[0]) == 1:
@@ -124,10 +130,14 @@ def _sizes_sentence(labels: Sequence[str]) -> str:
     return "at " + "; ".join("$" + ", ".join(f"{n} = {v}" for n, v in p) + "$" for p in pairs)
 
 
+def _joined(what: str, where: str, how: str) -> str:
+    return f"{what}{' ' + where if where else ''}: {how}."
+
+
 def _counterexample_lines(counter: Mapping | None) -> tuple[str, ...]:
     if not counter:
         return ()
-    return tuple(f"{key}: {value}" for key, value in counter.items())
+    return tuple(f"{key}: {value}" for key, value in counter.items() if value not in ({}, [], None, ""))
 
 
 def _variable_note(var: Variable, general) -> str:
@@ -168,7 +178,9 @@ def _instance(part: Part) -> tuple[str | None, str]:
         derived = part.derive(part.namespace(sizes))
     except Exception:  # the verification report already carries any failure of derive
         return None, ""
-    tex = latex(derived)
+    if isinstance(derived, sp.MatrixBase) and derived.shape == (1, 1):
+        derived = derived[0, 0]
+    tex = latex(derived, names_of(part.variables))
     if len(tex) > INSTANCE_MAX_CHARS:
         return None, ""
     where = f" at ${', '.join(f'{k} = {v}' for k, v in sizes.items())}$" if sizes else ""
@@ -177,7 +189,7 @@ def _instance(part: Part) -> tuple[str | None, str]:
 
 def _closed_form_check(claim: Claim) -> Check:
     if claim.outcome == PROVED:
-        lines = (f"Proved {_sizes_sentence(claim.sizes)}: {claim.method}.",)
+        lines = (_joined("Proved", _sizes_sentence(claim.sizes), claim.method),)
     elif claim.outcome == REFUTED:
         lines = (f"Refuted: {claim.detail}.", "The closed form and the derivation differ at this point:")
     else:
@@ -194,7 +206,7 @@ def _steps_check(claims: Sequence[Claim]) -> Check | None:
     outcome = next((o for o in (REFUTED, FAILED, TESTED) if any(c.outcome == o for _, c in failing)), PROVED)
     if not failing:
         every = "The step" if len(claims) == 1 else f"All {len(claims)} steps"
-        lines = [f"{every} proved {_sizes_sentence(claims[0].sizes)}: {claims[0].method}."]
+        lines = [_joined(f"{every} proved", _sizes_sentence(claims[0].sizes), claims[0].method)]
     else:
         lines = [f"{len(claims) - len(failing)} of {len(claims)} steps proved."]
         lines += [f"Step {n} {OUTCOME_LABELS[c.outcome]}: {c.detail}." for n, c in failing]
@@ -203,12 +215,31 @@ def _steps_check(claims: Sequence[Claim]) -> Check | None:
 
 def _numeric_check(claim: Claim, cases_label: str) -> Check:
     lines = [f"Method: {claim.method}.",
-             f"{claim.cases} {cases_label} ({'; '.join(claim.sizes) or 'no size parameter'}).",
+             f"{claim.cases} {cases_label}{' (' + '; '.join(claim.sizes) + ')' if claim.sizes else ''}.",
              f"Worst scaled error {scientific(claim.worst_error)} against a tolerance of "
              f"{scientific(claim.tolerance)}: {claim.detail}."]
     if claim.outcome != PASSED:
         lines.append("Failing case:")
     return Check("Numeric cross-check", claim.outcome, tuple(lines), _counterexample_lines(claim.counterexample))
+
+
+def _other_check(claim: Claim) -> Check:
+    """A further check a part declares (an induction, a simulation), in its own words."""
+    if claim.sizes == ("symbolic",):
+        where = "for every size (symbolic)"
+    else:
+        where = _sizes_sentence(claim.sizes) if claim.sizes else ""
+    lines = [f"Method: {claim.method}{' ' + where if where and claim.cases == 0 else ''}."]
+    if claim.cases:
+        lines.append(f"{claim.cases} random case{'s' if claim.cases != 1 else ''}; worst error "
+                     f"{scientific(claim.worst_error)} against a tolerance of {scientific(claim.tolerance)}"
+                     f"{': ' + claim.detail if claim.detail else ''}.")
+    elif claim.detail and claim.outcome not in (PROVED, PASSED):
+        lines.append(f"{claim.detail}.")
+    if claim.counterexample:
+        lines.append("Failing case:")
+    heading = f"{claim.kind.capitalize()}: {claim.statement}"
+    return Check(heading, claim.outcome, tuple(lines), _counterexample_lines(claim.counterexample))
 
 
 def _checks(report: PartReport) -> tuple[Check, ...]:
@@ -222,6 +253,8 @@ def _checks(report: PartReport) -> tuple[Check, ...]:
     if numeric is not None:
         cases = "random case" if numeric.cases == 1 else "random cases"
         checks.append(_numeric_check(numeric, cases))
+    known = {"closed form", "step", "numeric"}
+    checks += [_other_check(c) for c in report.claims if c.kind not in known]
     return tuple(checks)
 
 
@@ -230,7 +263,7 @@ _STEM = re.compile(r"[^a-z0-9]+")
 
 def figure_stem(part: Part, name: str) -> str:
     """A file name safe for every output (LaTeX dislikes dots and underscores)."""
-    stem = _STEM.sub("-", f"{part.id}-{name}".lower()).strip("-")
+    stem = _STEM.sub("-", f"{part.family}-{name}".lower()).strip("-")
     if not stem:
         raise ProblemDefinitionError(f"{part.id}: figure name {name!r} has no letters or digits")
     return stem
@@ -243,11 +276,14 @@ def part_sheet(part: Part, report: PartReport) -> PartSheet:
     names = names_of(part.variables)
     steps = [c for c in report.claims if c.kind == "step"]
     instance, instance_label = _instance(part)
+    result = f"{part.result_lhs} = {latex(part.result(part.general), names)}"
+    if instance == result:   # nothing to add when SymPy's own output is already the result
+        instance, instance_label = None, ""
     return PartSheet(
-        id=part.id, anchor=part.id.replace(".", "-"), title=part.title, statement=part.statement,
+        id=part.id, anchor=part.id, label=_STEM.sub("-", part.id.lower()), title=part.title, statement=part.statement,
         notation=tuple(_variable_note(v, part.general) for v in part.variables),
         steps=_steps(part, steps),
-        result=f"{part.result_lhs} = {latex(part.result(part.general), names)}",
+        result=result,
         instance=instance, instance_label=instance_label,
         outcome=report.outcome, outcome_label=OUTCOME_LABELS[report.outcome],
         checks=_checks(report),
@@ -262,5 +298,10 @@ def family_sheet(family: Family, reports: Mapping[str, PartReport]) -> FamilyShe
     if missing:
         raise InvalidArgument(f"no verification report for parts {missing} of family {family.name!r}; "
                               "verify them first (derive.verify_part)")
-    return FamilySheet(family.name, family.title, family.intro,
-                       tuple(part_sheet(p, reports[p.id]) for p in family.parts))
+    parts = tuple(part_sheet(p, reports[p.id]) for p in family.parts)
+    stems = [f.stem for p in parts for f in p.figures]
+    clash = sorted({s for s in stems if stems.count(s) > 1})
+    if clash:
+        raise ProblemDefinitionError(f"family {family.name!r}: two figures share the file name {clash}; "
+                                     "give each figure of a family its own name")
+    return FamilySheet(family.name, family.title, family.intro, parts)

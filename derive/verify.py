@@ -63,7 +63,13 @@ def size_label(sizes: Mapping[str, int]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sizes.items()) or "scalar"
 
 
+def _is_condition(x) -> bool:
+    return isinstance(x, sp.logic.boolalg.Boolean) and not isinstance(x, sp.Expr)
+
+
 def _as_matrix(x):
+    if _is_condition(x):  # a condition (a step-size bound) is compared as a set, not as a matrix
+        return x
     return x if isinstance(x, sp.MatrixBase) else sp.Matrix([[sp.sympify(x)]])
 
 
@@ -92,7 +98,10 @@ class _Numeric:
         key = (id(formula), tuple(sorted(sizes.items())))
         if key not in self._cache:
             ns = self.part.namespace(sizes)
-            expr = _as_matrix(formula(ns))
+            value = formula(ns)
+            if _is_condition(value):  # evaluated numerically as its indicator
+                value = sp.Piecewise((1, value), (0, True))
+            expr = _as_matrix(value)
             symbols = ns.symbols()
             self._cache[key] = (symbols, sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"], dummify=True), expr.shape)
         return self._cache[key]
@@ -155,8 +164,8 @@ def prove_closed_form(part: Part, budget: float, rng) -> Claim:
             continue
         counter = _symbolic_counterexample(part, sizes, part.result, part.derive, rng)
         outcome = REFUTED if counter else TESTED
-        detail = (f"closed form differs from the derivation at {size_label(sizes)}" if counter else
-                  f"no proof within {per_size:.1f} s at {size_label(sizes)} (entry {where}); "
+        detail = (f"closed form differs from the derivation{_where(sizes)}" if counter else
+                  f"no proof within {per_size:.1f} s{_where(sizes)} (entry {where}); "
                   "no counterexample found in 20 samples")
         return Claim(part.id, "closed form", CLOSED_FORM_CLAIM, outcome,
                      "symbolic proof at explicit sizes", tuple(proved),
@@ -166,21 +175,42 @@ def prove_closed_form(part: Part, budget: float, rng) -> Claim:
                  "substituted)", tuple(proved), seconds=time.perf_counter() - started)
 
 
-def prove_step(part: Part, step: Step, budget: float) -> Claim:
+def _where(sizes: Mapping[str, int]) -> str:
+    return f" at {size_label(sizes)}" if sizes else ""
+
+
+def _entries_formula(part: Part, step: Step, side: str):
+    """A formula giving the step's right side (or its target) as one column, for numbers."""
+    def formula(ns):
+        target = step.target(ns) if step.target else part.derive(ns)
+        rhs, expected = _indexed_values(step, ns, target)
+        chosen = rhs if side == "rhs" else expected
+        return sp.Matrix([sp.Piecewise((1, e), (0, True)) if _is_condition(e) else e for e in chosen])
+    return formula
+
+
+def prove_step(part: Part, step: Step, budget: float, rng=None) -> Claim:
     started = time.perf_counter()
     proved: list[str] = []
     for sizes in part.proof_sizes():
         ns = part.namespace(sizes)
         target = step.target(ns) if step.target else part.derive(ns)
         rhs, expected = _indexed_values(step, ns, target)
-        ok, where = difference_is_zero(sp.Matrix(rhs), sp.Matrix(expected),
+        ok, where = difference_is_zero(rhs, expected,
                                        [ns.definitions(), ns.constraints()], budget)
-        if not ok:
-            return Claim(part.id, "step", step.lhs, REFUTED if ok is False else TESTED,
-                         "symbolic check at explicit sizes", tuple(proved),
-                         seconds=time.perf_counter() - started,
-                         detail=f"step not shown equal at {size_label(sizes)} (entry {where})")
-        proved.append(size_label(sizes))
+        if ok:
+            proved.append(size_label(sizes))
+            continue
+        counter = None
+        if rng is not None:
+            counter = _symbolic_counterexample(part, sizes, _entries_formula(part, step, "rhs"),
+                                               _entries_formula(part, step, "target"), rng)
+        detail = (f"the step differs from what it should equal{_where(sizes)}" if counter else
+                  f"no proof within {budget:.1f} s{_where(sizes)} (entry {where}); no counterexample "
+                  "found in 20 samples")
+        return Claim(part.id, "step", step.lhs, REFUTED if counter else TESTED,
+                     "symbolic check at explicit sizes", tuple(proved), counterexample=counter,
+                     seconds=time.perf_counter() - started, detail=detail)
     return Claim(part.id, "step", step.lhs, PROVED, "exact SymPy identity at each explicit size",
                  tuple(proved), seconds=time.perf_counter() - started)
 
@@ -242,8 +272,9 @@ def verify_part(part: Part, *, seed: int = 0, budget: float = 10.0, cases: int |
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
     claims = [prove_closed_form(part, budget, rng)]
-    claims += [prove_step(part, step, budget) for step in part.steps]
+    claims += [prove_step(part, step, budget, rng) for step in part.steps]
     numeric = cross_check(part, seed, cases)
     if numeric is not None:
         claims.append(numeric)
+    claims += [check.run(part, seed=seed, cases=cases) for check in part.checks]
     return PartReport(part, tuple(claims), time.perf_counter() - started)

@@ -1,11 +1,11 @@
-"""Activation functions: the sigmoid, tanh and ReLU, their derivatives, and why stacked
-sigmoids shrink gradients."""
+r"""Activation functions: the sigmoid $\sigma(z) = 1/(1 + e^{-z})$, $\tanh$ and the ReLU, their
+derivatives, and why stacked sigmoids shrink gradients."""
 import numpy as np
 import sympy as sp
 
 from derive import Oracle, Part, Step, Variable
 from derive.domains import Domain, Positive
-from derive.functions import relu, sigma
+from derive.functions import held_product, relu, sigma
 from derive.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
 from derive.numeric import sigmoid as np_sigmoid
 
@@ -65,7 +65,7 @@ PARTS = [
         result=lambda v: sigma(v.z) * (1 - sigma(v.z)),
         result_lhs=r"\sigma'(z)",
         steps=(Step(r"\sigma'(z)", lambda v: sp.exp(-v.z) / (1 + sp.exp(-v.z)) ** 2, "chain rule"),
-               Step(r"\sigma'(z)", lambda v: 1 / (1 + sp.exp(-v.z)) * sp.exp(-v.z) / (1 + sp.exp(-v.z)),
+               Step(r"\sigma'(z)", lambda v: held_product(1 / (1 + sp.exp(-v.z)), sp.exp(-v.z) / (1 + sp.exp(-v.z))),
                     r"split the square; the second factor is $1 - \sigma(z)$")),
         oracle=derivative_oracle(np_sigmoid, "central finite differences of a NumPy sigmoid"),
     ),

@@ -1,11 +1,11 @@
-"""Softmax s = softmax(z), s_i = exp(z_i) / sum_j exp(z_j), over C classes: its
-Jacobian, its shift invariance, and the gradients of the two losses built on it."""
+r"""The softmax $s = \operatorname{softmax}(z)$, $s_i = e^{z_i} / \sum_k e^{z_k}$, over $C$ classes:
+its Jacobian, its shift invariance, and the gradients of the two losses built on it."""
 import numpy as np
 import sympy as sp
 
 from derive import Demonstration, Figure, Oracle, Part, Step, Variable
 from derive.domains import ONE_HOT, SIMPLEX
-from derive.functions import delta, diag, sigma, softmax
+from derive.functions import delta, diag, held_fraction, sigma, softmax
 from derive.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient, central_jacobian
 from derive.numeric import sigmoid as np_sigmoid
 from derive.numeric import softmax as np_softmax
@@ -85,7 +85,8 @@ PARTS = [
         result_lhs=r"\operatorname{softmax}(z + c\mathbf{1})",
         steps=(
             Step(r"\operatorname{softmax}(z + c\mathbf{1})_i",
-                 lambda v, i: sp.exp(v.c) * sp.exp(v.z[i]) / (sp.exp(v.c) * exp_sum(v)),
+                 lambda v, i: held_fraction(sp.exp(v.c) * sp.exp(v.z[i]),
+                                            sp.Mul(sp.exp(v.c), exp_sum(v), evaluate=False)),
                  r"$e^{z_i + c} = e^c e^{z_i}$ in numerator and every term of the sum", "i"),
             Step(r"\operatorname{softmax}(z + c\mathbf{1})_i", lambda v, i: v.s[i],
                  "the common factor $e^c$ cancels", "i"),

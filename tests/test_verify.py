@@ -27,7 +27,9 @@ def test_a_wrong_step_is_refuted_while_the_result_still_stands():
     report = verify_part(dataclasses.replace(part, steps=(bad_step,)), seed=0)
     kinds = {c.kind: c.outcome for c in report.claims}
     assert kinds["closed form"] == PROVED
-    assert kinds["step"] != PROVED and report.outcome != PROVED
+    assert kinds["step"] == REFUTED and report.outcome == REFUTED
+    step = next(c for c in report.claims if c.kind == "step")
+    assert step.counterexample["derived"] != step.counterexample["claimed"]
 
 
 def test_a_wrong_sigmoid_derivative_is_refuted():
@@ -44,3 +46,16 @@ def test_verification_is_reproducible_from_its_seed():
     first, second = verify_part(part, seed=7), verify_part(part, seed=7)
     assert first.numeric().worst_error == second.numeric().worst_error
     assert first.numeric().cases == second.numeric().cases
+
+
+def test_cached_reports_are_reused_only_while_nothing_changed(tmp_path):
+    from derive.cache import ReportCache
+    part = get_part("activation.tanh_grad")
+    cache = ReportCache(tmp_path)
+    settings = {"seed": 0, "budget": 10.0, "cases": 5}
+    assert cache.load(part, settings) is None
+    report = verify_part(part, cases=5)
+    cache.store(report, settings)
+    again = cache.load(part, settings)
+    assert again is not None and again.claims == report.claims and again.outcome == report.outcome
+    assert cache.load(part, {**settings, "seed": 1}) is None

@@ -1,0 +1,128 @@
+"""LaTeX math to MathML for the HTML sheets, via latex2mathml, with the corrections a
+browser needs to typeset it the way TeX would.
+
+MathML is drawn natively by Chromium and Firefox, so pages need no script, font or CDN.
+latex2mathml translates symbol by symbol; the fixes below restore what TeX infers from
+context (an operator name is an identifier, a leading minus is unary, limits go under).
+
+>>> "<mi>diag</mi>" in to_mathml(r"\\operatorname{diag}\\left(s\\right)")
+True
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from latex2mathml.converter import convert
+
+NS = "http://www.w3.org/1998/Math/MathML"
+ET.register_namespace("", NS)
+
+_OPERATORNAME = re.compile(r"\\operatorname\*?\{([^{}]*)\}")
+_FENCE = re.compile(r"\\(left|right)\s*(\\[{}]|\\[a-zA-Z]+|.)")
+_TALL = re.compile(r"\\(frac|dfrac|tfrac|sum|prod|int|begin|lim|max|min|binom|sqrt|underbrace|overbrace)(?![a-zA-Z])")
+_WITH_LIMITS = {"lim", "max", "min", "sup", "inf", "\u2211", "\u220f"}     # lim, max, ..., sum, product
+_CLOSERS = set(")]}|\u2016\u27e9")
+_OPENERS = set("([{|\u2016\u27e8\u2061\u2032\u2033'")   # no thin space before these
+_PRIMES = {"\u2032", "\u2033", "'"}
+_SCRIPTS = {"msub": "munder", "msubsup": "munderover"}
+
+
+def _tag(element) -> str:
+    return element.tag.rpartition("}")[2]
+
+
+def _q(tag: str) -> str:
+    return f"{{{NS}}}{tag}"
+
+
+def _first_leaf(element):
+    while _tag(element) == "mrow" and len(element):
+        element = element[0]
+    return element
+
+
+def relax_fences(tex: str) -> str:
+    r"""Turn \left( ... \right) around flat content into plain ( ... ).
+
+    Browsers draw stretchy fences from Latin Modern Math with wide side bearings, so
+    "( s )" would look spaced out; a fence around nothing tall need not stretch anyway.
+    """
+    opens, pairs = [], []
+    for match in _FENCE.finditer(tex):
+        if match.group(1) == "left":
+            opens.append(match)
+        elif opens:
+            pairs.append((opens.pop(), match))
+    plain = {}
+    for left, right in pairs:
+        if not _TALL.search(tex[left.end():right.start()]):
+            for m in (left, right):
+                delimiter = m.group(2)
+                plain[m.start()] = (m.end(), "" if delimiter == "." else delimiter)
+    out, at = [], 0
+    for start in sorted(plain):
+        end, delimiter = plain[start]
+        out += [tex[at:start], delimiter]
+        at = end
+    return "".join(out) + tex[at:]
+
+
+def _compatible(tex: str) -> str:
+    # latex2mathml mangles \operatorname* and names holding spacing commands (arg\,max).
+    def name(m):
+        text = m.group(1)
+        return rf"\operatorname{{{text}}}" if text.isalpha() else rf"\mathrm{{{text}}}"
+    return relax_fences(_OPERATORNAME.sub(name, tex))
+
+
+def _tidy(root: ET.Element) -> None:
+    for parent in list(root.iter()):
+        children = list(parent)
+        scripted = _tag(parent) in _SCRIPTS or _tag(parent) in _SCRIPTS.values()
+        if _tag(parent) in _SCRIPTS and children and _tag(children[0]) == "mo" \
+                and (children[0].text or "") in _WITH_LIMITS:
+            # Limits under lim, max, sum in display; movablelimits keeps them beside in text.
+            parent.tag = _q(_SCRIPTS[_tag(parent)])
+            children[0].set("movablelimits", "true")
+            scripted = True
+        if _tag(parent) == "msup" and len(children) == 2 and (children[1].text or "") in _PRIMES:
+            # The font's prime is already raised; as a superscript it would float above.
+            parent.tag = _q("mrow")
+            children[1].tag = _q("mo")
+            children[1].set("lspace", "0")
+            children[1].set("rspace", "0")
+        for k in reversed(range(len(children))):
+            child, text = children[k], children[k].text or ""
+            if _tag(child) == "mi" and len(text) > 1 and text.isalpha() and k + 1 < len(children) \
+                    and (_first_leaf(children[k + 1]).text or "") not in _OPENERS:
+                parent.insert(k + 1, ET.Element(_q("mspace"), width="0.1667em"))   # "tanh z"
+            if _tag(child) != "mo":
+                continue
+            if len(text) > 1 and text.isalpha() and not (scripted and k == 0):
+                # diag, softmax: an identifier applied to its argument, not a spaced operator
+                child.tag = _q("mi")
+                apply = ET.Element(_q("mo"))
+                apply.text = "\u2061"
+                parent.insert(k + 1, apply)
+            elif text in ("\u221e", "\u2202"):        # infinity, partial: ordinary symbols
+                child.tag = _q("mi")
+                child.set("mathvariant", "normal")
+            elif text in ("/", "|", "\u2016"):      # ordinary symbols in TeX: |w| <= 1, a/b
+                child.set("lspace", "0")
+                child.set("rspace", "0")
+            elif text in ("\u2212", "+", "\u00b1"):
+                before = children[k - 1] if k else None
+                if before is None or (_tag(before) == "mo" and (before.text or "") not in _CLOSERS):
+                    child.set("form", "prefix")    # a sign, not a binary operator: "= -1"
+
+
+def to_mathml(tex: str, display: bool = False) -> str | None:
+    """MathML for ``tex``, or None when latex2mathml cannot read it."""
+    try:
+        out = convert(_compatible(tex), display="block" if display else "inline")
+        root = ET.fromstring(out)
+    except Exception:  # latex2mathml raises bare exceptions on LaTeX it does not know
+        return None
+    _tidy(root)
+    return ET.tostring(root, encoding="unicode")

@@ -1,0 +1,81 @@
+"""Sheet contexts: formulas printed from the general namespace, verification put into
+words, numbers as LaTeX."""
+import pytest
+import sympy as sp
+
+from derive import InvalidArgument, Part, Variable, verify_part
+from derive.registry import Family
+from derive.sheets import _sizes_sentence, family_sheet, part_sheet, scientific
+from derive.verify import PROVED, Claim, PartReport
+
+
+@pytest.mark.parametrize("x, tex", [
+    (None, "n/a"), (0.0, "$0$"), (1e-6, "$10^{-6}$"), (3.14e-11, r"$3.1 \times 10^{-11}$"),
+    (0.5, "$0.5$"), (-4e-17, r"$-4 \times 10^{-17}$"), (float("inf"), r"$\infty$"), (float("nan"), "NaN"),
+])
+def test_scientific(x, tex):
+    assert scientific(x) == tex
+
+
+@pytest.mark.parametrize("labels, sentence", [
+    (("C=2", "C=3", "C=4"), "at $C = 2, 3, 4$"),
+    (("scalar",), ""),
+    (("N=2, d=1", "N=3, d=2"), "at $N = 2, d = 1$; $N = 3, d = 2$"),
+])
+def test_sizes_sentence(labels, sentence):
+    assert _sizes_sentence(labels) == sentence
+
+
+def _softmax_part(name="jacobian"):
+    from problems.softmax import PARTS
+    return next(p for p in PARTS if p.id == f"softmax.{name}")
+
+
+def test_the_computed_instance_is_sympys_output_at_the_smallest_size():
+    part = _softmax_part("nll")
+    sheet = part_sheet(part, verify_part(part, cases=3))
+    assert sheet.instance_label == "What SymPy computes from the forward definition at $C = 2$:"
+    assert sheet.instance == (r"-\log p(y \mid x) = - y_{1} \log{\left(s_{1} \right)} "
+                              r"- y_{2} \log{\left(s_{2} \right)}")
+
+
+def test_a_softmax_sheet_prints_general_formulas_and_chains_steps():
+    part = _softmax_part()
+    sheet = part_sheet(part, verify_part(part, cases=3))
+    assert sheet.result == r"J = \frac{\partial s}{\partial z} = \operatorname{diag}\left(s\right) - s s^\top"
+    first, second = sheet.steps
+    assert first.equation.startswith(r"\frac{\partial s_i}{\partial z_j} = \frac{")
+    # the second step repeats the left side, so it continues the chain under a phantom
+    assert second.equation == (r"\phantom{\frac{\partial s_i}{\partial z_j}} = "
+                               r"s_{i} \left(\delta_{i j} - s_{j}\right)")
+    assert sheet.outcome == PROVED
+    headings = [c.heading for c in sheet.checks]
+    assert headings == ["Closed form", "Derivation steps", "Numeric cross-check"]
+    assert "at $C = 2, 3, 4, 5, 6$" in sheet.checks[0].lines[0]
+    assert any("tolerance of $10^{-6}$" in line for line in sheet.checks[2].lines)
+    assert sheet.instance is None          # the 2 x 2 Jacobian of exponentials is too long to help
+    assert sheet.notation[1].endswith(r"$s = \operatorname{softmax}\left(z\right)$")
+
+
+def test_further_claims_are_listed_with_their_own_words():
+    part = Part(id="toy.double", title="Double", statement="Find $2x$.", variables=(Variable("x"),),
+                derive=lambda v: 2 * v.x, result=lambda v: 2 * v.x, result_lhs="y")
+    extra = Claim(part.id, "simulation", "running it agrees", PROVED, "a loop in NumPy", (), cases=7,
+                  worst_error=1e-15, tolerance=1e-12, detail="float64 round-off")
+    sheet = part_sheet(part, PartReport(part, (extra,)))
+    check = sheet.checks[-1]
+    assert check.heading == "Simulation: running it agrees"
+    assert check.lines == ("Method: a loop in NumPy.",
+                           r"7 random cases; worst error $10^{-15}$ against a tolerance of $10^{-12}$: "
+                           "float64 round-off.")
+    assert sheet.instance is None          # SymPy's output is the result itself
+
+
+def test_a_report_for_another_part_is_rejected():
+    part = _softmax_part()
+    other = Part(id="toy.other", title="t", statement="s", derive=lambda v: sp.S.One,
+                 result=lambda v: sp.S.One, result_lhs="y")
+    with pytest.raises(InvalidArgument, match="report for 'toy.other' given for part 'softmax.jacobian'"):
+        part_sheet(part, PartReport(other, ()))
+    with pytest.raises(InvalidArgument, match=r"no verification report for parts \['softmax.jacobian'\]"):
+        family_sheet(Family("softmax", "S", "", (part,)), {})
