@@ -45,6 +45,10 @@ TEMPLATES = {
                             "eps < 2/lambda_max"],
     "optim.gd_closed_form": ["(I - eps H)^t w_0", "(I - {k} eps H)^t w_0", "w_0^T (I - eps H)^t"],
     "optim.adam_bias": [r"(1-\beta_1^t)\mathbb{E}[g]", "(1 - beta_1^t)^{k} mu", "E[g]"],
+    "dropout.mask_gram": ["p^2 X^T X + p(1-p) diag(X^T X)", "p^{k} X^T X + p(1-p) diag(X^T X)", "p^2 X^T X"],
+    "dropout.ridge_solution": ["inv(X^T X + (1-p)/p diag(X^T X)) X^T y",
+                               "(X^T X + {k} (1-p)/p diag(X^T X))^{-1} X^T y"],
+    "dropout.unit_grad": ["w_i p_i (1-p_i) x_i^2", r"(1-p)\circ p \circ w \circ x^{\circ {k}}"],
     "optim.adam_unroll": [r"(1-\beta_1)\sum_{i=1}^{t} \beta_1^{t-i} g_i",
                           r"(1-\beta_1)\sum_{i=1}^{t} \beta_1^{t-i+{k}} g_i"],
 }

@@ -4,6 +4,7 @@ The public front: declare parts with :class:`Part`, :class:`Variable`, :class:`S
 :class:`Oracle`; verify them with :func:`verify_part`; look them up with
 :func:`get_part` and :func:`all_parts`.
 """
+from .checking import Verdict, check
 from .errors import (AnswerSyntaxError, DeriveError, InvalidArgument, OutputError,
                      ProblemDefinitionError, UnknownPart)
 from .model import Demonstration, Figure, Namespace, Oracle, Part, Step, Variable
@@ -26,7 +27,9 @@ __all__ = [
     "Step",
     "UnknownPart",
     "Variable",
+    "Verdict",
     "all_parts",
+    "check",
     "families",
     "get_part",
     "load_file",

@@ -138,10 +138,12 @@ class Bin(Node):
 
 @dataclass(frozen=True)
 class Pow(Node):
+    """base^exp; ``elementwise`` is the Hadamard power x^{\\circ 2} of a vector or matrix."""
     base: Node
     exp: Node
     pos: int = field(default=0, compare=False)
     shape: tuple = _meta()
+    elementwise: bool = False
 
 
 @dataclass(frozen=True)
@@ -329,7 +331,7 @@ class Evaluator:
 
     def _Pow(self, n):
         base, ex = self(n.base), self(n.exp)
-        if is_scalar(n.base.shape):
+        if is_scalar(n.base.shape) or n.elementwise:
             return np.power(base, ex)
         return _matrix_power(np.broadcast_to(base, (max(base.shape[0], ex.shape[0]),) + base.shape[1:]),
                              np.broadcast_to(ex, (max(base.shape[0], ex.shape[0]), 1, 1)))
@@ -480,6 +482,14 @@ class SympyBuilder:
 
     def _Bin(self, n):
         a, b = self(n.a), self(n.b)
+        if n.op in "+-" and is_scalar(n.a.shape) != is_scalar(n.b.shape):
+            # scalar +- vector is entrywise: the scalar times a vector of ones
+            ones = lambda shape: (sp.ones(*shape) if all(isinstance(d, int) for d in shape)
+                                  else sp.OneMatrix(*shape))
+            if is_scalar(n.a.shape):
+                a = a * ones(b.shape)
+            else:
+                b = b * ones(a.shape)
         if n.op == "+":
             return a + b
         if n.op == "-":
@@ -498,6 +508,10 @@ class SympyBuilder:
         base, ex = self(n.base), self(n.exp)
         if is_scalar(n.base.shape):
             return sp.Pow(base, ex)
+        if n.elementwise:
+            if isinstance(base, sp.MatrixBase):
+                return base.applyfunc(lambda e: e ** ex)
+            return sp.HadamardPower(base, ex)
         if ex == -1:
             return base.inv() if isinstance(base, sp.MatrixBase) else sp.Inverse(base)
         if isinstance(base, sp.MatrixBase) and base.is_diagonal():
@@ -659,6 +673,8 @@ class LatexPrinter:
         return left + sym + right
 
     def _Pow(self, n):
+        if n.elementwise:
+            return f"{self.wrap(n.base, 5)}^{{\\circ {self.wrap(n.exp, 5)}}}"
         return f"{self.wrap(n.base, 5)}^{{{self(n.exp)}}}"
 
     def _Transpose(self, n):

@@ -405,7 +405,9 @@ def _matching_piece(part, batches, kind, test, A, T) -> str | None:
             with np.errstate(all="ignore"):
                 out = np.stack([np.broadcast_to(np.asarray(v, float), (len(b.points),))
                                 for v in fn(*cols)], axis=1)
-            vals.append(out.reshape(b.expected.shape))
+            # A scalar factor of a matrix result is one value per point.
+            vals.append(out.reshape(len(b.points), 1, 1) if out.shape[1] == 1
+                        else out.reshape(b.expected.shape))
         if len(vals) == len(batches) and all(test(a, t, v) for a, t, v in zip(A, T, vals)):
             return tex
     return None

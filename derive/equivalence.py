@@ -53,19 +53,21 @@ def vocabulary(part: Part) -> Vocabulary:
 
 
 def size_plan(part: Part, rng: np.random.Generator) -> list[dict[str, int]]:
-    """A few size combinations: the smallest proof size, then random distinct choices per
-    dimension so that a transposed or mis-sized answer cannot pass by coincidence."""
-    choices = part.numeric_size_choices()
-    if not choices:
+    """A few of the part's proof sizes (the sizes its author made SymPy-buildable): the
+    smallest, the smallest whose dimensions are all different and above 1 (so a transposed
+    or mis-sized answer cannot pass by coincidence), then the next smallest. Small sizes
+    also keep the expected result cheap to compile and counterexamples readable."""
+    sizes = [dict(s) for s in part.proof_sizes()]
+    if sizes == [{}]:
         return [{}]
-    plans = [{d: min(c) for d, c in choices.items()}]
-    for _ in range(SIZE_CONFIGS * 4):
+    ordered = sorted(sizes, key=lambda s: (sum(s.values()), list(s.values())))
+    plans = [ordered[0]]
+    distinct = [s for s in ordered if len(set(s.values())) == len(s) and min(s.values()) >= 2]
+    for s in distinct[:1] + ordered:
         if len(plans) >= SIZE_CONFIGS:
             break
-        # Small sizes keep counterexamples readable; distinct ones still catch transposes.
-        cand = {d: int(rng.choice([v for v in c if v <= 6] or c)) for d, c in choices.items()}
-        if cand not in plans:
-            plans.append(cand)
+        if s not in plans:
+            plans.append(s)
     return plans
 
 

@@ -151,7 +151,7 @@ def summarise(verdicts: Iterable[Verdict]) -> dict:
 
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}
-th{background:#f3f3f3}td.n{text-align:right}.bar{background:#4a8;height:.8em;display:inline-block}
+th{background:#f3f3f3}td.n{text-align:right}td.share{white-space:nowrap}.bar{background:#4a8;height:.8em;display:inline-block;margin-right:.4em}
 .muted{color:#777}"""
 
 
@@ -167,7 +167,7 @@ def summary_html(verdicts: list[Verdict], source: str, seconds: float) -> str:
         common = ", ".join(f"{e(k)} ({m})" for k, m in s["diagnoses"][part].most_common(3)) or "—"
         rows.append(f"<tr><td>{e(part)}</td><td class=n>{n}</td><td class=n>{c['correct']}</td>"
                     f"<td class=n>{c['incorrect']}</td><td class=n>{c['invalid']}</td>"
-                    f"<td class=n>{c['undecided']}</td><td><span class=bar style='width:{share * 8:.2f}em'>"
+                    f"<td class=n>{c['undecided']}</td><td class=share><span class=bar style='width:{share * 8:.2f}em'>"
                     f"</span> {share:.0%}</td><td>{common}</td></tr>")
     overall = "".join(f"<tr><td>{e(k)}</td><td class=n>{m}</td></tr>"
                       for k, m in s["overall"].most_common(10)) or "<tr><td colspan=2>none</td></tr>"

@@ -14,9 +14,10 @@ import numpy as np
 # functions whose derivatives are O(1).
 FD_STEP = np.finfo(float).eps ** (1 / 3)
 FD_RTOL = 1e-6
-FD_TOLERANCE_REASON = ("central differences with h = eps^(1/3) max(1, |x|) err by about "
-                       "eps^(2/3) ~ 4e-11 on these smooth O(1) functions in float64; 1e-6 leaves "
-                       "four orders of margin, while a wrong sign, factor or term errs by O(1)")
+FD_TOLERANCE_REASON = (r"central differences with $h = \varepsilon^{1/3}\max(1, |x|)$ err by about "
+                       r"$\varepsilon^{2/3} \approx 4 \times 10^{-11}$ on these smooth $O(1)$ functions in "
+                       r"float64; $10^{-6}$ leaves four orders of margin, while a wrong sign, factor or "
+                       r"term errs by $O(1)$")
 
 
 def central_jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:

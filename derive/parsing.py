@@ -135,7 +135,12 @@ class Vocabulary:
         phrases: dict[tuple, str] = {}
         for entry in self.entries:
             for spelling in (entry.name,) + tuple(entry.spellings) + _usual_aliases(entry.name):
-                key = spelling_key(spelling)
+                try:
+                    key = spelling_key(spelling)
+                except AnswerSyntaxError:
+                    continue   # a spelling outside the answer language can never be typed
+                if not key:
+                    continue
                 if len(key) == 1:
                     words.setdefault(key[0], entry.name)
                 else:
@@ -310,6 +315,11 @@ def _scan(text: str, syntax: str, limits: Limits) -> list[Lexeme]:
                 _fail("braces { } belong to LaTeX; use ( ) in plain text or choose syntax 'latex'",
                       text, i)
             out.append(Lexeme("op", simple[c], i))
+            i += 1
+            continue
+        if c == "~" and out and out[-1].kind == "word" and out[-1].pos + len(out[-1].value) == i:
+            out[-1] = Lexeme("word", out[-1].value + "tilde", out[-1].pos, atomic=True,
+                             raw=text[out[-1].pos:i + 1])   # w~ is w-tilde, as in \tilde{w}
             i += 1
             continue
         if c == "$":   # math delimiters around a LaTeX answer carry no meaning
@@ -539,6 +549,15 @@ class _Resolver:
             return k + 1
         if v == "^" and k + 1 < len(self.lx):
             nxt = self.lx[k + 1]
+            # x^{\circ 2}: the elementwise (Hadamard) power.
+            if nxt.kind == "op" and nxt.value == "odot":
+                self.emit("HPOW", "^", lx.pos)
+                return k + 2
+            if (nxt.kind == "op" and nxt.value == "{" and k + 2 < len(self.lx)
+                    and self.lx[k + 2].kind == "op" and self.lx[k + 2].value == "odot"):
+                self.emit("HPOW", "^", lx.pos)
+                self.emit("LBRACE", "{", nxt.pos)
+                return k + 3
             if nxt.kind == "op" and nxt.value == "T":
                 self.emit("TRANSPOSE", "T", lx.pos)
                 return k + 2
@@ -731,6 +750,7 @@ _TOKEN_WORDS = {"NUMBER": "a number", "NAME": "a name", "CONST": "a constant", "
                 "RPAR": ")", "LBRACK": "[", "RBRACK": "]", "LBRACE": "{", "RBRACE": "}",
                 "ABSL": "|", "ABSR": "|", "NORML": "‖", "NORMR": "‖", "FRAC": "\\frac",
                 "SQRT": "\\sqrt", "LT": "<", "LE": "<=", "GT": ">", "GE": ">=", "EQ": "=", "AND": "and",
+                "HPOW": "^\\circ",
                 "$END": "the end"}
 
 
@@ -882,6 +902,16 @@ class _Builder(Transformer):
     def pow(self, c):
         return self._pow(c[0], c[2], c[0].pos)
 
+    def hpow(self, c):
+        base, exponent = c[0], c[2]
+        if not is_scalar(exponent.shape):
+            self.fail("an exponent must be a scalar", exponent.pos)
+        value = _constant(exponent)
+        if value is not None and (not math.isfinite(value) or abs(value) > self.limits.max_exponent):
+            self.fail(f"the exponent is too large (at most {self.limits.max_exponent:g} in absolute "
+                      "value)", exponent.pos, AnswerLimitError)
+        return Pow(base, exponent, base.pos, base.shape, elementwise=True)
+
     def relop(self, c):
         return c[0]
 
@@ -908,10 +938,16 @@ class _Builder(Transformer):
         sa, sb = a.shape, b.shape
         if op in "+-":
             shape = unify(sa, sb)
+            # 1 - p with a vector p is entrywise, as written in elementwise formulas; a
+            # scalar and a matrix stay apart (1 - eps H usually means I - eps H).
+            for x, y in ((sa, sb), (sb, sa)):
+                if shape is None and is_scalar(x) and y != WILD and 1 in y:
+                    shape = y
             if shape is None:
+                hint = ("; write I for the identity matrix" if is_scalar(sa) or is_scalar(sb) else "")
                 word = "add" if op == "+" else "subtract"
                 self.fail(f"cannot {word} {show_shape(sb)} {'to' if op == '+' else 'from'} "
-                          f"{show_shape(sa)}", pos)
+                          f"{show_shape(sa)}{hint}", pos)
             return Bin(op, settle(a, shape), settle(b, shape), pos, shape)
         if op == "/":
             if isinstance(a, Num) and isinstance(b, Num) and b.value != 0:

@@ -374,8 +374,10 @@ def bound_check(update):
         claimed = claimed_interval(part, {"lambda_min": lmin, "lambda_max": lmax, "kappa": lmax / lmin})
         probes = _probes(claimed, 2 / lmax)
         bounded = isinstance(claimed, sp.Interval) and claimed.inf.is_finite and claimed.sup.is_finite
-        shown = (f"{'(['[claimed.left_open == False]}{float(claimed.inf):.6g}, "
-                 f"{float(claimed.sup):.6g}{')]'[claimed.right_open == False]}" if bounded else str(claimed))
+        shown = str(claimed)
+        if bounded:
+            left, right = ("(" if claimed.left_open else "["), (")" if claimed.right_open else "]")
+            shown = f"{left}{float(claimed.inf):.6g}, {float(claimed.sup):.6g}{right}"
         record = {"n": n, "lambda_min": lmin, "lambda_max": lmax, "claimed set": shown}
         for eps, expected in probes:
             observed, rate = behaviour(update, h, q, w_0, eps)

@@ -168,7 +168,7 @@ def test_counterexample_uses_the_spellings_the_user_typed():
 
 INVALID_ANSWERS = [
     ("softmax.ce_grad", "s s", 2),
-    ("softmax.ce_grad", "s - 1", 2),
+    ("softmax.jacobian", "diag(s) - 1", 8),
     ("softmax.ce_grad", "q - y", 0),
     ("softmax.ce_grad", "s - y)", 5),
     ("softmax.jacobian", "diag(s) - s^T s", 8),
@@ -299,7 +299,7 @@ LOCAL = [
     (UNIT, "w_i p_i (1-p_i) x_i^2", "correct", None),
     (UNIT, "w_ip_i(1-p_i)x_i^2", "correct", None),
     (UNIT, "w odot p odot x odot x - w odot p odot p odot x odot x", "correct", None),
-    (UNIT, "w odot p odot (1 - p) odot x odot x", "invalid", None),   # 1 - p: scalar minus vector
+    (UNIT, "w odot p odot (1 - p) odot x odot x", "correct", None),   # 1 - p is entrywise
     (UNIT, "w_i p_i (1-p_i) x_i", "incorrect", None),
     (UNIT, "-w_i p_i (1-p_i) x_i^2", "incorrect", "sign"),
     (BOUND, "0 < eps < 2/lambda_max", "correct", None),
