@@ -76,7 +76,12 @@ def cmd_verify(args) -> int:
                   f"{numeric.cases if numeric else 0:>5} {_format_error(numeric and numeric.worst_error):>9} "
                   f"{_format_error(numeric and numeric.tolerance):>7}")
             for claim in r.claims:
-                if claim.outcome in (REFUTED, FAILED) or (claim.kind != "numeric" and claim.outcome != "proved"):
+                if claim.kind not in ("closed form", "step") and claim is not numeric:
+                    print(f"    + {claim.kind} ({claim.statement}): {claim.outcome}, {claim.cases} cases"
+                          + (f", worst {claim.worst_error:.1e} (tol {claim.tolerance:.0e})"
+                             if claim.worst_error is not None and claim.tolerance else ""))
+                if claim.outcome in (REFUTED, FAILED) or (claim.kind in ("closed form", "step")
+                                                          and claim.outcome != "proved"):
                     label = f"step {claim.statement}" if claim.kind == "step" else claim.kind
                     print(f"    {label}: {claim.outcome}. {claim.detail}")
                     if claim.counterexample:

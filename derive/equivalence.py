@@ -23,9 +23,10 @@ import sympy as sp
 
 from .model import Part
 from .numeric import NUMPY_FUNCTIONS
-from .parsing import Answer, Vocabulary
 from .errors import ProofTimeout
+from .parsing import Answer
 from .proof import difference_is_zero, time_limit
+from .vocabulary import Vocabulary
 
 # Both sides are float64 evaluations of the same quantity through at most a few hundred
 # operations on O(1) numbers (the samplers keep values within about 1e-2 .. 1e2), so honest

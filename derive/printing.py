@@ -8,6 +8,14 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
 
 
+def _leads_with_minus(term) -> bool:
+    """True for -x, -2 y and also (-eps) H, whose scalar coefficient carries the sign."""
+    if isinstance(term, sp.MatMul):
+        scalar = sp.Mul(*[a for a in term.args if not getattr(a, "is_Matrix", False)])
+        return scalar.could_extract_minus_sign()
+    return term.could_extract_minus_sign()
+
+
 class DeriveLatexPrinter(LatexPrinter):
     """Overrides only the ``_print_<Class>`` methods whose default notation differs from
     the course's."""
@@ -19,13 +27,13 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_Add(self, expr, order=None):
         # Lead with a positive term: "diag(s) - s s^T", not "- s s^T + diag(s)".
         terms = list(self._as_ordered_terms(expr, order=order))
-        negative = [t.could_extract_minus_sign() for t in terms]
+        negative = [_leads_with_minus(t) for t in terms]
         if negative and negative[0] and not all(negative):
             k = negative.index(False)
             terms.insert(0, terms.pop(k))
         tex = ""
         for n, term in enumerate(terms):
-            if n and term.could_extract_minus_sign():
+            if n and _leads_with_minus(term):
                 tex += " - "
                 term = -term
             elif n:
@@ -86,9 +94,31 @@ class DeriveLatexPrinter(LatexPrinter):
             return super()._print_MatMul(expr)
         return f"{self._print(content)} {super()._print_MatMul(sp.MatMul(*factors, evaluate=False))}"
 
+    def _print_MatAdd(self, expr):
+        return self._print_Add(expr)
+
+    def _print_Identity(self, expr):
+        return "I"
+
+    def _print_And(self, expr):
+        # 0 < eps and eps < 2/lambda_max reads as the chain 0 < eps < 2/lambda_max.
+        relations = [r.reversed if isinstance(r, (sp.GreaterThan, sp.StrictGreaterThan)) else r
+                     for r in expr.args]
+        if len(relations) == 2 and all(isinstance(r, (sp.LessThan, sp.StrictLessThan)) for r in relations):
+            first, second = relations
+            if first.rhs == second.lhs or second.rhs == first.lhs:
+                low, high = (first, second) if first.rhs == second.lhs else (second, first)
+                op = lambda r: r"\le" if isinstance(r, sp.LessThan) else "<"
+                return (f"{self._print(low.lhs)} {op(low)} {self._print(low.rhs)} "
+                        f"{op(high)} {self._print(high.rhs)}")
+        return super()._print_And(expr)
+
     def _print_Symbol(self, expr, style="plain"):
         if expr.name in self.names:
             return self.names[expr.name]
+        base, _, tail = expr.name.rpartition("_")
+        if base and tail in ("max", "min"):  # lambda_max as \lambda_{\max}, not \lambda_{max}
+            return f"{self._print(sp.Symbol(base))}_{{\{tail}}}"
         return super()._print_Symbol(expr, style)
 
     def _print_MatrixSymbol(self, expr):

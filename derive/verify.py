@@ -126,8 +126,38 @@ def _flatten_values(part: Part, sizes, values) -> list[float]:
     return args
 
 
+def _condition_counterexample(part: Part, sizes, formula_a, formula_b, rng) -> dict | None:
+    """For two conditions (step-size bounds): a value inside one set and not the other.
+
+    Random points rarely land in a narrow band where two bounds disagree, so the bounded
+    variable is solved for instead of sampled.
+    """
+    from .inequalities import witness
+    ns = part.namespace(sizes)
+    claimed, derived = formula_a(ns), formula_b(ns)
+    if not (_is_condition(claimed) and _is_condition(derived)):
+        return None
+    symbols = sorted(claimed.free_symbols | derived.free_symbols, key=lambda s: s.name)
+    for _ in range(20):
+        values = part.sample(rng, sizes)
+        for variable in symbols:
+            point = {s: values[s.name] for s in symbols if s is not variable and s.name in values}
+            if len(point) != len(symbols) - 1:
+                continue
+            value = witness(claimed, derived, variable, point)
+            if value is None:
+                continue
+            at = {**point, variable: value}
+            return {"sizes": dict(sizes), "values": {**_readable(values), variable.name: value},
+                    "derived": bool(derived.subs(at)), "claimed": bool(claimed.subs(at))}
+    return None
+
+
 def _symbolic_counterexample(part: Part, sizes, formula_a, formula_b, rng) -> dict | None:
     """Search sampled points where two formulas differ numerically."""
+    found = _condition_counterexample(part, sizes, formula_a, formula_b, rng)
+    if found:
+        return found
     evaluator = _Numeric(part)
     for _ in range(20):
         values = part.sample(rng, sizes)

@@ -31,5 +31,13 @@ def test_notation(expr, expected):
     assert latex(expr) == expected
 
 
+def test_identity_leads_and_bounds_read_as_chains():
+    n, eps = sp.Symbol("n"), sp.Symbol("epsilon")
+    H = sp.MatrixSymbol("H", n, n)
+    assert latex(sp.Identity(n) - eps * H) == r"I - \epsilon H"
+    lam = sp.Symbol("lambda_max")
+    assert latex(sp.And(eps < 2 / lam, 0 < eps)) == r"0 < \epsilon < \frac{2}{\lambda_{\max}}"
+
+
 def test_declared_names_override_symbol_printing():
     assert latex(sp.Symbol("lambda_max"), names={"lambda_max": r"\lambda_{\max}"}) == r"\lambda_{\max}"
