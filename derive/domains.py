@@ -103,3 +103,53 @@ UNIT_INTERVAL = Interval()
 SIMPLEX = Simplex()
 ONE_HOT = OneHot()
 SPD = SymmetricPositiveDefinite()
+
+
+@dataclass(frozen=True)
+class StepCount(Domain):
+    """A number of steps t = 1, 2, ... of an iterative method (a recurrence's index).
+
+    Sampled in 1..15: long enough for beta^t to move far from 1, short enough that
+    closed forms stay O(1) in float64.
+    """
+    description: str = "a step count t = 1, 2, ..."
+    assumptions: tuple = (("integer", True), ("positive", True))
+
+    def sample(self, rng, shape):
+        return rng.integers(1, 16, size=shape).astype(float)
+
+
+@dataclass(frozen=True)
+class NonZero(Domain):
+    """A nonzero real, e.g. a first gradient g_1 that an update divides by |g_1|.
+
+    Sampled with a random sign over five orders of magnitude (1e-3 .. 1e2), so a check
+    sees both tiny and large values but never 0.
+    """
+    description: str = "real, nonzero"
+    assumptions: tuple = (("real", True), ("nonzero", True))
+
+    def sample(self, rng, shape):
+        return rng.choice([-1.0, 1.0], size=shape) * 10 ** rng.uniform(-3, 2, size=shape)
+
+
+@dataclass(frozen=True)
+class StepSize(Domain):
+    """A real step size (learning rate) eps, sampled uniformly in (low, high).
+
+    The default range (-0.3, 2.2) covers where gradient methods on quadratics with
+    eigenvalues near 1 converge, oscillate and diverge, and includes negative steps, so a
+    claimed step-size bound is tested on both sides of each end.
+    """
+    description: str = "real step size"
+    assumptions: tuple = (("real", True),)
+    low: float = -0.3
+    high: float = 2.2
+
+    def sample(self, rng, shape):
+        return rng.uniform(self.low, self.high, size=shape)
+
+
+STEP_COUNT = StepCount()
+NONZERO = NonZero()
+STEP_SIZE = StepSize()

@@ -133,3 +133,13 @@ def held_product(*factors):
 def held_fraction(numerator, denominator):
     """numerator / denominator with nothing cancelled yet (the cancelling is the next step)."""
     return sp.Mul(numerator, sp.Pow(denominator, -1, evaluate=False), evaluate=False)
+
+
+def identity(n):
+    """The n x n identity: explicit at an integer n, the symbol I at a symbolic one."""
+    return sp.eye(n) if isinstance(n, int) else sp.Identity(n)
+
+
+def zero_vector(n):
+    """The zero column of length n: explicit at an integer n, the symbol 0 at a symbolic one."""
+    return sp.zeros(n, 1) if isinstance(n, int) else sp.ZeroMatrix(n, 1)

@@ -118,7 +118,7 @@ class DeriveLatexPrinter(LatexPrinter):
             return self.names[expr.name]
         base, _, tail = expr.name.rpartition("_")
         if base and tail in ("max", "min"):  # lambda_max as \lambda_{\max}, not \lambda_{max}
-            return f"{self._print(sp.Symbol(base))}_{{\{tail}}}"
+            return f"{self._print(sp.Symbol(base))}_{{\\{tail}}}"
         return super()._print_Symbol(expr, style)
 
     def _print_MatrixSymbol(self, expr):

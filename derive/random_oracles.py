@@ -19,8 +19,8 @@ import numpy as np
 
 from .errors import InvalidArgument
 
-__all__ = ["MonteCarlo", "bernoulli_masks", "gauss_hermite_expectation", "mask_expectation",
-           "monte_carlo_mean"]
+__all__ = ["MonteCarlo", "bernoulli_masks", "gauss_hermite_expectation", "generator_from",
+           "mask_expectation", "monte_carlo_mean"]
 
 MAX_ENUMERATED = 2**16  # masks or grid points; beyond this use Monte Carlo
 
@@ -95,6 +95,14 @@ class MonteCarlo:
     standard_error: float
     samples: int
 
+    @classmethod
+    def from_samples(cls, values) -> "MonteCarlo":
+        """The mean of drawn values with its standard error s / sqrt(n) (s with n - 1)."""
+        values = np.asarray(values, dtype=float).reshape(-1)
+        if values.size < 2:
+            raise InvalidArgument(f"MonteCarlo.from_samples: {values.size} values; a standard error needs >= 2")
+        return cls(float(values.mean()), float(values.std(ddof=1) / np.sqrt(values.size)), values.size)
+
     def z(self, value: float) -> float:
         gap = abs(self.mean - value)
         if self.standard_error == 0:
@@ -123,3 +131,9 @@ def monte_carlo_mean(draw: Callable[[np.random.Generator, int], np.ndarray], rng
     centred = total / samples
     var = max(total_sq / samples - centred**2, 0.0) * samples / (samples - 1)
     return MonteCarlo(shift + centred, math.sqrt(var / samples), samples)
+
+
+def generator_from(values) -> np.random.Generator:
+    """A Generator seeded from a case's sampled values (a name -> number or array map), so
+    an oracle that draws is reproducible from the case alone."""
+    return np.random.default_rng([int(abs(float(np.sum(v))) * 1e6) % 2 ** 32 for v in values.values()])

@@ -6,54 +6,28 @@ Recurrences are solved with a symbolic step count t (``derive.recurrences``), st
 bounds come from SymPy's inequality solvers and are compared as sets
 (``derive.inequalities``), and what the algorithms do is checked by running them
 (``derive.simulation``)."""
-from functools import lru_cache
-
 import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from derive import Figure, Oracle, Part, ProblemDefinitionError, Step, Variable
-from derive.domains import POSITIVE, SPD, Domain, Interval
-from derive.inequalities import as_relational, intersection_over, solution_set_at
+from derive import Figure, Oracle, Part, Step, Variable
+from derive.domains import NONZERO, POSITIVE, SPD, STEP_COUNT, STEP_SIZE, Interval
+from derive.dynamics import (TAU, behaviour, best_constant_step, converges, damped_newton, gradient_descent,
+                             moving_average, random_quadratic, run, spd_with_spectrum, step_bound_check,
+                             step_bound_strategy)
+from derive.functions import identity, zero_vector
+from derive.inequalities import as_relational, intersection_over
+from derive.moving_averages import ema, ema_at, ema_iterated, ema_mean, step_sum
 from derive.numeric import scaled_error
-from derive.recurrences import (Induction, expect_linear, instantiate, solve_first_order,
-                                without_degenerate_branches)
+from derive.quadratics import iterate, linear_factor, minimax_step, quadratic_gradient
+from derive.random_oracles import MonteCarlo, generator_from
+from derive.recurrences import Induction, expect_linear
 from derive.simulation import Simulation, at_values, closed_form
 
 TITLE = "Optimisers: Adam and gradient descent on quadratics"
 
 DEFAULTS = {"alpha": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "eps": 1e-8}
 EPS_SPELLINGS = ("epsilon", r"\epsilon", r"\varepsilon")
-
-
-class StepCount(Domain):
-    """A number of steps t = 1, 2, ..."""
-
-    def __init__(self):
-        super().__init__("a step count t = 1, 2, ...", (("integer", True), ("positive", True)))
-
-    def sample(self, rng, shape):
-        return rng.integers(1, 16, size=shape).astype(float)
-
-
-class NonZero(Domain):
-    """A nonzero real (a first gradient; the update divides by |g_1|)."""
-
-    def __init__(self):
-        super().__init__("real, nonzero", (("real", True), ("nonzero", True)))
-
-    def sample(self, rng, shape):
-        return rng.choice([-1.0, 1.0], size=shape) * 10 ** rng.uniform(-3, 2, size=shape)
-
-
-class StepSize(Domain):
-    """A real step size, mostly in the interesting range (0, 2.2) and sometimes negative."""
-
-    def __init__(self):
-        super().__init__("real step size", (("real", True),))
-
-    def sample(self, rng, shape):
-        return rng.uniform(-0.3, 2.2, size=shape)
 
 
 def beta(k):
@@ -64,7 +38,7 @@ def beta(k):
 beta_1, beta_2 = beta(1), beta(2)
 alpha = Variable("alpha", domain=POSITIVE, spellings=(r"\alpha",), latex=r"\alpha")
 adam_eps = Variable("eps", domain=POSITIVE, spellings=EPS_SPELLINGS, latex=r"\epsilon")
-step = Variable("eps", domain=StepSize(), spellings=EPS_SPELLINGS, latex=r"\epsilon")
+step = Variable("eps", domain=STEP_SIZE, spellings=EPS_SPELLINGS, latex=r"\epsilon")
 # Sampled apart (lambda_min < 1 < lambda_max) so every sample is a valid spectrum.
 lambda_min = Variable("lambda_min", domain=Interval(low=0.25, high=1.0, description="the smallest eigenvalue of H: positive"),
                       spellings=(r"\lambda_{\min}", r"\lambda_{min}"), latex=r"\lambda_{\min}")
@@ -78,6 +52,7 @@ w_0 = Variable("w_0", ("n",), spellings=("w0",), latex="w_0")
 
 T = sp.Symbol("t", integer=True, nonnegative=True)   # the step count of symbolic recurrences
 G = sp.IndexedBase("g")                                # the gradient sequence g_1, g_2, ...
+SQUARES = sp.IndexedBase("q")                          # q_i = g_i^2, the sequence the second moment averages
 LAMBDA = sp.Symbol("lambda", positive=True)            # one eigenvalue of H
 I = sp.Symbol("i", integer=True, positive=True)        # the summation index solve_first_order uses
 
@@ -88,42 +63,29 @@ def between(low, x, high):
 
 
 # ----------------------------------------------------------------------------- Adam, in SymPy
-SQUARES = sp.IndexedBase("q")   # q_i = g_i^2, the sequence the second moment averages
-
-
-@lru_cache(maxsize=None)
-def moment(b, sequence=G):
-    """x_t = b x_{t-1} + (1 - b) sequence_t from x_0 = 0, solved for symbolic t."""
-    return solve_first_order(b, lambda i: (1 - b) * sequence[i], 0, T)
-
-
 def stationary_mean(b, mean, sequence=G):
-    """E[x_t] when every sequence_i has mean ``mean``: linearity of E, then the geometric sum."""
-    expected = expect_linear(moment(b, sequence), sequence, lambda i: mean)
-    return sp.factor(without_degenerate_branches(expected.doit(), b, 0, 1))
-
-
-def over_steps(v, term, size="t"):
-    """sum_{i=1}^{t} term(i, g_i): written out at an explicit size, a Sum at a symbolic one."""
-    n = getattr(v, size)
-    if v.general:
-        i = sp.Symbol("i", integer=True, positive=True)
-        return sp.Sum(term(i, v.g[i]), (i, 1, n))
-    return sum((term(i + 1, v.g[i]) for i in range(n)), sp.S.Zero)
+    return ema_mean(b, mean, sequence, T)
 
 
 def unrolled(v):
     """m_t solved from its recurrence at symbolic t, then taken at the part's size."""
-    if v.general:
-        return moment(v.beta_1).subs(T, v.t)
-    return instantiate(moment(v.beta_1), T, v.t, G, list(v.g))
+    return ema_at(v.beta_1, G, T, v.t, None if v.general else v.g)
 
 
-def iterate_moment(v):
-    m = sp.S.Zero
-    for g in v.g:
-        m = v.beta_1 * m + (1 - v.beta_1) * g
-    return m
+def over_steps(v, term, size="t"):
+    """sum_{i=1}^{t} term(i, g_i): written out at an explicit size, a Sum at a symbolic one."""
+    return step_sum(term, v.g, getattr(v, size))
+
+
+def unrolled_sum(v, b, power, t):
+    """(1 - b) sum_{i <= t} b^(t-i) g_i^power: a moment at step t, unrolled."""
+    return (1 - b) * step_sum(lambda i, g: b ** (t - i) * g ** power, v.g, t)
+
+
+def corrected_at(v, index, power, b):
+    """The bias-corrected moment at step t = index + 1 (t = index in general)."""
+    t = index if v.general else index + 1
+    return unrolled_sum(v, b, power, t) / (1 - b ** t)
 
 
 def adam_trajectory(v):
@@ -140,17 +102,14 @@ def adam_trajectory(v):
 
 def adam_closed_form(v):
     """theta_t = theta_0 - alpha sum_{s<=t} mhat_s / (sqrt(vhat_s) + eps), moments unrolled."""
-    s, i = (sp.Symbol(c, integer=True, positive=True) for c in "si")
-
     def hat(b, power, upto):
-        if v.general:
-            return (1 - b) * sp.Sum(b ** (upto - i) * v.g[i] ** power, (i, 1, upto)) / (1 - b ** upto)
-        return sp.expand((1 - b) * sum(b ** (upto - k) * v.g[k - 1] ** power
-                                       for k in range(1, upto + 1))) / (1 - b ** upto)
+        total = unrolled_sum(v, b, power, upto)
+        return (total if v.general else sp.expand(total)) / (1 - b ** upto)
 
     def update(upto):
         return hat(v.beta_1, 1, upto) / (sp.sqrt(hat(v.beta_2, 2, upto)) + v.eps)
     if v.general:
+        s = sp.Symbol("s", integer=True, positive=True)
         return v.theta_0 - v.alpha * sp.Sum(update(s), (s, 1, sp.Symbol("t", integer=True, positive=True)))
     return sp.Matrix([v.theta_0 - v.alpha * sum(update(u) for u in range(1, t + 1))
                       for t in range(1, v.T + 1)])
@@ -186,11 +145,6 @@ def adam_numpy(theta_0, grads, alpha, beta_1, beta_2, eps, correct=True):
     return np.array(out)
 
 
-def seeded(x):
-    """A Generator seeded from the sampled values, so each case is reproducible."""
-    return np.random.default_rng([int(abs(float(np.sum(v))) * 1e6) % 2 ** 32 for v in x.values()])
-
-
 MC_RUNS = 40_000
 MC_REASON = ("Monte Carlo over 40000 runs with g_i ~ N(E[g], 1): m_t has variance "
              "(1-b)(1-b^(2t))/(1+b) <= 1, so the standard error is <= 0.005 and 0.03 is six "
@@ -198,26 +152,17 @@ MC_REASON = ("Monte Carlo over 40000 runs with g_i ~ N(E[g], 1): m_t has varianc
 
 
 def monte_carlo_first_moment(x):
-    rng, t, b = seeded(x), int(round(x["t"])), x["beta_1"]
-    g = x["mu"] + rng.standard_normal((MC_RUNS, t))
-    m = np.zeros(MC_RUNS)
-    for k in range(t):
-        m = b * m + (1 - b) * g[:, k]
-    return m.mean()
+    g = x["mu"] + generator_from(x).standard_normal((MC_RUNS, int(round(x["t"]))))
+    return moving_average(g, x["beta_1"])[:, -1].mean()
 
 
 def unbiased_check(part, case):
     """Many Adam runs on stationary N(mu, sigma^2) gradients: mean of mhat_t and vhat_t."""
     b1, b2, t, mu, sigma, seed = case
-    rng = np.random.default_rng(seed)
-    g = mu + sigma * rng.standard_normal((MC_RUNS, t))
-    m = v = np.zeros(MC_RUNS)
-    for k in range(t):
-        m = b1 * m + (1 - b1) * g[:, k]
-        v = b2 * v + (1 - b2) * g[:, k] ** 2
-    mhat, vhat = m / (1 - b1 ** t), v / (1 - b2 ** t)
-    z = [abs(x.mean() - want) / (x.std(ddof=1) / np.sqrt(MC_RUNS))
-         for x, want in ((mhat, mu), (vhat, mu ** 2 + sigma ** 2))]
+    g = mu + sigma * np.random.default_rng(seed).standard_normal((MC_RUNS, t))
+    mhat = moving_average(g, b1)[:, -1] / (1 - b1 ** t)
+    vhat = moving_average(g ** 2, b2)[:, -1] / (1 - b2 ** t)
+    z = [MonteCarlo.from_samples(x).z(want) for x, want in ((mhat, mu), (vhat, mu ** 2 + sigma ** 2))]
     return max(z), {"beta_1": b1, "beta_2": b2, "t": t, "E[g]": mu, "sd": sigma,
                     "mean mhat_t": mhat.mean(), "mean vhat_t": vhat.mean(), "z-scores": z}
 
@@ -247,26 +192,12 @@ def trajectory_strategy():
 
 
 # ----------------------------------------------------------------------------- quadratics, in SymPy
-def gradient(v, w):
-    """grad f(w) for f(w) = 1/2 w^T H w, differentiated by SymPy (explicit sizes)."""
-    x = sp.Matrix([sp.Symbol(f"x_{k}", real=True) for k in range(v.n)])
-    f = (x.T * v.H * x)[0, 0] / 2
-    return sp.Matrix([f]).jacobian(x).T.xreplace(dict(zip(x, w)))
-
-
 def gd_iterate(v, steps=None):
-    w = v.w_0
-    for _ in range(v.t if steps is None else steps):
-        w = sp.expand(w - v.eps * gradient(v, w))
-    return w
-
-
-def identity(v):
-    return sp.Identity(v.n) if v.general else sp.eye(v.n)
+    return iterate(lambda w: w - v.eps * quadratic_gradient(v.H, w), v.w_0, v.t if steps is None else steps)
 
 
 def gd_closed(v):
-    a = identity(v) - v.eps * v.H
+    a = identity(v.n) - v.eps * v.H
     return sp.MatPow(a, v.t) * v.w_0 if v.general else a ** v.t * v.w_0
 
 
@@ -279,12 +210,8 @@ def gd_step_bound(v):
 
 def newton_factor(v):
     """c with w - eps H^{-1} grad f(w) = c w for every w (SymPy inverts the explicit H)."""
-    w = sp.Matrix([sp.Symbol(f"w_{k}", real=True) for k in range(v.n)])
-    new = w - v.eps * v.H.inv() * gradient(v, w)
-    ratios = {sp.cancel(new[k] / w[k]) for k in range(v.n)}
-    if len(ratios) != 1 or any(r.free_symbols & set(w) for r in ratios):
-        raise ProblemDefinitionError(f"optim: damped Newton is not a multiple of w here: {ratios}")
-    return ratios.pop()
+    return linear_factor(lambda w: w - v.eps * v.H.inv() * quadratic_gradient(v.H, w), v.n,
+                         "optim: damped Newton")
 
 
 def newton_bound(v):
@@ -292,119 +219,14 @@ def newton_bound(v):
 
 
 def optimal_step(v):
-    """argmin and min over eps of max(|1 - eps lambda_min|, |1 - eps lambda_max|).
-
-    The objective is convex and piecewise linear, equals 1 at eps = 0 and grows without
-    bound, so its minimum sits at a kink: where the two lines cross or one vanishes.
-    The kinks are compared with lambda_max = lambda_min (1 + d), d > 0.
-    """
-    e, d = sp.Symbol("e", positive=True), sp.Symbol("d", positive=True)
-    lines = [1 - e * v.lambda_min, 1 - e * v.lambda_max]
-    kinks = set(sp.solve(lines[0] ** 2 - lines[1] ** 2, e)) | {r for l in lines for r in sp.solve(l, e)}
-    ordered = {v.lambda_max: v.lambda_min * (1 + d)}
-
-    def worst(k):
-        return sp.Max(*[sp.factor(s * l.subs(e, k).xreplace(ordered)) for l in lines for s in (1, -1)])
-    values = {k: worst(k) for k in kinks}
-    best = [k for k in kinks if all(sp.factor(values[o] - values[k]).is_nonnegative for o in kinks)]
-    if len(best) != 1:
-        raise ProblemDefinitionError(f"optim: no single best kink among {values}")
-    rate = values[best[0]].subs(d, v.lambda_max / v.lambda_min - 1)
-    return best[0], sp.simplify(rate)
+    """argmin and min over eps of max(|1 - eps lambda_min|, |1 - eps lambda_max|)."""
+    return minimax_step(lambda e, lam: 1 - e * lam, v.lambda_min, v.lambda_max)
 
 
 # ----------------------------------------------------------------------------- quadratics, in NumPy
-def spd_with_spectrum(rng, n, lam_min, lam_max):
-    """A random SPD matrix with extreme eigenvalues lam_min and lam_max (n >= 2; lam_max
-    alone for n = 1), and its eigenbasis."""
-    q, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    inner = rng.uniform(lam_min, lam_max, max(n - 2, 0))
-    lam = np.sort(np.concatenate([[lam_min, lam_max], inner]))[-n:]
-    return (q * lam) @ q.T, q
-
-
-def gd_numpy(h, w, eps):
-    return w - eps * (h @ w)
-
-
-def newton_numpy(h, w, eps):
-    return w - eps * np.linalg.solve(h, h @ w)
-
-
-STEPS = 200
-# Per-mode rates are measured to ~1e-13 after 200 float64 steps; the closest probe to a
-# boundary moves the slowest mode's rate by at least 4e-5 (kappa <= 1000, 2% margin).
-TAU = 1e-9
-
-
-def behaviour(update, h, q, w_0, eps):
-    """Run the iteration; classify it by its observed per-eigenmode rates |c_T / c_0|^(1/T)."""
-    w, previous, c_0 = w_0, w_0, q.T @ w_0
-    steps = 0
-    for steps in range(1, STEPS + 1):
-        previous, w = w, update(h, w, eps)
-        if not np.all(np.isfinite(w)) or np.linalg.norm(w) > 1e100:
-            return "diverges", float("inf")
-    c, c_prev = q.T @ w, q.T @ previous
-    rates = np.abs(c / c_0) ** (1 / steps)
-    top = int(np.argmax(rates))
-    worst = float(rates[top])
-    if abs(worst - 1) <= TAU:  # the slowest mode keeps its size: constant, or flipping sign each step
-        return ("oscillates without decay" if c[top] * c_prev[top] < 0 else "no decay, no growth"), worst
-    return ("converges" if worst < 1 else "diverges"), worst
-
-
-def claimed_interval(part, point):
-    """The claimed set of step sizes at numeric eigenvalues (ends as floats)."""
-    ns = part.namespace(part.proof_sizes()[0])
-    scalars = {ns.objects[k]: v for k, v in point.items() if k in ns.objects}
-    claim = part.result(ns).xreplace(ns.definitions()) if ns.definitions() else part.result(ns)
-    return solution_set_at(claim, ns.objects["eps"], scalars)
-
-
-def bound_check(update):
-    """Run ``update`` at step sizes inside, on and outside the claimed bound; compare."""
-    def check(part, case):
-        n, log_kappa, log_lmax, seed = case
-        rng = np.random.default_rng(seed)
-        lmax = 10.0 ** log_lmax
-        lmin = lmax / 10.0 ** log_kappa
-        h, q = spd_with_spectrum(rng, n, lmin, lmax)
-        w_0 = q @ (rng.choice([-1.0, 1.0], n) * rng.uniform(0.5, 1.5, n))
-        claimed = claimed_interval(part, {"lambda_min": lmin, "lambda_max": lmax, "kappa": lmax / lmin})
-        probes = _probes(claimed, 2 / lmax)
-        bounded = isinstance(claimed, sp.Interval) and claimed.inf.is_finite and claimed.sup.is_finite
-        shown = str(claimed)
-        if bounded:
-            left, right = ("(" if claimed.left_open else "["), (")" if claimed.right_open else "]")
-            shown = f"{left}{float(claimed.inf):.6g}, {float(claimed.sup):.6g}{right}"
-        record = {"n": n, "lambda_min": lmin, "lambda_max": lmax, "claimed set": shown}
-        for eps, expected in probes:
-            observed, rate = behaviour(update, h, q, w_0, eps)
-            if observed != expected:
-                return 1.0, {**record, "counterexample step size eps": eps, "claim says": expected,
-                             "simulation shows": observed, "worst mode rate": rate}
-        return 0.0, {**record, "probes": len(probes)}
-    return check
-
-
-def _probes(claimed, scale):
-    """Step sizes just inside, on and just outside each end of the claimed interval."""
-    if isinstance(claimed, sp.Interval) and claimed.inf.is_finite and claimed.sup.is_finite:
-        lo, hi = float(claimed.inf), float(claimed.sup)
-        width = hi - lo
-        # At the lower end eps = 0 nothing moves; at the upper end 1 - eps lambda_max = -1.
-        return [(lo, "no decay, no growth"), (hi, "oscillates without decay"),
-                (lo - 0.02 * width, "diverges"), (hi + 0.02 * width, "diverges"),
-                (lo + 0.02 * width, "converges"), ((lo + hi) / 2, "converges"),
-                (hi - 0.02 * width, "converges")]
-    grid = scale * np.array([-0.5, 0.25, 0.5, 0.98, 1.02, 1.5, 3.0])
-    return [(float(e), "converges" if claimed.contains(sp.Rational(float(e))) is sp.true else "diverges")
-            for e in grid]
-
-
-def bound_strategy():
-    return st.tuples(st.integers(2, 8), st.floats(0.3, 3.0), st.floats(-1.0, 2.0), st.integers(0, 2 ** 32 - 1))
+def spectrum(lmin, lmax):
+    """The parts' eigenvalue variables at extreme eigenvalues lmin < lmax."""
+    return {"lambda_min": lmin, "lambda_max": lmax, "kappa": lmax / lmin}
 
 
 def closed_form_check(part, case):
@@ -414,9 +236,7 @@ def closed_form_check(part, case):
     h, q = spd_with_spectrum(rng, n, 10.0 ** -log_kappa, 1.0)
     values = {"H": h, "w_0": rng.standard_normal(n), "eps": ratio * 2.0}  # lambda_max = 1
     claimed = np.array(at_values(part, part.result, {"n": n, "t": t}, values), dtype=float).reshape(-1)
-    w = values["w_0"]
-    for _ in range(t):
-        w = gd_numpy(h, w, values["eps"])
+    w = run(gradient_descent, h, values["w_0"], values["eps"], t)[-1]
     return scaled_error(claimed, w), {"n": n, "t": t, "eps": values["eps"], "closed form": claimed,
                                       "NumPy loop": w}
 
@@ -429,85 +249,35 @@ def closed_form_strategy():
 def optimal_rate_check(part, case):
     """GD at the claimed eps*: observed worst mode rate against (kappa - 1)/(kappa + 1), and
     no better rate 1% to either side."""
-    n, log_kappa, log_lmax, seed = case
-    rng = np.random.default_rng(seed)
-    lmax = 10.0 ** log_lmax
-    lmin = lmax / 10.0 ** log_kappa
-    h, q = spd_with_spectrum(rng, n, lmin, lmax)
-    w_0 = q @ (rng.choice([-1.0, 1.0], n) * rng.uniform(0.5, 1.5, n))
-    point = {"lambda_min": lmin, "lambda_max": lmax}
-    eps_star = float(closed_form(part, part.result, {}, {**point, "kappa": lmax / lmin})[0, 0])
-    kappa_ = lmax / lmin
-    rates = [behaviour(gd_numpy, h, q, w_0, eps_star * f)[1] for f in (1.0, 0.99, 1.01)]
-    error = abs(rates[0] - (kappa_ - 1) / (kappa_ + 1)) + max(0.0, rates[0] - min(rates[1:]))
-    return error, {"n": n, **point, "eps*": eps_star, "observed rate": rates[0],
-                   "(kappa-1)/(kappa+1)": (kappa_ - 1) / (kappa_ + 1), "rates at 0.99, 1.01 eps*": rates[1:]}
+    n, lmin, lmax, h, q, w_0 = random_quadratic(case)
+    eps_star = float(closed_form(part, part.result, {}, spectrum(lmin, lmax))[0, 0])
+    best = (lmax / lmin - 1) / (lmax / lmin + 1)
+    rates = [behaviour(gradient_descent, h, q, w_0, eps_star * f)[1] for f in (1.0, 0.99, 1.01)]
+    error = abs(rates[0] - best) + max(0.0, rates[0] - min(rates[1:]))
+    return error, {"n": n, "lambda_min": lmin, "lambda_max": lmax, "eps*": eps_star, "observed rate": rates[0],
+                   "(kappa-1)/(kappa+1)": best, "rates at 0.99, 1.01 eps*": rates[1:]}
 
 
-def minimax_step(x):
-    """Oracle: ternary search of max_i |1 - eps lambda_i| over the eigenvalues NumPy computes
-    for a random SPD matrix with the sampled extreme eigenvalues."""
-    rng = seeded(x)
-    h, _ = spd_with_spectrum(rng, 5, x["lambda_min"], x["lambda_max"])
-    lam = np.linalg.eigvalsh(h)
-    lo, hi = 0.0, 2.0 / lam.min()
-    for _ in range(200):
-        a, b = lo + (hi - lo) / 3, hi - (hi - lo) / 3
-        if np.max(np.abs(1 - a * lam)) < np.max(np.abs(1 - b * lam)):
-            hi = b
-        else:
-            lo = a
-    return (lo + hi) / 2
-
-
-def adam_numpy_moment(grads, b):
-    m = 0.0
-    for g in np.asarray(grads, dtype=float).reshape(-1):
-        m = b * m + (1 - b) * g
-    return m
-
-
-def corrected_moments(v, b, power):
-    """mhat_t (power 1) or vhat_t (power 2) for t = 1..T, by iterating the recurrence."""
-    x, out = sp.S.Zero, []
-    for t, g in enumerate(v.g, 1):
-        x = b * x + (1 - b) * g ** power
-        out.append(x / (1 - b ** t))
-    return out
-
-
-def over_steps_upto(v, index, power, b):
-    """(1 - b) sum_{i <= t} b^(t-i) g_i^power / (1 - b^t) for step t = index + 1."""
-    t = index if v.general else index + 1
-    i = sp.Symbol("i", integer=True, positive=True)
-    if v.general:
-        return (1 - b) * sp.Sum(b ** (t - i) * v.g[i] ** power, (i, 1, t)) / (1 - b ** t)
-    return (1 - b) * sum(b ** (t - k) * v.g[k - 1] ** power for k in range(1, t + 1)) / (1 - b ** t)
-
-
-def zeros(v):
-    return sp.ZeroMatrix(v.n, 1) if v.general else sp.zeros(v.n, 1)
+def ternary_search_step(x):
+    """Oracle: the best constant step for the eigenvalues NumPy computes for a random SPD
+    matrix with the sampled extreme eigenvalues."""
+    h, _ = spd_with_spectrum(generator_from(x), 5, x["lambda_min"], x["lambda_max"])
+    return best_constant_step(np.linalg.eigvalsh(h))
 
 
 def gd_loop(x):
     """Oracle: t steps of a plain NumPy gradient-descent loop from w_0."""
-    w = np.asarray(x["w_0"], dtype=float).reshape(-1)
-    for _ in range(int(x["t"])):
-        w = gd_numpy(np.asarray(x["H"]), w, x["eps"])
-    return w.reshape(-1, 1)
-
-
-def converges(update, h, x):
-    """Oracle: 1 if the iteration at the sampled step size converges on h, else 0."""
-    lam, q = np.linalg.eigh(h)
-    rng = seeded(x)
-    w_0 = q @ (rng.choice([-1.0, 1.0], len(lam)) * rng.uniform(0.5, 1.5, len(lam)))
-    return float(behaviour(update, h, q, w_0, x["eps"])[0] == "converges")
+    w_start = np.asarray(x["w_0"], dtype=float).reshape(-1)
+    return run(gradient_descent, np.asarray(x["H"]), w_start, x["eps"], int(x["t"]))[-1].reshape(-1, 1)
 
 
 def gd_converges(x):
-    h, _ = spd_with_spectrum(seeded(x), 4, x["lambda_min"], x["lambda_max"])
-    return converges(gd_numpy, h, x)
+    h, _ = spd_with_spectrum(generator_from(x), 4, x["lambda_min"], x["lambda_max"])
+    return float(converges(gradient_descent, h, x["eps"], generator_from(x)))
+
+
+def newton_converges(x):
+    return float(converges(damped_newton, x["H"], x["eps"], generator_from(x)))
 
 
 CONVERGENCE_REASON = ("the claim's indicator against the observed behaviour (1 converges, 0 not): "
@@ -515,13 +285,13 @@ CONVERGENCE_REASON = ("the claim's indicator against the observed behaviour (1 c
 
 
 # ----------------------------------------------------------------------------- figures
+GD_DEMO = np.diag([1.0, 4.0]), np.array([1.0, 1.0])   # 2 / lambda_max = 0.5
+
+
 def _plot_gd_losses(ax):
-    h, w_0 = np.diag([1.0, 4.0]), np.array([1.0, 1.0])
+    h, w_start = GD_DEMO
     for eps, style in ((0.45, "-"), (0.5, "--"), (0.52, ":")):
-        w, losses = w_0, []
-        for _ in range(41):
-            losses.append(0.5 * w @ h @ w)
-            w = gd_numpy(h, w, eps)
+        losses = [0.5 * w @ h @ w for w in run(gradient_descent, h, w_start, eps, 40)]
         ax.semilogy(losses, style, label=rf"$\epsilon = {eps}$" + (r" $= 2/\lambda_{\max}$" if eps == 0.5 else ""))
     ax.set_xlabel("step $t$")
     ax.set_ylabel(r"$f(w_t) = \frac{1}{2} w_t^\top H w_t$")
@@ -529,12 +299,10 @@ def _plot_gd_losses(ax):
 
 
 def _plot_gd_paths(ax):
-    h, w_0 = np.diag([1.0, 4.0]), np.array([1.0, 1.0])
+    h, w_start = GD_DEMO
     for eps, marker in ((0.45, "o"), (0.5, "s"), (0.52, "^")):
-        path = [w_0]
-        for _ in range(20):
-            path.append(gd_numpy(h, path[-1], eps))
-        ax.plot(np.array(path)[:, 1], marker=marker, ms=3, lw=0.8, label=rf"$\epsilon = {eps}$")
+        path = run(gradient_descent, h, w_start, eps, 20)
+        ax.plot(path[:, 1], marker=marker, ms=3, lw=0.8, label=rf"$\epsilon = {eps}$")
     ax.axhline(0, color="0.6", lw=0.5)
     ax.set_xlabel("step $t$")
     ax.set_ylabel(r"$w_{t,2}$ (the $\lambda_{\max} = 4$ direction)")
@@ -545,9 +313,7 @@ def _plot_adam_moments(ax):
     rng = np.random.default_rng(0)
     b, t = 0.9, np.arange(1, 41)
     g = 1.0 + 0.5 * rng.standard_normal(t.size)
-    m = np.zeros(t.size)
-    for k in range(t.size):
-        m[k] = b * (m[k - 1] if k else 0.0) + (1 - b) * g[k]
+    m = moving_average(g, b)
     ax.plot(t, g, ".", color="0.6", label="$g_t$ (mean 1, sd 0.5)")
     ax.plot(t, m, label=r"$m_t$")
     ax.plot(t, m / (1 - b ** t), label=r"$\hat m_t = m_t / (1 - \beta_1^t)$")
@@ -562,7 +328,7 @@ g_seq = Variable("g", ("t",), latex="g")
 mu = Variable("mu", spellings=("E[g]", r"\mathbb{E}[g]", r"\mathbb{E}[g_t]", r"\mu"), latex=r"\mathbb{E}[g]")
 nu = Variable("nu", spellings=("E[g^2]", r"\mathbb{E}[g^2]", r"\mathbb{E}[g_t^2]", r"\nu"),
               latex=r"\mathbb{E}[g^2]")
-t_count = Variable("t", domain=StepCount())
+t_count = Variable("t", domain=STEP_COUNT)
 
 PARTS = [
     Part(
@@ -581,9 +347,9 @@ PARTS = [
                  r"obeys $c_t - c_{t-1} = (1 - \beta_1) g_t / \beta_1^t$; "
                  r"telescope from $c_0 = 0$", target=lambda v: unrolled(v) / v.beta_1 ** v.t),
             Step("m_t", lambda v: over_steps(v, lambda i, g: (1 - v.beta_1) * v.beta_1 ** (v.t - i) * g),
-                 r"the same as iterating the recurrence $t$ times from $m_0 = 0$", target=iterate_moment),
+                 r"the same as iterating the recurrence $t$ times from $m_0 = 0$", target=lambda v: ema_iterated(v.beta_1, v.g)[-1]),
         ),
-        oracle=Oracle(lambda x: adam_numpy_moment(x["g"], x["beta_1"]),
+        oracle=Oracle(lambda x: moving_average(np.reshape(x["g"], -1), x["beta_1"])[-1],
                       "a plain NumPy loop of the recurrence", 1e-12,
                       "at most 6 multiply-adds per step in float64 on O(1) numbers: error ~ 1e-15"),
         checks=(Induction("m_t = (1 - beta_1) sum_i beta_1^(t-i) g_i for every t",
@@ -606,7 +372,7 @@ PARTS = [
             Step(r"\mathbb{E}[m_t]", lambda v: (1 - v.beta_1) * v.mu * sp.Sum(v.beta_1 ** (v.t - I), (I, 1, v.t)),
                  r"linearity of $\mathbb{E}$ on $m_t = (1 - \beta_1) \sum_i \beta_1^{t-i} g_i$, "
                  r"with $\mathbb{E}[g_i] = \mathbb{E}[g]$",
-                 target=lambda v: expect_linear(moment(v.beta_1), G, lambda i: v.mu).subs(T, v.t)),
+                 target=lambda v: expect_linear(ema(v.beta_1, G, T), G, lambda i: v.mu).subs(T, v.t)),
             Step(r"\mathbb{E}[m_t]", lambda v: v.mu * (1 - v.beta_1) * (1 - v.beta_1 ** v.t) / (1 - v.beta_1),
                  r"geometric sum $\sum_{i=1}^t \beta_1^{t-i} = (1 - \beta_1^t)/(1 - \beta_1)$"),
             Step(r"\mathbb{E}[\hat m_t]", lambda v: v.mu,
@@ -628,7 +394,7 @@ PARTS = [
         title="Adam's first step with and without bias correction",
         statement=r"With $\epsilon = 0$, find the magnitude of Adam's first update $|\theta_1 - \theta_0|$ "
                   r"with and without bias correction. Answer: the magnitude without correction.",
-        variables=(alpha, beta_1, beta_2, Variable("g_1", domain=NonZero(), latex="g_1")), answer=True,
+        variables=(alpha, beta_1, beta_2, Variable("g_1", domain=NONZERO, latex="g_1")), answer=True,
         neighbours=("optim.adam_bias",),
         derive=lambda v: first_step(v, correct=False),
         result=lambda v: v.alpha * (1 - v.beta_1) / sp.sqrt(1 - v.beta_2),
@@ -663,12 +429,12 @@ PARTS = [
         result=adam_closed_form,
         result_lhs=r"\theta_t",
         steps=(
-            Step(r"\hat m_t", lambda v, i: over_steps_upto(v, i, 1, v.beta_1),
+            Step(r"\hat m_t", lambda v, i: corrected_at(v, i, 1, v.beta_1),
                  r"the unrolled $m_t$ (optim.adam\_unroll) over $1 - \beta_1^t$", "t",
-                 target=lambda v: sp.Matrix(corrected_moments(v, v.beta_1, 1))),
-            Step(r"\hat v_t", lambda v, i: over_steps_upto(v, i, 2, v.beta_2),
+                 target=lambda v: sp.Matrix(ema_iterated(v.beta_1, v.g, corrected=True))),
+            Step(r"\hat v_t", lambda v, i: corrected_at(v, i, 2, v.beta_2),
                  r"likewise with $\beta_2$ and $g_i^2$", "t",
-                 target=lambda v: sp.Matrix(corrected_moments(v, v.beta_2, 2))),
+                 target=lambda v: sp.Matrix(ema_iterated(v.beta_2, [g ** 2 for g in v.g], corrected=True))),
         ),
         oracle=Oracle(lambda x: adam_numpy(x["theta_0"], x["g"], x["alpha"], x["beta_1"], x["beta_2"], x["eps"]),
                       "a plain NumPy Adam loop, theta_1..theta_T compared at every step", 1e-10,
@@ -700,8 +466,8 @@ PARTS = [
         result_lhs="w_t",
         steps=(
             Step(r"\nabla f(w_0)", lambda v: v.H * v.w_0, "differentiate $f$; $H$ is symmetric",
-                 target=lambda v: gradient(v, v.w_0)),
-            Step("w_1", lambda v: (identity(v) - v.eps * v.H) * v.w_0, r"one step: $w_0 - \epsilon H w_0$",
+                 target=lambda v: quadratic_gradient(v.H, v.w_0)),
+            Step("w_1", lambda v: (identity(v.n) - v.eps * v.H) * v.w_0, r"one step: $w_0 - \epsilon H w_0$",
                  target=lambda v: gd_iterate(v, 1)),
         ),
         numeric_sizes={"n": [1, 2, 3, 4], "t": [0, 1, 2, 3, 5]},
@@ -740,7 +506,7 @@ PARTS = [
                       CONVERGENCE_REASON),
         checks=(Simulation("GD converges just inside the claimed bound, diverges just outside, and neither "
                            "decays nor grows on it (oscillating at the upper end)",
-                           bound_strategy, bound_check(gd_numpy),
+                           step_bound_strategy, step_bound_check(gradient_descent, spectrum),
                            "NumPy gradient descent on random SPD matrices (Hypothesis picks n in 2..8, "
                            "condition number 2..1000, lambda_max 0.1..100) at 7 step sizes per matrix: "
                            "per-eigenmode rates over 200 steps", 0.0,
@@ -771,12 +537,12 @@ PARTS = [
             Step(r"\rho(\epsilon^*)", lambda v: (v.kappa - 1) / (v.kappa + 1),
                  r"the worst contraction at $\epsilon^*$, in $\kappa$", target=lambda v: optimal_step(v)[1]),
         ),
-        oracle=Oracle(minimax_step, "ternary search of max_i |1 - eps lambda_i| over the eigenvalues NumPy "
+        oracle=Oracle(ternary_search_step, "ternary search of max_i |1 - eps lambda_i| over the eigenvalues NumPy "
                       "computes for a random 5x5 SPD matrix with the sampled extremes", 1e-9,
                       "200 ternary steps shrink the bracket below float64 resolution; eigvalsh errs by "
                       "~1e-15 lambda_max, so the minimiser is accurate to ~1e-14", cases=30),
         checks=(Simulation("GD at eps* contracts its worst mode by exactly (kappa - 1)/(kappa + 1), and 1% "
-                           "smaller or larger steps do worse", bound_strategy, optimal_rate_check,
+                           "smaller or larger steps do worse", step_bound_strategy, optimal_rate_check,
                            "NumPy gradient descent on random SPD matrices (Hypothesis picks n, kappa up to "
                            "1000, lambda_max): observed per-mode rates over 200 steps", 1e-9,
                            "rates measured from 200 float64 steps are accurate to ~1e-13", cases=30),),
@@ -798,16 +564,16 @@ PARTS = [
                  r"(SymPy's rsolve, entry by entry)",
                  target=lambda v: sp.rsolve(sp.Function("x")(T) - newton_factor(v) * sp.Function("x")(T - 1),
                                             sp.Function("x")(T), {sp.Function("x")(0): 1}) * v.w_0),
-            Step(r"w_1 \big|_{\epsilon = 1}", lambda v: zeros(v), "one full Newton step lands on the minimum",
+            Step(r"w_1 \big|_{\epsilon = 1}", lambda v: zero_vector(v.n), "one full Newton step lands on the minimum",
                  target=lambda v: (newton_factor(v) * v.w_0).subs(v.eps, 1)),
         ),
-        oracle=Oracle(lambda x: converges(newton_numpy, x["H"], x), "NumPy damped Newton at the sampled "
+        oracle=Oracle(newton_converges, "NumPy damped Newton at the sampled "
                       "step size on the sampled SPD matrix: converges or not", 0.0, CONVERGENCE_REASON),
         checks=(
             Induction("w_t = (1 - eps)^t w_0 for every t and n", lambda v: (1 - v.eps) ** T * v.w_0,
                       lambda v, prev, t: prev - v.eps * prev, lambda v: v.w_0, t=T),
             Simulation("damped Newton converges just inside the claimed bound, diverges just outside, and "
-                       "neither decays nor grows on it", bound_strategy, bound_check(newton_numpy),
+                       "neither decays nor grows on it", step_bound_strategy, step_bound_check(damped_newton, spectrum),
                        "NumPy damped Newton (np.linalg.solve) on random SPD matrices at 7 step sizes per "
                        "matrix: per-eigenmode rates over 200 steps", 0.0,
                        "a probe passes when the observed behaviour is exactly the claimed one", cases=20),
