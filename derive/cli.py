@@ -67,12 +67,12 @@ def cmd_verify(args) -> int:
     if args.json:
         print(json.dumps([_report_json(r) for r in reports.values()], indent=2, default=str))
     else:
-        print(f"{'part':<30} {'outcome':<20} {'time':>6} {'proved at':<22} {'cases':>5} {'worst err':>9} {'tol':>7}")
+        print(f"{'part':<30} {'outcome':<20} {'time':>6} {'proved at':<30} {'cases':>5} {'worst err':>9} {'tol':>7}")
         for r in reports.values():
             closed = r.claims[0]
             numeric = r.numeric()
             sizes = _size_range(closed.sizes)
-            print(f"{r.part.id:<30} {r.outcome:<20} {r.seconds:>5.2f}s {sizes:<22} "
+            print(f"{r.part.id:<30} {r.outcome:<20} {r.seconds:>5.2f}s {sizes:<30} "
                   f"{numeric.cases if numeric else 0:>5} {_format_error(numeric and numeric.worst_error):>9} "
                   f"{_format_error(numeric and numeric.tolerance):>7}")
             for claim in r.claims:
@@ -98,7 +98,11 @@ def cmd_verify(args) -> int:
 def _size_range(sizes) -> str:
     if not sizes:
         return "-"
-    return sizes[0] if len(sizes) == 1 else f"{sizes[0]} .. {sizes[-1].split('=')[-1]}"
+    if len(sizes) == 1:
+        return sizes[0]
+    if "," not in sizes[0]:  # one dimension: C=2 .. 6
+        return f"{sizes[0]} .. {sizes[-1].split('=')[-1]}"
+    return f"{len(sizes)} sizes, {sizes[0]} .. {sizes[-1]}"
 
 
 def _report_json(report) -> dict:
@@ -148,7 +152,7 @@ def parser() -> argparse.ArgumentParser:
 
     def verification_options(p):
         p.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
-        p.add_argument("--budget", type=float, default=10.0, help="seconds per symbolic proof (default 10)")
+        p.add_argument("--budget", type=float, default=10.0, help="seconds for each symbolic proof at one size (default 10)")
         p.add_argument("--cases", type=int, default=None, help="numeric cases per part (default: the part's)")
 
     p = sub.add_parser("verify", help="prove and cross-check parts")

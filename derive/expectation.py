@@ -435,7 +435,7 @@ def kronecker_form(cases: tuple[Case, ...]) -> sp.Expr:
 
     ``v_eq`` is written with the merged indices, which the Kronecker deltas make
     exact. For ``E[D_ij D_ik]`` under Bernoulli(p) this gives
-    ``p^2 - p (p - 1) delta_jk``.
+    ``p^2 + p (1 - p) delta_jk``.
     """
     if len(cases) == 1:
         return cases[0].value
@@ -449,7 +449,20 @@ def kronecker_form(cases: tuple[Case, ...]) -> sp.Expr:
     delta = sp.Mul(*(sp.KroneckerDelta(c.lhs, c.rhs) for c in equations))
     # the delta forces the indices equal, so the jump may use the merged indices
     merged = {c.rhs: c.lhs for c in equations}
-    return differ.value + sp.factor(equal.value - differ.value.xreplace(merged)) * delta
+    return differ.value + _leading_plus(sp.factor(equal.value - differ.value.xreplace(merged))) * delta
+
+
+def _leading_plus(expr: sp.Expr) -> sp.Expr:
+    """-p (p - 1) -> p (1 - p): absorb a negative sign into a sum factor, as written by hand."""
+    coeff, rest = expr.as_coeff_Mul()
+    if coeff >= 0:
+        return expr
+    factors = list(sp.Mul.make_args(rest))
+    for n, f in enumerate(factors):
+        if f.is_Add:
+            factors[n] = sp.expand(-f)
+            return -coeff * sp.Mul(*factors)
+    return expr
 
 
 def cases_latex(lhs: str, cases: tuple[Case, ...]) -> str:

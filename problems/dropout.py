@@ -104,14 +104,18 @@ def solve(matrix, rhs):
     return (adj.xreplace(dict(zip(g, matrix))) * rhs) / det.xreplace(dict(zip(g, matrix)))
 
 
-def gamma(v):
-    """Gamma = diag(X^T X)^(1/2)."""
+def gamma(v, named=False):
+    """Gamma = diag(X^T X)^(1/2); ``named`` prints it as the letter Gamma on a sheet."""
+    if v.general and named:
+        return sp.MatrixSymbol("Gamma", v.d, v.d)
     if v.general:
         return sp.MatPow(diag(v.X.T * v.X), sp.S.Half)
     return diag(v.X.T * v.X).applyfunc(sp.sqrt)
 
 
-def ridge_gamma(v):
+def ridge_gamma(v, named=False):
+    if v.general and named:
+        return sp.MatrixSymbol("Gamma_r", v.d, v.d)
     return sp.sqrt((1 - v.p) / v.p) * gamma(v)
 
 
@@ -292,8 +296,9 @@ def _plot_convergence(ax):
     exact = np_loss(X_, y_, w_, p_)
     masks = rng.random((100000, 8, 5)) < p_
     losses = np.sum((y_ - np.einsum("knd,d->kn", masks * X_, w_)) ** 2, axis=1)
-    m = np.arange(1, losses.size + 1)
-    running = np.cumsum(losses) / m
+    running_all = np.cumsum(losses) / np.arange(1, losses.size + 1)
+    m = np.unique(np.geomspace(1, losses.size, 300).astype(int))  # a light SVG: 300 points
+    running = running_all[m - 1]
     spread = np.std(losses) / np.sqrt(m)
     ax.fill_between(m, exact - 2 * spread, exact + 2 * spread, color="C1", alpha=0.2,
                     label=r"$\pm 2$ standard errors")
@@ -367,9 +372,9 @@ PARTS = [
                  lambda v: squared_norm(v.y) - 2 * v.p * bilinear(v.y, v.X, v.w)
                  + quad(v.w, v.p ** 2 * v.X.T * v.X + v.p * (1 - v.p) * diag(v.X.T * v.X)),
                  r"expand $y^\top y - 2 y^\top P w + w^\top P^\top P w$; linearity with "
-                 r"$\mathbb{E}[P] = pX$ (dropout.mask\_mean) and $\mathbb{E}[P^\top P]$ (dropout.mask\_gram)"),
+                 r"$\mathbb{E}[P] = pX$ and $\mathbb{E}[P^\top P]$ from the two parts above"),
             Step(r"\mathbb{E}\,\|y - P w\|^2",
-                 lambda v: squared_norm(v.y - v.p * v.X * v.w) + v.p * (1 - v.p) * squared_norm(gamma(v) * v.w),
+                 lambda v: squared_norm(v.y - v.p * v.X * v.w) + v.p * (1 - v.p) * squared_norm(gamma(v, True) * v.w),
                  r"complete the square: $y^\top y - 2p\, y^\top X w + p^2 w^\top X^\top X w = \|y - pXw\|^2$; "
                  r"$w^\top \operatorname{diag}(X^\top X) w = \|\Gamma w\|^2$"),
         ),
@@ -395,7 +400,7 @@ PARTS = [
                  r"substitute $w = \tilde w / p$: $pXw = X\tilde w$ and $p(1-p) = \frac{1-p}{p} p^2$",
                  target=lambda v: dropout_loss(v, v.w_tilde / v.p)),
             Step(r"\mathbb{E}\,\|y - P w\|^2",
-                 lambda v: squared_norm(v.y - v.X * v.w_tilde) + squared_norm(ridge_gamma(v) * v.w_tilde),
+                 lambda v: squared_norm(v.y - v.X * v.w_tilde) + squared_norm(ridge_gamma(v, True) * v.w_tilde),
                  r"$\frac{1-p}{p} \tilde w^\top \operatorname{diag}(X^\top X) \tilde w = \|\Gamma_r \tilde w\|^2$ "
                  r"with $\Gamma_r = \sqrt{(1-p)/p}\,\Gamma$",
                  target=lambda v: dropout_loss(v, v.w_tilde / v.p)),
@@ -425,7 +430,7 @@ PARTS = [
             Step(r"\mathbb{E}\,\|y - P w\|^2",
                  lambda v: squared_norm(v.y - rescaled(v)[0] * rescaled(v)[1]) + squared_norm(rescaled(v)[1]),
                  r"$X \tilde w = X \Gamma_r^{-1} \Gamma_r \tilde w = \tilde X u$ and "
-                 r"$\|\Gamma_r \tilde w\|^2 = \|u\|^2$ (dropout.ridge)",
+                 r"$\|\Gamma_r \tilde w\|^2 = \|u\|^2$ (the ridge form above)",
                  target=lambda v: dropout_loss(v, v.w_tilde / v.p)),
             Step(r"\|\tilde X_{:,j}\|^2", lambda v, j: v.p / (1 - v.p),
                  r"$\tilde X_{ij} = X_{ij} \big/ \sqrt{\tfrac{1-p}{p} (X^\top X)_{jj}}$, so "
@@ -506,7 +511,7 @@ PARTS = [
     Part(
         id="dropout.unit_regulariser",
         title="Dropout on a linear unit is a regulariser",
-        statement=r"For the unit of dropout.unit\_grad, find $\mathbb{E}[E_D] - E_{ENS}$.",
+        statement=r"For the linear unit under dropout of the previous part, find $\mathbb{E}[E_D] - E_{ENS}$.",
         variables=(w_n, x_n, p_n, t), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
         neighbours=("dropout.unit_grad", "dropout.expected_loss"),
         derive=lambda v: expectation(unit_error(v, unit_mask(v)[0]), unit_mask(v)[1]) - unit_error(v, v.p),
@@ -548,7 +553,7 @@ PARTS = [
     Part(
         id="dropout.gauss_additive_grad",
         title="Gradient under additive Gaussian weight noise",
-        statement=r"For $J$ of dropout.gauss\_additive, find $\partial \mathbb{E}[J] / \partial w_i$ "
+        statement=r"For $J$ of the previous part (additive noise), find $\partial \mathbb{E}[J] / \partial w_i$ "
                   r"(the noise variance $\alpha w_k^2$ depends on $w$).",
         variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
         neighbours=("dropout.gauss_additive",),
