@@ -118,11 +118,22 @@ def delta(i, j):
     return sp.KroneckerDelta(i, j)
 
 
+class SquaredNorm(MatrixExpr):
+    """||x||^2 of a symbolic-size vector as a 1 x 1 matrix expression, printed as a norm."""
+
+    def __new__(cls, arg):
+        return super().__new__(cls, arg)
+
+    @property
+    def shape(self):
+        return (1, 1)
+
+
 def squared_norm(x):
-    """||x||^2 = x^T x as a scalar."""
+    """||x||^2 = x^T x: a scalar at explicit sizes, the symbol ||x||^2 in general."""
     if is_explicit(x):
         return (x.T * x)[0, 0]
-    return (x.T * x)
+    return SquaredNorm(x)
 
 
 def held_product(*factors):

@@ -7,6 +7,8 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
 
+from .functions import SquaredNorm
+
 
 def _leads_with_minus(term) -> bool:
     """True for -x, -2 y and also (-eps) H, whose scalar coefficient carries the sign."""
@@ -27,6 +29,8 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_Add(self, expr, order=None):
         # Lead with a positive term: "diag(s) - s s^T", not "- s s^T + diag(s)".
         terms = list(self._as_ordered_terms(expr, order=order))
+        # A squared norm leads, as in ||y - pXw||^2 + p(1 - p) ||Gamma w||^2.
+        terms.sort(key=lambda t: not isinstance(t, SquaredNorm))
         negative = [_leads_with_minus(t) for t in terms]
         if negative and negative[0] and not all(negative):
             k = negative.index(False)
@@ -119,6 +123,8 @@ class DeriveLatexPrinter(LatexPrinter):
         base, _, tail = expr.name.rpartition("_")
         if base and tail in ("max", "min"):  # lambda_max as \lambda_{\max}, not \lambda_{max}
             return f"{self._print(sp.Symbol(base))}_{{\\{tail}}}"
+        if base and tail in ("tilde", "hat", "bar"):  # w_tilde as \tilde{w}
+            return f"\\{tail}{{{self._print(sp.Symbol(base))}}}"
         return super()._print_Symbol(expr, style)
 
     def _print_MatrixSymbol(self, expr):
@@ -142,6 +148,9 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_Diag(self, expr):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_SquaredNorm(self, expr):
+        return rf"\left\|{self._print(expr.args[0])}\right\|^{{2}}"
 
     def _print_Softmax(self, expr):
         return rf"\operatorname{{softmax}}\left({self._print(expr.args[0])}\right)"
