@@ -119,6 +119,13 @@ def scientific(x: float | None) -> str:
     return f"${power}$" if mantissa == "1" else f"${mantissa} \\times {power}$"
 
 
+def _product(numbers) -> int:
+    total = 1
+    for n in numbers:
+        total *= n
+    return total
+
+
 def _sizes_sentence(labels: Sequence[str]) -> str:
     """("C=2", "C=3") -> "at $C = 2, 3$"; several dimensions keep one tuple per size."""
     if not labels or list(labels) == ["scalar"]:
@@ -127,6 +134,11 @@ def _sizes_sentence(labels: Sequence[str]) -> str:
     names = [[n for n, _ in p] for p in pairs]
     if all(n == names[0] for n in names) and len(names[0]) == 1:
         return f"at ${names[0][0]} = {', '.join(p[0][1] for p in pairs)}$"
+    if all(n == names[0] for n in names):
+        values = [sorted({int(p[k][1]) for p in pairs}) for k in range(len(names[0]))]
+        if len(labels) == len(set(labels)) == _product(len(v) for v in values):
+            grid = ", ".join(f"{n} \\in \\{{{', '.join(map(str, v))}\\}}" for n, v in zip(names[0], values))
+            return f"at all {len(labels)} sizes with ${grid}$"
     return "at " + "; ".join("$" + ", ".join(f"{n} = {v}" for n, v in p) + "$" for p in pairs)
 
 

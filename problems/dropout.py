@@ -39,14 +39,14 @@ gram = Variable("G", ("d", "d"), latex="G", definition=lambda v: v.X.T * v.X,
 alpha = Variable("alpha", (), POSITIVE, latex=r"\alpha", spellings=(r"\alpha",))
 
 ENUMERATION_RTOL = 1e-9
-ENUMERATION_REASON = ("float64 sums over at most 2^8 masks per row (2^11 for one unit) of products of "
-                      "O(10) numbers: round-off below 1e-13 relative; 1e-9 leaves margin, while a wrong "
-                      "coefficient (p^2 for p, (1-p)^2 for p(1-p)) shifts the value by a non-zero multiple "
-                      "of the penalty term, about 1e-4 or more at the sampled points")
+ENUMERATION_REASON = (r"float64 sums over at most $2^8$ masks per row ($2^{11}$ for one unit) of products "
+                      r"of $O(10)$ numbers: round-off below $10^{-13}$ relative; $10^{-9}$ leaves margin, "
+                      r"while a wrong coefficient ($p^2$ for $p$, $(1-p)^2$ for $p(1-p)$) shifts the value "
+                      r"by a non-zero multiple of the penalty term, about $10^{-4}$ or more at the sampled points")
 QUADRATURE_RTOL = 1e-9
 QUADRATURE_REASON = ("the integrand is a degree-2 polynomial in each noise variable, so a 2-node "
-                     "Gauss-Hermite rule per variable is exact; float64 round-off over at most 2^10 "
-                     "grid points stays below 1e-12 relative")
+                     r"Gauss-Hermite rule per variable is exact; float64 round-off over at most $2^{10}$ "
+                     r"grid points stays below $10^{-12}$ relative")
 
 # --- the random model, in SymPy (explicit sizes) -----------------------------------------
 i_, j_, k_ = sp.symbols("i j k", integer=True)
@@ -262,10 +262,10 @@ MONTE_CARLO = Simulation(
     "the mean dropout loss over 20000 random masks matches the closed form at N up to 20, d up to 24",
     lambda: st.tuples(st.fixed_dictionaries({"N": st.integers(5, 20), "d": st.integers(17, 24)}),
                       st.integers(0, 2**32 - 1)),
-    monte_carlo_loss_check, "Monte Carlo over 20000 masks (2^(N d) is far too many to enumerate); "
+    monte_carlo_loss_check, r"Monte Carlo over 20000 masks ($2^{N d}$ is far too many to enumerate); "
     "error = |mean - closed form| in standard errors", 5.0,
     "with a correct closed form the z-score is approximately |N(0,1)|, above 5 with probability "
-    "~6e-7 per case; a (1-p)^2 slip moves the mean by tens of standard errors or more", cases=6)
+    r"~6e-7 per case; a $(1-p)^2$ slip moves the mean by tens of standard errors or more", cases=6)
 
 
 def column_norm_check(part, case):
