@@ -11,6 +11,7 @@ under a hard time limit, so no input can hang or crash the caller.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import multiprocessing as mp
 import os
@@ -24,7 +25,7 @@ from . import registry
 from .answer_tree import Bin, LatexPrinter, Neg, Node, is_scalar, show_shape
 from .equivalence import (Target, _symbol_columns, compare, compare_relation, prove, scaled_errors,
                           target, vocabulary)
-from .errors import AnswerSyntaxError, DeriveError
+from .errors import AnswerSyntaxError, DeriveError, InvalidArgument
 from .model import Part
 from .parsing import Answer, parse_answer
 
@@ -584,8 +585,8 @@ def check(part_id: str, answer: str, *, syntax: str = "auto", seed: int = 0,
         return Verdict(INVALID, f"an answer must be text, got {type(answer).__name__}", part=part_id)
     if timeout is None:
         return _safe_judge(part.id, answer, syntax, seed, 1.0)
-    if timeout <= 0:
-        raise AnswerSyntaxError(f"timeout must be positive, got {timeout}")
+    if not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):  # refuses nan too
+        raise InvalidArgument(f"timeout must be a positive number of seconds (or None), got {timeout!r}")
     budget = min(1.0, timeout * 0.3)
     verdict = _WORKER.run((part.id, answer, syntax, seed, budget), timeout)
     if verdict is None:
@@ -614,9 +615,26 @@ def add_check_commands(subparsers) -> None:
     p.add_argument("--syntax", choices=("text", "latex", "auto"), default="auto")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--reveal", action="store_true", help="also show the expected answer")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random points (default 0)")
-    p.add_argument("--timeout", type=float, default=5.0, help="hard limit in seconds (default 5)")
+    add_answer_options(p)
     p.set_defaults(run=cmd_check)
+
+
+def _seconds(text: str) -> float:
+    """argparse type: a finite positive number of seconds, at most an hour."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (0 < value <= 3600):  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"timeout must be a number of seconds in (0, 3600], got {text!r}")
+    return value
+
+
+def add_answer_options(p) -> None:
+    """The options every command that checks answers takes (check, grade)."""
+    p.add_argument("--seed", type=int, default=0, help="seed of the random points (default 0)")
+    p.add_argument("--timeout", type=_seconds, default=5.0,
+                   help="hard limit per answer in seconds (default 5)")
 
 
 def cmd_check(args) -> int:

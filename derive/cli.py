@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from . import registry
-from .errors import DeriveError
+from .errors import DeriveError, OutputError
 from .cache import ReportCache
 from .verify import FAILED, REFUTED, verify_part
 
@@ -126,6 +127,7 @@ def _formats(text: str) -> set[str]:
 def cmd_build(args) -> int:
     from .render import build
     out = Path(args.out)
+    _ensure_writable(out)  # before minutes of verification, not after
     parts = registry.select(args.parts)
     chosen = {p.id for p in parts}
     families = [f for f in registry.families() if any(p.id in chosen for p in f.parts)]
@@ -136,6 +138,16 @@ def cmd_build(args) -> int:
     written = build(families, reports, out, formats=args.format, progress=_say)
     _say(f"built {len(written)} files in {time.perf_counter() - started:.1f} s into {out}/")
     return 0
+
+
+def _ensure_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write into output folder {str(out)!r}: {exc.strerror or exc}; "
+                          "choose a writable folder with --out") from None
 
 
 def parser() -> argparse.ArgumentParser:

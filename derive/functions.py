@@ -154,3 +154,8 @@ def identity(n):
 def zero_vector(n):
     """The zero column of length n: explicit at an integer n, the symbol 0 at a symbolic one."""
     return sp.zeros(n, 1) if isinstance(n, int) else sp.ZeroMatrix(n, 1)
+
+
+def as_sympy(x):
+    """A number or SymPy object as SymPy. ``strict`` refuses strings, so no text is ever parsed."""
+    return sp.sympify(x, strict=True)

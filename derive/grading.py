@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .checking import INVALID, UNDECIDED, Verdict, check
+from .checking import INVALID, UNDECIDED, Verdict, add_answer_options, check
 from .errors import DeriveError, InvalidArgument, OutputError
 
 REQUIRED = ("student", "part", "answer")
@@ -237,8 +237,7 @@ def add_grade_commands(subparsers) -> None:
                               "DIR/summary.html.")
     p.add_argument("submissions", metavar="SUBMISSIONS")
     p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random points (default 0)")
-    p.add_argument("--timeout", type=float, default=5.0, help="hard limit per answer (default 5 s)")
+    add_answer_options(p)
     p.set_defaults(run=cmd_grade)
 
 

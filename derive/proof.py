@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import sympy as sp
 
 from .errors import ProofTimeout
+from .functions import as_sympy
 
 
 @contextmanager
@@ -92,7 +93,7 @@ def _zero_by_sign_split(expr: sp.Expr) -> bool | None:
 
 def is_zero(expr, budget: float | None = 5.0) -> bool | None:
     """True if ``expr`` is identically zero (proved); None if not proved in budget."""
-    expr = sp.sympify(expr)  # an engine-built SymPy object, never user text
+    expr = as_sympy(expr)
     # Factors a step held apart for display are ordinary factors for the proof.
     expr = expr.replace(lambda e: isinstance(e, sp.UnevaluatedExpr), lambda e: e.args[0])
     if expr == 0:
@@ -118,7 +119,7 @@ def entries(x) -> list:
         return list(x)
     if isinstance(x, (list, tuple)):
         return [e for item in x for e in entries(item)]
-    return [sp.sympify(x)]
+    return [as_sympy(x)]
 
 
 def _is_condition(x) -> bool:

@@ -21,6 +21,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .errors import InvalidArgument, ProofTimeout
+from .functions import as_sympy
 from .proof import is_zero, time_limit
 
 __all__ = ["Induction", "by_induction", "expect_linear", "instantiate", "peel_last",
@@ -99,11 +100,11 @@ def solve_first_order(a, forcing: Callable[[sp.Symbol], Any], initial, t: sp.Sym
     The answer a^t x_0 + sum_{i=1}^t a^{t-i} forcing(i) is derived and then proved by
     induction; InvalidArgument if a depends on t or the proof fails.
     """
-    if t in sp.sympify(a).free_symbols:
+    if t in as_sympy(a).free_symbols:
         raise InvalidArgument(f"solve_first_order needs a coefficient free of {t}, got {a}")
     x = sp.Function("x")
     homogeneous = sp.rsolve(x(t) - a * x(t - 1), x(t))
-    constants = homogeneous.free_symbols - sp.sympify(a).free_symbols - {t}
+    constants = homogeneous.free_symbols - as_sympy(a).free_symbols - {t}
     if len(constants) != 1:
         raise InvalidArgument(f"rsolve gave {homogeneous} for x_t = {a} x_(t-1); expected C a^t")
     constant = constants.pop()
@@ -130,7 +131,7 @@ def instantiate(expr, t: sp.Symbol, n: int, sequence: sp.IndexedBase, values) ->
 def as_sequence(expr, name: str) -> sp.Expr:
     """Write entries ``g[i, 0]`` of a symbolic-size vector g as a sequence g[i] (so t may move)."""
     base = sp.IndexedBase(name)
-    return sp.sympify(expr).replace(lambda e: isinstance(e, MatrixElement) and getattr(e.parent, "name", None) == name,
+    return as_sympy(expr).replace(lambda e: isinstance(e, MatrixElement) and getattr(e.parent, "name", None) == name,
                         lambda e: base[e.i])
 
 

@@ -16,6 +16,7 @@ import sympy as sp
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings, seed as hypothesis_seed
 from hypothesis import strategies as st
 
+from .functions import as_sympy
 from .model import Namespace, Part, Step
 from .numeric import NUMPY_FUNCTIONS, scaled_error
 from .proof import difference_is_zero, entries
@@ -70,7 +71,7 @@ def _is_condition(x) -> bool:
 def _as_matrix(x):
     if _is_condition(x):  # a condition (a step-size bound) is compared as a set, not as a matrix
         return x
-    return x if isinstance(x, sp.MatrixBase) else sp.Matrix([[sp.sympify(x)]])
+    return x if isinstance(x, sp.MatrixBase) else sp.Matrix([[as_sympy(x)]])
 
 
 def _indexed_values(step: Step, ns: Namespace, target) -> tuple[list, list]:

@@ -60,6 +60,11 @@ def test_verify_json_reports_every_claim(capsys):
     (["verify", "--seed", "abc"], "invalid int value: 'abc'"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["--problems", "/nonexistent/x.py", "list"], "is not a .py file"),
+    (["build", "--out", "/dev/null/sheets"], "cannot write into output folder '/dev/null/sheets'"),
+    (["check", "softmax.ce_grad", "s - y", "--timeout", "nan"], "timeout must be a number of seconds"),
+    (["check", "softmax.ce_grad", "s - y", "--timeout", "-1"], "timeout must be a number of seconds"),
+    (["grade", "/nonexistent/subs.csv", "--out", "/tmp"], "cannot read submissions file"),
+    (["check", "nope.part", "s"], "unknown part 'nope.part'"),
 ])
 def test_bad_input_gets_a_clear_message_and_exit_2(capsys, argv, message):
     try:
