@@ -126,6 +126,8 @@ def scan(text: str, syntax: str, limits: Limits) -> list[Lexeme]:
             out.append(Lexeme("op", "T", i)); i += 2; continue
         if two in ("<=", ">="):
             out.append(Lexeme("op", two, i)); i += 2; continue
+        if two == "||":  # ||v|| is how people type a norm in plain text
+            out.append(Lexeme("op", "‖", i)); i += 2; continue
         if c == "!":
             _fail("factorials (!) are not allowed; write the product out", text, i)
         simple = {"+": "+", "-": "-", "−": "-", "*": "*", "·": "*", "×": "*", "/": "/", "^": "^",

@@ -337,3 +337,11 @@ def test_every_answer_part_accepts_its_own_result_printed_in_latex(part):
     tex = expected_latex(part)
     verdict = check(part.id, tex, timeout=None)
     assert verdict.status == CORRECT, (tex, verdict.message)
+
+
+def test_plain_text_double_bars_are_a_norm():
+    from derive.checking import check as check_answer
+    right = check_answer("dropout.expected_loss", "||y - p X w||^2 + p(1-p) w^T diag(X^T X) w", timeout=None)
+    wrong = check_answer("dropout.expected_loss", "||y - p X w||^2 + (1-p)^2 w^T diag(X^T X) w", timeout=None)
+    assert right.status == "correct", right.message
+    assert wrong.status == "incorrect" and wrong.counterexample is not None
