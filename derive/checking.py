@@ -27,6 +27,7 @@ from .equivalence import (Target, _symbol_columns, compare, compare_relation, pr
                           target, vocabulary)
 from .errors import AnswerSyntaxError, DeriveError, InvalidArgument
 from .model import Part
+from .numeric import compile_numpy
 from .parsing import Answer, parse_answer
 
 CORRECT, INCORRECT, INVALID, UNDECIDED = "correct", "incorrect", "invalid", "undecided"
@@ -445,8 +446,7 @@ def _target_pieces(part: Part, batches, kind: str) -> list:
             try:
                 explicit = _explicit(term.xreplace(subs))
                 flat = list(explicit) if isinstance(explicit, sp.MatrixBase) else [explicit]
-                fns[tuple(sorted(b.sizes.items()))] = sp.lambdify(
-                    ns.symbols(), flat, modules=[_numpy_functions(), "numpy"])
+                fns[tuple(sorted(b.sizes.items()))] = compile_numpy(ns.symbols(), flat)
             except Exception:  # cosmetic: a term SymPy cannot make explicit is skipped
                 fns = None
                 break
@@ -471,11 +471,6 @@ def _explicit(expr):
                         lambda e: diag(as_matrix(e.args[0])))
     expr = expr.replace(lambda e: isinstance(e, Softmax), lambda e: softmax(as_matrix(e.args[0])))
     return as_matrix(expr)
-
-
-def _numpy_functions():
-    from .numeric import NUMPY_FUNCTIONS
-    return NUMPY_FUNCTIONS
 
 
 # --------------------------------------------------------------------------- worker

@@ -22,7 +22,7 @@ import numpy as np
 import sympy as sp
 
 from .model import Part
-from .numeric import NUMPY_FUNCTIONS
+from .numeric import compile_numpy
 from .errors import ProofTimeout
 from .parsing import Answer
 from .proof import difference_is_zero, time_limit
@@ -103,7 +103,7 @@ class Target:
             else:
                 shape, flat = (1, 1), [expr]
             symbols = ns.symbols()
-            fn = sp.lambdify(symbols, flat, modules=[NUMPY_FUNCTIONS, "numpy"], dummify=True)
+            fn = compile_numpy(symbols, flat)
             self._compiled[key] = (fn, shape, ns, expr)
         return self._compiled[key]
 
@@ -265,8 +265,8 @@ def relation_plan(part: Part, tgt: Target, seed: int) -> RelationPlan | None:
         var = max(set(bound), key=bound.count)
         others = [side for r in rels for side in (r.lhs, r.rhs) if side != var]
         symbols = ns.symbols()
-        side_fn = sp.lambdify(symbols, others, modules=[NUMPY_FUNCTIONS, "numpy"], dummify=True)
-        cond_fns = [sp.lambdify(symbols, r, modules=[NUMPY_FUNCTIONS, "numpy"], dummify=True)
+        side_fn = compile_numpy(symbols, others)
+        cond_fns = [compile_numpy(symbols, r)
                     for r in rels]
         points = []
         for values in batch.points:

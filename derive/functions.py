@@ -159,3 +159,9 @@ def zero_vector(n):
 def as_sympy(x):
     """A number or SymPy object as SymPy. ``strict`` refuses strings, so no text is ever parsed."""
     return sp.sympify(x, strict=True)
+
+
+def is_condition(x) -> bool:
+    """True for a relation, a combination of relations, or a set: compared as a set, not as a
+    number. (A SymPy Symbol is also a Boolean, hence the Expr test.)"""
+    return isinstance(x, (sp.logic.boolalg.Boolean, sp.Set)) and not isinstance(x, sp.Expr)

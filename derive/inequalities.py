@@ -21,6 +21,7 @@ from sympy.logic.boolalg import Boolean, BooleanFalse, BooleanTrue
 from sympy.solvers.inequalities import solve_univariate_inequality
 
 from .errors import InvalidArgument, ProofTimeout
+from .functions import is_condition
 from .proof import is_zero, time_limit
 
 __all__ = ["NotSolvable", "as_relational", "intersection_over", "is_condition", "same_set",
@@ -30,10 +31,6 @@ __all__ = ["NotSolvable", "as_relational", "intersection_over", "is_condition", 
 class NotSolvable(InvalidArgument):
     """A condition SymPy cannot turn into a solution set in the requested variable."""
 
-
-def is_condition(x) -> bool:
-    """True for a relation, a combination of relations, or a set: compare it as a set."""
-    return isinstance(x, (Boolean, sp.Set)) and not isinstance(x, sp.Expr)
 
 
 def _intersect(a: sp.Set, b: sp.Set) -> sp.Set:

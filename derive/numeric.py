@@ -83,3 +83,13 @@ def relu(z):
 
 # How lambdify evaluates derive's own SymPy functions in NumPy.
 NUMPY_FUNCTIONS = {"sigma": sigmoid, "relu": relu}
+
+
+def compile_numpy(symbols, expr):
+    """A float64 NumPy function of ``symbols`` computing the engine-built SymPy ``expr``.
+
+    The one place that says how derive's own functions (sigma, relu) become NumPy;
+    ``dummify`` lets symbol names like X_{1,2} be arguments.
+    """
+    import sympy as sp
+    return sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"], dummify=True)

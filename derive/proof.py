@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import sympy as sp
 
 from .errors import ProofTimeout
-from .functions import as_sympy
+from .functions import as_sympy, is_condition
 
 
 @contextmanager
@@ -122,10 +122,6 @@ def entries(x) -> list:
     return [as_sympy(x)]
 
 
-def _is_condition(x) -> bool:
-    # A relation or set, not an expression (a Symbol is also a SymPy Boolean).
-    return isinstance(x, (sp.logic.boolalg.Boolean, sp.Set)) and not isinstance(x, sp.Expr)
-
 
 def difference_is_zero(a, b, subs: list[dict], budget: float) -> tuple[bool | None, int | None]:
     """Prove a == b entry by entry after applying each substitution in turn.
@@ -142,7 +138,7 @@ def difference_is_zero(a, b, subs: list[dict], budget: float) -> tuple[bool | No
                 x, y = ((e.xreplace(s) if all(isinstance(key, sp.Symbol) for key in s) else e.subs(s))
                         for e in (x, y))
         remaining = max(deadline - time.monotonic(), 0.05)
-        if _is_condition(x) or _is_condition(y):
+        if is_condition(x) or is_condition(y):
             from .inequalities import same_set  # conditions (step-size bounds) compare as sets
             if same_set(x, y, remaining) is not True:
                 return None, k

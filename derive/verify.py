@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
@@ -16,9 +15,9 @@ import sympy as sp
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings, seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from .functions import as_sympy
+from .functions import as_sympy, is_condition
 from .model import Namespace, Part, Step
-from .numeric import NUMPY_FUNCTIONS, scaled_error
+from .numeric import compile_numpy, scaled_error
 from .proof import difference_is_zero, entries
 
 PROVED, REFUTED, TESTED, FAILED, PASSED = "proved", "refuted", "unproved-but-tested", "failed", "passed"
@@ -64,12 +63,8 @@ def size_label(sizes: Mapping[str, int]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sizes.items()) or "scalar"
 
 
-def _is_condition(x) -> bool:
-    return isinstance(x, sp.logic.boolalg.Boolean) and not isinstance(x, sp.Expr)
-
-
 def _as_matrix(x):
-    if _is_condition(x):  # a condition (a step-size bound) is compared as a set, not as a matrix
+    if is_condition(x):  # a condition (a step-size bound) is compared as a set, not as a matrix
         return x
     return x if isinstance(x, sp.MatrixBase) else sp.Matrix([[as_sympy(x)]])
 
@@ -100,11 +95,11 @@ class _Numeric:
         if key not in self._cache:
             ns = self.part.namespace(sizes)
             value = formula(ns)
-            if _is_condition(value):  # evaluated numerically as its indicator
+            if is_condition(value):  # evaluated numerically as its indicator
                 value = sp.Piecewise((1, value), (0, True))
             expr = _as_matrix(value)
             symbols = ns.symbols()
-            self._cache[key] = (symbols, sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"], dummify=True), expr.shape)
+            self._cache[key] = (symbols, compile_numpy(symbols, expr), expr.shape)
         return self._cache[key]
 
     def evaluate(self, formula, sizes, values: Mapping[str, Any]) -> np.ndarray:
@@ -136,7 +131,7 @@ def _condition_counterexample(part: Part, sizes, formula_a, formula_b, rng) -> d
     from .inequalities import witness
     ns = part.namespace(sizes)
     claimed, derived = formula_a(ns), formula_b(ns)
-    if not (_is_condition(claimed) and _is_condition(derived)):
+    if not (is_condition(claimed) and is_condition(derived)):
         return None
     symbols = sorted(claimed.free_symbols | derived.free_symbols, key=lambda s: s.name)
     for _ in range(20):
@@ -216,7 +211,7 @@ def _entries_formula(part: Part, step: Step, side: str):
         target = step.target(ns) if step.target else part.derive(ns)
         rhs, expected = _indexed_values(step, ns, target)
         chosen = rhs if side == "rhs" else expected
-        return sp.Matrix([sp.Piecewise((1, e), (0, True)) if _is_condition(e) else e for e in chosen])
+        return sp.Matrix([sp.Piecewise((1, e), (0, True)) if is_condition(e) else e for e in chosen])
     return formula
 
 

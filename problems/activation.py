@@ -5,7 +5,7 @@ import sympy as sp
 
 from derive import Oracle, Part, Step, Variable
 from derive.domains import Domain, Positive
-from derive.functions import held_product, relu, sigma
+from derive.functions import held_product, sigma
 from derive.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
 from derive.numeric import sigmoid as np_sigmoid
 

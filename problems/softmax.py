@@ -7,7 +7,6 @@ from derive import Demonstration, Figure, Oracle, Part, Step, Variable
 from derive.domains import ONE_HOT, SIMPLEX
 from derive.functions import delta, diag, held_fraction, sigma, softmax
 from derive.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient, central_jacobian
-from derive.numeric import sigmoid as np_sigmoid
 from derive.numeric import softmax as np_softmax
 
 TITLE = "Softmax and cross-entropy"

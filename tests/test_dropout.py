@@ -2,7 +2,6 @@
 agree with each other, a wrong regulariser is refuted with a counterexample, the
 derivations come from the engine (not the closed form), and bad oracle input is refused."""
 import dataclasses
-import math
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ from derive import InvalidArgument, get_part, verify_part
 from derive.functions import diag, squared_norm
 from derive.random_oracles import (bernoulli_masks, gauss_hermite_expectation, mask_expectation,
                                    monte_carlo_mean)
-from derive.verify import PROVED, REFUTED
+from derive.verify import REFUTED
 from problems import dropout
 
 SETTINGS = settings(max_examples=20, deadline=None)
