@@ -19,12 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from derive import all_parts  # noqa: E402
 from derive import checking  # noqa: E402
-from derive.checking import _WORKER, check  # noqa: E402
-from derive.equivalence import vocabulary  # noqa: E402
+from derive.answers.worker import _WORKER, check  # noqa: E402
+from derive.answers.equivalence import vocabulary  # noqa: E402
 from derive.errors import DeriveError, ProofTimeout  # noqa: E402
-from derive.grading import grade_rows  # noqa: E402
-from derive.parsing import parse_answer  # noqa: E402
-from derive.proof import time_limit  # noqa: E402
+from derive.answers.grading import grade_rows  # noqa: E402
+from derive.answers.parse import parse_answer  # noqa: E402
+from derive.verify.proof import time_limit  # noqa: E402
 
 # Templates per part: {k} becomes a per-answer integer, so most answers are distinct trees
 # (no verdict cache hits) while staying correct, wrong or invalid as labelled.

@@ -1,4 +1,4 @@
-"""Time derive.expectation against sympy.stats on the dropout expectations.
+"""Time derive.maths.expectation against sympy.stats on the dropout expectations.
 
     python benchmarks/bench_expectation.py [--timeout 60] [--quick]
 
@@ -24,7 +24,7 @@ from sympy.core.cache import clear_cache
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from derive.expectation import Bernoulli, Normal, expectation, random_matrix  # noqa: E402
+from derive.maths.expectation import Bernoulli, Normal, expectation, random_matrix  # noqa: E402
 
 
 def _symbols(name: str, shape: tuple[int, ...]) -> sp.Matrix:

@@ -66,7 +66,7 @@ def main() -> int:
                                   cwd=ROOT, capture_output=True, text=True, check=False)
             cold_build = time.perf_counter() - started
             from derive import families
-            from derive.render import build
+            from derive.render.writer import build
             fams = [f for f in families() if f.name in opts.families]
             reports = {p.id: verify_part(p) for f in fams for p in f.parts}
             started = time.perf_counter()

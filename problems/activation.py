@@ -4,10 +4,10 @@ import numpy as np
 import sympy as sp
 
 from derive import Oracle, Part, Step, Variable
-from derive.domains import Domain, Positive
-from derive.functions import held_product, sigma
-from derive.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
-from derive.numeric import sigmoid as np_sigmoid
+from derive.model.domains import Domain, Positive
+from derive.model.functions import held_product, sigma
+from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
+from derive.verify.numeric import sigmoid as np_sigmoid
 
 TITLE = "Activation functions"
 

@@ -4,20 +4,20 @@ $w \in \mathbb{R}^d$; the mask $D \in \{0,1\}^{N \times d}$ has iid Bernoulli($p
 mask turns the dropout loss into ridge regression with a column-dependent penalty. Then
 one linear unit with per-input keep probabilities, and additive and multiplicative
 Gaussian noise on the weights. Every expectation is computed by expanding the forward
-definition into moments (derive.expectation) and checked against exact enumeration of
+definition into moments (derive.maths.expectation) and checked against exact enumeration of
 the masks, Gauss-Hermite quadrature or Monte Carlo in NumPy."""
 import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
 from derive import Figure, Oracle, Part, Step, Variable
-from derive.domains import POSITIVE, UNIT_INTERVAL
-from derive.expectation import (Bernoulli, Normal, cases_latex, expectation, index_cases,
+from derive.model.domains import POSITIVE, UNIT_INTERVAL
+from derive.maths.expectation import (Bernoulli, Normal, cases_latex, expectation, index_cases,
                                 kronecker_form, random_matrix)
-from derive.functions import diag, hadamard, squared_norm
-from derive.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_gradient
-from derive.random_oracles import gauss_hermite_expectation, mask_expectation, monte_carlo_mean
-from derive.simulation import Simulation, closed_form
+from derive.model.functions import diag, hadamard, squared_norm
+from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_gradient
+from derive.verify.random_oracles import gauss_hermite_expectation, mask_expectation, monte_carlo_mean
+from derive.verify.simulation import Simulation, closed_form
 
 TITLE = "Dropout and noise injection"
 

@@ -2,27 +2,27 @@
 descent and damped Newton on a quadratic f(w) = 1/2 w^T H w: closed forms, step-size
 bounds and the optimal step.
 
-Recurrences are solved with a symbolic step count t (``derive.recurrences``), step-size
+Recurrences are solved with a symbolic step count t (``derive.maths.recurrences``), step-size
 bounds come from SymPy's inequality solvers and are compared as sets
-(``derive.inequalities``), and what the algorithms do is checked by running them
-(``derive.simulation``)."""
+(``derive.maths.inequalities``), and what the algorithms do is checked by running them
+(``derive.verify.simulation``)."""
 import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
 from derive import Figure, Oracle, Part, Step, Variable
-from derive.domains import NONZERO, POSITIVE, SPD, STEP_COUNT, STEP_SIZE, Interval
-from derive.dynamics import (TAU, behaviour, best_constant_step, converges, damped_newton, gradient_descent,
+from derive.model.domains import NONZERO, POSITIVE, SPD, STEP_COUNT, STEP_SIZE, Interval
+from derive.verify.dynamics import (TAU, behaviour, best_constant_step, converges, damped_newton, gradient_descent,
                              moving_average, random_quadratic, run, spd_with_spectrum, step_bound_check,
                              step_bound_strategy)
-from derive.functions import identity, zero_vector
-from derive.inequalities import as_relational, intersection_over
-from derive.moving_averages import ema, ema_at, ema_iterated, ema_mean, step_sum
-from derive.numeric import scaled_error
-from derive.quadratics import iterate, linear_factor, minimax_step, quadratic_gradient
-from derive.random_oracles import MonteCarlo, generator_from
-from derive.recurrences import Induction, expect_linear
-from derive.simulation import Simulation, at_values, closed_form
+from derive.model.functions import identity, zero_vector
+from derive.maths.inequalities import as_relational, intersection_over
+from derive.maths.moving_averages import ema, ema_at, ema_iterated, ema_mean, step_sum
+from derive.verify.numeric import scaled_error
+from derive.maths.quadratics import iterate, linear_factor, minimax_step, quadratic_gradient
+from derive.verify.random_oracles import MonteCarlo, generator_from
+from derive.maths.recurrences import Induction, expect_linear
+from derive.verify.simulation import Simulation, at_values, closed_form
 
 TITLE = "Optimisers: Adam and gradient descent on quadratics"
 

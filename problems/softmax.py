@@ -4,10 +4,10 @@ import numpy as np
 import sympy as sp
 
 from derive import Demonstration, Figure, Oracle, Part, Step, Variable
-from derive.domains import ONE_HOT, SIMPLEX
-from derive.functions import delta, diag, held_fraction, sigma, softmax
-from derive.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient, central_jacobian
-from derive.numeric import softmax as np_softmax
+from derive.model.domains import ONE_HOT, SIMPLEX
+from derive.model.functions import delta, diag, held_fraction, sigma, softmax
+from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient, central_jacobian
+from derive.verify.numeric import softmax as np_softmax
 
 TITLE = "Softmax and cross-entropy"
 SIZES = {"C": range(2, 7)}

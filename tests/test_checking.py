@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive import all_parts
-from derive.checking import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict, check
-from derive.cli import main
+from derive.answers.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
+from derive.answers.worker import check
+from derive.cli.main import main
 from derive.errors import UnknownPart
 
 REGISTERED = {p.id for p in all_parts()}
@@ -205,7 +206,7 @@ def test_same_seed_same_verdict_and_verdict_is_frozen():
 @pytest.mark.slow
 def test_worker_enforces_the_hard_time_limit_and_recovers(monkeypatch):
     import time
-    from derive import checking
+    from derive.answers import worker as checking
     # The worker is forked, so it inherits a judge that hangs; the caller must not.
     checking._WORKER.stop()
     monkeypatch.setattr(checking, "judge", lambda *a, **k: time.sleep(60))
@@ -265,9 +266,9 @@ def test_cli_exit_statuses_and_reveal(capsys):
 import sympy as sp  # noqa: E402
 
 from derive import Part, Variable  # noqa: E402
-from derive.checking import judge  # noqa: E402
-from derive.domains import POSITIVE, UNIT_INTERVAL  # noqa: E402
-from derive.functions import diag  # noqa: E402
+from derive.answers.judge import judge  # noqa: E402
+from derive.model.domains import POSITIVE, UNIT_INTERVAL  # noqa: E402
+from derive.model.functions import diag  # noqa: E402
 
 
 def local_part(pid, variables, result, sizes=None):
@@ -333,14 +334,14 @@ ANSWER_PARTS = [p for p in all_parts() if p.answer]
 def test_every_answer_part_accepts_its_own_result_printed_in_latex(part):
     """Generic: the expected result, printed by the project's LaTeX printer, is parsed back
     and judged correct; so every part with declared variables can be checked."""
-    from derive.checking import expected_latex
+    from derive.answers.judge import expected_latex
     tex = expected_latex(part)
     verdict = check(part.id, tex, timeout=None)
     assert verdict.status == CORRECT, (tex, verdict.message)
 
 
 def test_plain_text_double_bars_are_a_norm():
-    from derive.checking import check as check_answer
+    from derive.answers.worker import check as check_answer
     right = check_answer("dropout.expected_loss", "||y - p X w||^2 + p(1-p) w^T diag(X^T X) w", timeout=None)
     wrong = check_answer("dropout.expected_loss", "||y - p X w||^2 + (1-p)^2 w^T diag(X^T X) w", timeout=None)
     assert right.status == "correct", right.message

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from derive.cli import main
+from derive.cli.main import main
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "shared" / "catalogue.md"
 IMPLEMENTED = ("softmax", "activation")

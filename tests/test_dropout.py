@@ -1,4 +1,4 @@
-"""Part-specific tests of the dropout family and of derive.random_oracles: the oracles
+"""Part-specific tests of the dropout family and of derive.verify.random_oracles: the oracles
 agree with each other, a wrong regulariser is refuted with a counterexample, the
 derivations come from the engine (not the closed form), and bad oracle input is refused."""
 import dataclasses
@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive import InvalidArgument, get_part, verify_part
-from derive.functions import diag, squared_norm
-from derive.random_oracles import (bernoulli_masks, gauss_hermite_expectation, mask_expectation,
+from derive.model.functions import diag, squared_norm
+from derive.verify.random_oracles import (bernoulli_masks, gauss_hermite_expectation, mask_expectation,
                                    monte_carlo_mean)
-from derive.verify import REFUTED
+from derive.verify.claims import REFUTED
 from problems import dropout
 
 SETTINGS = settings(max_examples=20, deadline=None)

@@ -1,4 +1,4 @@
-"""derive.dynamics: NumPy runs of iterative methods and the classifier of what they do,
+"""derive.verify.dynamics: NumPy runs of iterative methods and the classifier of what they do,
 checked against facts known without the code under test (diagonal quadratics, where every
 mode is 1 - eps lambda_i to the t)."""
 import numpy as np
@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive import get_part
-from derive.dynamics import (CONVERGES, DIVERGES, OSCILLATES, STALLS, behaviour, best_constant_step,
+from derive.verify.dynamics import (CONVERGES, DIVERGES, OSCILLATES, STALLS, behaviour, best_constant_step,
                              claimed_interval, converges, damped_newton, gradient_descent, moving_average,
                              probes, random_quadratic, run, spd_with_spectrum, step_bound_strategy)
-from derive.random_oracles import MonteCarlo, generator_from
+from derive.verify.random_oracles import MonteCarlo, generator_from
 
 
 @given(st.integers(2, 8), st.floats(0.01, 1.0), st.floats(1.0, 100.0), st.integers(0, 2**32 - 1))

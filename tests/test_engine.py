@@ -6,12 +6,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from derive import Part, ProblemDefinitionError, Variable
-from derive.domains import ONE_HOT, SIMPLEX, SPD
+from derive.model.domains import ONE_HOT, SIMPLEX, SPD
 from derive.errors import ProofTimeout
-from derive.functions import sigma
-from derive.model import Namespace
-from derive.numeric import central_gradient, central_jacobian, scaled_error, softmax
-from derive.proof import is_zero, time_limit
+from derive.model.functions import sigma
+from derive.model.part import Namespace
+from derive.verify.numeric import central_gradient, central_jacobian, scaled_error, softmax
+from derive.verify.proof import is_zero, time_limit
 
 x, y = sp.symbols("x y", real=True)
 

@@ -1,4 +1,4 @@
-"""derive.expectation against oracles that do not use it: exact enumeration of
+"""derive.maths.expectation against oracles that do not use it: exact enumeration of
 masks in Fractions, Gauss-Hermite quadrature in NumPy, and known moments."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive.errors import DeriveError, InvalidArgument
-from derive.expectation import (
+from derive.maths.expectation import (
     Bernoulli,
     Case,
     Normal,

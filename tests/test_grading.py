@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from derive.cli import main
+from derive.cli.main import main
 from derive.errors import InvalidArgument
-from derive.grading import grade_file, read_submissions, summarise
+from derive.answers.grading import grade_file, read_submissions, summarise
 
 ROWS = [
     {"student": "ada", "part": "softmax.ce_grad", "answer": "yhat - y", "section": "A"},

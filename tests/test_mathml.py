@@ -3,7 +3,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from derive.mathml import relax_fences, to_mathml
+from derive.render.mathml import relax_fences, to_mathml
 
 NS = "{http://www.w3.org/1998/Math/MathML}"
 

@@ -1,6 +1,6 @@
 """Part-specific tests of the optim family and of the engine tools it brought:
-derive.inequalities (conditions compared as sets), derive.recurrences (symbolic-t
-recurrences and induction) and derive.simulation (claims checked by running algorithms)."""
+derive.maths.inequalities (conditions compared as sets), derive.maths.recurrences (symbolic-t
+recurrences and induction) and derive.verify.simulation (claims checked by running algorithms)."""
 import dataclasses
 
 import numpy as np
@@ -9,10 +9,10 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from derive import DeriveError, InvalidArgument, get_part, select, verify_part
-from derive.inequalities import (NotSolvable, as_relational, intersection_over, same_set,
+from derive.maths.inequalities import (NotSolvable, as_relational, intersection_over, same_set,
                                  solution_set, witness)
-from derive.recurrences import Induction, by_induction, expect_linear, solve_first_order
-from derive.simulation import Simulation
+from derive.maths.recurrences import Induction, by_induction, expect_linear, solve_first_order
+from derive.verify.simulation import Simulation
 from problems import optim
 
 EPS = sp.Symbol("eps", real=True)
@@ -201,7 +201,7 @@ def test_figures_draw():
 
 
 # ----------------------------------------------------------------------------- answers
-checking = pytest.importorskip("derive.checking")
+checking = pytest.importorskip("derive.answers.worker")
 
 
 @pytest.mark.parametrize("part_id, answer, status", [

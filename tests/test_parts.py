@@ -3,7 +3,7 @@ independent numeric oracle agreeing within the stated tolerance."""
 import pytest
 
 from derive import all_parts, verify_part
-from derive.verify import PASSED, PROVED
+from derive.verify.claims import PASSED, PROVED
 
 PARTS = all_parts()
 

@@ -2,8 +2,8 @@
 import pytest
 import sympy as sp
 
-from derive.functions import ColumnVector, delta, diag, sigma, softmax
-from derive.printing import latex
+from derive.model.functions import ColumnVector, delta, diag, sigma, softmax
+from derive.render.printing import latex
 
 C = sp.Symbol("C", integer=True, positive=True)
 s, y, z = (ColumnVector(n, C, 1) for n in "syz")

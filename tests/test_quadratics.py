@@ -1,13 +1,13 @@
-"""derive.quadratics and derive.moving_averages (SymPy tools the optim family derives with)
+"""derive.maths.quadratics and derive.maths.moving_averages (SymPy tools the optim family derives with)
 and the optimiser domains, checked on inputs whose answers are known independently."""
 import numpy as np
 import pytest
 import sympy as sp
 
 from derive import ProblemDefinitionError
-from derive.domains import NONZERO, STEP_COUNT, STEP_SIZE
-from derive.moving_averages import ema, ema_at, ema_iterated, ema_mean, step_sum
-from derive.quadratics import iterate, linear_factor, minimax_step, quadratic_gradient
+from derive.model.domains import NONZERO, STEP_COUNT, STEP_SIZE
+from derive.maths.moving_averages import ema, ema_at, ema_iterated, ema_mean, step_sum
+from derive.maths.quadratics import iterate, linear_factor, minimax_step, quadratic_gradient
 
 E = sp.Symbol("e", real=True)
 T = sp.Symbol("t", integer=True, nonnegative=True)

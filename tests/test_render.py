@@ -11,10 +11,10 @@ import sympy as sp
 
 from derive import (Demonstration, Figure, InvalidArgument, Oracle, OutputError, Part, Step, Variable,
                     families, verify_part)
-from derive import render
-from derive.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
-from derive.registry import Family
-from derive.verify import REFUTED
+from derive.render import writer as render
+from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
+from derive.model.registry import Family
+from derive.verify.claims import REFUTED
 
 NASTY = "50% of cases_1 & <b>bold</b> #2 ~ ^ \\ {braces} \\$5 (σ ≤ 1 → ∞)"
 
@@ -128,7 +128,7 @@ def test_tex_escapes_text_and_keeps_math(toy_build):
     ("$x$", [("math", "x")]),
     ("a $x_1$ and $y$.", [("text", "a "), ("math", "x_1"), ("text", " and "), ("math", "y"), ("text", ".")]),
     (r"costs \$5, $p$", [("text", "costs $5, "), ("math", "p")]),
-    ("see ``derive.verify`` for $x$", [("text", "see "), ("code", "derive.verify"), ("text", " for "),
+    ("see ``derive.verify.claims`` for $x$", [("text", "see "), ("code", "derive.verify.claims"), ("text", " for "),
                                        ("math", "x")]),
 ])
 def test_split_inline(text, pieces):
@@ -176,7 +176,7 @@ def test_without_pdflatex_the_build_says_how_to_get_pdfs(tmp_path, monkeypatch):
 
 
 def test_a_refuted_part_shows_its_counterexample(tmp_path):
-    from derive.functions import sigma
+    from derive.model.functions import sigma
     from problems.activation import PARTS
     part = next(p for p in PARTS if p.id == "activation.sigmoid_grad")
     wrong = dataclasses.replace(part, result=lambda v: sigma(v.z) * (1 + sigma(v.z)), steps=())

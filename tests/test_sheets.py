@@ -4,9 +4,9 @@ import pytest
 import sympy as sp
 
 from derive import InvalidArgument, Part, Variable, verify_part
-from derive.registry import Family
-from derive.sheets import _sizes_sentence, family_sheet, part_sheet, scientific
-from derive.verify import PROVED, Claim, PartReport
+from derive.model.registry import Family
+from derive.render.sheets import _sizes_sentence, family_sheet, part_sheet, scientific
+from derive.verify.claims import PROVED, Claim, PartReport
 
 
 @pytest.mark.parametrize("x, tex", [

@@ -4,8 +4,8 @@ import dataclasses
 import sympy as sp
 
 from derive import Step, get_part, verify_part
-from derive.functions import diag
-from derive.verify import PROVED, REFUTED
+from derive.model.functions import diag
+from derive.verify.claims import PROVED, REFUTED
 
 
 def test_dropping_the_factor_two_from_mse_grad_is_refuted_with_a_counterexample():
@@ -34,7 +34,7 @@ def test_a_wrong_step_is_refuted_while_the_result_still_stands():
 
 def test_a_wrong_sigmoid_derivative_is_refuted():
     part = get_part("activation.sigmoid_grad")
-    from derive.functions import sigma
+    from derive.model.functions import sigma
     wrong = dataclasses.replace(part, result=lambda v: sigma(v.z) * (1 + sigma(v.z)), steps=())
     report = verify_part(wrong)
     assert report.claims[0].outcome == REFUTED
@@ -49,7 +49,7 @@ def test_verification_is_reproducible_from_its_seed():
 
 
 def test_cached_reports_are_reused_only_while_nothing_changed(tmp_path):
-    from derive.cache import ReportCache
+    from derive.verify.cache import ReportCache
     part = get_part("activation.tanh_grad")
     cache = ReportCache(tmp_path)
     settings = {"seed": 0, "budget": 10.0, "cases": 5}

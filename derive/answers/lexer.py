@@ -1,0 +1,313 @@
+"""Stage 1 of answer parsing: cut plain text or LaTeX into lexemes, user text never evaluated.
+
+LaTeX commands become the same lexemes plain text gives (``\\epsilon`` -> word "epsilon",
+``\\hat{y}`` -> word "yhat", ``\\cdot`` -> "*"), so the later stages see one language.
+
+>>> [lx.value for lx in scan(r"\\hat{y} \\cdot 2", "latex", DEFAULT_LIMITS)]
+['yhat', '*', '2']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits
+from ..errors import AnswerSyntaxError
+
+__all__ = ["ALLOWED", "FUNCTION_ALIASES", "FUNCTION_LIST", "GREEK", "Lexeme", "WEAK_FUNCTIONS",
+           "normalise", "scan", "spelling_key"]
+
+FUNCTION_ALIASES = {
+    "exp": "exp", "log": "log", "ln": "log", "sqrt": "sqrt", "abs": "abs",
+    "sigma": "sigma", "sigmoid": "sigma", "tanh": "tanh", "relu": "relu", "ReLU": "relu",
+    "Heaviside": "heaviside", "heaviside": "heaviside", "step": "heaviside",
+    "softmax": "softmax", "diag": "diag", "trace": "trace", "tr": "trace", "Tr": "trace",
+    "inv": "inv", "norm": "norm", "max": "max", "min": "min", "floor": "floor",
+    "ceil": "ceil", "sign": "sign", "sgn": "sign",
+}
+# Weaker function words: SymPy prints Heaviside as H or theta, but a part may name a
+# variable H; declared names always win over these.
+WEAK_FUNCTIONS = {"H": "heaviside", "theta": "heaviside"}
+GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda "
+         "mu nu xi pi rho varrho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta "
+         "Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split()
+UNICODE_GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ",
+                         ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
+                          "pi rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi "
+                          "Sigma Phi Psi Omega").split()))
+LATEX_WORDS = set(GREEK) | {"exp", "log", "ln", "tanh", "max", "min", "det", "tr", "sgn"}
+LATEX_OPS = {"cdot": "*", "times": "*", "ast": "*", "odot": "odot", "circ": "odot",
+             "top": "T", "intercal": "T", "le": "<=", "leq": "<=", "leqslant": "<=",
+             "ge": ">=", "geq": ">=", "geqslant": ">=", "lt": "<", "gt": ">",
+             "|": "‖", "Vert": "‖", "vert": "|", "{": "(", "}": ")", "wedge": "and", "land": "and"}
+LATEX_SPACES = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle"}
+LATEX_FONTS = {"operatorname", "mathrm", "text", "textrm", "mathit", "mathbf", "boldsymbol",
+               "bm", "mathbb", "mathcal", "mathsf", "mathtt", "vec"}
+LATEX_ACCENTS = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde",
+                 "bar": "bar", "overline": "bar"}
+LATEX_SIZES = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
+               "biggl", "biggr", "Biggl", "Biggr"}
+FUNCTION_LIST = ("exp, log/ln, sqrt, abs, sigma/sigmoid, tanh, relu, heaviside/step, softmax, "
+                 "diag, trace/tr, inv, norm, max, min, floor, ceil, sign, sum")
+ALLOWED = "names of this part, numbers, + - * / ^ ( ) and the functions " + FUNCTION_LIST
+
+
+@dataclass
+class Lexeme:
+    kind: str     # word, num, op, cmd
+    value: str
+    pos: int
+    atomic: bool = False     # a word from a LaTeX command: never split into letters
+    side: str | None = None  # "open"/"close" for bars written with \left / \right
+    braced: bool = False     # came from _{...}: every letter is a subscript
+    raw: str | None = None   # the source text of a word made from a LaTeX command
+
+    @property
+    def key(self) -> str:
+        return self.value
+
+
+_NUM_TEXT = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUM_LATEX = re.compile(r"\d+\.?\d*|\.\d+")
+
+
+def _fail(message: str, text: str, pos: int, cls=AnswerSyntaxError):
+    raise cls(message, text, pos)
+
+
+def scan(text: str, syntax: str, limits: Limits) -> list[Lexeme]:
+    out: list[Lexeme] = []
+    i, n = 0, len(text)
+    latex = syntax == "latex"
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c == "\\":
+            if not latex:
+                _fail("a LaTeX command in plain-text syntax; write it in text (sqrt, sigma) "
+                      "or choose syntax 'latex' or 'auto'", text, i)
+            i = _scan_command(text, i, out, limits)
+            continue
+        if c in "0123456789" or (c == "." and i + 1 < n and text[i + 1] in "0123456789"):
+            raw_sub = latex and out and out[-1].value in ("^", "_") and out[-1].kind == "op"
+            if raw_sub and c != ".":
+                m = re.compile(r"\d").match(text, i)   # LaTeX: x^12 is x^1 2
+            else:
+                m = (_NUM_LATEX if latex else _NUM_TEXT).match(text, i)
+            num = m.group(0)
+            digits = len(re.sub(r"[^0-9]", "", num.split("e")[0].split("E")[0]).lstrip("0"))
+            if digits > limits.max_digits:
+                _fail(f"a number with more than {limits.max_digits} digits", text, i, AnswerLimitError)
+            if m.lastindex == 2 and m.group(2) and abs(int(m.group(2)[1:])) > 300:
+                _fail("a number's exponent must be between -300 and 300", text, i, AnswerLimitError)
+            out.append(Lexeme("num", num, i))
+            i = m.end()
+            continue
+        if c.isascii() and c.isalpha():
+            j = i
+            while j < n and text[j].isascii() and text[j].isalpha():
+                j += 1
+            out.append(Lexeme("word", text[i:j], i))
+            i = j
+            continue
+        if c in UNICODE_GREEK:
+            out.append(Lexeme("word", UNICODE_GREEK[c], i, atomic=True))
+            i += 1
+            continue
+        two = text[i:i + 2]
+        if two == "**":
+            out.append(Lexeme("op", "^", i)); i += 2; continue
+        if two == ".*":
+            out.append(Lexeme("op", "odot", i)); i += 2; continue
+        if two == ".T" and not (i + 2 < n and text[i + 2].isalnum()):
+            out.append(Lexeme("op", "T", i)); i += 2; continue
+        if two in ("<=", ">="):
+            out.append(Lexeme("op", two, i)); i += 2; continue
+        if two == "||":  # ||v|| is how people type a norm in plain text
+            out.append(Lexeme("op", "‖", i)); i += 2; continue
+        if c == "!":
+            _fail("factorials (!) are not allowed; write the product out", text, i)
+        simple = {"+": "+", "-": "-", "−": "-", "*": "*", "·": "*", "×": "*", "/": "/", "^": "^",
+                  "@": "@", "⊙": "odot", "(": "(", ")": ")", "[": "[", "]": "]", "{": "{", "}": "}",
+                  ",": ",", "_": "_", "<": "<", ">": ">", "≤": "<=", "≥": ">=", "=": "=",
+                  "|": "|", "‖": "‖", "'": "T", "ᵀ": "T"}
+        if c in simple:
+            if c in "{}" and not latex:
+                _fail("braces { } belong to LaTeX; use ( ) in plain text or choose syntax 'latex'",
+                      text, i)
+            out.append(Lexeme("op", simple[c], i))
+            i += 1
+            continue
+        if c == "~" and out and out[-1].kind == "word" and out[-1].pos + len(out[-1].value) == i:
+            out[-1] = Lexeme("word", out[-1].value + "tilde", out[-1].pos, atomic=True,
+                             raw=text[out[-1].pos:i + 1])   # w~ is w-tilde, as in \tilde{w}
+            i += 1
+            continue
+        if c == "$":   # math delimiters around a LaTeX answer carry no meaning
+            i += 1
+            continue
+        if c == ".":
+            _fail("'.' is allowed only in numbers and in .T (transpose) and .* (elementwise)", text, i)
+        _fail(f"the character {c!r} is not allowed; use {ALLOWED}", text, i)
+    return out
+
+
+def _scan_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> int:
+    before = len(out)
+    end = _scan_one_command(text, i, out, limits)
+    for lx in out[before:]:
+        if lx.kind == "word" and lx.atomic and lx.raw is None:
+            lx.raw = text[i:end]
+    return end
+
+
+def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> int:
+    n = len(text)
+    j = i + 1
+    if j < n and not text[j].isalpha():
+        name = text[j]
+        j += 1
+    else:
+        while j < n and text[j].isalpha():
+            j += 1
+        name = text[i + 1:j]
+    if name in LATEX_SPACES:
+        return j
+    if name in LATEX_SIZES:
+        k = j
+        while k < n and text[k].isspace():
+            k += 1
+        side = "open" if name in ("left", "bigl", "Bigl", "biggl", "Biggl") else (
+            "close" if name in ("right", "bigr", "Bigr", "biggr", "Biggr") else None)
+        if k < n and text[k] == ".":
+            return k + 1
+        if k < n and text[k] == "\\":
+            m = re.compile(r"\\(\||[a-zA-Z]+|\{|\})").match(text, k)
+            if m and m.group(1) in ("|", "Vert", "lVert", "rVert", "vert", "lvert", "rvert", "{", "}",
+                                    "lfloor", "rfloor", "lceil", "rceil", "langle", "rangle"):
+                before = len(out)
+                end = _scan_command(text, k, out, limits)
+                for lx in out[before:]:
+                    if lx.value in ("|", "‖"):
+                        lx.side = side
+                return end
+            return j
+        if k < n and text[k] in "|":
+            out.append(Lexeme("op", "|", k, side=side))
+            return k + 1
+        return j
+    if name in ("lVert", "rVert", "lvert", "rvert"):
+        out.append(Lexeme("op", "‖" if name[1] == "V" else "|", i, side="open" if name[0] == "l" else "close"))
+        return j
+    if name in ("lfloor", "lceil"):
+        out.append(Lexeme("word", name[1:], i, atomic=True))
+        out.append(Lexeme("op", "(", i))
+        return j
+    if name in ("rfloor", "rceil"):
+        out.append(Lexeme("op", ")", i))
+        return j
+    if name in LATEX_OPS:
+        out.append(Lexeme("op", LATEX_OPS[name], i))
+        return j
+    if name in ("frac", "dfrac", "tfrac"):
+        out.append(Lexeme("cmd", "frac", i))
+        # \frac12 and \frac ab: unbraced arguments are single characters.
+        for _ in range(2):
+            while j < n and text[j] == " ":
+                j += 1
+            if j < n and text[j].isascii() and text[j].isalnum():
+                kind = "num" if text[j].isdigit() else "word"
+                out += [Lexeme("op", "{", j), Lexeme(kind, text[j], j), Lexeme("op", "}", j)]
+                j += 1
+            else:
+                break
+        return j
+    if name == "sqrt":
+        if j < n and text[j] == "[":
+            _fail("only square roots are allowed; write other roots as powers, x^{1/3}", text, j)
+        out.append(Lexeme("cmd", "sqrt", i))
+        return j
+    if name == "sum":
+        out.append(Lexeme("word", "sum", i, atomic=True))
+        return j
+    if name in LATEX_FONTS or name in LATEX_ACCENTS:
+        arg, end = _latex_argument(text, j, limits)
+        if arg is None:
+            _fail(f"\\{name} needs an argument in braces, e.g. \\{name}{{x}}", text, i)
+        if name in LATEX_ACCENTS:
+            inner = arg.strip()
+            inner = inner[1:] if inner.startswith("\\") and inner[1:] in GREEK else inner
+            if not inner.isalpha():
+                _fail(f"\\{name} takes a letter or a Greek letter, e.g. \\{name}{{y}}", text, i)
+            out.append(Lexeme("word", inner + LATEX_ACCENTS[name], i, atomic=True))
+            return end
+        inner = arg.strip()
+        if inner.startswith("\\"):
+            before = len(out)
+            _scan_command(inner, 0, out, limits)
+            for lx in out[before:]:
+                lx.pos = i
+            return end
+        if not re.fullmatch(r"[A-Za-z]+", inner):
+            _fail(f"\\{name}{{...}} must contain letters only", text, i)
+        out.append(Lexeme("word", inner, i, atomic=True))
+        return end
+    if name in LATEX_WORDS:
+        out.append(Lexeme("word", name, i, atomic=True))
+        return j
+    _fail(f"the LaTeX command \\{name} is not supported; allowed are \\frac, \\sqrt, \\sum, "
+          "\\left, \\right, \\cdot, \\odot, \\top, \\hat, \\operatorname, \\mathrm, Greek letters "
+          "and \\exp, \\log, \\tanh, \\max, \\min", text, i)
+
+
+def _latex_argument(text: str, j: int, limits: Limits):
+    n = len(text)
+    while j < n and text[j].isspace():
+        j += 1
+    if j >= n:
+        return None, j
+    if text[j] == "{":
+        depth, k = 0, j
+        while k < n:
+            if text[k] == "{":
+                depth += 1
+            elif text[k] == "}":
+                depth -= 1
+                if depth == 0:
+                    return text[j + 1:k], k + 1
+            k += 1
+        return None, j
+    if text[j] == "\\":
+        m = re.compile(r"\\[a-zA-Z]+").match(text, j)
+        return (m.group(0), m.end()) if m else (None, j)
+    return text[j], j + 1
+
+
+def normalise(lexemes: list[Lexeme]) -> list[Lexeme]:
+    """`_{x}` -> `_ x` and `^{x}` -> `^ x` when x is one lexeme, so spellings compare simply."""
+    out: list[Lexeme] = []
+    k = 0
+    while k < len(lexemes):
+        lx = lexemes[k]
+        out.append(lx)
+        if (lx.kind == "op" and lx.value in ("_", "^") and k + 3 < len(lexemes) + 0
+                and lexemes[k + 1].value == "{" and lexemes[k + 1].kind == "op"
+                and k + 3 <= len(lexemes) - 1 and lexemes[k + 3].value == "}"
+                and lexemes[k + 3].kind == "op" and lexemes[k + 2].kind in ("word", "num", "op")
+                and (lexemes[k + 2].kind != "op" or lexemes[k + 2].value == "T")):
+            inner = lexemes[k + 2]
+            out.append(Lexeme(inner.kind, inner.value, inner.pos, inner.atomic, inner.side, True))
+            k += 4
+            continue
+        k += 1
+    return out
+
+
+@lru_cache(maxsize=4096)
+def spelling_key(spelling: str) -> tuple:
+    """The lexeme keys of a spelling: `\\lambda_{\\max}` and `lambda_max` both give (lambda, _, max)."""
+    syntax = "latex" if ("\\" in spelling or "{" in spelling) else "text"
+    return tuple(lx.key for lx in normalise(scan(spelling, syntax, DEFAULT_LIMITS)))

@@ -1,0 +1,31 @@
+"""Size limits on a submitted answer, and the error for going past one.
+
+Every stage of the parser enforces some of them (the scanner counts digits, the resolver's
+tokens are counted and their nesting checked, the builder bounds exponents and sums), so
+they live apart from all three.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import AnswerSyntaxError
+
+__all__ = ["AnswerLimitError", "DEFAULT_LIMITS", "Limits"]
+
+
+class AnswerLimitError(AnswerSyntaxError):
+    """An answer past a size limit (length, nesting, exponent, number of digits)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_length: int = 1000
+    max_nesting: int = 30        # brackets inside brackets
+    max_depth: int = 120         # depth of the parsed tree
+    max_tokens: int = 400
+    max_exponent: float = 100    # |constant exponent|
+    max_digits: int = 30         # significant digits of a number literal
+    max_sum_range: int = 1000    # terms of a sum with constant bounds
+
+
+DEFAULT_LIMITS = Limits()

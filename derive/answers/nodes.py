@@ -1,0 +1,254 @@
+"""The whitelisted tree a submitted answer is parsed into, and what can be done with it.
+
+Every node is a frozen dataclass built by :mod:`derive.parsing` from the user's text;
+nothing the user typed ever reaches eval or sympify. A tree can be
+
+* evaluated on NumPy arrays (:mod:`.evaluate`), batched over random points: each value is
+  an array of shape (B, rows, cols), so a scalar is (B, 1, 1) and a column vector
+  (B, n, 1). This is what makes a check fast;
+* turned into SymPy (``to_sympy``) for an exact proof at explicit sizes;
+* printed as LaTeX (``latex``) to show what was understood.
+
+Shapes are (rows, cols) pairs of dimension names or 1; the identity ``I`` has the
+wildcard shape ("*", "*") until an operation fixes its size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..errors import AnswerSyntaxError
+
+SCALAR = (1, 1)
+WILD = ("*", "*")
+
+# Elementwise functions of the answer language and their NumPy forms.
+ELEMENTWISE = {
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "sigma": lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),  # stable logistic, no overflow
+    "tanh": np.tanh,
+    "relu": lambda x: np.maximum(x, 0.0),
+    "heaviside": lambda x: np.heaviside(x, 0.5),
+    "sign": np.sign,
+    "floor": np.floor,
+    "ceil": np.ceil,
+}
+STRUCTURAL = ("softmax", "diag", "trace", "inv", "norm", "max", "min", "sum")
+FUNCTIONS = tuple(ELEMENTWISE) + STRUCTURAL
+
+
+class AnswerShapeError(AnswerSyntaxError):
+    """An answer whose parts do not fit together (e.g. adding a vector to a matrix)."""
+
+
+class AnswerEvaluationError(ValueError):
+    """A value could not be computed at a point (e.g. a sum bound past a vector's end)."""
+
+
+# --------------------------------------------------------------------------- nodes
+@dataclass(frozen=True)
+class Node:
+    pass
+
+
+def _meta():
+    """The shape a node's builder fills in; not part of a node's identity."""
+    return field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Num(Node):
+    value: Fraction
+    pos: int = field(default=0, compare=False)
+    shape: tuple = field(default=SCALAR, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    name: str
+    pos: int = field(default=0, compare=False)
+    shape: tuple = _meta()
+
+
+@dataclass(frozen=True)
+class Const(Node):
+    name: str  # "e", "pi" or "I" (identity)
+    pos: int = field(default=0, compare=False)
+    shape: tuple = _meta()
+
+
+@dataclass(frozen=True)
+class Comp(Node):
+    """An entry of a vector or matrix: s_i, X_{ij}, z_1 (indices are letters or 1-based ints)."""
+    name: str
+    indices: tuple
+    pos: int = field(default=0, compare=False)
+    shape: tuple = field(default=SCALAR, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Idx(Node):
+    """The value of an index letter (1-based), e.g. the i in beta^(t - i) inside a sum."""
+    letter: str
+    pos: int = field(default=0, compare=False)
+    shape: tuple = field(default=SCALAR, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Delta(Node):
+    i: Any
+    j: Any
+    pos: int = field(default=0, compare=False)
+    shape: tuple = field(default=SCALAR, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Iverson(Node):
+    """[a = b]: 1 where a equals b, else 0 (e.g. [y_i = j] with class labels y)."""
+    a: Node
+    b: Node
+    pos: int = field(default=0, compare=False)
+    shape: tuple = field(default=SCALAR, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    x: Node
+    pos: int = field(default=0, compare=False)
+    shape: tuple = _meta()
+
+
+@dataclass(frozen=True)
+class Bin(Node):
+    """op is one of + - * / @ odot; '*' is also juxtaposition (scalar or matrix product)."""
+    op: str
+    a: Node
+    b: Node
+    pos: int = field(default=0, compare=False)
+    shape: tuple = _meta()
+
+
+@dataclass(frozen=True)
+class Pow(Node):
+    """base^exp; ``elementwise`` is the Hadamard power x^{\\circ 2} of a vector or matrix."""
+    base: Node
+    exp: Node
+    pos: int = field(default=0, compare=False)
+    shape: tuple = _meta()
+    elementwise: bool = False
+
+
+@dataclass(frozen=True)
+class Transpose(Node):
+    x: Node
+    pos: int = field(default=0, compare=False)
+    shape: tuple = _meta()
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    func: str
+    args: tuple
+    pos: int = field(default=0, compare=False)
+    shape: tuple = _meta()
+
+
+@dataclass(frozen=True)
+class Sum(Node):
+    """sum over index from lo to hi (1-based, inclusive); no bounds means the index's range."""
+    index: str
+    lo: Node | None
+    hi: Node | None
+    body: Node
+    pos: int = field(default=0, compare=False)
+    shape: tuple = _meta()
+    terms: int = field(default=1, compare=False, repr=False)   # work bound, for limits
+
+
+@dataclass(frozen=True)
+class Relation(Node):
+    """A chain a < b <= c: ops[k] relates operands[k] and operands[k + 1]."""
+    ops: tuple
+    operands: tuple
+    pos: int = field(default=0, compare=False)
+    shape: tuple = field(default=SCALAR, compare=False, repr=False)
+
+
+def children(node: Node) -> tuple:
+    if isinstance(node, (Neg, Transpose)):
+        return (node.x,)
+    if isinstance(node, (Bin, Iverson)):
+        return (node.a, node.b)
+    if isinstance(node, Pow):
+        return (node.base, node.exp)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Sum):
+        return tuple(c for c in (node.lo, node.hi, node.body) if c is not None)
+    if isinstance(node, Relation):
+        return node.operands
+    return ()
+
+
+def walk(node: Node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(children(n))
+
+
+# --------------------------------------------------------------------------- shapes
+def is_scalar(shape) -> bool:
+    return tuple(shape) == SCALAR
+
+
+def show_shape(shape) -> str:
+    if is_scalar(shape):
+        return "a scalar"
+    r, c = shape
+    if shape == WILD:
+        return "the identity"
+    if c == 1:
+        return f"a column vector of size {r}"
+    if r == 1:
+        return f"a row vector of size {c}"
+    return f"a {r}×{c} matrix"
+
+
+def unify(s: tuple, t: tuple) -> tuple | None:
+    """The common shape of s and t, letting the identity's wildcard take any square size."""
+    if s == t:
+        return s
+    if s == WILD and t[0] == t[1]:
+        return t
+    if t == WILD and s[0] == s[1]:
+        return s
+    return None
+
+
+def settle(node: Node, shape: tuple) -> Node:
+    """Give identity-shaped sub-expressions (I, 2I, -I) the size the context fixed."""
+    if node.shape != WILD or shape == WILD:
+        return node
+    if isinstance(node, Const):
+        return replace(node, shape=shape)
+    if isinstance(node, Neg):
+        return replace(node, x=settle(node.x, shape), shape=shape)
+    if isinstance(node, Bin):
+        return replace(node, a=settle(node.a, shape), b=settle(node.b, shape), shape=shape)
+    if isinstance(node, Pow):
+        return replace(node, base=settle(node.base, shape), shape=shape)
+    if isinstance(node, (Transpose,)):
+        return replace(node, x=settle(node.x, shape), shape=shape)
+    if isinstance(node, Call):
+        return replace(node, args=tuple(settle(a, shape) for a in node.args), shape=shape)
+    if isinstance(node, Sum):
+        return replace(node, body=settle(node.body, shape), shape=shape)
+    return node

@@ -1,0 +1,214 @@
+"""Parse a submitted answer (plain text or LaTeX) into the whitelisted tree of
+:mod:`derive.answer_tree`.
+
+Three stages, none of which evaluates user text:
+
+1. :mod:`derive.answer_lexer` cuts the text into lexemes (words, numbers, operators),
+   turning LaTeX commands into the same lexemes plain text gives (``\\epsilon`` -> word
+   "epsilon", ``\\hat{y}`` -> word "yhat", ``\\cdot`` -> "*").
+2. :mod:`derive.answer_resolver` uses the part's :class:`Vocabulary` (from
+   :mod:`derive.vocabulary`) to decide what each word is: a declared name in any of its
+   spellings (``yhat``, ``softmax(z)``, ``lambda_max``), a function, an index letter, or a
+   product of juxtaposed names (``pX``). It folds subscripts into one token and decides
+   whether a bar opens or closes.
+3. A Lark LALR grammar (answer_grammar.lark) gives the structure, and
+   :mod:`derive.answer_builder` turns it into nodes, checking shapes and limits on the way.
+
+This module runs the stages, checks what spans them (length, bracket nesting, index
+ranges) and wraps the result in an :class:`Answer`.
+
+>>> from types import SimpleNamespace as V
+>>> vocab = Vocabulary.from_variables([V(name="s", shape=("C",), spellings=("yhat",)),
+...                                    V(name="y", shape=("C",), spellings=())])
+>>> parse_answer("yhat - y", vocab).latex()
+'s - y'
+"""
+from __future__ import annotations
+
+
+from lark import Token
+from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
+
+from .builder import TOKEN_WORDS, Builder, lark_parser
+from .lexer import normalise, scan
+from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits
+from .resolver import Resolver
+from .nodes import (WILD, AnswerShapeError, Comp, Delta, Idx, Node, Sum, children, is_scalar, show_shape, walk)
+from ..errors import AnswerSyntaxError
+from .vocabulary import Vocabulary, VocabularyEntry
+
+# AnswerLimitError, AnswerShapeError, DEFAULT_LIMITS, Limits and VocabularyEntry live
+# elsewhere and are re-exported so that importers keep one place to import from.
+__all__ = ["Answer", "AnswerLimitError", "AnswerShapeError", "DEFAULT_LIMITS", "Limits",
+           "Vocabulary", "VocabularyEntry", "parse_answer"]
+
+
+from .answer import Answer
+
+
+def _detect(text: str) -> str:
+    return "latex" if ("\\" in text or "{" in text or "}" in text) else "text"
+
+
+def _check_nesting(text: str, tokens: list[Token], limits: Limits):
+    stack: list[Token] = []
+    for tok in tokens:
+        if tok.type in ("LPAR", "LBRACK", "LBRACE", "ABSL", "NORML"):
+            stack.append(tok)
+            if len(stack) > limits.max_nesting:
+                raise AnswerLimitError(f"brackets nested more than {limits.max_nesting} deep", text,
+                                       tok.start_pos)
+        elif tok.type in ("RPAR", "RBRACK", "RBRACE", "ABSR", "NORMR"):
+            pairs = {"RPAR": "LPAR", "RBRACK": "LBRACK", "RBRACE": "LBRACE", "ABSR": "ABSL",
+                     "NORMR": "NORML"}
+            if not stack or stack[-1].type != pairs[tok.type]:
+                want = TOKEN_WORDS[pairs[tok.type]]
+                raise AnswerSyntaxError(f"this {tok.value} has no matching {want}", text, tok.start_pos)
+            stack.pop()
+    if stack:
+        tok = stack[-1]
+        raise AnswerSyntaxError(f"this {tok.value} is never closed", text, tok.start_pos)
+
+
+def _tree_depth(tree) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        t, d = stack.pop()
+        deepest = max(deepest, d)
+        for ch in getattr(t, "children", ()):
+            stack.append((ch, d + 1))
+    return deepest
+
+
+def _index_ranges(tree: Node, vocab: Vocabulary, text: str) -> tuple[dict, tuple]:
+    """Which dimension each index letter runs over, and the free (unbound) letters."""
+    ranges: dict[str, str] = {}
+    free: set[str] = set()
+
+    def visit(node, bound):
+        if isinstance(node, Comp):
+            entry = vocab.entry(node.name)
+            shape = entry.shape
+            for axis, k in enumerate(node.indices):
+                if isinstance(k, str):
+                    dim = shape[axis]
+                    if ranges.setdefault(k, dim) != dim:
+                        raise AnswerShapeError(f"index {k} runs over {ranges[k]} in one place and "
+                                               f"{dim} in another", text, node.pos)
+                    if k not in bound:
+                        free.add(k)
+        if isinstance(node, Delta):
+            for k in (node.i, node.j):
+                if isinstance(k, str) and k not in bound:
+                    free.add(k)
+        if isinstance(node, Idx) and node.letter not in bound:
+            free.add(node.letter)
+        if isinstance(node, Sum):
+            for c in (node.lo, node.hi):
+                if c is not None:
+                    visit(c, bound)
+            visit(node.body, bound | {node.index})
+            return
+        for c in children(node):
+            visit(c, bound)
+
+    stack_guard = _node_depth(tree)
+    if stack_guard > 400:
+        raise AnswerLimitError("the answer is nested too deeply", text, 0)
+    visit(tree, frozenset())
+    # delta_ij compares two indices over the same range: one known range gives the other.
+    for node in walk(tree):
+        if isinstance(node, Delta) and isinstance(node.i, str) and isinstance(node.j, str):
+            for a, b in ((node.i, node.j), (node.j, node.i)):
+                if a in ranges and b not in ranges:
+                    ranges[b] = ranges[a]
+    for node in walk(tree):
+        if isinstance(node, Sum) and node.lo is None and node.index not in ranges:
+            raise AnswerShapeError(f"the sum over {node.index} has no range; write "
+                                   f"sum_{{{node.index}=1}}^{{n}} or index a vector with {node.index}",
+                                   text, node.pos)
+        if isinstance(node, Idx) and node.letter in free and node.letter not in ranges:
+            raise AnswerShapeError(f"the index {node.letter} is not bound by a sum and indexes no "
+                                   "vector, so its range is unknown", text, node.pos)
+        if isinstance(node, Delta):
+            for k in (node.i, node.j):
+                if isinstance(k, str) and k not in ranges:
+                    raise AnswerShapeError(f"index {k} of delta does not index any vector, so its "
+                                           "range is unknown", text, node.pos)
+    if len(free) > 2:
+        raise AnswerShapeError(f"at most two free indices (a matrix), got {', '.join(sorted(free))}",
+                               text, tree.pos)
+    if free and not is_scalar(tree.shape):
+        raise AnswerShapeError("a component answer (with free indices) must be a scalar expression "
+                               f"of its indices, got {show_shape(tree.shape)}", text, tree.pos)
+    return ranges, tuple(sorted(free))
+
+
+def _node_depth(node: Node) -> int:
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in children(n))
+    return deepest
+
+
+def parse_answer(text: str, vocabulary: Vocabulary, *, syntax: str = "auto",
+                 limits: Limits = DEFAULT_LIMITS) -> Answer:
+    """Parse ``text`` into an :class:`Answer` over the names of ``vocabulary``.
+
+    Raises AnswerSyntaxError (with ``position``) for anything outside the answer language.
+    """
+    if not isinstance(text, str):
+        raise AnswerSyntaxError(f"an answer must be a string, got {type(text).__name__}")
+    if syntax not in ("auto", "text", "latex"):
+        raise AnswerSyntaxError(f"syntax must be 'auto', 'text' or 'latex', got {syntax!r}")
+    if len(text) > limits.max_length:
+        raise AnswerLimitError(f"the answer is {len(text)} characters long; at most "
+                               f"{limits.max_length} are allowed", text[:80] + "...", 0)
+    stripped = text.strip()
+    if not stripped:
+        raise AnswerSyntaxError("the answer is empty; type an expression such as s - y", text, 0)
+    if syntax == "auto":
+        syntax = _detect(text)
+    lexemes = normalise(scan(text, syntax, limits))
+    if len(lexemes) > limits.max_tokens:
+        raise AnswerLimitError(f"the answer has more than {limits.max_tokens} symbols", text,
+                               lexemes[limits.max_tokens].pos)
+    resolver = Resolver(text, lexemes, vocabulary, syntax)
+    tokens = resolver.run()
+    _check_nesting(text, tokens, limits)
+    try:
+        tree = lark_parser().parse(tokens)
+    except UnexpectedToken as exc:
+        tok = exc.token
+        expected = sorted({TOKEN_WORDS.get(t, t) for t in exc.expected if not t.startswith("__")})
+        if tok.type == "$END":
+            raise AnswerSyntaxError("the answer ends too early; expected " + ", ".join(expected[:8]),
+                                    text, len(text.rstrip())) from None
+        what = TOKEN_WORDS.get(tok.type, tok.type)
+        if tok.type == "IDX":
+            msg = (f"the index {tok.value} may appear only in a subscript (s_{tok.value}) or as a "
+                   "sum's variable")
+        elif tok.type == "SUB":
+            msg = "_ may follow only a vector or matrix name (s_i) or sum"
+        elif tok.type == "EQ":
+            msg = ("'=' may appear only in [a = b] and sum limits; type just the expression, "
+                   "without a left-hand side such as 'J ='")
+        else:
+            msg = f"unexpected {what} here; expected " + ", ".join(expected[:8])
+        raise AnswerSyntaxError(msg, text, tok.start_pos) from None
+    except UnexpectedInput as exc:  # pragma: no cover - UnexpectedToken covers LALR
+        raise AnswerSyntaxError("cannot read the answer", text, getattr(exc, "pos_in_stream", 0)) from None
+    if _tree_depth(tree) > limits.max_depth:
+        raise AnswerLimitError(f"the answer is nested more than {limits.max_depth} levels deep", text, 0)
+    try:
+        node = Builder(text, vocabulary, limits).transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, AnswerSyntaxError):
+            raise exc.orig_exc from None
+        raise
+    if node.shape == WILD:
+        raise AnswerShapeError("the size of I is not fixed by the answer", text, node.pos)
+    ranges, free = _index_ranges(node, vocabulary, text)
+    return Answer(text, syntax, node, vocabulary, free, ranges, dict(resolver.spelled))

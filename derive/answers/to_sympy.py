@@ -1,0 +1,170 @@
+"""Building SymPy from an answer tree, for an exact proof at explicit (or symbolic) sizes."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import sympy as sp
+
+from ..model import functions as F
+from .nodes import AnswerEvaluationError, is_scalar
+
+
+class SympyBuilder:
+    """Builds SymPy from a tree; env maps names to Symbols, explicit Matrices or MatrixSymbols."""
+
+    def __init__(self, env: Mapping[str, Any], ranges: Mapping[str, str], sizes: Mapping[str, Any]):
+        self.env = env
+        self.ranges = ranges
+        self.sizes = sizes
+        self.index: dict[str, Any] = {}
+
+    def __call__(self, node):
+        out = getattr(self, "_" + type(node).__name__)(node)
+        if is_scalar(node.shape) and isinstance(out, (sp.MatrixBase, sp.MatrixExpr)) and out.shape == (1, 1):
+            return out[0, 0]
+        return out
+
+    def _Num(self, n):
+        return sp.Rational(n.value.numerator, n.value.denominator)
+
+    def _Name(self, n):
+        return self.env[n.name]
+
+    def _Const(self, n):
+        if n.name == "e":
+            return sp.E
+        if n.name == "pi":
+            return sp.pi
+        size = self.sizes.get(n.shape[0])
+        if isinstance(size, int):
+            return sp.eye(size)
+        return sp.Identity(size)
+
+    def _idx(self, k):
+        return k - 1 if isinstance(k, int) else self.index[k]
+
+    def _Comp(self, n):
+        m = self.env[n.name]
+        ids = [self._idx(k) for k in n.indices]
+        if len(ids) == 1:
+            return m[ids[0], 0] if m.shape[1] == 1 else m[0, ids[0]]
+        return m[ids[0], ids[1]]
+
+    def _Delta(self, n):
+        return sp.KroneckerDelta(self._idx(n.i), self._idx(n.j))
+
+    def _Idx(self, n):
+        k = self.index[n.letter]   # an int (explicit sum) or a SymPy index expression
+        return (sp.Integer(k) if isinstance(k, int) else k) + 1
+
+    def _Neg(self, n):
+        return -self(n.x)
+
+    def _Iverson(self, n):
+        return sp.Piecewise((1, sp.Eq(self(n.a), self(n.b))), (0, True))
+
+    def _Bin(self, n):
+        a, b = self(n.a), self(n.b)
+        if n.op in "+-" and is_scalar(n.a.shape) != is_scalar(n.b.shape):
+            # scalar +- vector is entrywise: the scalar times a vector of ones
+            ones = lambda shape: (sp.ones(*shape) if all(isinstance(d, int) for d in shape)
+                                  else sp.OneMatrix(*shape))
+            if is_scalar(n.a.shape):
+                a = a * ones(b.shape)
+            else:
+                b = b * ones(a.shape)
+        if n.op == "+":
+            return a + b
+        if n.op == "-":
+            return a - b
+        if n.op == "/":
+            return a / b
+        if n.op == "odot":
+            if is_scalar(n.a.shape) or is_scalar(n.b.shape):
+                return a * b
+            return F.hadamard(a, b)
+        if n.op == "and":
+            return sp.And(a, b)
+        return a * b
+
+    def _Pow(self, n):
+        base, ex = self(n.base), self(n.exp)
+        if is_scalar(n.base.shape):
+            return sp.Pow(base, ex)
+        if n.elementwise:
+            if isinstance(base, sp.MatrixBase):
+                return base.applyfunc(lambda e: e ** ex)
+            return sp.HadamardPower(base, ex)
+        if ex == -1:
+            return base.inv() if isinstance(base, sp.MatrixBase) else sp.Inverse(base)
+        if isinstance(base, sp.MatrixBase) and base.is_diagonal():
+            return sp.diag(*[base[i, i] ** ex for i in range(base.shape[0])])
+        return base ** ex
+
+    def _Transpose(self, n):
+        return self(n.x).T
+
+    def _Call(self, n):
+        f = n.func
+        args = [self(a) for a in n.args]
+        x = args[0]
+        simple = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs, "sigma": F.sigma,
+                  "tanh": sp.tanh, "relu": F.relu, "heaviside": sp.Heaviside, "sign": sp.sign,
+                  "floor": sp.floor, "ceil": sp.ceiling}
+        if f in simple:
+            if isinstance(x, sp.MatrixBase):
+                return x.applyfunc(simple[f])
+            if is_scalar(n.args[0].shape):
+                return simple[f](x)
+            raise AnswerEvaluationError(f"{f} of a symbolic-size matrix has no SymPy form here")
+        if f == "softmax":
+            return F.softmax(x)
+        if f == "diag":
+            if isinstance(x, sp.MatrixBase) and x.shape[0] == 1:
+                x = x.T
+            return F.diag(x)
+        if f == "trace":
+            return sp.Trace(x).doit() if isinstance(x, sp.MatrixBase) else sp.Trace(x)
+        if f == "inv":
+            return x.inv() if isinstance(x, sp.MatrixBase) else sp.Inverse(x)
+        if f == "norm":
+            if isinstance(x, sp.MatrixBase):
+                return sp.sqrt(sum(e ** 2 for e in x))
+            return sp.sqrt((x.T * x)[0, 0]) if x.shape[1] == 1 else sp.sqrt(sp.Trace(x.T * x))
+        if f == "sum":
+            if isinstance(x, sp.MatrixBase):
+                return sum(x, sp.S.Zero)
+            raise AnswerEvaluationError("sum of a symbolic-size matrix has no SymPy form here")
+        if f in ("max", "min"):
+            pick = sp.Max if f == "max" else sp.Min
+            if len(args) == 1:
+                return pick(*list(x))
+            return pick(*args)
+        raise AnswerEvaluationError(f"no SymPy form for {f}")
+
+    def _Sum(self, n):
+        saved = self.index.get(n.index)
+        if n.lo is None:
+            lo, hi = 1, self.sizes[self.ranges[n.index]]
+        else:
+            lo, hi = self(n.lo), self(n.hi)
+        try:
+            if isinstance(lo, (int, sp.Integer)) and isinstance(hi, (int, sp.Integer)):
+                total = sp.S.Zero
+                for k in range(int(lo) - 1, int(hi)):
+                    self.index[n.index] = k
+                    total = total + self(n.body)
+                return total
+            k = sp.Symbol(n.index, integer=True)
+            self.index[n.index] = k - 1
+            return sp.Sum(self(n.body), (k, lo, hi))
+        finally:
+            if saved is None:
+                self.index.pop(n.index, None)
+            else:
+                self.index[n.index] = saved
+
+    def _Relation(self, n):
+        vals = [self(o) for o in n.operands]
+        rel = {"<": sp.StrictLessThan, "<=": sp.LessThan, ">": sp.StrictGreaterThan, ">=": sp.GreaterThan}
+        return sp.And(*[rel[op](a, b) for op, a, b in zip(n.ops, vals, vals[1:])])

@@ -1,0 +1,93 @@
+"""The outcome of a check, and the words that present it: counterexample values rounded
+for a student, the point described in a sentence, sizes in words."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ..model.part import Part
+from .answer import Answer
+from .nodes import show_shape
+
+CORRECT, INCORRECT, INVALID, UNDECIDED = "correct", "incorrect", "invalid", "undecided"
+EXIT_STATUS = {CORRECT: 0, INCORRECT: 1, INVALID: 2, UNDECIDED: 3}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one check. ``diagnosis`` reads "<kind>: <detail>" (kinds: sign,
+    factor, missing factor, extra factor, transpose, shape, extra term, missing term,
+    term sign, term factor, constraint, neighbour); ``method`` says how a correct answer was decided."""
+    status: str
+    message: str
+    counterexample: dict | None = None
+    diagnosis: str | None = None
+    parsed: str | None = None
+    part: str = ""
+    method: str | None = None     # "proved" (exact) or "tested" (numeric only)
+    points: int = 0               # random points compared
+    position: int | None = None   # 0-based column of an invalid answer's problem
+
+    @property
+    def diagnosis_kind(self) -> str | None:
+        return self.diagnosis.split(":", 1)[0] if self.diagnosis else None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _size_text(sizes) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sizes.items()) or "scalars"
+
+
+def _shape_of_array(arr, sizes, answer) -> str:
+    r, c = arr.shape
+    names = {v: k for k, v in sizes.items()}
+    return show_shape((names.get(r, r) if r != 1 else 1, names.get(c, c) if c != 1 else 1))
+
+
+def _round(x):
+    x = np.asarray(x, dtype=float)
+    if x.size == 1:
+        v = float(x.reshape(-1)[0])
+        return v if not np.isfinite(v) else float(f"{v:.6g}")
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    return [_round(v) for v in x] if x.ndim == 1 else [[_round(v) for v in row] for row in x]
+
+
+def _user_values(answer: Answer, point: dict) -> dict:
+    """The point's values keyed by the spellings the user typed (all variables if none)."""
+    used = [n for n in answer.spelled if n in point] or list(point)
+    return {answer.spelled.get(n, n): _round(point[n]) for n in used}
+
+
+def _counterexample(answer: Answer, batch, i, got, expected) -> dict:
+    out = {}
+    if batch.sizes:
+        out["sizes"] = dict(batch.sizes)
+    out["values"] = _user_values(answer, batch.points[i])
+    out["answer"] = _round(got) if np.all(np.isfinite(got)) else "undefined"
+    out["expected"] = _round(expected)
+    return out
+
+
+def _point_text(counter: dict) -> str:
+    """'at z = 0.5 your answer is 1.2 but the expected value is 0.3', when short enough."""
+    def size(v):
+        return int(np.size(v)) if not isinstance(v, str) else 1
+    values = counter["values"]
+    if sum(size(v) for v in values.values()) > 6 or size(counter["answer"]) > 4:
+        return "at the point in the counterexample the two differ."
+    where = ", ".join(f"{k} = {v}" for k, v in {**counter.get("sizes", {}), **values}.items())
+    return (f"at {where} your answer is {counter['answer']} but the expected value is "
+            f"{counter['expected']}.")
+
+
+def _latex(expr, part: Part) -> str:
+    from ..render.printing import latex, names_of
+    try:
+        return latex(expr, names_of(part.variables))
+    except Exception:  # printing is cosmetic; never let it hide a verdict
+        return str(expr)

@@ -1,0 +1,209 @@
+"""The ``derive`` command: list, verify and build (and check/grade when available).
+
+Every deliberate error reaches the user as one line on stderr and a non-zero exit,
+never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..model import registry
+from .answers import add_check_commands, add_grade_commands
+from ..errors import DeriveError, OutputError
+from ..verify.cache import ReportCache
+from ..verify.claims import FAILED, REFUTED, verify_part
+
+FORMATS = ("html", "tex", "pdf")
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _variables(part) -> list[dict]:
+    return [{"name": v.name, "shape": list(v.shape), "domain": v.domain.description,
+             "spellings": list(v.spellings)} for v in part.variables]
+
+
+def cmd_list(args) -> int:
+    parts = registry.select(args.parts)
+    if args.json:
+        print(json.dumps([{"id": p.id, "title": p.title, "family": p.family, "answer": p.answer,
+                           "variables": _variables(p)} for p in parts], indent=2))
+        return 0
+    width = max(len(p.id) for p in parts)
+    for p in parts:
+        names = ", ".join(v.name + (f"[{','.join(v.shape)}]" if v.shape else "") for v in p.variables)
+        print(f"{p.id:<{width}}  {'answer' if p.answer else '      '}  {p.title}"
+              + (f"  ({names})" if names else ""))
+    return 0
+
+
+def _format_error(value) -> str:
+    return "-" if value is None else f"{value:.1e}"
+
+
+def verify_all(parts, *, seed: int, budget: float, cases: int | None, progress: bool,
+               cache: ReportCache | None = None) -> dict:
+    settings = {"seed": seed, "budget": budget, "cases": cases}
+    reports = {}
+    for n, part in enumerate(parts, 1):
+        cached = cache.load(part, settings) if cache else None
+        if progress:
+            _say(f"[{n}/{len(parts)}] {'cached ' if cached else 'verifying'} {part.id}")
+        reports[part.id] = cached or verify_part(part, seed=seed, budget=budget, cases=cases)
+        if cache and not cached:
+            cache.store(reports[part.id], settings)
+    return reports
+
+
+def cmd_verify(args) -> int:
+    parts = registry.select(args.parts)
+    reports = verify_all(parts, seed=args.seed, budget=args.budget, cases=args.cases,
+                         progress=not args.json and sys.stderr.isatty())
+    if args.json:
+        print(json.dumps([_report_json(r) for r in reports.values()], indent=2, default=str))
+    else:
+        print(f"{'part':<30} {'outcome':<20} {'time':>6} {'proved at':<30} {'cases':>5} {'worst err':>9} {'tol':>7}")
+        for r in reports.values():
+            closed = r.claims[0]
+            numeric = r.numeric()
+            sizes = _size_range(closed.sizes)
+            print(f"{r.part.id:<30} {r.outcome:<20} {r.seconds:>5.2f}s {sizes:<30} "
+                  f"{numeric.cases if numeric else 0:>5} {_format_error(numeric and numeric.worst_error):>9} "
+                  f"{_format_error(numeric and numeric.tolerance):>7}")
+            for claim in r.claims:
+                if claim.kind not in ("closed form", "step") and claim is not numeric:
+                    print(f"    + {claim.kind} ({claim.statement}): {claim.outcome}, {claim.cases} cases"
+                          + (f", worst {claim.worst_error:.1e} (tol {claim.tolerance:.0e})"
+                             if claim.worst_error is not None and claim.tolerance else ""))
+                if claim.outcome in (REFUTED, FAILED) or (claim.kind in ("closed form", "step")
+                                                          and claim.outcome != "proved"):
+                    label = f"step {claim.statement}" if claim.kind == "step" else claim.kind
+                    print(f"    {label}: {claim.outcome}. {claim.detail}")
+                    if claim.counterexample:
+                        print(f"    counterexample: {json.dumps(claim.counterexample, default=str)}")
+        total = sum(r.seconds for r in reports.values())
+        counts = {}
+        for r in reports.values():
+            counts[r.outcome] = counts.get(r.outcome, 0) + 1
+        print(f"{len(reports)} parts in {total:.1f} s: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    bad = [r for r in reports.values() if r.outcome in (REFUTED, FAILED)]
+    return 1 if bad else 0
+
+
+def _size_range(sizes) -> str:
+    if not sizes:
+        return "-"
+    if len(sizes) == 1:
+        return sizes[0]
+    if "," not in sizes[0]:  # one dimension: C=2 .. 6
+        return f"{sizes[0]} .. {sizes[-1].split('=')[-1]}"
+    return f"{len(sizes)} sizes, {sizes[0]} .. {sizes[-1]}"
+
+
+def _report_json(report) -> dict:
+    return {"part": report.part.id, "outcome": report.outcome, "seconds": round(report.seconds, 3),
+            "claims": [{"kind": c.kind, "statement": c.statement, "outcome": c.outcome,
+                        "method": c.method, "sizes": list(c.sizes), "cases": c.cases,
+                        "worst_error": c.worst_error, "tolerance": c.tolerance,
+                        "counterexample": c.counterexample, "detail": c.detail,
+                        "seconds": round(c.seconds, 3)} for c in report.claims]}
+
+
+def _formats(text: str) -> set[str]:
+    chosen = {f.strip() for f in text.split(",") if f.strip()}
+    unknown = sorted(chosen - set(FORMATS))
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or repr(text)}; choose from {', '.join(FORMATS)} (comma-separated)")
+    return chosen
+
+
+def cmd_build(args) -> int:
+    from ..render.writer import build
+    out = Path(args.out)
+    _ensure_writable(out)  # before minutes of verification, not after
+    parts = registry.select(args.parts)
+    chosen = {p.id for p in parts}
+    families = [f for f in registry.families() if any(p.id in chosen for p in f.parts)]
+    started = time.perf_counter()
+    cache = None if args.fresh else ReportCache(out / ".cache")
+    reports = verify_all([p for f in families for p in f.parts], seed=args.seed, budget=args.budget,
+                         cases=args.cases, progress=True, cache=cache)
+    written = build(families, reports, out, formats=args.format, progress=_say)
+    _say(f"built {len(written)} files in {time.perf_counter() - started:.1f} s into {out}/")
+    return 0
+
+
+def _ensure_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write into output folder {str(out)!r}: {exc.strerror or exc}; "
+                          "choose a writable folder with --out") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="derive", description="Machine-verified solutions to "
+                                  "deep-learning course problems.")
+    top.add_argument("--problems", action="append", default=[], metavar="FILE",
+                     help="also load the parts of this problem module (repeatable)")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list the parts")
+    p.add_argument("parts", nargs="*", help="part ids or family names (default: all)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_list)
+
+    def verification_options(p):
+        p.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+        p.add_argument("--budget", type=float, default=10.0, help="seconds for each symbolic proof at one size (default 10)")
+        p.add_argument("--cases", type=int, default=None, help="numeric cases per part (default: the part's)")
+
+    p = sub.add_parser("verify", help="prove and cross-check parts")
+    p.add_argument("parts", nargs="*", help="part ids or family names (default: all)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    verification_options(p)
+    p.set_defaults(run=cmd_verify)
+
+    p = sub.add_parser("build", help="verify and write the solution sheets")
+    p.add_argument("parts", nargs="*", help="families or parts to build (default: all)")
+    p.add_argument("--out", default="build", help="output folder (default: build)")
+    p.add_argument("--format", type=_formats, default=set(FORMATS),
+                   help="comma-separated subset of html,tex,pdf (default: all)")
+    p.add_argument("--fresh", action="store_true",
+                   help="verify every part again instead of reusing unchanged reports from OUT/.cache")
+    verification_options(p)
+    p.set_defaults(run=cmd_build)
+
+    add_check_commands(sub)
+    add_grade_commands(sub)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        for path in args.problems:
+            registry.load_file(path)
+        return args.run(args)
+    except DeriveError as exc:
+        _say(f"derive: error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        _say("derive: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""What a part is: its variables, its forward definition, what the engine derives from
+it, the textbook closed form, the derivation steps to show, and the NumPy oracle.
+
+A problem module declares parts with these classes and nothing else; every formula is a
+function of a :class:`Namespace`, so the same formula is evaluated at explicit sizes (for
+proofs and numbers) and at a symbolic size (for the notation a sheet prints).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import sympy as sp
+
+from .domains import REAL, Domain
+from ..errors import InvalidArgument, ProblemDefinitionError
+from .functions import ColumnVector
+
+Formula = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A named quantity of a part.
+
+    ``shape`` is () for a scalar, ("C",) for a column vector of size C, ("N", "d") for a
+    matrix. ``spellings`` are other ways a student may write it (``yhat``, ``\\hat{y}``).
+    A variable with ``definition`` is a function of others (s = softmax(z)): proofs
+    substitute ``definition`` (SymPy), samples compute ``numeric`` (NumPy) from the
+    values already drawn.
+    """
+    name: str
+    shape: tuple[str, ...] = ()
+    domain: Domain = REAL
+    spellings: tuple[str, ...] = ()
+    latex: str | None = None
+    definition: Formula | None = None
+    numeric: Callable[[dict], np.ndarray] | None = None
+    symmetric: bool = False
+
+    def __post_init__(self):
+        if not self.name.replace("_", "").isalnum():
+            raise ProblemDefinitionError(f"variable name {self.name!r} must be letters, digits and _")
+        if len(self.shape) > 2:
+            raise ProblemDefinitionError(f"variable {self.name!r}: shape {self.shape} has more than 2 axes")
+        if (self.definition is None) != (self.numeric is None):
+            raise ProblemDefinitionError(
+                f"variable {self.name!r}: give both definition (SymPy) and numeric (NumPy), or neither")
+
+    @property
+    def kind(self) -> str:
+        return ("scalar", "vector", "matrix")[len(self.shape)]
+
+    def symbolic(self, sizes: Mapping[str, Any], general: bool):
+        assumptions = dict(self.domain.assumptions)
+        if not self.shape:
+            return sp.Symbol(self.name, **assumptions)
+        dims = [sizes[d] if isinstance(d, str) else d for d in self.shape]
+        if general:
+            if len(dims) == 1:
+                return ColumnVector(self.name, dims[0], 1)
+            return sp.MatrixSymbol(self.name, *dims)
+        if len(dims) == 1:
+            return sp.Matrix([sp.Symbol(f"{self.name}_{i + 1}", **assumptions) for i in range(dims[0])])
+        rows, cols = dims
+
+        def entry(i, j):
+            a, b = (min(i, j), max(i, j)) if self.symmetric else (i, j)
+            return sp.Symbol(f"{self.name}_{{{a + 1},{b + 1}}}", **assumptions)
+        return sp.Matrix(rows, cols, entry)
+
+    def numeric_shape(self, sizes: Mapping[str, int]) -> tuple[int, ...]:
+        return tuple(sizes[d] if isinstance(d, str) else d for d in self.shape)
+
+
+def dimensions(variables: Sequence[Variable]) -> list[str]:
+    seen: list[str] = []
+    for var in variables:
+        for d in var.shape:
+            if isinstance(d, str) and d not in seen:
+                seen.append(d)
+    return seen
+
+
+class Namespace:
+    """The variables of a part as SymPy objects, at explicit sizes or in general.
+
+    ``v.z`` is the variable z; ``v.C`` the size C (an int, or a symbol in general);
+    ``v.sum(f, "C")`` sums f(k) over an index of that size.
+    """
+
+    def __init__(self, variables: Sequence[Variable], sizes: Mapping[str, int] | None = None,
+                 extra_dims: Sequence[str] = ()):
+        self.general = sizes is None
+        dims = dimensions(variables) + [d for d in extra_dims if d not in dimensions(variables)]
+        if self.general:
+            self.sizes = {d: sp.Symbol(d, integer=True, positive=True) for d in dims}
+        else:
+            missing = [d for d in dims if d not in sizes]
+            if missing:
+                raise InvalidArgument(f"sizes {dict(sizes)} lack {missing}; this part needs {dims}")
+            self.sizes = {d: int(sizes[d]) for d in dims}
+        self.variables = {v.name: v for v in variables}
+        self.objects = {v.name: v.symbolic(self.sizes, self.general) for v in variables}
+
+    def __getattr__(self, name):
+        if name in ("objects", "sizes"):
+            raise AttributeError(name)
+        if name in self.objects:
+            return self.objects[name]
+        if name in self.sizes:
+            return self.sizes[name]
+        raise AttributeError(f"no variable or size {name!r}; this part has "
+                             f"{sorted(self.objects) + sorted(self.sizes)}")
+
+    def sum(self, f: Callable[[Any], Any], dim: str, index: str = "k"):
+        n = self.sizes[dim]
+        if self.general:
+            k = sp.Symbol(index, integer=True)
+            return sp.Sum(f(k), (k, 1, n))
+        return sum((f(k) for k in range(n)), sp.S.Zero)
+
+    def definitions(self) -> dict:
+        """Substitution of every defined variable by its definition (explicit sizes only)."""
+        subs = {}
+        for name, var in self.variables.items():
+            if var.definition is None:
+                continue
+            value = var.definition(self)
+            obj = self.objects[name]
+            if isinstance(obj, sp.MatrixBase):
+                subs.update(dict(zip(obj, value)))
+            else:
+                subs[obj] = value
+        return subs
+
+    def constraints(self) -> dict:
+        subs = {}
+        for name, var in self.variables.items():
+            if var.definition is None and var.shape:
+                subs.update(var.domain.constraint(self.objects[name]))
+        return subs
+
+    def symbols(self) -> list[sp.Symbol]:
+        """Every scalar symbol of the explicit namespace, in declaration order."""
+        out: list[sp.Symbol] = []
+        for obj in self.objects.values():
+            for s in (obj if isinstance(obj, sp.MatrixBase) else [obj]):
+                if s not in out:
+                    out.append(s)
+        return out
+
+
+@dataclass(frozen=True)
+class Step:
+    """One displayed line of a derivation: ``lhs = rhs``, with the reason it holds.
+
+    ``rhs`` is a formula of the namespace and of the free indices named in ``indices``
+    (e.g. "ij" for a Jacobian entry). The engine checks that it equals the derived
+    result (entry by entry) at every proof size, or equals ``target`` if given.
+    """
+    lhs: str
+    rhs: Formula
+    why: str
+    indices: str = ""
+    target: Formula | None = None
+
+
+@dataclass(frozen=True)
+class Oracle:
+    """An independent NumPy computation of the derived quantity from sampled values."""
+    reference: Callable[[dict], Any]
+    method: str
+    rtol: float
+    tolerance_reason: str
+    cases: int = 60
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A plot for the sheet: ``draw(ax)`` draws on a Matplotlib axes."""
+    name: str
+    caption: str
+    draw: Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class Demonstration:
+    """Numbers computed at build time and shown on the sheet (e.g. an overflow)."""
+    caption: str
+    compute: Callable[[], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One catalogue part. See problems/softmax.py for examples."""
+    id: str
+    title: str
+    statement: str
+    derive: Formula
+    result: Formula
+    result_lhs: str
+    variables: tuple[Variable, ...] = ()
+    sizes: Mapping[str, Sequence[int]] = field(default_factory=dict)
+    numeric_sizes: Mapping[str, Sequence[int]] | None = None
+    steps: tuple[Step, ...] = ()
+    oracle: Oracle | None = None
+    answer: bool = False
+    neighbours: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    demonstrations: tuple[Demonstration, ...] = ()
+    result_indices: str = ""
+    # Further verifications, each with run(part, seed=, cases=) -> Claim: an induction on a
+    # symbolic step count, a simulation (derive.recurrences.Induction, derive.simulation).
+    checks: tuple = ()
+
+    def __post_init__(self):
+        family, _, name = self.id.partition(".")
+        if not family or not name:
+            raise ProblemDefinitionError(f"part id {self.id!r} must look like 'family.part'")
+        missing = [d for d in dimensions(self.variables) if d not in self.sizes]
+        if missing:
+            raise ProblemDefinitionError(f"{self.id}: no proof sizes for dimensions {missing}")
+
+    @property
+    def family(self) -> str:
+        return self.id.split(".")[0]
+
+    @cached_property
+    def general(self) -> Namespace:
+        return Namespace(self.variables, extra_dims=tuple(self.sizes))
+
+    def namespace(self, sizes: Mapping[str, int]) -> Namespace:
+        # Sizes no variable uses (a step count t) are still available to formulas as v.t.
+        return Namespace(self.variables, sizes, extra_dims=tuple(self.sizes))
+
+    def proof_sizes(self) -> list[dict[str, int]]:
+        """Every proof size: the dimensions move together through their ranges."""
+        if not self.sizes:
+            return [{}]
+        names = list(self.sizes)
+        lists = [list(self.sizes[n]) for n in names]
+        longest = max(len(l) for l in lists)
+        return [{n: l[min(k, len(l) - 1)] for n, l in zip(names, lists)} for k in range(longest)]
+
+    def numeric_size_choices(self) -> dict[str, list[int]]:
+        chosen = self.numeric_sizes or {d: list(r) + [max(r) + 3, max(r) + 10] for d, r in self.sizes.items()}
+        return {d: list(r) for d, r in chosen.items()}
+
+    def sample(self, rng: np.random.Generator, sizes: Mapping[str, int]) -> dict[str, Any]:
+        """Random values for every variable, consistent with definitions and domains."""
+        values: dict[str, Any] = {}
+        for var in self.variables:
+            if var.numeric is not None:
+                values[var.name] = np.asarray(var.numeric(values), dtype=float)
+                continue
+            shape = var.numeric_shape(sizes)
+            x = var.domain.sample(rng, shape if shape else (1,))
+            if var.symmetric:
+                x = (x + x.T) / 2
+            values[var.name] = x if shape else float(x.reshape(-1)[0])
+        # A size no variable has (a step count t) is part of the case, so oracles can use it.
+        used = set(dimensions(self.variables)) | set(values)
+        values.update({d: n for d, n in sizes.items() if d not in used})
+        return values

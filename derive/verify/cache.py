@@ -1,0 +1,73 @@
+"""An on-disk cache of verification reports, so rebuilding sheets after a template edit
+does not redo every proof.
+
+A report is reused only when nothing that could change it has changed: the key hashes the
+engine's sources, the part's problem module, the seed, budget and case count, and the
+versions of SymPy, NumPy and Hypothesis. ``derive verify`` never reads it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from ..model.part import Part
+from .claims import Claim, PartReport
+
+ENGINE = Path(__file__).resolve().parent.parent  # the whole derive package
+
+
+def _fingerprint(part: Part, settings: dict) -> str:
+    import problems
+    digest = hashlib.sha256()
+    sources = sorted(ENGINE.rglob("*.py")) + sorted(ENGINE.rglob("*.lark"))
+    sources += sorted(Path(problems.__file__).parent.glob("*.py"))
+    own = _module_file(part)
+    for path in sources + ([own] if own else []):
+        digest.update(str(path).encode() + path.read_bytes())
+    for package in ("sympy", "numpy", "hypothesis"):
+        digest.update(f"{package}={metadata.version(package)}".encode())
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _module_file(part: Part) -> Path | None:
+    """The problem module that declared the part (found through its derive function)."""
+    module = sys.modules.get(getattr(part.derive, "__module__", ""), None)
+    path = getattr(module, "__file__", None)
+    return Path(path) if path else None
+
+
+class ReportCache:
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def _path(self, part: Part) -> Path:
+        return self.folder / f"{part.id}.json"
+
+    def load(self, part: Part, settings: dict) -> PartReport | None:
+        try:
+            data = json.loads(self._path(part).read_text())
+        except (OSError, ValueError):
+            return None
+        if data.get("key") != _fingerprint(part, settings):
+            return None
+        claims = tuple(Claim(**{**c, "sizes": tuple(c["sizes"])}) for c in data["claims"])
+        return PartReport(part, claims, data["seconds"])
+
+    def store(self, report: PartReport, settings: dict) -> None:
+        data = {"key": _fingerprint(report.part, settings), "seconds": report.seconds,
+                "claims": [dataclasses.asdict(c) for c in report.claims]}
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(fd, "w") as handle:
+                json.dump(data, handle, default=str)
+            os.replace(tmp, self._path(report.part))
+        except OSError:
+            pass  # a cache that cannot be written only costs time
