@@ -26,7 +26,7 @@ def _fingerprint(part: Part, settings: dict) -> str:
     import problems
     digest = hashlib.sha256()
     sources = sorted(ENGINE.rglob("*.py")) + sorted(ENGINE.rglob("*.lark"))
-    sources += sorted(Path(problems.__file__).parent.glob("*.py"))
+    sources += sorted(Path(problems.__file__).parent.rglob("*.py"))
     own = _module_file(part)
     for path in sources + ([own] if own else []):
         digest.update(str(path).encode() + path.read_bytes())

@@ -7,7 +7,7 @@ import pytest
 
 from derive.cli.main import main
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "shared" / "catalogue.md"
+CATALOGUE = Path(__file__).resolve().parents[3] / "shared" / "catalogue.md"
 IMPLEMENTED = ("softmax", "activation")
 
 

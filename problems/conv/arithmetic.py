@@ -1,0 +1,2 @@
+"""Conv arithmetic: shapes, parameters, mults, receptive fields, block costs (issue 12)."""
+PARTS = []

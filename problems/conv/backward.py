@@ -1,0 +1,2 @@
+"""The conv backward pass: gradients derived from the forward definition (issue 11)."""
+PARTS = []

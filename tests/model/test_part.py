@@ -1,0 +1,42 @@
+"""derive.model: domains sample what they promise, namespaces, declarations refused with a reason."""
+import numpy as np
+import pytest
+import sympy as sp
+
+from derive import Part, ProblemDefinitionError, Variable
+from derive.model.domains import ONE_HOT, SIMPLEX, SPD
+from derive.model.part import Namespace
+
+x, y = sp.symbols("x y", real=True)
+
+def test_domains_sample_what_they_promise(rng):
+    s = SIMPLEX.sample(rng, (5,))
+    assert np.all(s > 0) and np.isclose(s.sum(), 1)
+    y = ONE_HOT.sample(rng, (5,))
+    assert sorted(y.tolist()) == [0, 0, 0, 0, 1]
+    h = SPD.sample(rng, (4, 4))
+    assert np.allclose(h, h.T) and np.all(np.linalg.eigvalsh(h) > 0)
+
+
+def test_namespace_gives_explicit_and_general_objects():
+    variables = (Variable("z", ("C",)), Variable("H", ("C", "C"), SPD, symmetric=True))
+    explicit = Namespace(variables, {"C": 3})
+    assert explicit.z.shape == (3, 1) and explicit.C == 3
+    assert explicit.H[0, 1] == explicit.H[1, 0]
+    general = Namespace(variables)
+    assert isinstance(general.C, sp.Symbol) and general.z.shape == (general.C, 1)
+    with pytest.raises(AttributeError, match="no variable or size 'q'"):
+        general.q
+
+
+@pytest.mark.parametrize("declare, message", [
+    (lambda: Variable("bad name"), "letters, digits"),
+    (lambda: Variable("t", ("a", "b", "c")), "more than 2 axes"),
+    (lambda: Variable("s", definition=lambda v: 0), "both definition"),
+    (lambda: Part("nodot", "t", "s", derive=lambda v: 0, result=lambda v: 0, result_lhs="x"), "family.part"),
+    (lambda: Part("f.p", "t", "s", derive=lambda v: 0, result=lambda v: 0, result_lhs="x",
+                  variables=(Variable("z", ("C",)),)), "no proof sizes"),
+])
+def test_bad_declarations_are_refused_with_a_reason(declare, message):
+    with pytest.raises(ProblemDefinitionError, match=message):
+        declare()
