@@ -10,7 +10,7 @@ from .answers.verdict import Verdict
 from .answers.worker import check
 from .errors import (AnswerSyntaxError, DeriveError, InvalidArgument, OutputError,
                      ProblemDefinitionError, UnknownPart)
-from .model.part import Demonstration, Figure, Namespace, Oracle, Part, Step, Variable
+from .model.part import Demonstration, Figure, Namespace, Oracle, Part, Slip, Step, Variable
 from .model.registry import all_parts, families, get_part, load_file, select
 from .model import domains, functions
 from .verify import numeric
@@ -35,6 +35,7 @@ __all__ = [
     "Part",
     "PartReport",
     "ProblemDefinitionError",
+    "Slip",
     "Step",
     "UnknownPart",
     "Variable",

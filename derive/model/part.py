@@ -194,6 +194,15 @@ class Demonstration:
 
 
 @dataclass(frozen=True)
+class Slip:
+    """A typical wrong answer to an answer part, as a student would type it, and the slip in
+    words ("the stride forgotten"). The checker names the slip when an answer equals it, and
+    the sheet shows it refuted with the counterexample ``derive check`` gives."""
+    answer: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Part:
     """One catalogue part. See problems/softmax.py for examples."""
     id: str
@@ -212,6 +221,7 @@ class Part:
     figures: tuple[Figure, ...] = ()
     demonstrations: tuple[Demonstration, ...] = ()
     result_indices: str = ""
+    slips: tuple[Slip, ...] = ()
     # Further verifications, each with run(part, seed=, cases=) -> Claim: an induction on a
     # symbolic step count, a simulation (derive.recurrences.Induction, derive.simulation).
     checks: tuple = ()
