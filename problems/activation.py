@@ -3,7 +3,7 @@ derivatives, and why stacked sigmoids shrink gradients."""
 import numpy as np
 import sympy as sp
 
-from derive import Oracle, Part, Step, Variable
+from derive import Oracle, Part, Slip, Step, Variable
 from derive.model.domains import Domain, Positive
 from derive.model.functions import held_product, sigma
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
@@ -12,6 +12,7 @@ from derive.verify.numeric import sigmoid as np_sigmoid
 TITLE = "Activation functions"
 
 z = Variable("z")
+SLOPE_AT = sp.Symbol("z", real=True)   # the sigmoid's argument where its slope is studied
 
 
 class AwayFromZero(Domain):
@@ -61,6 +62,9 @@ PARTS = [
         title="Derivative of the sigmoid",
         statement=r"For $\sigma(z) = 1/(1 + e^{-z})$, find $\sigma'(z)$ in terms of $\sigma(z)$.",
         variables=(z,), answer=True, neighbours=("activation.tanh_grad",),
+        slips=(Slip("sigma(z)*(1 + sigma(z))", r"a sign slip in the second factor"),
+               Slip("sigma(z)^2", r"the second factor $1 - \sigma(z)$ taken as $\sigma(z)$"),
+               Slip("1 - sigma(z)^2", r"the derivative of $\tanh$ carried over")),
         derive=lambda v: sp.diff(logistic(v.z), v.z),
         result=lambda v: sigma(v.z) * (1 - sigma(v.z)),
         result_lhs=r"\sigma'(z)",
@@ -74,6 +78,8 @@ PARTS = [
         title="Derivative of tanh",
         statement=r"For $\tanh z = (e^z - e^{-z})/(e^z + e^{-z})$, find $\tanh'(z)$ in terms of $\tanh z$.",
         variables=(z,), answer=True, neighbours=("activation.sigmoid_grad",),
+        slips=(Slip("1 + tanh(z)^2", r"the quotient rule's minus sign lost"),
+               Slip("tanh(z)*(1 - tanh(z))", r"the sigmoid's pattern $\sigma(1 - \sigma)$ carried over")),
         derive=lambda v: sp.diff(tanh_definition(v.z), v.z),
         result=lambda v: 1 - sp.tanh(v.z) ** 2,
         result_lhs=r"\tanh'(z)",
@@ -85,49 +91,185 @@ PARTS = [
         id="activation.tanh_sigmoid",
         title="tanh is a rescaled sigmoid",
         statement=r"Show $\tanh z = 2\sigma(2z) - 1$.",
-        variables=(z,), answer=True,
+        variables=(z,), answer=True, show_instance=False,   # SymPy's output is the definition itself
+        slips=(Slip("2*sigma(z) - 1", r"the argument's factor 2 forgotten"),
+               Slip("sigma(2*z) - 1", r"the outer factor 2 forgotten")),
         derive=lambda v: tanh_definition(v.z),
         result=lambda v: 2 * sigma(2 * v.z) - 1,
         result_lhs=r"\tanh z",
         steps=(Step(r"\tanh z", lambda v: (1 - sp.exp(-2 * v.z)) / (1 + sp.exp(-2 * v.z)),
                     r"divide numerator and denominator by $e^{z}$"),
                Step(r"\tanh z", lambda v: 2 / (1 + sp.exp(-2 * v.z)) - 1, r"write $1 - u = 2 - (1 + u)$")),
-        oracle=Oracle(lambda x: np.tanh(x["z"]), "NumPy tanh", 1e-12,
-                      "a few float64 operations on O(1) numbers: error ~ 1e-15"),
+        oracle=Oracle(lambda x: np.tanh(x["z"]), r"NumPy $\tanh$", 1e-12,
+                      r"a few float64 operations on $O(1)$ numbers: error about $10^{-15}$"),
     ),
     Part(
         id="activation.relu_grad",
         title="Derivative of the ReLU",
-        statement=r"For $\operatorname{relu}(z) = \max(0, z)$, find the derivative for $z \neq 0$.",
+        statement=r"For $\operatorname{relu}(z) = \max(0, z)$, find the derivative for $z \neq 0$, "
+                  r"in terms of the Heaviside step $H(z)$, which is $1$ for $z > 0$ and $0$ for $z < 0$.",
         variables=(Variable("z", domain=AwayFromZero()),), answer=True,
+        slips=(Slip("z", r"the function itself instead of its slope"),
+               Slip("Heaviside(-z)", r"the two sides of the kink swapped")),
         derive=lambda v: sp.diff(sp.Piecewise((v.z, v.z > 0), (0, True)), v.z),
         result=lambda v: sp.Heaviside(v.z),
         result_lhs=r"\operatorname{relu}'(z)",
-        oracle=derivative_oracle(lambda t: max(t, 0.0), "central finite differences of max(0, z) in NumPy"),
+        oracle=derivative_oracle(lambda t: max(t, 0.0), r"central finite differences of $\max(0, z)$ in NumPy"),
     ),
     Part(
         id="activation.sigmoid_grad_max",
         title="The sigmoid's slope is at most 1/4",
         statement=r"Find $\max_z \sigma'(z)$ and where it is attained; conclude that $L$ stacked sigmoid "
                   r"layers with $|w| \le 1$ scale a gradient by at most $(1/4)^L$.",
-        variables=(Variable("x"), Variable("L", domain=Positive())), answer=True,
+        variables=(Variable("L", domain=Positive()),), answer=True,
         neighbours=("activation.sigmoid_grad",),
+        expects=r"the maximum slope $\max_z \sigma'(z)$, a number",
+        slips=(Slip("1/2", r"$\sigma(0) = 1/2$, the value, not the slope"),
+               Slip("1", r"the slope of the identity, as if $\sigma$ were linear near $0$")),
         derive=lambda v: sigmoid_derivative_maximum()[1][0],
         result=lambda v: sp.Rational(1, 4),
         result_lhs=r"\max_z \sigma'(z)",
         steps=(Step(r"\operatorname*{arg\,max}_z \sigma'(z)", lambda v: sp.S.Zero,
                     r"$\sigma''(z) = \sigma'(z)(1 - 2\sigma(z)) = 0$ only where $\sigma(z) = 1/2$",
                     target=lambda v: sigmoid_derivative_maximum()[0][0]),
-               Step(r"\lim_{z \to \pm\infty} \sigma'(z)", lambda v: sp.Matrix([0, 0]),
-                    "the slope vanishes in both tails, so the critical point is the global maximum",
-                    target=lambda v: sp.Matrix([sp.limit(sp.diff(logistic(v.x), v.x), v.x, t) for t in (sp.oo, -sp.oo)])),
+               Step(r"\lim_{z \to \infty} \sigma'(z)", lambda v: sp.S.Zero,
+                    "the slope vanishes in the right tail",
+                    target=lambda v: sp.limit(sp.diff(logistic(SLOPE_AT), SLOPE_AT), SLOPE_AT, sp.oo)),
+               Step(r"\lim_{z \to -\infty} \sigma'(z)", lambda v: sp.S.Zero,
+                    "and in the left tail, so the only critical point is the global maximum",
+                    target=lambda v: sp.limit(sp.diff(logistic(SLOPE_AT), SLOPE_AT), SLOPE_AT, -sp.oo)),
                Step(r"\prod_{l=1}^{L} |w_l| \, \sigma'(z_l)", lambda v: sp.Rational(1, 4) ** v.L,
                     r"each layer multiplies the gradient by $|w_l|\,\sigma'(z_l) \le 1 \cdot \tfrac14$; "
                     r"the bound is attained at $|w_l| = 1$, $z_l = 0$",
-                    target=lambda v: sp.diff(logistic(v.x), v.x).subs(v.x, 0) ** v.L),),
-        oracle=Oracle(grid_maximum_of_slope, "the largest finite-difference slope of a NumPy sigmoid "
-                      "on a grid of step 0.001 over [-8, 8]", 1e-6,
-                      "the grid contains z = 0 exactly, where the slope peaks; the central difference "
-                      "there errs by ~1e-11", cases=1),
+                    target=lambda v: sp.diff(logistic(SLOPE_AT), SLOPE_AT).subs(SLOPE_AT, 0) ** v.L),),
+        oracle=Oracle(grid_maximum_of_slope, r"the largest finite-difference slope of a NumPy sigmoid "
+                      r"on a grid of step $0.001$ over $[-8, 8]$", 1e-6,
+                      r"the grid contains $z = 0$ exactly, where the slope peaks; the central difference "
+                      r"there errs by about $10^{-11}$", cases=1),
     ),
 ]
+
+
+# ---------------------------------------------------------------- activation.relu_fit
+# The best three-unit ReLU network for sin on [-1, 2]: the engine integrates the error exactly
+# (derive.maths.piecewise_fit) and the three checks of derive.verify.relu_fit confirm the optimum.
+import functools  # noqa: E402
+
+from derive import Figure  # noqa: E402
+from derive.maths.piecewise_fit import ReluFitProblem  # noqa: E402
+from derive.verify.relu_fit import GridLeastSquares, Stationary, Training, quadrature_error  # noqa: E402
+from derive.verify.tables import worked_table  # noqa: E402
+
+RELU_FIT = ReluFitProblem(sp.sin, -1, 2, units=3)
+
+
+@functools.cache
+def relu_fit_optimum():
+    """(problem, best fit, best float64 error for each way of facing), from 6 seeded starts each."""
+    fit, per_faces = RELU_FIT.best(starts=6, seed=0)
+    return RELU_FIT, fit, per_faces
+
+
+class SortedIn(Domain):
+    """Kinks in increasing order inside [-1, 2]."""
+
+    def __init__(self):
+        super().__init__("increasing, in [-1, 2]", (("real", True),))
+
+    def sample(self, rng, shape):
+        return np.sort(rng.uniform(-1.0, 2.0, size=shape))
+
+
+def _faces_text(faces):
+    return ", ".join("right" if s > 0 else "left" for s in faces)
+
+
+def _error_for_every_facing(v):
+    if v.general:   # the notation: the error as a quadratic form in theta = (c, alpha)
+        theta, r = sp.MatrixSymbol(r"\theta", 4, 1), sp.MatrixSymbol("r", 4, 1)
+        body = theta.T * sp.MatrixSymbol("G", 4, 4) * theta - 2 * r.T * theta + sp.MatrixSymbol("s_0", 1, 1)
+        return sp.MatMul(sp.Rational(1, 3), body, evaluate=False)
+    return sp.Matrix([RELU_FIT.error_by_gram(f) for f in RELU_FIT.all_faces])
+
+
+def _quadrature_for_every_facing(d):
+    return [quadrature_error(RELU_FIT, {"u": list(f), "b": [-s * k for s, k in zip(f, d["kappa"])],
+                                        "a": list(d["alpha"]), "c": d["c"]}) for f in RELU_FIT.all_faces]
+
+
+RELU_FIT_COLUMNS = {"optimum": ("quantity", ""), "pieces": ("piece", "from", "to", "slope", "intercept"),
+                    "weights": ("unit", "u", "b", "a"), "faces": ("faces", "best E")}
+
+
+def _relu_fit_tables(kind):
+    """Rows of numbers (float64; the engine keeps 30 digits) for the sheet and ``derive show --json``."""
+    problem, fit, per_faces = relu_fit_optimum()
+    if kind == "optimum":
+        return [*[(f"kink $\\kappa_{k + 1}$ (faces {'right' if s > 0 else 'left'})", float(kappa))
+                  for k, (s, kappa) in enumerate(zip(fit.faces, fit.kinks))],
+                ("output bias $c$", float(fit.theta[0])), (r"mean squared error $E^*$", float(fit.error)),
+                (r"largest $|\partial E / \partial (\kappa, c, \alpha)|$ there", fit.gradient_norm)]
+    if kind == "pieces":
+        return [(f"piece {n + 1}", *piece) for n, piece in enumerate(problem.pieces(fit))]
+    if kind == "weights":
+        w_ = fit.weights
+        return [(f"unit {k + 1}", w_["u"][k], float(w_["b"][k]), float(w_["a"][k])) for k in range(problem.units)]
+    return [(_faces_text(f), e) for f, e in sorted(per_faces.items(), key=lambda item: item[1])]
+
+
+def _draw_relu_fit(ax):
+    problem, fit, _ = relu_fit_optimum()
+    x = np.linspace(-1, 2, 601)
+    ax.plot(x, np.sin(x), label=r"$\sin x$", lw=2.2, color="0.65")
+    ax.plot(x, problem.network(fit.weights, x), label="best 3-unit ReLU network $f$", lw=1.2, color="C0")
+    for n, k in enumerate(fit.kinks):
+        ax.axvline(float(k), color="C3", lw=0.8, ls="--", label="kinks" if n == 0 else None)
+    ax.set_xlabel("$x$")
+    ax.legend(loc="lower right")
+    # The two curves nearly coincide, so the residual gets its own small axes.
+    inset = ax.inset_axes([0.07, 0.58, 0.38, 0.36])
+    inset.plot(x, problem.network(fit.weights, x) - np.sin(x), color="C0", lw=1)
+    inset.axhline(0, color="0.5", lw=0.5)
+    for k in fit.kinks:
+        inset.axvline(float(k), color="C3", lw=0.6, ls="--")
+    inset.set_title(r"$f(x) - \sin x$", fontsize=8)
+    inset.tick_params(labelsize=7)
+
+
+PARTS.append(Part(
+    id="activation.relu_fit",
+    title="The best three-unit ReLU network for sin on [-1, 2]",
+    statement=r"Approximate $\sin x$ on $[-1, 2]$ by $f(x) = c + \sum_{k=1}^{3} a_k \operatorname{relu}(u_k x + b_k)$, "
+              r"minimising $E = \frac13 \int_{-1}^{2} (f(x) - \sin x)^2\,dx$ over all the weights. A unit has its kink "
+              r"at $\kappa_k = -b_k/u_k$ and faces right ($u_k > 0$) or left; with $\alpha_k = a_k |u_k|$, "
+              r"$f = c + \sum_k \alpha_k \operatorname{relu}(s_k (x - \kappa_k))$ is linear in $\theta = (c, \alpha)$. "
+              r"$f$ is continuous and piecewise linear with at most three kinks, but not every such function is a "
+              r"network: with only an output bias, its four slopes obey one linear relation that depends on the "
+              r"faces (all facing right, the leftmost slope is 0), so the optimum is taken over the network itself. "
+              r"The claim proved for every $\kappa_1 \le \kappa_2 \le \kappa_3$ in $[-1, 2]$ and each of the 8 ways "
+              r"of facing: SymPy's piece-by-piece integral of $(f - \sin)^2$ equals the quadratic form "
+              r"$\frac13(\theta^\top G \theta - 2 r^\top \theta + s_0)$, with $\phi = (1, \operatorname{relu}(s_k (x - \kappa_k)))$, "
+              r"$G_{ij} = \int \phi_i \phi_j$, $r_i = \int \phi_i \sin$ and $s_0 = \int \sin^2$ over $[-1, 2]$; the engine "
+              r"solves its least squares in $\theta$ exactly and minimises over the kinks.",
+    variables=(Variable("kappa", (3,), SortedIn(), latex=r"\kappa"), Variable("c"),
+               Variable("alpha", (3,), latex=r"\alpha")),
+    derive=lambda v: sp.Matrix([RELU_FIT.error_by_pieces(f) for f in RELU_FIT.all_faces]),
+    result=_error_for_every_facing,
+    result_lhs="E",
+    oracle=Oracle(_quadrature_for_every_facing, r"``scipy.integrate.quad`` of $(f - \sin)^2$ split at the kinks, "
+                  "for each way of facing", 1e-10,
+                  r"adaptive Gauss-Kronrod quadrature on smooth pieces errs by about $10^{-15}$; a wrong integral "
+                  r"errs by far more than $10^{-10}$", cases=20),
+    demonstrations=tuple(worked_table(caption, RELU_FIT_COLUMNS[kind], lambda kind=kind: _relu_fit_tables(kind))
+                         for kind, caption in (
+        ("optimum", "The optimum found by the engine (6 seeded L-BFGS-B starts per way of facing, "
+                    "polished by sympy.nsolve to 30 digits)"),
+        ("pieces", "The pieces of $f$ between the kinks"),
+        ("weights", r"Network weights that realise it: $u_k = s_k$, $b_k = -s_k \kappa_k$, $a_k = \alpha_k$ "
+                    r"(and the output bias $c$ above)"),
+        ("faces", "The best error for each way the units can face (kinks in increasing order)"))),
+    figures=(Figure("relu_fit", r"$\sin x$, the best three-unit ReLU network $f$ and its kinks on $[-1, 2]$",
+                    _draw_relu_fit),),
+    checks=(Stationary(lambda: relu_fit_optimum()[:2]), GridLeastSquares(lambda: relu_fit_optimum()[:2]),
+            Training(lambda: relu_fit_optimum()[:2], inits=48)),
+))

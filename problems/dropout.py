@@ -10,13 +10,16 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from derive import Figure, Oracle, Part, Step, Variable
+from derive import Figure, Oracle, Part, Slip, Step, Variable
 from derive.model.domains import POSITIVE, UNIT_INTERVAL
 from derive.maths.expectation import (Bernoulli, Normal, cases_latex, expectation, index_cases,
                                 kronecker_form, random_matrix)
 from derive.model.functions import diag, hadamard, squared_norm
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_gradient
-from derive.verify.random_oracles import gauss_hermite_expectation, mask_expectation, monte_carlo_mean
+from derive.verify.random_oracles import mask_expectation, monte_carlo_mean
+
+from problems._dropout_numpy import (_plot_convergence, _plot_strength, np_gauss, np_loss, np_ridge_gamma,
+                                     np_unit_dropout, np_unit_error, rows_expectation)
 from derive.verify.simulation import Simulation, closed_form
 
 TITLE = "Dropout and noise injection"
@@ -44,7 +47,7 @@ ENUMERATION_REASON = (r"float64 sums over at most $2^8$ masks per row ($2^{11}$ 
                       r"while a wrong coefficient ($p^2$ for $p$, $(1-p)^2$ for $p(1-p)$) shifts the value "
                       r"by a non-zero multiple of the penalty term, about $10^{-4}$ or more at the sampled points")
 QUADRATURE_RTOL = 1e-9
-QUADRATURE_REASON = ("the integrand is a degree-2 polynomial in each noise variable, so a 2-node "
+QUADRATURE_REASON = (r"the integrand is a degree-$2$ polynomial in each noise variable, so a $2$-node "
                      r"Gauss-Hermite rule per variable is exact; float64 round-off over at most $2^{10}$ "
                      r"grid points stays below $10^{-12}$ relative")
 
@@ -73,17 +76,35 @@ def dropout_loss(v, weights):
 
 def mask_pair(v, j, k):
     """E[D_ij D_ik] from the case split j = k / j != k, as p^2 + p(1-p) delta_jk."""
-    return kronecker_form(index_cases(D_[i_, j] * D_[i_, k], D_, Bernoulli(v.p)))
+    return bracketed(kronecker_form(index_cases(D_[i_, j] * D_[i_, k], D_, Bernoulli(v.p))))
+
+
+class Same(sp.Function):
+    """[k = i], the Iverson bracket: on these sheets delta names the noise, so the Kronecker
+    delta of the expectation engine prints as a bracket (it is one for integer indices)."""
+
+    @classmethod
+    def eval(cls, a, b):
+        if a.is_Integer and b.is_Integer:
+            return sp.KroneckerDelta(a, b)
+
+    def _latex(self, printer):
+        return rf"[{printer._print(self.args[0])} = {printer._print(self.args[1])}]"
+
+
+def bracketed(expr):
+    return expr.replace(sp.KroneckerDelta, Same)
 
 
 def unit_pair(v, k, i):
     """E[delta_k delta_i] for independent delta_i ~ Bernoulli(p_i)."""
-    return kronecker_form(index_cases(DELTA[k] * DELTA[i], DELTA, lambda q: Bernoulli(v.p[q])))
+    return bracketed(kronecker_form(index_cases(DELTA[k] * DELTA[i], DELTA, lambda q: Bernoulli(v.p[q]))))
 
 
 def gauss_pair(v, k, l):
     """E[delta_k delta_l] for independent delta_k ~ N(0, alpha w_k^2)."""
-    return kronecker_form(index_cases(DELTA[k] * DELTA[l], DELTA, lambda q: Normal(0, v.alpha * v.w[q] ** 2)))
+    return bracketed(kronecker_form(index_cases(DELTA[k] * DELTA[l], DELTA,
+                                                lambda q: Normal(0, v.alpha * v.w[q] ** 2))))
 
 
 def bilinear(a, matrix, b):
@@ -125,6 +146,13 @@ def ridge_matrix(v):
     A = sp.hessian(remainder, list(v.w_tilde)) / 2
     if not A.is_diagonal() or any(remainder.has(s) for s in v.y):
         raise ValueError("the dropout penalty should be a diagonal quadratic form in w~ alone")
+    return A.applyfunc(lambda a: sp.sqrt(sp.factor(a)))
+
+
+def penalty_root(v):
+    """Gamma derived: the expected loss minus ||y - pXw||^2 is p(1-p) w^T A w; Gamma = A^(1/2)."""
+    remainder = sp.expand(dropout_loss(v, v.w) - squared_norm(v.y - v.p * v.X * v.w))
+    A = sp.hessian(remainder, list(v.w)) / (2 * v.p * (1 - v.p))
     return A.applyfunc(lambda a: sp.sqrt(sp.factor(a)))
 
 
@@ -193,52 +221,10 @@ def gauss_closed(v, scale):
     return fit ** 2 / 2 + scale / 2 * v.sum(lambda k: v.w[k] ** 2 * v.x[k] ** 2, "n")
 
 
-# --- independent NumPy oracles ---------------------------------------------------------------
-def rows_expectation(x, per_row):
-    """Sum over rows of E[per_row(masks, i)]: the loss is a sum over rows and row i depends only
-    on its own d mask bits, so each row is enumerated over its 2^d masks."""
-    N, d = x["X"].shape
-    return sum(mask_expectation(lambda m: per_row(m, i), np.full(d, x["p"])) for i in range(N))
-
-
-def np_loss(X_, y_, w_, p_):
-    x = {"X": X_, "p": p_}
-    return rows_expectation(x, lambda m, i: (y_[i] - (m * X_[i]) @ w_) ** 2)
-
-
-def np_ridge_gamma(X_, p_):
-    """Gamma_r from the enumerated loss: the remainder R(w~) = E_loss(w~/p) - ||X w~||^2 (y = 0)
-    is a quadratic form w~^T A w~; read A by polarisation, take its symmetric square root."""
-    d = X_.shape[1]
-    zero = np.zeros(X_.shape[0])
-    R = lambda u: np_loss(X_, zero, u / p_, p_) - np.sum((X_ @ u) ** 2)
-    e = np.eye(d)
-    A = np.array([[(R(e[a] + e[b]) - R(e[a]) - R(e[b])) / 2 for b in range(d)] for a in range(d)])
-    vals, vecs = np.linalg.eigh((A + A.T) / 2)
-    return (vecs * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
-
-
-def np_unit_error(x, gates):
-    return 0.5 * (x["t"] - gates @ (x["w"] * x["x"])) ** 2
-
-
-def np_unit_dropout(x, w_=None):
-    x = dict(x, w=x["w"] if w_ is None else w_)
-    return float(mask_expectation(lambda m: np_unit_error(x, m), x["p"]))
-
-
-def np_gauss(x, multiplicative, w_=None):
-    w_ = x["w"] if w_ is None else w_
-    n, a = w_.size, x["alpha"]
-    if multiplicative:
-        return gauss_hermite_expectation(lambda r: 0.5 * (x["y_d"] - r @ (w_ * x["x"])) ** 2,
-                                         np.ones(n), np.full(n, a), 2)
-    # N(0, alpha w_k^2): the signed scale sqrt(alpha) w_k gives the same symmetric rule, smoothly in w
-    return gauss_hermite_expectation(lambda z: 0.5 * (x["y_d"] - (w_ + z) @ x["x"]) ** 2,
-                                     np.zeros(n), np.sqrt(a) * w_, 2)
-
+# --- independent NumPy oracles and the figures: problems/_dropout_numpy.py
 
 def enumeration(reference, what):
+    """``what`` is inline text, e.g. "each row's $2^d$ masks"."""
     return Oracle(reference, f"exact enumeration of {what} with their probabilities (NumPy)",
                   ENUMERATION_RTOL, ENUMERATION_REASON)
 
@@ -259,13 +245,13 @@ def monte_carlo_loss_check(part, case):
 
 
 MONTE_CARLO = Simulation(
-    "the mean dropout loss over 20000 random masks matches the closed form at N up to 20, d up to 24",
+    r"the mean dropout loss over $20000$ random masks matches the closed form at $N \le 20$, $d \le 24$",
     lambda: st.tuples(st.fixed_dictionaries({"N": st.integers(5, 20), "d": st.integers(17, 24)}),
                       st.integers(0, 2**32 - 1)),
-    monte_carlo_loss_check, r"Monte Carlo over 20000 masks ($2^{N d}$ is far too many to enumerate); "
-    "error = |mean - closed form| in standard errors", 5.0,
-    "with a correct closed form the z-score is approximately |N(0,1)|, above 5 with probability "
-    r"~6e-7 per case; a $(1-p)^2$ slip moves the mean by tens of standard errors or more", cases=6)
+    monte_carlo_loss_check, r"Monte Carlo over $20000$ masks ($2^{N d}$ is far too many to enumerate); "
+    r"error $= |\text{mean} - \text{closed form}|$ in standard errors", 5.0,
+    r"with a correct closed form the $z$-score is approximately $|N(0,1)|$, above $5$ with probability "
+    r"about $6 \times 10^{-7}$ per case; a $(1-p)^2$ slip moves the mean by tens of standard errors or more", cases=6)
 
 
 def column_norm_check(part, case):
@@ -277,37 +263,6 @@ def column_norm_check(part, case):
     norms = np.linalg.norm(X_ @ np.linalg.inv(np_ridge_gamma(X_, p_)), axis=0)
     claimed = np.sqrt(p_ / (1 - p_))
     return float(np.max(np.abs(norms - claimed)) / claimed), {"N": N, "d": d, "p": p_, "norms": norms}
-
-
-def _plot_strength(ax):
-    q = np.linspace(0.001, 0.999, 500)
-    ax.plot(q, q * (1 - q), label=r"$p(1-p)$: penalty on $w$ in $\mathbb{E}\,\|y - Pw\|^2$")
-    ax.plot(q, (1 - q) / q, label=r"$(1-p)/p$: ridge strength on $\tilde w = p w$")
-    ax.plot([0.5], [0.25], "o", color="C0")
-    ax.set_ylim(0, 2)
-    ax.set_xlabel(r"keep probability $p$")
-    ax.set_ylabel("regulariser strength")
-    ax.legend()
-
-
-def _plot_convergence(ax):
-    rng = np.random.default_rng(7)
-    X_, y_, w_, p_ = rng.normal(size=(8, 5)), rng.normal(size=8), rng.normal(size=5), 0.6
-    exact = np_loss(X_, y_, w_, p_)
-    masks = rng.random((100000, 8, 5)) < p_
-    losses = np.sum((y_ - np.einsum("knd,d->kn", masks * X_, w_)) ** 2, axis=1)
-    running_all = np.cumsum(losses) / np.arange(1, losses.size + 1)
-    m = np.unique(np.geomspace(1, losses.size, 300).astype(int))  # a light SVG: 300 points
-    running = running_all[m - 1]
-    spread = np.std(losses) / np.sqrt(m)
-    ax.fill_between(m, exact - 2 * spread, exact + 2 * spread, color="C1", alpha=0.2,
-                    label=r"$\pm 2$ standard errors")
-    ax.plot(m, running, color="C0", lw=1, label="mean dropout loss over $m$ masks")
-    ax.axhline(exact, color="C1", label="expected loss (exact enumeration)")
-    ax.set_xscale("log")
-    ax.set_xlabel("number of sampled masks $m$")
-    ax.set_ylabel(r"$\|y - (D \odot X) w\|^2$")
-    ax.legend()
 
 
 SETUP = (r"Let $X \in \mathbb{R}^{N \times d}$, $D \in \{0,1\}^{N \times d}$ with iid Bernoulli($p$) "
@@ -324,6 +279,8 @@ PARTS = [
         title="Mean of the masked design",
         statement=SETUP + r"Find $\mathbb{E}[P]$.",
         variables=(X, p), sizes=GRID, numeric_sizes=NUMERIC_GRID, answer=True,
+        slips=(Slip('p^2*X', r"the second moment $\mathbb{E}[D_{ij}^2]$ used for the first"),
+               Slip('X', r"the mask averaged to one")),
         neighbours=("dropout.mask_gram",),
         derive=lambda v: expectation(*masked(v)),
         result=lambda v: v.p * v.X,
@@ -332,13 +289,15 @@ PARTS = [
                     r"$P_{ij} = D_{ij} X_{ij}$, $X$ is fixed, and $\mathbb{E}[D_{ij}] = 1 \cdot p + 0 \cdot (1-p)$",
                     "ij"),),
         oracle=enumeration(lambda x: np.array([mask_expectation(lambda m: m * x["X"][i], np.full(x["X"].shape[1], x["p"]))
-                                               for i in range(x["X"].shape[0])]), "each row's 2^d masks"),
+                                               for i in range(x["X"].shape[0])]), r"each row's $2^d$ masks"),
     ),
     Part(
         id="dropout.mask_gram",
         title="Second moment of the masked design",
         statement=SETUP + r"Find $\mathbb{E}[P^\top P]$.",
         variables=(X, p), sizes=GRID, numeric_sizes=NUMERIC_GRID, answer=True,
+        slips=(Slip('p^2*X^T*X', r"the diagonal term lost: $D_{ij}$ taken independent of itself"),
+               Slip('p*X^T*X', r"$D^2 = D$ applied to distinct entries too")),
         neighbours=("dropout.mask_mean", "dropout.expected_loss"),
         derive=masked_gram,
         result=lambda v: v.p ** 2 * v.X.T * v.X + v.p * (1 - v.p) * diag(v.X.T * v.X),
@@ -350,12 +309,12 @@ PARTS = [
                  + r" ($D^2 = D$ for a 0/1 mask; distinct entries are independent)", "jk"),
             Step(r"\mathbb{E}[(P^\top P)_{jk}]",
                  lambda v, j, k: v.p ** 2 * v.sum(lambda i: v.X[i, j] * v.X[i, k], "N", "i")
-                 + v.p * (1 - v.p) * sp.KroneckerDelta(j, k) * v.sum(lambda i: v.X[i, j] ** 2, "N", "i"),
+                 + v.p * (1 - v.p) * Same(j, k) * v.sum(lambda i: v.X[i, j] ** 2, "N", "i"),
                  r"split the sum: the first is $(X^\top X)_{jk}$, the second only survives on the "
                  r"diagonal, where it is $(X^\top X)_{jj}$", "jk"),
         ),
         oracle=enumeration(lambda x: rows_expectation(
-            x, lambda m, i: np.einsum("mj,mk->mjk", m * x["X"][i], m * x["X"][i])), "each row's 2^d masks"),
+            x, lambda m, i: np.einsum("mj,mk->mjk", m * x["X"][i], m * x["X"][i])), r"each row's $2^d$ masks"),
     ),
     Part(
         id="dropout.expected_loss",
@@ -363,6 +322,8 @@ PARTS = [
         statement=SETUP + r"With $y \in \mathbb{R}^N$ and $w \in \mathbb{R}^d$, find "
                   r"$\mathbb{E}\,\|y - P w\|^2$ and write the penalty with $\Gamma = \operatorname{diag}(X^\top X)^{1/2}$.",
         variables=(X, y, w, p), sizes=GRID, numeric_sizes=NUMERIC_GRID, answer=True,
+        slips=(Slip('||y - p*X*w||^2', r"the mask's variance forgotten"),
+               Slip('||y - p*X*w||^2 + p*(1-p)*w^T*X^T*X*w', r"the full Gram matrix where only its diagonal belongs")),
         neighbours=("dropout.mask_gram", "dropout.unit_regulariser"),
         derive=lambda v: dropout_loss(v, v.w),
         result=lambda v: squared_norm(v.y - v.p * v.X * v.w) + v.p * (1 - v.p) * quad(v.w, diag(v.X.T * v.X)),
@@ -378,7 +339,11 @@ PARTS = [
                  r"complete the square: $y^\top y - 2p\, y^\top X w + p^2 w^\top X^\top X w = \|y - pXw\|^2$; "
                  r"$w^\top \operatorname{diag}(X^\top X) w = \|\Gamma w\|^2$"),
         ),
-        oracle=enumeration(lambda x: np_loss(x["X"], x["y"], x["w"], x["p"]), "each row's 2^d masks"),
+        also=(Step(r"\mathbb{E}\,\|y - P w\|^2",
+                   lambda v: squared_norm(v.y - v.p * v.X * v.w) + v.p * (1 - v.p) * squared_norm(gamma(v, True) * v.w),
+                   "the penalty through Gamma"),
+              Step(r"\Gamma", gamma, "read off the penalty's quadratic form", target=penalty_root)),
+        oracle=enumeration(lambda x: np_loss(x["X"], x["y"], x["w"], x["p"]), r"each row's $2^d$ masks"),
         checks=(MONTE_CARLO,),
         figures=(Figure("dropout_convergence", r"The mean of $\|y - (D \odot X)w\|^2$ over $m$ sampled masks "
                         r"approaches the expected loss ($N = 8$, $d = 5$, $p = 0.6$; NumPy)", _plot_convergence),),
@@ -390,6 +355,8 @@ PARTS = [
                   r"$\|y - X\tilde w\|^2 + \|\Gamma_r \tilde w\|^2$, a ridge regression, and find the "
                   r"matrix $\Gamma_r$.",
         variables=(X, y, p, w_tilde), sizes=GRID, numeric_sizes=NUMERIC_GRID, answer=True,
+        slips=(Slip('sqrt((1-p)/p)*diag(X^T*X)', r"the square root of the diagonal forgotten"),
+               Slip('(1-p)/p*diag(X^T*X)^(1/2)', r"the strength not square-rooted")),
         neighbours=("dropout.expected_loss", "dropout.rescaled_design"),
         derive=ridge_matrix,
         result=ridge_gamma,
@@ -406,11 +373,12 @@ PARTS = [
                  target=lambda v: dropout_loss(v, v.w_tilde / v.p)),
         ),
         oracle=Oracle(lambda x: np_ridge_gamma(x["X"], x["p"]),
-                      "the enumerated expected loss at w = w~/p minus ||X w~||^2 (y = 0), its quadratic form "
-                      "read off by polarisation, then a symmetric square root (NumPy eigh)", 1e-7,
-                      "the remainder is a difference of float64 enumerations scaling like 1/p^2 "
-                      "(up to 2500 for p = 0.02): cancellation costs up to ~4 digits of 1e-16 and the square "
-                      "root halves the relative error; 1e-7 leaves margin, a wrong factor errs by O(1)"),
+                      r"the enumerated expected loss at $w = \tilde w / p$ minus $\|X \tilde w\|^2$ ($y = 0$), its "
+                      r"quadratic form read off by polarisation, then a symmetric square root (NumPy eigh)", 1e-7,
+                      r"the remainder is a difference of float64 enumerations scaling like $1/p^2$ "
+                      r"(up to $2500$ for $p = 0.02$): cancellation costs up to $4$ of float64's $16$ digits and "
+                      r"the square root halves the relative error; $10^{-7}$ leaves margin, a wrong factor errs "
+                      r"by $O(1)$"),
         figures=(Figure("dropout_strength", r"Regulariser strength against the keep probability $p$: "
                         r"$p(1-p)$ peaks at $p = 1/2$; the ridge strength $(1-p)/p$ vanishes as $p \to 1$",
                         _plot_strength),),
@@ -422,9 +390,11 @@ PARTS = [
                   r"$\|y - \tilde X u\|^2 + \|u\|^2$ with $\tilde X = X \Gamma_r^{-1}$. Show that every "
                   r"column of $\tilde X$ has the same norm and find it.",
         variables=(X, y, p, w_tilde), sizes=GRID, numeric_sizes=NUMERIC_GRID, answer=True,
-        neighbours=("dropout.ridge",),
+        slips=(Slip('sqrt((1-p)/p)', r"the ratio inverted"),
+               Slip('p/(1-p)', r"the squared norm given for the norm")),
+        neighbours=("dropout.ridge",), show_instance=False,   # SymPy splits the root: step 2 says more
         derive=lambda v: sp.sqrt(rescaled_column_norms2(v)[0]),
-        result=lambda v: sp.sqrt(v.p / (1 - v.p)),
+        result=lambda v: sp.Pow(v.p / (1 - v.p), sp.S.Half, evaluate=False),   # printed as one root
         result_lhs=r"\|\tilde X_{:,j}\|",
         steps=(
             Step(r"\mathbb{E}\,\|y - P w\|^2",
@@ -438,16 +408,16 @@ PARTS = [
                  "j", target=rescaled_column_norms2),
         ),
         oracle=Oracle(lambda x: np.linalg.norm((x["X"] @ np.linalg.inv(np_ridge_gamma(x["X"], x["p"])))[:, 0]),
-                      "the first column norm of X Gamma_r^{-1}, Gamma_r from the enumeration oracle of "
-                      "dropout.ridge (NumPy)", 1e-7, "as for dropout.ridge: float64 enumeration with "
-                      "cancellation up to 1/p^2; 1e-7 leaves margin"),
-        checks=(Simulation("every column of X Gamma_r^{-1} has norm sqrt(p/(1-p)) on random X whose column "
-                           "scales span 1e-2 .. 1e2", lambda: st.tuples(st.tuples(st.integers(1, 30), st.integers(1, 8)),
+                      r"the first column norm of $X \Gamma_r^{-1}$, with $\Gamma_r$ from the enumeration oracle of "
+                      r"the ridge part (NumPy)", 1e-7, r"as for the ridge part: float64 enumeration with "
+                      r"cancellation up to $1/p^2$; $10^{-7}$ leaves margin"),
+        checks=(Simulation(r"every column of $X \Gamma_r^{-1}$ has norm $\sqrt{p/(1-p)}$ on random $X$ whose "
+                           r"column scales span $10^{-2}$ to $10^{2}$", lambda: st.tuples(st.tuples(st.integers(1, 30), st.integers(1, 8)),
                                                                          st.integers(0, 2**32 - 1)),
-                           column_norm_check, "NumPy: Gamma_r by enumeration and polarisation, then column "
+                           column_norm_check, r"NumPy: $\Gamma_r$ by enumeration and polarisation, then column "
                            "norms; error = largest relative deviation", 1e-6,
-                           "column scales spread over 4 decades make A's entries span 8, so eigh loses up to "
-                           "~8 digits on the small ones: 1e-6 relative is safe, a wrong norm errs by O(1)",
+                           r"column scales spread over $4$ decades make $A$'s entries span $8$, so eigh loses up "
+                           r"to $8$ digits on the small ones: $10^{-6}$ relative is safe, a wrong norm errs by $O(1)$",
                            cases=20),),
     ),
     Part(
@@ -460,6 +430,8 @@ PARTS = [
         sizes={"N": [1, 2, 3, 4, 1, 2, 3, 1], "d": [1, 1, 1, 1, 2, 2, 2, 3]},
         # Cramer's rule in the closed form grows as d!: numeric checks up to d = 4.
         numeric_sizes={"N": [1, 2, 3, 4, 6, 9], "d": [1, 2, 3, 4]}, answer=True, neighbours=("dropout.ridge",),
+        slips=(Slip('inv(X^T*X + diag(X^T*X))*X^T*y', r"the strength $(1-p)/p$ taken as $1$"),
+               Slip('inv(X^T*X + p/(1-p)*diag(X^T*X))*X^T*y', r"the ridge strength inverted")),
         derive=ridge_minimiser,
         # written with G = X^T X so that its numeric form stays small (proofs substitute G)
         result=lambda v: solve(ridge_system(v, v.G), v.X.T * v.y),
@@ -473,18 +445,22 @@ PARTS = [
         oracle=Oracle(lambda x: np.linalg.lstsq(
             np.vstack([x["X"], np.sqrt((1 - x["p"]) / x["p"]) * np.diag(np.linalg.norm(x["X"], axis=0))]),
             np.concatenate([x["y"], np.zeros(x["X"].shape[1])]), rcond=None)[0],
-            "NumPy least squares on the augmented problem [X; Gamma_r] w~ = [y; 0]", 1e-7,
-            "lstsq is backward stable: error ~ cond([X; Gamma_r]) * 1e-16, and Gamma_r keeps the "
-            "condition number below ~1e6 for these samples; a wrong penalty moves w~* by O(1)"),
+            r"NumPy least squares on the augmented problem $\begin{pmatrix} X \\ \Gamma_r \end{pmatrix} \tilde w "
+            r"= \begin{pmatrix} y \\ 0 \end{pmatrix}$", 1e-7,
+            r"lstsq is backward stable: its error is about $\kappa \cdot 10^{-16}$ for the condition number "
+            r"$\kappa$ of the stacked matrix, and $\Gamma_r$ keeps $\kappa$ below about $10^{6}$ for these samples; "
+            r"a wrong penalty moves $\tilde w^*$ by $O(1)$"),
     ),
     Part(
         id="dropout.unit_grad",
         title="Gradient of a linear unit under dropout",
-        statement=r"One linear unit with inputs $x_i$ and weights $w_i$, $i = 1..n$; "
+        statement=r"One linear unit with inputs $x_i$ and weights $w_i$, $i = 1, \dots, n$; "
                   r"$\delta_i \sim$ Bernoulli($p_i$) independent. $E_D = \frac12 (t - \sum_i \delta_i w_i x_i)^2$, "
                   r"$E_{ENS} = \frac12 (t - \sum_i p_i w_i x_i)^2$. Find "
                   r"$\mathbb{E}[\partial E_D / \partial w_i] - \partial E_{ENS} / \partial w_i$.",
         variables=(w_n, x_n, p_n, t), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
+        slips=(Slip('-w_i*p_i*(1-p_i)*x_i^2', r"the sign flipped"),
+               Slip('w_i*p_i*(1-p_i)*x_i', r"one factor $x_i$ lost in the chain rule")),
         neighbours=("dropout.unit_regulariser",),
         derive=lambda v: expectation(unit_grad_dropout(v), unit_mask(v)[1]) - unit_grad_ensemble(v),
         result=lambda v: hadamard(hadamard(v.w, v.p), hadamard(ones(v, "n") - v.p, hadamard(v.x, v.x))),
@@ -500,12 +476,12 @@ PARTS = [
             Step(r"\mathbb{E}\left[\frac{\partial E_D}{\partial w_i}\right]",
                  lambda v, i: -(v.t - v.sum(lambda k: v.p[k] * v.w[k] * v.x[k], "n")) * v.p[i] * v.x[i]
                  + v.w[i] * v.p[i] * (1 - v.p[i]) * v.x[i] ** 2,
-                 r"the $p_k p_i$ terms give $\partial E_{ENS} / \partial w_i$; the $\delta_{ki}$ term keeps $k = i$",
+                 r"the $p_k p_i$ terms give $\partial E_{ENS} / \partial w_i$; the $[k = i]$ term keeps $k = i$",
                  "i", target=lambda v: expectation(unit_grad_dropout(v), unit_mask(v)[1])),
         ),
         oracle=Oracle(lambda x: central_gradient(lambda u: np_unit_dropout(x, u), x["w"])
                       - central_gradient(lambda u: np_unit_error(dict(x, w=u), x["p"]), x["w"]),
-                      "central differences of the NumPy expectation over all 2^n masks, minus those of E_ENS",
+                      r"central differences of the NumPy expectation over all $2^n$ masks, minus those of $E_{ENS}$",
                       FD_RTOL, FD_TOLERANCE_REASON),
     ),
     Part(
@@ -513,6 +489,8 @@ PARTS = [
         title="Dropout on a linear unit is a regulariser",
         statement=r"For the linear unit under dropout of the previous part, find $\mathbb{E}[E_D] - E_{ENS}$.",
         variables=(w_n, x_n, p_n, t), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
+        slips=(Slip('sum(p_i*(1-p_i)*w_i^2*x_i^2, i, 1, n)', r"the factor $\tfrac12$ of the error dropped"),
+               Slip('1/2*sum(p_i^2*w_i^2*x_i^2, i, 1, n)', r"$\mathbb{E}[\delta_i^2]$ taken as $p_i^2$ instead of $p_i$")),
         neighbours=("dropout.unit_grad", "dropout.expected_loss"),
         derive=lambda v: expectation(unit_error(v, unit_mask(v)[0]), unit_mask(v)[1]) - unit_error(v, v.p),
         result=lambda v: sp.Rational(1, 2) * v.sum(lambda i: v.p[i] * (1 - v.p[i]) * v.w[i] ** 2 * v.x[i] ** 2, "n", "i"),
@@ -526,11 +504,11 @@ PARTS = [
                  target=lambda v: expectation(unit_error(v, unit_mask(v)[0]), unit_mask(v)[1])),
             Step(r"\mathbb{E}[E_D]",
                  lambda v: unit_error(v, v.p) + v.sum(lambda i: v.p[i] * (1 - v.p[i]) * v.w[i] ** 2 * v.x[i] ** 2, "n", "i") / 2,
-                 r"the $p_i p_k$ terms rebuild $E_{ENS}$; the $\delta_{ki}$ terms leave the variance "
+                 r"the $p_i p_k$ terms rebuild $E_{ENS}$; the $[k = i]$ terms leave the variance "
                  r"$p_i(1-p_i)$ of each gate",
                  target=lambda v: expectation(unit_error(v, unit_mask(v)[0]), unit_mask(v)[1])),
         ),
-        oracle=enumeration(lambda x: np_unit_dropout(x) - np_unit_error(x, x["p"]), "all 2^n masks"),
+        oracle=enumeration(lambda x: np_unit_dropout(x) - np_unit_error(x, x["p"]), r"all $2^n$ masks"),
     ),
     Part(
         id="dropout.gauss_additive",
@@ -538,6 +516,8 @@ PARTS = [
         statement=r"$J = \frac12 (y_d - \sum_k (w_k + \delta_k) x_k)^2$ with independent "
                   r"$\delta_k \sim N(0, \alpha w_k^2)$. Find $\mathbb{E}[J]$.",
         variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
+        slips=(Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2', r"the noise's variance forgotten"),
+               Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha/2*sum(x_k^2, k, 1, n)', r"the variance taken as $\alpha$ instead of $\alpha w_k^2$")),
         neighbours=("dropout.gauss_multiplicative", "dropout.gauss_additive_grad"),
         derive=lambda v: expectation(*gauss_noise(v, False)),
         result=lambda v: gauss_closed(v, v.alpha),
@@ -556,13 +536,15 @@ PARTS = [
         statement=r"For $J$ of the previous part (additive noise), find $\partial \mathbb{E}[J] / \partial w_i$ "
                   r"(the noise variance $\alpha w_k^2$ depends on $w$).",
         variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
+        slips=(Slip('-(y_d - sum(w_k*x_k, k, 1, n))*x_i', r"the variance's dependence on $w$ forgotten"),
+               Slip('-(y_d - sum(w_k*x_k, k, 1, n))*x_i + 2*alpha*w_i*x_i^2', r"the factor $\tfrac12$ of the penalty dropped")),
         neighbours=("dropout.gauss_additive",),
         derive=lambda v: sp.Matrix([sp.diff(expectation(*gauss_noise(v, False)), c) for c in v.w]),
         result=lambda v: -(v.y_d - v.sum(lambda k: v.w[k] * v.x[k], "n")) * v.x
         + v.alpha * hadamard(v.w, hadamard(v.x, v.x)),
         result_lhs=r"\frac{\partial \mathbb{E}[J]}{\partial w}",
         oracle=Oracle(lambda x: central_gradient(lambda u: np_gauss(x, False, u), x["w"]),
-                      "central differences of the Gauss-Hermite expectation (noise scale moving with w)",
+                      r"central differences of the Gauss-Hermite expectation (noise scale moving with $w$)",
                       FD_RTOL, FD_TOLERANCE_REASON),
     ),
     Part(
@@ -571,6 +553,8 @@ PARTS = [
         statement=r"$J' = \frac12 (y_d - \sum_k w_k x_k r_k)^2$ with iid $r_k \sim N(1, \alpha^2)$. "
                   r"Find $\mathbb{E}[J']$.",
         variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
+        slips=(Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha/2*sum(w_k^2*x_k^2, k, 1, n)', r"the variance $\alpha^2$ taken as $\alpha$: the additive part's answer"),
+               Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha^2*sum(w_k^2*x_k^2, k, 1, n)', r"the factor $\tfrac12$ of the penalty dropped")),
         neighbours=("dropout.gauss_additive",),
         derive=lambda v: expectation(*gauss_noise(v, True)),
         result=lambda v: gauss_closed(v, v.alpha ** 2),

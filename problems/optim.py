@@ -1,5 +1,5 @@
-"""Optimisers: Adam's moment estimates, their bias and its correction, and gradient
-descent and damped Newton on a quadratic f(w) = 1/2 w^T H w: closed forms, step-size
+r"""Optimisers: Adam's moment estimates, their bias and its correction, and gradient
+descent and damped Newton on a quadratic $f(w) = \frac12 w^\top H w$: closed forms, step-size
 bounds and the optimal step.
 
 Recurrences are solved with a symbolic step count t (``derive.maths.recurrences``), step-size
@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from derive import Figure, Oracle, Part, Step, Variable
+from derive import Figure, Oracle, Part, Slip, Step, Variable
 from derive.model.domains import NONZERO, POSITIVE, SPD, STEP_COUNT, STEP_SIZE, Interval
 from derive.verify.dynamics import (TAU, behaviour, best_constant_step, converges, damped_newton, gradient_descent,
                              moving_average, random_quadratic, run, spd_with_spectrum, step_bound_check,
@@ -23,6 +23,8 @@ from derive.maths.quadratics import iterate, linear_factor, minimax_step, quadra
 from derive.verify.random_oracles import MonteCarlo, generator_from
 from derive.maths.recurrences import Induction, expect_linear
 from derive.verify.simulation import Simulation, at_values, closed_form
+
+from problems._optim_figures import _plot_adam_moments, _plot_gd_losses, _plot_gd_paths
 
 TITLE = "Optimisers: Adam and gradient descent on quadratics"
 
@@ -146,9 +148,9 @@ def adam_numpy(theta_0, grads, alpha, beta_1, beta_2, eps, correct=True):
 
 
 MC_RUNS = 40_000
-MC_REASON = ("Monte Carlo over 40000 runs with g_i ~ N(E[g], 1): m_t has variance "
-             "(1-b)(1-b^(2t))/(1+b) <= 1, so the standard error is <= 0.005 and 0.03 is six "
-             "standard errors (false alarm ~ 2e-9 per case)")
+MC_REASON = (r"Monte Carlo over $40000$ runs with $g_i \sim N(\mathbb{E}[g], 1)$: $m_t$ has variance "
+             r"$(1-\beta_1)(1-\beta_1^{2t})/(1+\beta_1) \le 1$, so the standard error is at most $0.005$ and "
+             r"$0.03$ is six standard errors (a false alarm has probability about $2 \times 10^{-9}$ per case)")
 
 
 def monte_carlo_first_moment(x):
@@ -280,47 +282,8 @@ def newton_converges(x):
     return float(converges(damped_newton, x["H"], x["eps"], generator_from(x)))
 
 
-CONVERGENCE_REASON = ("the claim's indicator against the observed behaviour (1 converges, 0 not): "
-                      "they must agree exactly; per-mode rates are classified with margin 1e-9")
-
-
-# ----------------------------------------------------------------------------- figures
-GD_DEMO = np.diag([1.0, 4.0]), np.array([1.0, 1.0])   # 2 / lambda_max = 0.5
-
-
-def _plot_gd_losses(ax):
-    h, w_start = GD_DEMO
-    for eps, style in ((0.45, "-"), (0.5, "--"), (0.52, ":")):
-        losses = [0.5 * w @ h @ w for w in run(gradient_descent, h, w_start, eps, 40)]
-        ax.semilogy(losses, style, label=rf"$\epsilon = {eps}$" + (r" $= 2/\lambda_{\max}$" if eps == 0.5 else ""))
-    ax.set_xlabel("step $t$")
-    ax.set_ylabel(r"$f(w_t) = \frac{1}{2} w_t^\top H w_t$")
-    ax.legend()
-
-
-def _plot_gd_paths(ax):
-    h, w_start = GD_DEMO
-    for eps, marker in ((0.45, "o"), (0.5, "s"), (0.52, "^")):
-        path = run(gradient_descent, h, w_start, eps, 20)
-        ax.plot(path[:, 1], marker=marker, ms=3, lw=0.8, label=rf"$\epsilon = {eps}$")
-    ax.axhline(0, color="0.6", lw=0.5)
-    ax.set_xlabel("step $t$")
-    ax.set_ylabel(r"$w_{t,2}$ (the $\lambda_{\max} = 4$ direction)")
-    ax.legend()
-
-
-def _plot_adam_moments(ax):
-    rng = np.random.default_rng(0)
-    b, t = 0.9, np.arange(1, 41)
-    g = 1.0 + 0.5 * rng.standard_normal(t.size)
-    m = moving_average(g, b)
-    ax.plot(t, g, ".", color="0.6", label="$g_t$ (mean 1, sd 0.5)")
-    ax.plot(t, m, label=r"$m_t$")
-    ax.plot(t, m / (1 - b ** t), label=r"$\hat m_t = m_t / (1 - \beta_1^t)$")
-    ax.plot(t, 1 - b ** t, "--", color="0.3", label=r"$\mathbb{E}[m_t] = (1 - \beta_1^t)\,\mathbb{E}[g]$")
-    ax.axhline(1.0, color="0.3", lw=0.6)
-    ax.set_xlabel(r"step $t$ ($\beta_1 = 0.9$)")
-    ax.legend(fontsize="small")
+CONVERGENCE_REASON = (r"the claim's indicator against the observed behaviour ($1$ converges, $0$ not): "
+                      r"they must agree exactly; per-mode rates are classified with margin $10^{-9}$")
 
 
 # ----------------------------------------------------------------------------- parts
@@ -337,7 +300,10 @@ PARTS = [
         statement=r"Adam keeps $m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t$ from $m_0 = 0$. "
                   r"Write $m_t$ as a sum over the gradients $g_1, \dots, g_t$.",
         variables=(g_seq, beta_1), sizes={"t": range(1, 7)}, answer=True,
-        neighbours=("optim.adam_bias",),
+        neighbours=("optim.adam_bias",), instance_sizes={"t": 3},
+        slips=(Slip("sum(beta_1^(t-i)*g_i, i, 1, t)", r"the factor $1 - \beta_1$ forgotten"),
+               Slip("(1-beta_1)*sum(beta_1^i*g_i, i, 1, t)",
+                    r"the exponent reversed: the oldest gradient weighted most")),
         derive=unrolled,
         result=lambda v: (1 - v.beta_1) * over_steps(v, lambda i, g: v.beta_1 ** (v.t - i) * g),
         result_lhs="m_t",
@@ -351,8 +317,8 @@ PARTS = [
         ),
         oracle=Oracle(lambda x: moving_average(np.reshape(x["g"], -1), x["beta_1"])[-1],
                       "a plain NumPy loop of the recurrence", 1e-12,
-                      "at most 6 multiply-adds per step in float64 on O(1) numbers: error ~ 1e-15"),
-        checks=(Induction("m_t = (1 - beta_1) sum_i beta_1^(t-i) g_i for every t",
+                      r"at most $6$ multiply-adds per step in float64 on $O(1)$ numbers: error about $10^{-15}$"),
+        checks=(Induction(r"$m_t = (1 - \beta_1) \sum_{i=1}^{t} \beta_1^{t-i} g_i$ for every $t$",
                           lambda v: over_steps(v, lambda i, g: (1 - v.beta_1) * v.beta_1 ** (v.t - i) * g),
                           lambda v, prev, t: v.beta_1 * prev + (1 - v.beta_1) * G[t],
                           lambda v: 0, sequence="g"),),
@@ -365,6 +331,9 @@ PARTS = [
                   r"likewise for $v_t$ with $\beta_2$ and $\mathbb{E}[g^2]$.",
         variables=(beta_1, t_count, mu, beta_2, nu), answer=True,
         neighbours=("optim.adam_unroll",),
+        expects=r"$\mathbb{E}[m_t]$ in $\beta_1$, $t$ and $\mathbb{E}[g]$",
+        slips=(Slip("E[g]", r"the bias forgotten: that is $\mathbb{E}[\hat m_t]$"),
+               Slip("beta_1^t*E[g]", r"the weight of the zero start given instead of the rest")),
         derive=lambda v: stationary_mean(v.beta_1, v.mu).subs(T, v.t),
         result=lambda v: (1 - v.beta_1 ** v.t) * v.mu,
         result_lhs=r"\mathbb{E}[m_t]",
@@ -375,27 +344,34 @@ PARTS = [
                  target=lambda v: expect_linear(ema(v.beta_1, G, T), G, lambda i: v.mu).subs(T, v.t)),
             Step(r"\mathbb{E}[m_t]", lambda v: v.mu * (1 - v.beta_1) * (1 - v.beta_1 ** v.t) / (1 - v.beta_1),
                  r"geometric sum $\sum_{i=1}^t \beta_1^{t-i} = (1 - \beta_1^t)/(1 - \beta_1)$"),
-            Step(r"\mathbb{E}[\hat m_t]", lambda v: v.mu,
+        ),
+        # The correction factor, and the same for v_t: each proved against its own derivation.
+        also=(
+            Step(r"\mathbb{E}[\hat m_t] = \mathbb{E}\left[\frac{m_t}{1 - \beta_1^t}\right]", lambda v: v.mu,
                  r"dividing by the bias-correction factor $1 - \beta_1^t$",
                  target=lambda v: stationary_mean(v.beta_1, v.mu).subs(T, v.t) / (1 - v.beta_1 ** v.t)),
             Step(r"\mathbb{E}[v_t]", lambda v: (1 - v.beta_2 ** v.t) * v.nu,
                  r"the same derivation for $v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2$",
                  target=lambda v: stationary_mean(v.beta_2, v.nu, SQUARES).subs(T, v.t)),
-            Step(r"\mathbb{E}[\hat v_t]", lambda v: v.nu, r"dividing by $1 - \beta_2^t$",
+            Step(r"\mathbb{E}[\hat v_t] = \mathbb{E}\left[\frac{v_t}{1 - \beta_2^t}\right]", lambda v: v.nu,
+                 r"dividing by $1 - \beta_2^t$",
                  target=lambda v: stationary_mean(v.beta_2, v.nu, SQUARES).subs(T, v.t) / (1 - v.beta_2 ** v.t)),
         ),
-        oracle=Oracle(monte_carlo_first_moment, "Monte Carlo: the mean of m_t over 40000 simulated runs "
+        oracle=Oracle(monte_carlo_first_moment, r"Monte Carlo: the mean of $m_t$ over $40000$ simulated runs "
                       "of the recurrence with stationary Gaussian gradients", 0.03, MC_REASON, cases=25),
-        figures=(Figure("adam_moments", r"$m_t$ and the corrected $\hat m_t$ over the first 40 steps "
+        figures=(Figure("adam_moments", r"$m_t$ and the corrected $\hat m_t$ over the first $40$ steps "
                         r"for noisy gradients with $\mathbb{E}[g] = 1$ (NumPy)", _plot_adam_moments),),
     ),
     Part(
         id="optim.adam_first_step",
         title="Adam's first step with and without bias correction",
         statement=r"With $\epsilon = 0$, find the magnitude of Adam's first update $|\theta_1 - \theta_0|$ "
-                  r"with and without bias correction. Answer: the magnitude without correction.",
+                  r"with and without bias correction.",
         variables=(alpha, beta_1, beta_2, Variable("g_1", domain=NONZERO, latex="g_1")), answer=True,
         neighbours=("optim.adam_bias",),
+        expects=r"the magnitude without correction, $|\theta_1 - \theta_0|_{\text{uncorrected}}$",
+        slips=(Slip("alpha", r"the corrected magnitude"),
+               Slip("alpha*(1-beta_1)/(1-beta_2)", r"the square root of $\hat v_1$ forgotten")),
         derive=lambda v: first_step(v, correct=False),
         result=lambda v: v.alpha * (1 - v.beta_1) / sp.sqrt(1 - v.beta_2),
         result_lhs=r"|\theta_1 - \theta_0|_{\text{uncorrected}}",
@@ -412,8 +388,8 @@ PARTS = [
         ),
         oracle=Oracle(lambda x: abs(adam_numpy(0.0, [x["g_1"]], x["alpha"], x["beta_1"], x["beta_2"], 0.0,
                                                correct=False)[0]),
-                      "one step of a plain NumPy Adam loop without bias correction, eps = 0", 1e-12,
-                      "a handful of float64 operations: relative error ~ 1e-15"),
+                      r"one step of a plain NumPy Adam loop without bias correction, $\epsilon = 0$", 1e-12,
+                      r"a handful of float64 operations: relative error about $10^{-15}$"),
     ),
     Part(
         id="optim.adam_update",
@@ -430,28 +406,30 @@ PARTS = [
         result_lhs=r"\theta_t",
         steps=(
             Step(r"\hat m_t", lambda v, i: corrected_at(v, i, 1, v.beta_1),
-                 r"the unrolled $m_t$ (optim.adam\_unroll) over $1 - \beta_1^t$", "t",
+                 r"the unrolled $m_t$ of the first part, over $1 - \beta_1^t$", "t",
                  target=lambda v: sp.Matrix(ema_iterated(v.beta_1, v.g, corrected=True))),
             Step(r"\hat v_t", lambda v, i: corrected_at(v, i, 2, v.beta_2),
                  r"likewise with $\beta_2$ and $g_i^2$", "t",
                  target=lambda v: sp.Matrix(ema_iterated(v.beta_2, [g ** 2 for g in v.g], corrected=True))),
         ),
         oracle=Oracle(lambda x: adam_numpy(x["theta_0"], x["g"], x["alpha"], x["beta_1"], x["beta_2"], x["eps"]),
-                      "a plain NumPy Adam loop, theta_1..theta_T compared at every step", 1e-10,
-                      "at most 8 steps of float64 arithmetic; the update's sensitivity to round-off in "
-                      "m_t is bounded by 1/sqrt(1 - beta_2), so errors stay below 1e-13"),
+                      r"a plain NumPy Adam loop, $\theta_1, \dots, \theta_T$ compared at every step", 1e-10,
+                      r"at most $8$ steps of float64 arithmetic; the update's sensitivity to round-off in "
+                      r"$m_t$ is bounded by $1/\sqrt{1 - \beta_2}$, so errors stay below $10^{-13}$"),
         checks=(
-            Simulation("theta_1..theta_T match a NumPy Adam loop on Hypothesis-generated gradient sequences "
-                       "(zeros, tiny and large gradients; default and random hyperparameters)",
+            Simulation(r"$\theta_1, \dots, \theta_T$ match a NumPy Adam loop on Hypothesis-generated gradient "
+                       "sequences (zeros, tiny and large gradients; default and random hyperparameters)",
                        trajectory_strategy, trajectory_check,
                        "closed form (lambdified) against a plain NumPy Adam loop", 1e-10,
-                       "up to 6 float64 steps; see the numeric cross-check", cases=60),
-            Simulation("the corrected estimates are unbiased: E[mhat_t] = E[g], E[vhat_t] = E[g^2]",
+                       r"up to $6$ float64 steps; see the numeric cross-check", cases=60),
+            Simulation(r"the corrected estimates are unbiased: $\mathbb{E}[\hat m_t] = \mathbb{E}[g]$, "
+                       r"$\mathbb{E}[\hat v_t] = \mathbb{E}[g^2]$",
                        unbiased_strategy, unbiased_check,
-                       "40000 simulated Adam runs per case on stationary N(E[g], sd^2) gradients; "
-                       "error = largest |mean - expectation| in standard errors", 5.0,
-                       "a z-score above 5 has probability ~ 6e-7 per comparison when the estimate "
-                       "is unbiased; a bias of beta^t E[g] shows as z in the hundreds for small t", cases=12),
+                       r"$40000$ simulated Adam runs per case on stationary $N(\mathbb{E}[g], \sigma^2)$ gradients; "
+                       r"error = largest $|\text{mean} - \text{expectation}|$ in standard errors", 5.0,
+                       r"a $z$-score above $5$ has probability about $6 \times 10^{-7}$ per comparison when the "
+                       r"estimate is unbiased; a bias of $\beta^t \mathbb{E}[g]$ shows as $z$ in the hundreds for "
+                       r"small $t$", cases=12),
         ),
     ),
     Part(
@@ -460,7 +438,9 @@ PARTS = [
         statement=r"For $f(w) = \frac12 w^\top H w$ and $w_{t+1} = w_t - \epsilon \nabla f(w_t)$, "
                   r"find $w_t$ in terms of $w_0$.",
         variables=(H, w_0, step), sizes={"n": [1, 2, 3, 3], "t": [0, 1, 2, 3]}, answer=True,
-        neighbours=("optim.gd_step_bound", "optim.newton_step_bound"),
+        neighbours=("optim.gd_step_bound", "optim.newton_step_bound"), instance_sizes={"n": 1, "t": 3},
+        slips=(Slip("(I + eps*H)^t*w_0", r"the step taken uphill: $+\epsilon \nabla f$"),
+               Slip("(I - eps*H)^(t-1)*w_0", r"one step too few: the count started at $w_1$")),
         derive=gd_iterate,
         result=gd_closed,
         result_lhs="w_t",
@@ -471,16 +451,16 @@ PARTS = [
                  target=lambda v: gd_iterate(v, 1)),
         ),
         numeric_sizes={"n": [1, 2, 3, 4], "t": [0, 1, 2, 3, 5]},
-        oracle=Oracle(gd_loop, "a plain NumPy gradient-descent loop of t steps", 1e-9,
-                      "at most 5 float64 matrix-vector steps on O(1) numbers: error ~ 1e-14"),
+        oracle=Oracle(gd_loop, r"a plain NumPy gradient-descent loop of $t$ steps", 1e-9,
+                      r"at most $5$ float64 matrix-vector steps on $O(1)$ numbers: error about $10^{-14}$"),
         checks=(
-            Induction("w_t = (I - eps H)^t w_0 for every t and n", gd_closed,
+            Induction(r"$w_t = (I - \epsilon H)^t w_0$ for every $t$ and $n$", gd_closed,
                       lambda v, prev, t: prev - v.eps * v.H * prev, lambda v: v.w_0),
-            Simulation("the closed form equals a NumPy gradient-descent loop (t up to 40, n up to 6)",
+            Simulation(r"the closed form equals a NumPy gradient-descent loop ($t \le 40$, $n \le 6$)",
                        closed_form_strategy, closed_form_check,
-                       "(I - eps H)^t w_0 evaluated at the sampled numbers against a NumPy loop", 1e-9,
-                       "40 float64 matrix-vector steps with |1 - eps lambda| <= 1.4: error below 1e-9 of "
-                       "the largest value", cases=40),
+                       r"$(I - \epsilon H)^t w_0$ evaluated at the sampled numbers against a NumPy loop", 1e-9,
+                       r"$40$ float64 matrix-vector steps with $|1 - \epsilon\lambda| \le 1.4$: error below "
+                       r"$10^{-9}$ of the largest value", cases=40),
         ),
     ),
     Part(
@@ -490,6 +470,10 @@ PARTS = [
                   r"for which $\epsilon$ does gradient descent on $\frac12 w^\top H w$ converge from every $w_0$?",
         variables=(step, lambda_max, lambda_min), answer=True,
         neighbours=("optim.gd_optimal_step", "optim.newton_step_bound"),
+        expects=r"the condition on $\epsilon$, e.g. as an inequality in $\epsilon$ and $\lambda_{\max}$",
+        slips=(Slip("0 < eps <= 2/lambda_max", r"the endpoint included: there the top mode oscillates forever"),
+               Slip("0 < eps < 2/(lambda_min + lambda_max)", r"the optimal step taken for the bound"),
+               Slip("eps < 2/lambda_max", r"the lower end dropped: a negative step climbs")),
         derive=gd_step_bound,
         result=lambda v: between(0, v.eps, 2 / v.lambda_max),
         result_lhs=r"\{\epsilon : w_t \to 0 \ \forall w_0\}",
@@ -501,17 +485,17 @@ PARTS = [
             Step(r"\{\epsilon : w_t \to 0 \ \forall w_0\}", lambda v: between(0, v.eps, 2 / v.lambda_max),
                  r"$2/\lambda$ decreases in $\lambda$, so over the spectrum $\lambda_{\max}$ binds"),
         ),
-        oracle=Oracle(gd_converges, "NumPy gradient descent at the sampled step size on a random 4x4 SPD "
-                      "matrix with the sampled extreme eigenvalues: converges or not", 0.0,
+        oracle=Oracle(gd_converges, r"NumPy gradient descent at the sampled step size on a random $4 \times 4$ "
+                      "SPD matrix with the sampled extreme eigenvalues: converges or not", 0.0,
                       CONVERGENCE_REASON),
         checks=(Simulation("GD converges just inside the claimed bound, diverges just outside, and neither "
                            "decays nor grows on it (oscillating at the upper end)",
                            step_bound_strategy, step_bound_check(gradient_descent, spectrum),
-                           "NumPy gradient descent on random SPD matrices (Hypothesis picks n in 2..8, "
-                           "condition number 2..1000, lambda_max 0.1..100) at 7 step sizes per matrix: "
-                           "per-eigenmode rates over 200 steps", 0.0,
+                           r"NumPy gradient descent on random SPD matrices (Hypothesis picks $2 \le n \le 8$, "
+                           r"condition number from $2$ to $1000$, $0.1 \le \lambda_{\max} \le 100$) at $7$ step "
+                           r"sizes per matrix: per-eigenmode rates over $200$ steps", 0.0,
                            "a probe passes when the observed behaviour is exactly the claimed one; rates "
-                           f"are classified with a margin of {TAU:g}", cases=30),),
+                           rf"are classified with a margin of $10^{{{round(np.log10(TAU))}}}$", cases=30),),
         figures=(Figure("gd_losses", r"$f(w_t)$ on $H = \operatorname{diag}(1, 4)$ ($2/\lambda_{\max} = 0.5$): "
                         r"below, at and above the bound (NumPy)", _plot_gd_losses),
                  Figure("gd_paths", r"The iterates' $\lambda_{\max}$ coordinate on $H = \operatorname{diag}(1, 4)$ "
@@ -526,6 +510,9 @@ PARTS = [
                   r"$\kappa = \lambda_{\max}/\lambda_{\min}$?",
         variables=(lambda_min, lambda_max, kappa), answer=True,
         neighbours=("optim.gd_step_bound",),
+        expects=r"the optimal step $\epsilon^*$ in $\lambda_{\min}$ and $\lambda_{\max}$",
+        slips=(Slip("1/lambda_max", r"the step that makes the top mode vanish, leaving the bottom one slow"),
+               Slip("2/lambda_max", r"the edge of the convergence bound, where the top mode stops contracting")),
         derive=lambda v: optimal_step(v)[0],
         result=lambda v: 2 / (v.lambda_min + v.lambda_max),
         result_lhs=r"\epsilon^*",
@@ -534,18 +521,18 @@ PARTS = [
                  r"where $1 - \epsilon\lambda_{\min} = -(1 - \epsilon\lambda_{\max})$: the two extreme modes "
                  r"contract equally, in opposite directions",
                  target=lambda v: sp.solve((1 - LAMBDA * v.lambda_min) + (1 - LAMBDA * v.lambda_max), LAMBDA)[0]),
-            Step(r"\rho(\epsilon^*)", lambda v: (v.kappa - 1) / (v.kappa + 1),
-                 r"the worst contraction at $\epsilon^*$, in $\kappa$", target=lambda v: optimal_step(v)[1]),
         ),
-        oracle=Oracle(ternary_search_step, "ternary search of max_i |1 - eps lambda_i| over the eigenvalues NumPy "
-                      "computes for a random 5x5 SPD matrix with the sampled extremes", 1e-9,
-                      "200 ternary steps shrink the bracket below float64 resolution; eigvalsh errs by "
-                      "~1e-15 lambda_max, so the minimiser is accurate to ~1e-14", cases=30),
-        checks=(Simulation("GD at eps* contracts its worst mode by exactly (kappa - 1)/(kappa + 1), and 1% "
-                           "smaller or larger steps do worse", step_bound_strategy, optimal_rate_check,
-                           "NumPy gradient descent on random SPD matrices (Hypothesis picks n, kappa up to "
-                           "1000, lambda_max): observed per-mode rates over 200 steps", 1e-9,
-                           "rates measured from 200 float64 steps are accurate to ~1e-13", cases=30),),
+        also=(Step(r"\rho(\epsilon^*) = \max_i |1 - \epsilon^* \lambda_i|", lambda v: (v.kappa - 1) / (v.kappa + 1),
+                   r"the worst contraction at $\epsilon^*$, in $\kappa$", target=lambda v: optimal_step(v)[1]),),
+        oracle=Oracle(ternary_search_step, r"ternary search of $\max_i |1 - \epsilon\lambda_i|$ over the eigenvalues "
+                      r"NumPy computes for a random $5 \times 5$ SPD matrix with the sampled extremes", 1e-9,
+                      r"$200$ ternary steps shrink the bracket below float64 resolution; eigvalsh errs by "
+                      r"about $10^{-15} \lambda_{\max}$, so the minimiser is accurate to about $10^{-14}$", cases=30),
+        checks=(Simulation(r"GD at $\epsilon^*$ contracts its worst mode by exactly $(\kappa - 1)/(\kappa + 1)$, and "
+                           r"steps $1\%$ smaller or larger do worse", step_bound_strategy, optimal_rate_check,
+                           r"NumPy gradient descent on random SPD matrices (Hypothesis picks $n$, $\kappa \le 1000$ "
+                           r"and $\lambda_{\max}$): observed per-mode rates over $200$ steps", 1e-9,
+                           r"rates measured from $200$ float64 steps are accurate to about $10^{-13}$", cases=30),),
     ),
     Part(
         id="optim.newton_step_bound",
@@ -554,12 +541,18 @@ PARTS = [
                   r"find $w_t$ and the step sizes for which it converges; what happens at $\epsilon = 1$?",
         variables=(step, H, w_0), sizes={"n": [1, 2, 3]}, answer=True,
         neighbours=("optim.gd_step_bound",),
+        expects=r"the condition on $\epsilon$ for convergence",
+        slips=(Slip("0 < eps < 1", r"stopping at the one-step optimum $\epsilon = 1$"),
+               Slip("0 < eps <= 2", r"the endpoint included: at $\epsilon = 2$ the iterates flip sign forever")),
         derive=newton_bound,
         result=lambda v: between(0, v.eps, 2),
         result_lhs=r"\{\epsilon : w_t \to 0 \ \forall w_0\}",
         steps=(
             Step("w_1", lambda v: (1 - v.eps) * v.w_0, r"$H^{-1} \nabla f(w_0) = H^{-1} H w_0 = w_0$",
                  target=lambda v: newton_factor(v) * v.w_0),
+        ),
+        # w_t and the step at eps = 1 are asked for too: boxed, each proved against its derivation.
+        also=(
             Step("w_t", lambda v: (1 - v.eps) ** T * v.w_0, r"solving $w_t = (1 - \epsilon) w_{t-1}$ "
                  r"(SymPy's rsolve, entry by entry)",
                  target=lambda v: sp.rsolve(sp.Function("x")(T) - newton_factor(v) * sp.Function("x")(T - 1),
@@ -570,12 +563,12 @@ PARTS = [
         oracle=Oracle(newton_converges, "NumPy damped Newton at the sampled "
                       "step size on the sampled SPD matrix: converges or not", 0.0, CONVERGENCE_REASON),
         checks=(
-            Induction("w_t = (1 - eps)^t w_0 for every t and n", lambda v: (1 - v.eps) ** T * v.w_0,
+            Induction(r"$w_t = (1 - \epsilon)^t w_0$ for every $t$ and $n$", lambda v: (1 - v.eps) ** T * v.w_0,
                       lambda v, prev, t: prev - v.eps * prev, lambda v: v.w_0, t=T),
             Simulation("damped Newton converges just inside the claimed bound, diverges just outside, and "
                        "neither decays nor grows on it", step_bound_strategy, step_bound_check(damped_newton, spectrum),
-                       "NumPy damped Newton (np.linalg.solve) on random SPD matrices at 7 step sizes per "
-                       "matrix: per-eigenmode rates over 200 steps", 0.0,
+                       r"NumPy damped Newton (``np.linalg.solve``) on random SPD matrices at $7$ step sizes per "
+                       r"matrix: per-eigenmode rates over $200$ steps", 0.0,
                        "a probe passes when the observed behaviour is exactly the claimed one", cases=20),
         ),
     ),

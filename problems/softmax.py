@@ -3,7 +3,7 @@ its Jacobian, its shift invariance, and the gradients of the two losses built on
 import numpy as np
 import sympy as sp
 
-from derive import Demonstration, Figure, Oracle, Part, Step, Variable
+from derive import Demonstration, Figure, Oracle, Part, Slip, Step, Variable
 from derive.model.domains import ONE_HOT, SIMPLEX
 from derive.model.functions import delta, diag, held_fraction, sigma, softmax
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient, central_jacobian
@@ -59,6 +59,9 @@ PARTS = [
         statement=r"Let $s = \operatorname{softmax}(z)$ with $s_i = e^{z_i} / \sum_{k} e^{z_k}$. "
                   r"Find the Jacobian $J_{ij} = \partial s_i / \partial z_j$.",
         variables=(z, s), sizes=SIZES, answer=True, neighbours=("softmax.ce_grad",),
+        slips=(Slip("diag(s) + s s^T", r"the sign of the $-e^{z_i} e^{z_j}$ term of the quotient rule lost"),
+               Slip("s s^T - diag(s)", r"the sign of the whole Jacobian flipped"),
+               Slip("diag(s)", r"the $e^{z_j}$ term of the sum's derivative forgotten")),
         derive=lambda v: softmax(v.z).jacobian(v.z),
         result=lambda v: diag(v.s) - v.s * v.s.T,
         result_lhs=r"J = \frac{\partial s}{\partial z}",
@@ -91,8 +94,8 @@ PARTS = [
                  "the common factor $e^c$ cancels", "i"),
         ),
         oracle=Oracle(lambda x: np.exp(x["z"] + x["c"]) / np.exp(x["z"] + x["c"]).sum(),
-                      "the naive NumPy softmax of z + c (no max subtraction)", 1e-12,
-                      "both sides are a few float64 operations on O(1) numbers: error ~ 1e-15"),
+                      r"the naive NumPy softmax of $z + c\mathbf{1}$ (no max subtraction)", 1e-12,
+                      r"both sides are a few float64 operations on $O(1)$ numbers: error about $10^{-15}$"),
         demonstrations=(Demonstration(
             r"Naive and stable softmax of $z = (1000, 1000)$ in float64 (computed when the sheet is built)",
             lambda: _overflow_demo()),),
@@ -108,7 +111,7 @@ PARTS = [
         result_lhs=r"-\log p(y \mid x)",
         oracle=Oracle(lambda x: -np.log(np.prod(x["s"] ** x["y"])),
                       "the NumPy product likelihood, then its negative log", 1e-12,
-                      "one product and one log in float64: error ~ 1e-15"),
+                      r"one product and one log in float64: error about $10^{-15}$"),
     ),
     Part(
         id="softmax.ce_grad",
@@ -117,6 +120,9 @@ PARTS = [
                   r"$\partial L / \partial z$.",
         variables=(z, s, y), sizes=SIZES, answer=True,
         neighbours=("softmax.mse_grad", "softmax.jacobian"),
+        slips=(Slip("y - s", r"the sign flipped: this is the direction of steepest descent"),
+               Slip("s", r"the target's term $-y$ forgotten"),
+               Slip("2*(s - y)", r"the squared error's factor $2$ carried over")),
         derive=lambda v: gradient(cross_entropy, v),
         result=lambda v: v.s - v.y,
         result_lhs=r"\frac{\partial L}{\partial z}",
@@ -137,6 +143,10 @@ PARTS = [
         statement=r"For $L = \sum_i (s_i - y_i)^2$ with $y$ one-hot, find $\partial L / \partial z$.",
         variables=(z, s, y), sizes=SIZES, answer=True,
         neighbours=("softmax.ce_grad", "softmax.jacobian"),
+        instance_sizes={"C": 2},
+        slips=(Slip("2*(s - y)", r"the softmax Jacobian left out: the gradient in $s$, not in $z$"),
+               Slip("s - y", r"the cross-entropy gradient, as if the losses behaved alike"),
+               Slip("(diag(s) - s s^T)(s - y)", r"the factor $2$ of the square dropped")),
         derive=lambda v: gradient(squared_error, v),
         result=lambda v: 2 * (diag(v.s) - v.s * v.s.T) * (v.s - v.y),
         result_lhs=r"\frac{\partial L}{\partial z}",
@@ -155,27 +165,29 @@ PARTS = [
         id="softmax.ce_vs_mse",
         title="Saturation: cross-entropy against squared error",
         statement=r"For $C = 2$ and true class 1, find the limits of $\partial L / \partial z_1$ as "
-                  r"$d = z_1 - z_2 \to -\infty$ for cross-entropy and for squared error. "
-                  r"Answer: the squared-error limit.",
+                  r"$d = z_1 - z_2 \to -\infty$ for cross-entropy and for squared error.",
         variables=(Variable("d"),), answer=True, neighbours=("softmax.ce_grad",),
+        expects=r"the squared-error limit $\lim_{d \to -\infty} \partial L_{\mathrm{SE}} / \partial z_1$, a number",
+        slips=(Slip("-1", r"the cross-entropy limit"),
+               Slip("-2", r"the gradient in $s_1$, $2(s_1 - 1)$, at $s_1 = 0$: the saturating $\sigma'$ forgotten")),
         derive=lambda v: sp.limit(two_class_gradient(squared_error, v.d), v.d, -sp.oo),
         result=lambda v: sp.S.Zero,
         result_lhs=r"\lim_{d \to -\infty} \frac{\partial L_{\mathrm{SE}}}{\partial z_1}",
         steps=(
             Step(r"\frac{\partial L_{\mathrm{CE}}}{\partial z_1}", lambda v: sigma(v.d) - 1,
                  r"with $s_1 = \sigma(d)$", target=lambda v: two_class_gradient(cross_entropy, v.d)),
-            Step(r"\lim_{d \to -\infty} \frac{\partial L_{\mathrm{CE}}}{\partial z_1}", lambda v: -1,
-                 "the gradient stays at -1: a confidently wrong prediction keeps learning",
-                 target=lambda v: sp.limit(two_class_gradient(cross_entropy, v.d), v.d, -sp.oo)),
             Step(r"\frac{\partial L_{\mathrm{SE}}}{\partial z_1}",
                  lambda v: -4 * sigma(v.d) * (1 - sigma(v.d)) ** 2, r"with $s_1 = \sigma(d)$",
                  target=lambda v: two_class_gradient(squared_error, v.d)),
         ),
+        also=(Step(r"\lim_{d \to -\infty} \frac{\partial L_{\mathrm{CE}}}{\partial z_1}", lambda v: -1,
+                   r"the gradient stays at $-1$: a confidently wrong prediction keeps learning",
+                   target=lambda v: sp.limit(two_class_gradient(cross_entropy, v.d), v.d, -sp.oo)),),
         oracle=Oracle(lambda x: central_derivative(
             lambda d: np.sum((np_softmax(np.array([d, 0.0])) - [1.0, 0.0]) ** 2), -40.0),
-            "central finite difference of the NumPy squared error at d = -40", 1e-9,
-            "the true gradient there is about -4e-17 and the difference quotient's round-off is "
-            "below 1e-10, while a non-zero limit would be O(1)", cases=1),
+            r"central finite difference of the NumPy squared error at $d = -40$", 1e-9,
+            r"the true gradient there is about $-4 \times 10^{-17}$ and the difference quotient's round-off is "
+            r"below $10^{-10}$, while a non-zero limit would be $O(1)$", cases=1),
         figures=(Figure("ce_vs_mse", r"$\partial L / \partial z_1$ against $d = z_1 - z_2$ for true class 1 "
                         "(NumPy finite differences)", lambda ax: _plot_saturation(ax)),),
     ),
@@ -184,13 +196,15 @@ PARTS = [
         title="Two-class softmax is a sigmoid",
         statement=r"For $C = 2$, show $s_1 = \sigma(z_1 - z_2)$.",
         variables=(Variable("z_1"), Variable("z_2")), answer=True,
+        slips=(Slip("sigma(z_2 - z_1)", r"the difference taken the wrong way round: that is $s_2$"),
+               Slip("sigma(z_1)", r"the other class's logit $z_2$ forgotten")),
         derive=lambda v: softmax(sp.Matrix([v.z_1, v.z_2]))[0],
         result=lambda v: sigma(v.z_1 - v.z_2),
         result_lhs="s_1",
         steps=(Step("s_1", lambda v: 1 / (1 + sp.exp(v.z_2 - v.z_1)), r"divide by $e^{z_1}$"),),
         oracle=Oracle(lambda x: np_softmax(np.array([x["z_1"], x["z_2"]]))[0],
-                      "the NumPy softmax of (z_1, z_2)", 1e-12,
-                      "a few float64 operations on O(1) numbers: error ~ 1e-15"),
+                      r"the NumPy softmax of $(z_1, z_2)$", 1e-12,
+                      r"a few float64 operations on $O(1)$ numbers: error about $10^{-15}$"),
     ),
 ]
 
@@ -216,3 +230,51 @@ def _overflow_demo():
     return [(r"$e^{1000}$ in float64", str(big[0])),
             (r"naive $e^{z_i}/\sum_k e^{z_k}$", str(naive.tolist())),
             (r"stable, $z - \max_i z_i = (0, 0)$", str(np_softmax(z_big).tolist()))]
+
+
+# ---------------------------------------------------------------- softmax.logistic
+# Two-class softmax regression is logistic regression: z_k = w_k^T x + b_k.
+from derive.maths.layers import dot  # noqa: E402
+
+w_1, w_2, x_in = (Variable(n, ("n",)) for n in ("w_1", "w_2", "x"))
+b_1, b_2 = Variable("b_1"), Variable("b_2")
+logits = tuple(Variable(f"z_{k}", definition=lambda v, w=w, b=b: dot(v.objects[w], v.x) + v.objects[b],
+                        numeric=lambda d, w=w, b=b: float(d[w] @ d["x"] + d[b]))
+               for k, w, b in ((1, "w_1", "b_1"), (2, "w_2", "b_2")))
+# w^T x with w = w_1 - w_2, named so the sheet can print it in general
+w_x = Variable("u", latex=r"w^\top x", definition=lambda v: dot(v.w_1 - v.w_2, v.x),
+               numeric=lambda d: float((d["w_1"] - d["w_2"]) @ d["x"]))
+
+
+def class_one_probability(v):
+    return softmax(sp.Matrix([v.z_1, v.z_2]))[0]
+
+
+def logit_intercept(v):
+    """The bias of the logistic model: log(s_1 / (1 - s_1)) at x = 0, from the softmax itself."""
+    s_1 = softmax(sp.Matrix([(v.objects[w].T * v.x)[0, 0] + v.objects[b] for w, b in (("w_1", "b_1"), ("w_2", "b_2"))]))[0]
+    logit = sp.expand_log(sp.log(sp.simplify(s_1 / (1 - s_1))), force=True)
+    return sp.simplify(logit.subs({e: 0 for e in v.x}))
+
+
+PARTS.append(Part(
+    id="softmax.logistic", title="Two-class softmax regression is logistic regression",
+    statement=r"With $z_k = w_k^\top x + b_k$ and $C = 2$, show $s_1 = \sigma(w^\top x + b)$ for $w = w_1 - w_2$, "
+              r"$b = b_1 - b_2$.",
+    variables=(w_1, w_2, x_in, b_1, b_2) + logits + (w_x,), sizes={"n": range(1, 5)}, answer=True,
+    neighbours=("softmax.two_class",), expects=r"the bias $b$, in $b_1$ and $b_2$",
+    slips=(Slip("b_2 - b_1", "the classes swapped: the sign of $b$"), Slip("b_1 + b_2", "the biases added, not subtracted")),
+    derive=logit_intercept,
+    result=lambda v: v.b_1 - v.b_2,
+    result_lhs="b",
+    steps=(Step("s_1", lambda v: sigma(v.z_1 - v.z_2), "the two-class softmax of the previous part",
+                target=class_one_probability),
+           Step("z_1 - z_2", lambda v: v.u + (v.b_1 - v.b_2), r"$z_k = w_k^\top x + b_k$, with $w = w_1 - w_2$",
+                target=lambda v: v.z_1 - v.z_2),
+           Step("s_1", lambda v: sigma(v.u + v.b_1 - v.b_2), r"so $s_1 = \sigma(w^\top x + b)$ with $b = b_1 - b_2$",
+                target=class_one_probability)),
+    oracle=Oracle(lambda d: float(np.log(np_softmax(np.array([d["b_1"], d["b_2"]]))[0]
+                                         / np_softmax(np.array([d["b_1"], d["b_2"]]))[1])),
+                  r"the NumPy log-odds $\log(s_1/s_2)$ of the two-class softmax at $x = 0$", 1e-12,
+                  r"one softmax, a ratio and a log in float64 on $O(1)$ numbers: error about $10^{-15}$"),
+))

@@ -16,9 +16,10 @@ LAYERS = ["cli", "answers", "render", "verify", "maths", "model", "errors"]
 FRONT = {"derive", "derive.__main__"}
 # Inside answers/, a module imports only modules below it in this list: the driver and
 # the verdict at the top, the tree and the limits at the bottom.
-ANSWER_PIPELINE = ["grading", "worker", "judge", "diagnosis", "verdict", "equivalence", "parse",
-                   "answer", "builder", "resolver", "vocabulary", "lexer", "to_sympy", "evaluate",
-                   "latex", "nodes", "limits"]
+ANSWER_PIPELINE = ["grading", "submissions", "worker", "judge", "sets", "diagnosis", "points",
+                   "decision", "verdict", "equivalence", "precision", "parse", "answer", "builder",
+                   "resolver", "vocabulary", "lexer", "to_sympy", "evaluate", "latex", "nodes",
+                   "limits"]
 # What a problem module may use: the front, the authoring vocabulary and the engine's tools.
 PROBLEM_ALLOWED = ("derive", "derive.model", "derive.maths", "derive.verify", "derive.errors",
                    "derive.domains", "derive.functions", "derive.numeric")

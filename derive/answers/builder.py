@@ -14,7 +14,7 @@ from lark import Lark, Token, Transformer
 from lark.lexer import Lexer
 
 from .limits import AnswerLimitError, Limits
-from .nodes import (ELEMENTWISE, SCALAR, WILD, AnswerShapeError, Bin, Call, Comp, Const, Delta,
+from .nodes import (ELEMENTWISE, SCALAR, WILD, AnswerShapeError, SlipError, Bin, Call, Comp, Const, Delta,
                           Idx, Iverson, Name, Neg, Node, Num, Pow, Relation, Sum, Transpose, is_scalar,
                           settle, show_shape, unify, walk)
 from ..errors import AnswerSyntaxError
@@ -46,7 +46,7 @@ TOKEN_WORDS = {"NUMBER": "a number", "NAME": "a name", "CONST": "a constant", "F
                "RPAR": ")", "LBRACK": "[", "RBRACK": "]", "LBRACE": "{", "RBRACE": "}",
                "ABSL": "|", "ABSR": "|", "NORML": "‖", "NORMR": "‖", "FRAC": "\\frac",
                "SQRT": "\\sqrt", "LT": "<", "LE": "<=", "GT": ">", "GE": ">=", "EQ": "=", "AND": "and",
-               "HPOW": "^\\circ",
+               "HPOW": "^\\circ", "IND": "\\mathbb{1}",
                "$END": "the end"}
 
 
@@ -104,6 +104,10 @@ class Builder(Transformer):
                 self.fail(f"[a = b] compares scalars, not {show_shape(side.shape)}", side.pos)
         return Iverson(a, b, c[0].start_pos)
 
+    def indicator(self, c):
+        """delta(y_i = j) and 1[y_i = j]: the Iverson bracket under another name."""
+        return self.iverson([c[0], c[2], None, c[4]])
+
     def abs(self, c):
         return self._call("abs", [c[1]], c[0].start_pos)
 
@@ -129,7 +133,8 @@ class Builder(Transformer):
 
     def callpow(self, c):
         func, _, exponent = c[0], c[1], c[2]
-        args = c[4] if isinstance(c[4], list) else [c[4]]
+        last = [x for x in c[3:] if not isinstance(x, Token)][0]   # (args), {expr} or a bare one
+        args = last if isinstance(last, list) else [last]
         inner = self._call(func.value, args, func.start_pos)
         if func.value == "inv" or (isinstance(exponent, Neg) and isinstance(exponent.x, Num)
                                    and exponent.x.value == 1):
@@ -240,7 +245,9 @@ class Builder(Transformer):
                 if shape is None and is_scalar(x) and y != WILD and 1 in y:
                     shape = y
             if shape is None:
-                hint = ("; write I for the identity matrix" if is_scalar(sa) or is_scalar(sb) else "")
+                self._inner_product_slip(a, b, pos)
+                hint = ("; write I for the identity matrix" if (is_scalar(sa) or is_scalar(sb))
+                        and WILD not in (sa, sb) else "")
                 word = "add" if op == "+" else "subtract"
                 self.fail(f"cannot {word} {show_shape(sb)} {'to' if op == '+' else 'from'} "
                           f"{show_shape(sa)}{hint}", pos)
@@ -266,6 +273,9 @@ class Builder(Transformer):
             return Bin(op, a, b, pos, sb if is_scalar(sa) else sa)
         if sa == WILD and sb == WILD:
             return Bin(op, a, b, pos, WILD)
+        if (sa == WILD and sb[0] == 1) or (sb == WILD and sa[1] == 1):
+            self.fail("I here would be a 1×1 identity (a row or column vector beside it); write 1, "
+                      "or put I next to a square matrix", pos)
         if sa == WILD:
             a = settle(a, (sb[0], sb[0]))
             sa = a.shape
@@ -280,6 +290,23 @@ class Builder(Transformer):
                       f"{sa[1]} and {sb[0]} differ{hint}", pos)
         shape = (sa[0], sb[1])
         return Bin(op, a, b, pos, SCALAR if shape == (1, 1) else shape)
+
+    def _inner_product_slip(self, a, b, pos):
+        """diag(s) - s^T s: the inner product (a scalar) where the outer product s s^T (a
+        matrix of the other side's size) fits: a transpose slip, not a missing I."""
+        scalar, matrix = (a, b) if is_scalar(a.shape) else (b, a)
+        if not is_scalar(scalar.shape) or matrix.shape[0] != matrix.shape[1]:
+            return
+        for node in walk(scalar):
+            if (isinstance(node, Bin) and node.op == "*" and isinstance(node.a, Transpose)
+                    and node.a.x.shape == (matrix.shape[0], 1) and node.b.shape == (matrix.shape[0], 1)):
+                from .latex import LatexPrinter
+                printer = LatexPrinter(self.vocab.latex_names())
+                u, v = printer(node.a.x), printer(node.b)
+                raise SlipError(f"{u}^\\top {v} is the inner product, a scalar; the outer product "
+                                f"{u} {v}^\\top gives {show_shape(matrix.shape)}, as needed here", self.text,
+                                node.pos, f"transpose: {u}^\\top {v} is the inner product (a scalar); "
+                                f"the outer product {u} {v}^\\top is the matrix")
 
     def _call(self, func, args, pos):
         nargs = len(args)
@@ -320,6 +347,11 @@ class Builder(Transformer):
         self.fail(f"unknown function {func}", pos, AnswerSyntaxError)
 
     def _pow(self, base, exponent, pos):
+        if (isinstance(exponent, Name) and exponent.name == "T" and not is_scalar(base.shape)
+                and base.shape != WILD):
+            # A part may name a variable T (a temperature); ^T of a vector or matrix is still
+            # its transpose (a power of a non-square array is meaningless).
+            return Transpose(base, base.pos, (base.shape[1], base.shape[0]))
         if not is_scalar(exponent.shape):
             self.fail(f"an exponent must be a scalar, got {show_shape(exponent.shape)}", exponent.pos)
         value = _constant(exponent)

@@ -12,7 +12,7 @@ from ..model.part import Part
 from ..verify.numeric import compile_numpy
 from .answer import Answer
 from .equivalence import Target, _symbol_columns, scaled_errors
-from .nodes import Bin, Neg, Node
+from .nodes import Bin, Neg, Node, Num, Transpose, walk
 from .verdict import _latex
 from ..errors import DeriveError
 from ..model import registry
@@ -55,10 +55,16 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str |
     def fits(candidates) -> bool:
         return all(_close(a, t) for a, t in zip(candidates, T))
 
+    slip = _declared_slip(answer, part, batches, A)
+    if slip:
+        return slip
     if not result.shape_ok:
         if all(a.shape[1:] == t.shape[1:][::-1] for a, t in zip(A, T)) and fits(
                 [np.swapaxes(a, 1, 2) for a in A]):
             return "transpose: the answer is the transpose of the expected one"
+        inner = _inner_product(answer)
+        if inner is not None and all(t.shape[1] == t.shape[2] > 1 for t in T):
+            return inner
         return (f"shape: the answer is {show_shape(answer.shape)}, not the shape of the expected "
                 "answer")
     if fits([-a for a in A]):
@@ -82,8 +88,17 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str |
             return f"extra factor: an extra factor {answer.spelled.get(name, name)}"
         if fits([a * v for a, v in zip(A, vals)]):
             return f"missing factor: a factor {answer.spelled.get(name, name)} is missing"
-    terms = _terms(answer.tree)
     printer = LatexPrinter(answer.vocabulary.latex_names())
+    worst = max((float(np.nanmax(np.where(np.isfinite(e), e, np.nan))) for e in
+                 (scaled_errors(a, t) for a, t in zip(A, T)) if np.any(np.isfinite(e))), default=None)
+    if worst is not None and worst < 1e-5:
+        # Too small a difference for the float explanations below (each fits to 1e-6).
+        for factor in _factors(answer.tree):
+            if isinstance(factor, Num) and abs(float(factor.value) - 1) < 1e-5:
+                return f"extra factor: an extra factor {printer(factor)}, close to but not 1"
+        return (f"precision: the answer differs from the expected one by only about {worst:.1g} "
+                "(relative): a constant rounded or perturbed")
+    terms = _terms(answer.tree)
     if len(terms) > 1:
         for sign, term in terms:
             try:
@@ -120,6 +135,49 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str |
             continue
         if fits([a / v for a, v in zip(A, vals)]):
             return f"extra factor: an extra factor {printer(factor)}"
+    return None
+
+
+_SLIPS: dict = {}
+
+
+def _declared_slip(answer: Answer, part: Part, batches, A) -> str | None:
+    """The part's declared slips (Part.slips): a wrong answer equal to one of them at every
+    sampled point is that slip, named in the part's own words."""
+    if not getattr(part, "slips", ()):
+        return None
+    hit = _SLIPS.get(part.id)
+    if hit is None or hit[0] is not part:
+        from .equivalence import vocabulary
+        from .parse import parse_answer
+        parsed = []
+        for slip in part.slips:
+            try:
+                parsed.append((slip, parse_answer(slip.answer, vocabulary(part))))
+            except DeriveError:
+                continue   # a slip outside the answer language cannot be matched
+        hit = _SLIPS[part.id] = (part, parsed)
+    for slip, slip_answer in hit[1]:
+        try:
+            vals = [np.broadcast_to(slip_answer.evaluate_batch(b.arrays, b.sizes),
+                                    b.expected.shape[:1] + a.shape[1:]) for a, b in zip(A, batches)]
+        except (ValueError, ArithmeticError, KeyError, IndexError):
+            continue
+        if all(v.shape == a.shape and _close(a, v) for a, v in zip(A, vals)):
+            return f"slip: {slip.why}"
+    return None
+
+
+def _inner_product(answer: Answer) -> str | None:
+    """u^T v (a scalar) where the expected answer is a matrix: the outer product u v^T."""
+    printer = LatexPrinter(answer.vocabulary.latex_names())
+    for node in walk(answer.tree):
+        if (isinstance(node, Bin) and node.op == "*" and isinstance(node.a, Transpose)
+                and node.a.x.shape and node.a.x.shape[1] == 1 and node.b.shape
+                and node.b.shape[1] == 1 and node.b.shape[0] != 1):
+            u, v = printer(node.a.x), printer(node.b)
+            return (f"transpose: {u}^\\top {v} is the inner product (a scalar); the outer product "
+                    f"{u} {v}^\\top is the matrix")
     return None
 
 

@@ -6,7 +6,11 @@ from typing import Mapping
 
 import numpy as np
 
-from .nodes import AnswerEvaluationError, ELEMENTWISE, Node, Sum, WILD, is_scalar
+from .limits import DEFAULT_LIMITS
+from .nodes import AnswerEvaluationError, AnswerRangeError, Comp, ELEMENTWISE, Node, Sum, WILD, is_scalar
+
+# A sum whose bounds depend on a size is bounded when evaluated, as a constant one is when parsed.
+MAX_SUM_TERMS = DEFAULT_LIMITS.max_sum_range
 
 
 class Evaluator:
@@ -41,11 +45,20 @@ class Evaluator:
     def _idx(self, k):
         if isinstance(k, int):
             return k - 1
+        if isinstance(k, tuple):   # ("label", y, i): the value of y_i, numbered from 1
+            _, name, inner = k
+            labels = self._Comp(Comp(name, (inner,))).reshape(-1)
+            whole = np.array([float(v) for v in labels])
+            if not np.all(whole == np.round(whole)):
+                raise AnswerEvaluationError(f"{name} is used as a label, but its entries are not whole numbers")
+            return (whole - 1).astype(int)
         return self.index[k]
 
     def _Comp(self, n):
         arr = self.values[n.name]
         ids = [self._idx(k) for k in n.indices]
+        if any(isinstance(i, np.ndarray) for i in ids):
+            return self._gather(arr, ids, n.name)
         if len(ids) == 1:
             i, j = (ids[0], 0) if arr.shape[2] == 1 else (0, ids[0])
         else:
@@ -53,6 +66,17 @@ class Evaluator:
         if not (0 <= i < arr.shape[1] and 0 <= j < arr.shape[2]):
             raise AnswerEvaluationError(f"index out of range in {n.name}")
         return arr[:, i:i + 1, j:j + 1]
+
+    def _gather(self, arr, ids, name):
+        """Entries at per-point indices (a label differs from point to point)."""
+        if len(ids) == 1:
+            ids = [ids[0], 0] if arr.shape[2] == 1 else [0, ids[0]]
+        b = max(np.size(i) for i in ids)
+        rows, cols = (np.broadcast_to(np.asarray(i), (b,)) for i in ids)
+        if np.any(rows < 0) or np.any(rows >= arr.shape[1]) or np.any(cols < 0) or np.any(cols >= arr.shape[2]):
+            raise AnswerEvaluationError(f"a label indexes past the end of {name}")
+        full = np.broadcast_to(arr, (b,) + arr.shape[1:])
+        return full[np.arange(b), rows, cols].reshape(b, 1, 1)
 
     def _Delta(self, n):
         return np.asarray(float(self._idx(n.i) == self._idx(n.j))).reshape(1, 1, 1)
@@ -132,8 +156,10 @@ class Evaluator:
         lo_v, hi_v = float(np.ravel(lo)[0]), float(np.ravel(hi)[0])
         if not (np.all(lo == lo_v) and np.all(hi == hi_v)) or lo_v != int(lo_v) or hi_v != int(hi_v):
             raise AnswerEvaluationError("sum bounds must be whole numbers")
-        if hi_v - lo_v > 10_000:
-            raise AnswerEvaluationError("sum range too long")
+        if hi_v - lo_v + 1 > MAX_SUM_TERMS:
+            raise AnswerRangeError(f"the sum over {n.index} has {int(hi_v - lo_v + 1)} terms at "
+                                   f"{', '.join(f'{k} = {v}' for k, v in self.sizes.items())}; at most "
+                                   f"{MAX_SUM_TERMS} are allowed", n.pos)
         return range(int(lo_v) - 1, int(hi_v))
 
     def _Sum(self, n):

@@ -1,141 +1,184 @@
-"""Grading a batch: ``derive grade SUBMISSIONS --out DIR``.
+"""Grading a batch: ``derive grade SUBMISSIONS --out DIR [--jobs N]``.
 
 SUBMISSIONS is CSV or JSONL with columns student, part, answer (other columns are kept).
-Every row gets a verdict, in input order; a bad row is ``invalid`` and the batch goes on.
-Writes DIR/verdicts.csv (or .jsonl, like the input) and DIR/summary.html, an offline
-self-contained page of per-part correctness and the commonest diagnoses. Files are written
-to a temporary name and renamed, so a reader never sees half a file.
+Every row gets a verdict, in input order; a row that cannot be read or checked is
+``invalid`` with the reason, a warning names it, and the batch goes on. Identical (part,
+answer) pairs are checked once, in N worker processes. DIR/verdicts.csv (or .jsonl, like
+the input) and DIR/summary.html, an offline page of per-part correctness and the commonest
+diagnoses, are written as one unit: into a temporary folder that then replaces DIR, so a
+reader sees the previous grading or this one, never a mix.
 """
 from __future__ import annotations
 
 import csv
+import ctypes
 import html
 import io
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .submissions import MAX_FIELD_CHARS, Row, printable, read_submissions
 from .verdict import INVALID, UNDECIDED, Verdict
-from .worker import check
+from .worker import WorkerPool, check
 from ..errors import DeriveError, InvalidArgument, OutputError
+from ..model import registry
 
-REQUIRED = ("student", "part", "answer")
-VERDICT_COLUMNS = ("status", "diagnosis", "message", "parsed", "counterexample", "method")
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+__all__ = ["VERDICT_COLUMNS", "default_jobs", "grade_file", "grade_rows", "publish",
+           "read_submissions", "summarise", "summary_html", "verdicts_text"]
+
+VERDICT_COLUMNS = ("status", "diagnosis", "message", "parsed", "counterexample", "method", "evidence")
+OUTPUT_FILES = ("verdicts.csv", "verdicts.jsonl", "summary.html")
+_TEMPORARY = ".derive-grade-"    # prefix of the temporary folders next to DIR
+_SHOWN_OF_A_LONG_FIELD = 1000    # characters of an over-long field copied to the verdicts
 
 
-def read_submissions(path: str | Path) -> tuple[list[dict], str]:
-    """Rows of a CSV or JSONL file and its format; a JSONL line that is not an object
-    becomes a row with an ``_error`` so it is graded invalid, not dropped."""
-    path = Path(path)
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise InvalidArgument(f"submissions file {str(path)!r} must end in .csv or .jsonl")
+def default_jobs() -> int:
+    """Worker processes for a batch: the machine's cores."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InvalidArgument(f"cannot read submissions file {str(path)!r}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidArgument(f"submissions file {str(path)!r} is not UTF-8 text") from None
-    if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text))
-        columns = reader.fieldnames or []
-        missing = [c for c in REQUIRED if c not in columns]
-        if missing:
-            raise InvalidArgument(f"{path.name}: missing column(s) {', '.join(missing)}; the file has "
-                                  f"{', '.join(columns) or 'no header'} and needs {', '.join(REQUIRED)}")
-        return [dict(row) for row in reader], fmt
-    rows = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row, dict):
-                raise ValueError("not an object")
-        except ValueError as exc:
-            row = {"student": "", "part": "", "answer": line, "_error": f"line {n} is not a JSON object ({exc})"}
-        rows.append(row)
-    return rows, fmt
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
-def grade_rows(rows: list[dict], *, seed: int = 0, timeout: float = 5.0,
+def _as_row(row, line: int) -> Row:
+    return row if isinstance(row, Row) else Row(dict(row), line, number=line)
+
+
+def grade_rows(rows: list, *, seed: int = 0, timeout: float | None = 5.0, jobs: int | None = None,
                progress: Callable[[int, int], None] | None = None) -> list[Verdict]:
-    verdicts = []
-    for n, row in enumerate(rows, 1):
-        verdicts.append(_grade_one(row, seed, timeout))
+    """A verdict per row (a :class:`Row` or a dict of fields), in order.
+
+    Identical (part, answer) pairs are checked once, timeouts included. ``jobs`` worker
+    processes check in parallel (default: the machine's cores); ``timeout=None`` checks in
+    this process, one by one, without a time limit."""
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
+        raise InvalidArgument(f"jobs must be a whole number of worker processes >= 1, got {jobs!r}")
+    rows = [_as_row(r, n) for n, r in enumerate(rows, 1)]
+    registry.all_parts()   # load the problem modules once, before any thread asks for a part
+    verdicts: list[Verdict | None] = [None] * len(rows)
+    pending: dict[tuple, list[int]] = defaultdict(list)
+    for n, row in enumerate(rows):
+        request = _request(row)
+        if isinstance(request, Verdict):
+            verdicts[n] = request
+        else:
+            pending[request].append(n)
+    done = sum(v is not None for v in verdicts)
+    if progress and done:
+        progress(done, len(rows))
+
+    def record(key, verdict):
+        nonlocal done
+        for n in pending[key]:
+            verdicts[n] = verdict
+        done += len(pending[key])
         if progress:
-            progress(n, len(rows))
+            progress(done, len(rows))
+
+    if timeout is None:
+        for key in pending:
+            record(key, _check_one(check, key, seed, None))
+        return verdicts
+    jobs = min(jobs or default_jobs(), max(1, len(pending)))
+    with WorkerPool(jobs) as pool:
+        executor = ThreadPoolExecutor(jobs, thread_name_prefix="derive-grade")
+        try:
+            futures = {executor.submit(_check_one, pool.check, key, seed, timeout): key for key in pending}
+            for future in as_completed(futures):
+                record(futures[future], future.result())
+        except BaseException:
+            # Interrupted (Ctrl-C): drop the queued checks and stop the running ones now,
+            # rather than waiting for the whole batch.
+            executor.shutdown(wait=False, cancel_futures=True)
+            pool.terminate()
+            raise
+        executor.shutdown()
     return verdicts
 
 
-def _grade_one(row: dict, seed: int, timeout: float) -> Verdict:
-    part = str(row.get("part") or "").strip()
-    if row.get("_error"):
-        return Verdict(INVALID, row["_error"], part=part)
-    missing = [c for c in REQUIRED if row.get(c) in (None, "")]
-    if "part" in missing or "answer" in missing:
-        return Verdict(INVALID, f"the row lacks {' and '.join(m for m in missing if m != 'student')}",
-                       part=part)
-    answer = row["answer"]
-    if not isinstance(answer, str):
-        answer = str(answer)
+def _request(row: Row) -> tuple | Verdict:
+    """The (part, answer) to check, or the row's verdict when there is nothing to check."""
+    part = row.fields.get("part")
+    part = printable(str(part)).strip() if part is not None else ""
+    if row.error:
+        return Verdict(INVALID, f"{row.where}: {row.error}", part=part)
+    missing = [c for c in ("part", "answer") if row.fields.get(c) in (None, "")]
+    if missing:
+        return Verdict(INVALID, f"{row.where} lacks {' and '.join(missing)}", part=part)
+    answer = row.fields["answer"]
+    return part, answer if isinstance(answer, str) else json.dumps(answer)
+
+
+def _check_one(checker, key: tuple, seed: int, timeout: float | None) -> Verdict:
+    part, answer = key
     try:
-        return check(part, answer, seed=seed, timeout=timeout)
+        return checker(part, answer, seed=seed, timeout=timeout)
     except DeriveError as exc:
         return Verdict(INVALID, str(exc), part=part)
     except Exception as exc:  # one bad row must not stop a class's grading
         return Verdict(UNDECIDED, f"the checker failed on this row ({type(exc).__name__})", part=part)
 
 
-def _verdict_fields(row: dict, verdict: Verdict) -> dict:
-    out = {k: v for k, v in row.items() if k != "_error"}
-    values = {"status": verdict.status, "diagnosis": verdict.diagnosis or "",
-              "message": verdict.message, "parsed": verdict.parsed or "",
-              "counterexample": verdict.counterexample, "method": verdict.method or ""}
-    for col, value in values.items():
-        key = col if col not in out else f"verdict_{col}"
-        out[key] = value
+# ----------------------------------------------------------------------------- output
+def _output_value(value):
+    if isinstance(value, str):
+        if len(value) > MAX_FIELD_CHARS:
+            value = value[:_SHOWN_OF_A_LONG_FIELD] + f"... [{len(value):,} characters, cut]"
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(str(k)): _output_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_output_value(v) for v in value]
+    return value
+
+
+def _verdict_fields(row: Row, verdict: Verdict) -> dict:
+    """The submitted columns, then the verdict's. A submitted column named like a verdict
+    column (``status``) is kept as ``submitted_status``, so ``status`` is always ours."""
+    verdict_values = {"status": verdict.status, "diagnosis": verdict.diagnosis or "",
+                      "message": verdict.message, "parsed": verdict.parsed or "",
+                      "counterexample": verdict.counterexample, "method": verdict.method or "",
+                      # what holds for a correct answer (proved for every size, ...), where
+                      # the verdict says so
+                      "evidence": getattr(verdict, "evidence", None) or ""}
+    out = {}
+    for key, value in row.fields.items():
+        key = printable(str(key))
+        while key in VERDICT_COLUMNS or key in out:
+            key = f"submitted_{key}"
+        out[key] = _output_value(value)
+    for key, value in verdict_values.items():
+        out[key] = _output_value(value)
     return out
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+def renamed_columns(rows: Iterable[Row]) -> list[str]:
+    """Submitted columns that the verdicts keep under another name (``status``)."""
+    return sorted({str(k) for r in rows for k in r.fields if str(k) in VERDICT_COLUMNS})
 
 
-def write_verdicts(rows: list[dict], verdicts: list[Verdict], out: Path, fmt: str) -> Path:
+def verdicts_text(rows: list[Row], verdicts: list[Verdict], fmt: str) -> str:
     records = [_verdict_fields(r, v) for r, v in zip(rows, verdicts)]
     if fmt == "jsonl":
-        path = out / "verdicts.jsonl"
-        _atomic_write(path, "".join(json.dumps(r, default=str) + "\n" for r in records))
-        return path
-    path = out / "verdicts.csv"
-    columns: list[str] = []
+        return "".join(json.dumps(r, default=str) + "\n" for r in records)
+    columns: dict[str, None] = {}
     for r in records:
-        columns += [k for k in r if k not in columns]
+        columns.update(dict.fromkeys(r))
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
+    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
     for r in records:
         writer.writerow({k: (json.dumps(v, default=str) if isinstance(v, (dict, list)) else
                              ("" if v is None else v)) for k, v in r.items()})
-    _atomic_write(path, buf.getvalue())
-    return path
+    return buf.getvalue()
 
 
 def summarise(verdicts: Iterable[Verdict]) -> dict:
@@ -156,7 +199,12 @@ th{background:#f3f3f3}td.n{text-align:right}td.share{white-space:nowrap}.bar{bac
 .muted{color:#777}"""
 
 
-def summary_html(verdicts: list[Verdict], source: str, seconds: float) -> str:
+_UNREADABLE_SHOWN = 50
+
+
+def summary_html(verdicts: list[Verdict], source: str, seconds: float,
+                 unreadable: Iterable[str] = ()) -> str:
+    """The summary page; ``unreadable`` lists the rows that could not be read, with why."""
     s = summarise(verdicts)
     e = html.escape
     total = Counter(v.status for v in verdicts)
@@ -183,8 +231,18 @@ def summary_html(verdicts: list[Verdict], source: str, seconds: float) -> str:
 {''.join(rows)}</table>
 <h2>Commonest diagnoses</h2>
 <table><tr><th>diagnosis</th><th>answers</th></tr>{overall}</table>
-</body></html>
+{_unreadable_section(list(unreadable))}</body></html>
 """
+
+
+def _unreadable_section(lines: list[str]) -> str:
+    if not lines:
+        return ""
+    more = len(lines) - _UNREADABLE_SHOWN
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines[:_UNREADABLE_SHOWN])
+    tail = f"<p class=muted>and {more} more (see the verdicts file).</p>" if more > 0 else ""
+    return (f"<h2>Rows that could not be read</h2>\n<p class=muted>{len(lines)} rows, graded "
+            f"invalid:</p>\n<ul>{items}</ul>{tail}\n")
 
 
 class _Progress:
@@ -211,21 +269,126 @@ class _Progress:
         self.stream.flush()
 
 
-def grade_file(path: str | Path, out: str | Path, *, seed: int = 0, timeout: float = 5.0,
-               progress: Callable[[int, int], None] | None = None) -> tuple[Path, Path, list[Verdict]]:
-    rows, fmt = read_submissions(path)
-    out = Path(out)
+def _check_output_folder(out: Path) -> None:
+    """Refuse early (before any grading) a DIR that cannot be replaced safely."""
+    if out.exists():
+        if not out.is_dir():
+            raise OutputError(f"output folder {str(out)!r} is a file; choose a folder with --out")
+        foreign = sorted(p.name for p in out.iterdir() if not _ours(p.name))
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+            raise OutputError(f"output folder {str(out)!r} holds files that are not grading output "
+                              f"({shown}); grading replaces the whole folder, so choose a new or "
+                              "empty one with --out")
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create output folder {str(out)!r}: {exc.strerror}") from None
-    started = time.perf_counter()
-    verdicts = grade_rows(rows, seed=seed, timeout=timeout, progress=progress)
-    seconds = time.perf_counter() - started
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write into {str(out.parent)!r}, where the output folder "
+                          f"{out.name!r} is created; choose a writable folder with --out")
+
+
+def _ours(name: str) -> bool:
+    """A file a grading writes: the outputs, or the per-file temporaries of older versions
+    (".verdicts.csv.k3j2"), which are stale and go with the folder."""
+    return name in OUTPUT_FILES or any(name.startswith(f".{f}.") for f in OUTPUT_FILES)
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    """Temporary folders left by a grading that was killed (its process is gone)."""
+    for tmp in out.parent.glob(f"{_TEMPORARY}{out.name}.*"):
+        pid = tmp.name.rsplit(".", 2)[-2] if tmp.name.count(".") >= 2 else ""
+        if pid.isdigit() and _alive(int(pid)):
+            continue   # a grading (perhaps in this process) is writing it right now
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
     try:
-        table = write_verdicts(rows, verdicts, out, fmt)
-        page = out / "summary.html"
-        _atomic_write(page, summary_html(verdicts, Path(path).name, seconds))
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux renameat2); False where that is unavailable."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        swap = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    if swap(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (22, 38, 95):   # EINVAL, ENOSYS, EOPNOTSUPP: the file system cannot swap
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def publish(out: Path, files: dict[str, str]) -> None:
+    """Make ``out`` a folder holding exactly ``files`` (name -> text), as one unit: they are
+    written into a temporary folder next to it, which then takes its place. Files are mode
+    0644 and the folder 0755, whatever the umask."""
+    out = Path(os.path.abspath(out))
+    _check_output_folder(out)
+    _remove_stale_temporaries(out)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f"{_TEMPORARY}{out.name}.{os.getpid()}.", dir=out.parent))
     except OSError as exc:
-        raise OutputError(f"cannot write into {str(out)!r}: {exc.strerror}") from None
-    return table, page, verdicts
+        raise OutputError(f"cannot write into {str(out.parent)!r}: {exc.strerror}") from None
+    try:
+        for name, text in files.items():
+            with open(tmp / name, "w", encoding="utf-8", errors="backslashreplace", newline="") as fh:
+                fh.write(text)
+            os.chmod(tmp / name, 0o644)
+        os.chmod(tmp, 0o755)
+        if not out.exists():
+            os.rename(tmp, out)
+        elif _exchange(tmp, out):
+            shutil.rmtree(tmp)            # the previous grading, now at the temporary name
+        else:
+            # No atomic swap: for a moment DIR is absent, but never half old, half new.
+            old = Path(f"{tmp}.old")
+            os.rename(out, old)
+            os.rename(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"cannot write into {str(out)!r}: {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def grade_file(path: str | Path, out: str | Path, *, seed: int = 0, timeout: float | None = 5.0,
+               jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
+               warn: Callable[[str], None] | None = None) -> tuple[Path, Path, list[Verdict]]:
+    """Grade the submissions in ``path`` into the folder ``out``; returns the verdicts file,
+    the summary page and the verdicts. ``warn`` receives one line per unreadable row and
+    per renamed column."""
+    rows, fmt = read_submissions(path)
+    out = Path(os.path.abspath(out))
+    _check_output_folder(out)
+    unreadable = [f"{row.where}: {row.error}" for row in rows if row.error]
+    if warn:
+        for line in unreadable:
+            warn(f"{line}; the row is graded invalid")
+        for column in renamed_columns(rows):
+            warn(f"the submitted column {column!r} is kept as 'submitted_{column}'; "
+                 f"'{column}' holds the verdict")
+    started = time.perf_counter()
+    verdicts = grade_rows(rows, seed=seed, timeout=timeout, jobs=jobs, progress=progress)
+    seconds = time.perf_counter() - started
+    name = f"verdicts.{fmt}"
+    publish(out, {name: verdicts_text(rows, verdicts, fmt),
+                  "summary.html": summary_html(verdicts, printable(Path(path).name), seconds,
+                                               unreadable)})
+    return out / name, out / "summary.html", verdicts

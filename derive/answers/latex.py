@@ -11,7 +11,13 @@ _PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "odot": 2, "and": 0, "neg": 1.5
 _FUNC_TEX = {"exp": r"\exp", "log": r"\log", "sigma": r"\sigma", "tanh": r"\tanh",
              "relu": r"\operatorname{relu}", "heaviside": r"\operatorname{step}", "sign": r"\operatorname{sign}",
              "softmax": r"\operatorname{softmax}", "diag": r"\operatorname{diag}",
-             "trace": r"\operatorname{tr}", "max": r"\max", "min": r"\min", "sum": r"\sum"}
+             "trace": r"\operatorname{tr}", "max": r"\max", "min": r"\min", "sum": r"\sum",
+             "sinh": r"\sinh", "cosh": r"\cosh", "coth": r"\coth", "sin": r"\sin", "cos": r"\cos",
+             "tan": r"\tan", "sec": r"\sec", "csc": r"\csc", "cot": r"\cot", "asin": r"\arcsin",
+             "acos": r"\arccos", "atan": r"\arctan", "sech": r"\operatorname{sech}",
+             "csch": r"\operatorname{csch}", "asinh": r"\operatorname{arsinh}",
+             "acosh": r"\operatorname{arcosh}", "atanh": r"\operatorname{artanh}",
+             "log10": r"\log_{10}", "dsigma": r"\sigma'", "dtanh": r"\tanh'"}
 
 
 class LatexPrinter:
@@ -22,6 +28,8 @@ class LatexPrinter:
         return self.names.get(n, n)
 
     def idx(self, k) -> str:
+        if isinstance(k, tuple):   # ("label", y, i)
+            return f"{self.name(k[1])}_{{{k[2]}}}"
         return str(k)
 
     def prec(self, node) -> float:

@@ -25,6 +25,11 @@ FUNCTION_ALIASES = {
     "softmax": "softmax", "diag": "diag", "trace": "trace", "tr": "trace", "Tr": "trace",
     "inv": "inv", "norm": "norm", "max": "max", "min": "min", "floor": "floor",
     "ceil": "ceil", "sign": "sign", "sgn": "sign",
+    "sinh": "sinh", "cosh": "cosh", "sech": "sech", "csch": "csch", "coth": "coth",
+    "sin": "sin", "cos": "cos", "tan": "tan", "sec": "sec", "csc": "csc", "cot": "cot",
+    "asin": "asin", "acos": "acos", "atan": "atan", "arcsin": "asin", "arccos": "acos",
+    "arctan": "atan", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh",
+    "arsinh": "asinh", "arcosh": "acosh", "artanh": "atanh", "log10": "log10",
 }
 # Weaker function words: SymPy prints Heaviside as H or theta, but a part may name a
 # variable H; declared names always win over these.
@@ -36,20 +41,23 @@ UNICODE_GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛ
                          ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
                           "pi rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi "
                           "Sigma Phi Psi Omega").split()))
-LATEX_WORDS = set(GREEK) | {"exp", "log", "ln", "tanh", "max", "min", "det", "tr", "sgn"}
+LATEX_WORDS = set(GREEK) | {"exp", "log", "ln", "tanh", "max", "min", "det", "tr", "sgn",
+                            "sinh", "cosh", "coth", "sech", "csch", "sin", "cos", "tan", "sec",
+                            "csc", "cot", "arcsin", "arccos", "arctan"}
 LATEX_OPS = {"cdot": "*", "times": "*", "ast": "*", "odot": "odot", "circ": "odot",
              "top": "T", "intercal": "T", "le": "<=", "leq": "<=", "leqslant": "<=",
              "ge": ">=", "geq": ">=", "geqslant": ">=", "lt": "<", "gt": ">",
              "|": "‖", "Vert": "‖", "vert": "|", "{": "(", "}": ")", "wedge": "and", "land": "and"}
 LATEX_SPACES = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle"}
 LATEX_FONTS = {"operatorname", "mathrm", "text", "textrm", "mathit", "mathbf", "boldsymbol",
-               "bm", "mathbb", "mathcal", "mathsf", "mathtt", "vec"}
+               "bm", "mathbb", "mathds", "mathcal", "mathsf", "mathtt", "vec"}
 LATEX_ACCENTS = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde",
                  "bar": "bar", "overline": "bar"}
 LATEX_SIZES = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
                "biggl", "biggr", "Biggl", "Biggr"}
 FUNCTION_LIST = ("exp, log/ln, sqrt, abs, sigma/sigmoid, tanh, relu, heaviside/step, softmax, "
-                 "diag, trace/tr, inv, norm, max, min, floor, ceil, sign, sum")
+                 "diag, trace/tr, inv, norm, max, min, floor, ceil, sign, sum, sinh, cosh, sech, "
+                 "csch, coth, sin, cos, tan, sec, csc, cot, their inverses (asin, atanh, ...), log10")
 ALLOWED = "names of this part, numbers, + - * / ^ ( ) and the functions " + FUNCTION_LIST
 
 
@@ -237,6 +245,9 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
         arg, end = _latex_argument(text, j, limits)
         if arg is None:
             _fail(f"\\{name} needs an argument in braces, e.g. \\{name}{{x}}", text, i)
+        if name in ("mathbb", "mathbf", "mathds", "bm") and arg.strip() == "1":
+            out.append(Lexeme("op", "indicator", i))   # \mathbb{1}[y_i = j]: an indicator
+            return end
         if name in LATEX_ACCENTS:
             inner = arg.strip()
             inner = inner[1:] if inner.startswith("\\") and inner[1:] in GREEK else inner
@@ -260,7 +271,7 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
         return j
     _fail(f"the LaTeX command \\{name} is not supported; allowed are \\frac, \\sqrt, \\sum, "
           "\\left, \\right, \\cdot, \\odot, \\top, \\hat, \\operatorname, \\mathrm, Greek letters "
-          "and \\exp, \\log, \\tanh, \\max, \\min", text, i)
+          "and \\exp, \\log, \\tanh, \\sinh, \\cosh, \\sin, \\cos, \\max, \\min", text, i)
 
 
 def _latex_argument(text: str, j: int, limits: Limits):
@@ -292,6 +303,15 @@ def normalise(lexemes: list[Lexeme]) -> list[Lexeme]:
     k = 0
     while k < len(lexemes):
         lx = lexemes[k]
+        # {y}_{i}, as SymPy's printer writes an entry: the braces around the name mean nothing.
+        if (lx.kind == "op" and lx.value == "{" and k + 3 < len(lexemes)
+                and lexemes[k + 1].kind == "word" and lexemes[k + 2].kind == "op"
+                and lexemes[k + 2].value == "}" and lexemes[k + 3].kind == "op"
+                and lexemes[k + 3].value in ("_", "^")):
+            k += 1
+            out.append(lexemes[k])
+            k += 2
+            continue
         out.append(lx)
         if (lx.kind == "op" and lx.value in ("_", "^") and k + 3 < len(lexemes) + 0
                 and lexemes[k + 1].value == "{" and lexemes[k + 1].kind == "op"

@@ -38,6 +38,15 @@ ELEMENTWISE = {
     "sign": np.sign,
     "floor": np.floor,
     "ceil": np.ceil,
+    # Hyperbolic and trigonometric functions and their inverses (sech z = 1/cosh z, ...).
+    "sinh": np.sinh, "cosh": np.cosh, "sech": lambda x: 1.0 / np.cosh(x),
+    "csch": lambda x: 1.0 / np.sinh(x), "coth": lambda x: 1.0 / np.tanh(x),
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "sec": lambda x: 1.0 / np.cos(x),
+    "csc": lambda x: 1.0 / np.sin(x), "cot": lambda x: 1.0 / np.tan(x),
+    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
+    "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "log10": np.log10,
+    # sigma'(z) and tanh'(z), as typed with a prime.
+    "dsigma": lambda x: 0.25 / np.cosh(0.5 * x) ** 2, "dtanh": lambda x: 1.0 / np.cosh(x) ** 2,
 }
 STRUCTURAL = ("softmax", "diag", "trace", "inv", "norm", "max", "min", "sum")
 FUNCTIONS = tuple(ELEMENTWISE) + STRUCTURAL
@@ -49,6 +58,24 @@ class AnswerShapeError(AnswerSyntaxError):
 
 class AnswerEvaluationError(ValueError):
     """A value could not be computed at a point (e.g. a sum bound past a vector's end)."""
+
+
+class AnswerRangeError(AnswerEvaluationError):
+    """A sum whose range, at the size being evaluated, is longer than allowed: the answer is
+    invalid (it would be at every large enough size), with the sum's position."""
+
+    def __init__(self, message: str, pos: int):
+        super().__init__(message)
+        self.pos = pos
+
+
+class SlipError(AnswerShapeError):
+    """An answer that cannot fit together because of a recognised slip (s^T s, the inner
+    product, where the outer product s s^T is needed): incorrect, with the diagnosis."""
+
+    def __init__(self, message, text, pos, diagnosis: str):
+        super().__init__(message, text, pos)
+        self.diagnosis = diagnosis
 
 
 # --------------------------------------------------------------------------- nodes
@@ -226,9 +253,10 @@ def unify(s: tuple, t: tuple) -> tuple | None:
     """The common shape of s and t, letting the identity's wildcard take any square size."""
     if s == t:
         return s
-    if s == WILD and t[0] == t[1]:
+    # The identity takes a square matrix's size, never a scalar's (1 + I has no meaning).
+    if s == WILD and t[0] == t[1] and not is_scalar(t):
         return t
-    if t == WILD and s[0] == s[1]:
+    if t == WILD and s[0] == s[1] and not is_scalar(s):
         return s
     return None
 

@@ -90,6 +90,17 @@ def _index_ranges(tree: Node, vocab: Vocabulary, text: str) -> tuple[dict, tuple
             entry = vocab.entry(node.name)
             shape = entry.shape
             for axis, k in enumerate(node.indices):
+                if isinstance(k, tuple):   # c_{y_i}: i runs over y's entries
+                    _, ref, k = k
+                    if not isinstance(k, str):
+                        continue
+                    dim = vocab.entry(ref).shape[0]
+                    if ranges.setdefault(k, dim) != dim:
+                        raise AnswerShapeError(f"index {k} runs over {ranges[k]} in one place and "
+                                               f"{dim} in another", text, node.pos)
+                    if k not in bound:
+                        free.add(k)
+                    continue
                 if isinstance(k, str):
                     dim = shape[axis]
                     if ranges.setdefault(k, dim) != dim:

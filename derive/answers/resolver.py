@@ -13,13 +13,16 @@ from .lexer import FUNCTION_ALIASES, FUNCTION_LIST, WEAK_FUNCTIONS, Lexeme
 from ..errors import AnswerSyntaxError
 from .vocabulary import Vocabulary
 
-__all__ = ["Resolver"]
+__all__ = ["DERIVATIVES", "Resolver"]
+
+# f' for the activations whose derivative has a name in the answer language.
+DERIVATIVES = {"sigma": "dsigma", "tanh": "dtanh"}
 
 
 _OP_TOKENS = {"+": "PLUS", "-": "MINUS", "*": "STAR", "/": "SLASH", "@": "AT", "odot": "ODOT",
               "^": "POW", ",": "COMMA", "(": "LPAR", ")": "RPAR", "[": "LBRACK", "]": "RBRACK",
               "{": "LBRACE", "}": "RBRACE", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE", "=": "EQ",
-              "_": "SUB", "T": "TRANSPOSE", "and": "AND"}
+              "_": "SUB", "T": "TRANSPOSE", "and": "AND", "indicator": "IND"}
 # After these a bar opens (|x|); after anything else it closes.
 _BAR_OPENS_AFTER = {None, "PLUS", "MINUS", "STAR", "SLASH", "AT", "ODOT", "POW", "COMMA", "LPAR",
                     "LBRACK", "LBRACE", "ABSL", "NORML", "LT", "LE", "GT", "GE", "EQ", "FUNC", "SUB",
@@ -138,10 +141,20 @@ class Resolver:
             kind, value = self.classify(piece, pos, atomic=lx.atomic)
             if kind == "NAME":
                 self.spelled.setdefault(value, lx.raw if lx.atomic and lx.raw else piece)
+            if last and kind == "FUNC" and value in DERIVATIVES and self.prime(k + 1):
+                # sigma'(z) is the derivative sigma(z)(1 - sigma(z)), not a transpose.
+                self.emit(kind, DERIVATIVES[value], pos)
+                k_next = k + 2
+                continue
             self.emit(kind, value, pos)
             if last and kind in ("NAME", "DELTA"):
                 k_next = self.after_name(k + 1, value if kind == "NAME" else None)
         return k_next
+
+    def prime(self, k: int) -> bool:
+        """Is lexeme k a prime ' (as opposed to ^T or a transpose sign)?"""
+        return (k < len(self.lx) and self.lx[k].kind == "op" and self.lx[k].value == "T"
+                and self.text[self.lx[k].pos] == "'")
 
     def dictionary(self, piece: str) -> bool:
         return (self.vocab.word(piece) is not None or piece in FUNCTION_ALIASES
@@ -212,6 +225,11 @@ class Resolver:
             k += 1
             while k < len(self.lx) and not (self.lx[k].kind == "op" and self.lx[k].value == "}"):
                 inner = self.lx[k]
+                ref = self.label_reference(k)
+                if ref is not None:   # c_{y_i}: the entry of c at the label y_i
+                    items.append((ref[0], inner.pos))
+                    k = ref[1]
+                    continue
                 if inner.kind == "word" and not inner.atomic:
                     items += [(c, inner.pos + t) for t, c in enumerate(inner.value)]
                 elif inner.kind == "num" and inner.value.isdigit():
@@ -243,7 +261,9 @@ class Resolver:
             self.bad_subscript(lx.pos)
         out = []
         for item, pos in items:
-            if item.isdigit():
+            if isinstance(item, tuple):
+                out.append(item)
+            elif item.isdigit():
                 if int(item) < 1:
                     self.fail("entries are numbered from 1", pos)
                 out.append(int(item))
@@ -257,6 +277,28 @@ class Resolver:
                       f"got {len(out)}", under.pos)
         self.emit("SUBSCRIPT", tuple(out), under.pos)
         return k
+
+    def label_reference(self, k: int):
+        """(("label", vector, index), next lexeme) for y_i inside a subscript, else None.
+
+        The vector's entries are labels numbered from 1 (a class, a position)."""
+        if k + 2 >= len(self.lx):
+            return None
+        word, under, sub = self.lx[k], self.lx[k + 1], self.lx[k + 2]
+        name = self.vocab.word(word.value) if word.kind == "word" else None
+        if name is None or not (under.kind == "op" and under.value == "_"):
+            return None
+        if self.vocab.entry(name).rank != 1:
+            self.fail(f"only a vector's entry can be a label in a subscript; {name} is not a vector",
+                      word.pos)
+        if sub.kind == "word" and len(sub.value) == 1 and sub.value in self.vocab.indices:
+            index = sub.value
+        elif sub.kind == "num" and sub.value.isdigit() and int(sub.value) >= 1:
+            index = int(sub.value)
+        else:
+            self.bad_subscript(sub.pos)
+        self.spelled.setdefault(name, word.value)
+        return ("label", name, index), k + 3
 
     def bad_subscript(self, pos):
         self.fail("a subscript must be index letters (" + ", ".join(self.vocab.indices)

@@ -45,10 +45,23 @@ class SympyBuilder:
 
     def _Comp(self, n):
         m = self.env[n.name]
+        labels = [k for k in n.indices if isinstance(k, tuple)]
+        if labels:
+            return self._labelled(n, m)
         ids = [self._idx(k) for k in n.indices]
         if len(ids) == 1:
             return m[ids[0], 0] if m.shape[1] == 1 else m[0, ids[0]]
         return m[ids[0], ids[1]]
+
+    def _labelled(self, n, m):
+        """c_{y_i}: the sum over every label value c of [y_i = c] times that entry."""
+        if not isinstance(m, sp.MatrixBase) or len(n.indices) != 1:
+            raise AnswerEvaluationError("a label subscript needs an explicit vector")
+        _, name, inner = n.indices[0]
+        label = self._Comp(type(n)(name, (inner,)))
+        entries = list(m)
+        return sum((sp.Piecewise((e, sp.Eq(label, c + 1)), (0, True)) for c, e in enumerate(entries)),
+                   sp.S.Zero)
 
     def _Delta(self, n):
         return sp.KroneckerDelta(self._idx(n.i), self._idx(n.j))
@@ -110,7 +123,13 @@ class SympyBuilder:
         x = args[0]
         simple = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs, "sigma": F.sigma,
                   "tanh": sp.tanh, "relu": F.relu, "heaviside": sp.Heaviside, "sign": sp.sign,
-                  "floor": sp.floor, "ceil": sp.ceiling}
+                  "floor": sp.floor, "ceil": sp.ceiling, "sinh": sp.sinh, "cosh": sp.cosh,
+                  "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "sin": sp.sin, "cos": sp.cos,
+                  "tan": sp.tan, "sec": sp.sec, "csc": sp.csc, "cot": sp.cot, "asin": sp.asin,
+                  "acos": sp.acos, "atan": sp.atan, "asinh": sp.asinh, "acosh": sp.acosh,
+                  "atanh": sp.atanh, "log10": lambda x: sp.log(x, 10),
+                  "dsigma": lambda x: F.sigma(x) * (1 - F.sigma(x)),
+                  "dtanh": lambda x: 1 - sp.tanh(x) ** 2}
         if f in simple:
             if isinstance(x, sp.MatrixBase):
                 return x.applyfunc(simple[f])

@@ -16,9 +16,10 @@ EXIT_STATUS = {CORRECT: 0, INCORRECT: 1, INVALID: 2, UNDECIDED: 3}
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of one check. ``diagnosis`` reads "<kind>: <detail>" (kinds: sign,
-    factor, missing factor, extra factor, transpose, shape, extra term, missing term,
-    term sign, term factor, constraint, neighbour); ``method`` says how a correct answer was decided."""
+    """The outcome of one check. ``diagnosis`` reads "<kind>: <detail>" (kinds: slip (one
+    the part declares, in its words), sign, factor, missing factor, extra factor, transpose,
+    shape, extra term, missing term, term sign, term factor, precision, constraint,
+    neighbour); ``method`` says how a correct answer was decided; ``evidence`` what holds."""
     status: str
     message: str
     counterexample: dict | None = None
@@ -28,6 +29,9 @@ class Verdict:
     method: str | None = None     # "proved" (exact) or "tested" (numeric only)
     points: int = 0               # random points compared
     position: int | None = None   # 0-based column of an invalid answer's problem
+    # What holds, for every verdict that compared: "proved for all sizes", "proved at C = 2..4,
+    # tested at ..." or "tested at ..."; "proved" without sizes means all sizes.
+    evidence: str | None = None
 
     @property
     def diagnosis_kind(self) -> str | None:
@@ -73,16 +77,61 @@ def _counterexample(answer: Answer, batch, i, got, expected) -> dict:
     return out
 
 
+def _precise_number(x, digits: int):
+    """An mpmath number for a student: a float to ``digits`` significant digits (a string
+    past float precision, so a difference in the 20th digit still shows)."""
+    import mpmath
+    if mpmath.isnan(x) or mpmath.isinf(x):
+        return "undefined"
+    if digits <= 15:
+        return float(mpmath.nstr(x, digits))
+    return mpmath.nstr(x, digits)
+
+
+def _precise_value(arr, digits: int):
+    arr = np.asarray(arr, dtype=object)
+    if arr.size == 1:
+        return _precise_number(arr.reshape(-1)[0], digits)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim == 1:
+        return [_precise_number(v, digits) for v in arr]
+    return [[_precise_number(v, digits) for v in row] for row in arr]
+
+
+def precise_counterexample(answer: Answer, sizes: dict, decision, shown: list[str]) -> dict:
+    """The confirmed point in the user's spellings: every variable either side depends
+    on (and no other), both values with enough digits to see the difference."""
+    import math
+    import mpmath
+    err = decision.error
+    digits = 6
+    if not mpmath.isinf(err) and 0 < err < 1e-5:
+        digits = min(40, int(math.ceil(-math.log10(float(err)))) + 3)
+    out = {}
+    if sizes:
+        out["sizes"] = dict(sizes)
+    values = decision.values or {}
+    out["values"] = {answer.spelled.get(n, n): _precise_value(values[n], 6) for n in shown if n in values}
+    out["answer"] = _precise_value(decision.answer, digits)
+    out["expected"] = _precise_value(decision.expected, digits)
+    out["difference"] = "undefined" if mpmath.isinf(err) else mpmath.nstr(err, 3)
+    out["precision"] = f"{decision.digits} digits"
+    return out
+
+
 def _point_text(counter: dict) -> str:
     """'at z = 0.5 your answer is 1.2 but the expected value is 0.3', when short enough."""
     def size(v):
         return int(np.size(v)) if not isinstance(v, str) else 1
     values = counter["values"]
-    if sum(size(v) for v in values.values()) > 6 or size(counter["answer"]) > 4:
-        return "at the point in the counterexample the two differ."
+    if sum(size(v) for v in values.values()) > 12 or size(counter["answer"]) > 6:
+        sizes = ", ".join(f"{k} = {v}" for k, v in counter.get("sizes", {}).items())
+        return (f"at {'the point' if not sizes else sizes} (values in the counterexample) your "
+                "answer and the expected one differ.")
     where = ", ".join(f"{k} = {v}" for k, v in {**counter.get("sizes", {}), **values}.items())
-    return (f"at {where} your answer is {counter['answer']} but the expected value is "
-            f"{counter['expected']}.")
+    return ((f"at {where} " if where else "") + f"your answer is {counter['answer']} but the "
+            f"expected value is {counter['expected']}.")
 
 
 def _latex(expr, part: Part) -> str:

@@ -6,20 +6,43 @@ import json
 import sys
 from collections import Counter
 
-from ..answers.grading import _Progress, grade_file
+from ..answers.grading import _Progress, default_jobs, grade_file
 from ..answers.judge import expected_latex
 from ..answers.verdict import EXIT_STATUS, INVALID, Verdict
 from ..answers.worker import check
 from ..errors import DeriveError
 from ..model import registry
 
+class _AnswerParser(argparse.ArgumentParser):
+    """A parser for which an argument that starts with '-' but is none of the command's
+    options is a positional argument, so ``derive check PART -y/s`` reads the answer -y/s."""
+
+    def _parse_optional(self, arg_string):
+        if arg_string.startswith("-") and arg_string != "--" and not self._is_option(arg_string):
+            return None
+        return super()._parse_optional(arg_string)
+
+    def _is_option(self, arg_string: str) -> bool:
+        name = arg_string.split("=", 1)[0]
+        if name in self._option_string_actions:
+            return True
+        # An unambiguous abbreviation of a long option (--rev for --reveal) stays an option.
+        return name.startswith("--") and len(name) > 2 and any(
+            option.startswith(name) for option in self._option_string_actions)
+
+
 def add_check_commands(subparsers) -> None:
     p = subparsers.add_parser("check", help="check an answer to a part",
                               description="Check ANSWER (plain text or LaTeX) against PART_ID. "
                               "Exit status: 0 correct, 1 incorrect, 2 invalid or unknown part, "
-                              "3 undecided. Put -- before an answer that starts with '-'.")
+                              "3 undecided. An answer that starts with '-' is read as the answer "
+                              "(derive check softmax.ce_grad -y/s) unless it is one of the options "
+                              "below; to be sure, put the options first and -- before the answer "
+                              "(derive check --json PART -- -h).")
+    p.__class__ = _AnswerParser   # subparsers make ArgumentParsers; only check needs this
     p.add_argument("part", metavar="PART_ID")
-    p.add_argument("answer", metavar="ANSWER")
+    p.add_argument("answer", metavar="ANSWER",
+                   help="the answer, plain text or LaTeX; quote it in the shell")
     p.add_argument("--syntax", choices=("text", "latex", "auto"), default="auto")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--reveal", action="store_true", help="also show the expected answer")
@@ -78,16 +101,37 @@ def add_grade_commands(subparsers) -> None:
     p = subparsers.add_parser("grade", help="grade a file of submissions",
                               description="Grade SUBMISSIONS (CSV or JSONL with columns student, "
                               "part, answer; other columns are kept) into DIR/verdicts.* and "
-                              "DIR/summary.html.")
+                              "DIR/summary.html. A row that cannot be read is graded invalid "
+                              "with the reason, and a warning names it. DIR is replaced as a "
+                              "whole, so it must be new or hold only a previous grading.")
     p.add_argument("submissions", metavar="SUBMISSIONS")
     p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help=f"worker processes checking in parallel (default: the machine's cores, "
+                   f"here {default_jobs()})")
     add_answer_options(p)
     p.set_defaults(run=cmd_grade)
 
 
+def _jobs(text: str) -> int:
+    """argparse type: a whole number of worker processes, 1 to 64."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs must be a whole number of processes, got {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"--jobs must be between 1 and 64, got {value}")
+    return value
+
+
+def _warn(message: str) -> None:
+    print(f"derive: warning: {message}", file=sys.stderr, flush=True)
+
+
 def cmd_grade(args) -> int:
     table, page, verdicts = grade_file(args.submissions, args.out, seed=args.seed,
-                                       timeout=args.timeout, progress=_Progress())
+                                       timeout=args.timeout, jobs=args.jobs,
+                                       progress=_Progress(), warn=_warn)
     counts = Counter(v.status for v in verdicts)
     print(table)
     print(page)

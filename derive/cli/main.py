@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..model import registry
 from .answers import add_check_commands, add_grade_commands
+from .show import add_show_command
 from ..errors import DeriveError, OutputError
 from ..verify.cache import ReportCache
 from ..verify.claims import FAILED, REFUTED, verify_part
@@ -78,13 +79,13 @@ def cmd_verify(args) -> int:
                   f"{numeric.cases if numeric else 0:>5} {_format_error(numeric and numeric.worst_error):>9} "
                   f"{_format_error(numeric and numeric.tolerance):>7}")
             for claim in r.claims:
-                if claim.kind not in ("closed form", "step") and claim is not numeric:
+                if claim.kind not in ("closed form", "step", "result") and claim is not numeric:
                     print(f"    + {claim.kind} ({claim.statement}): {claim.outcome}, {claim.cases} cases"
                           + (f", worst {claim.worst_error:.1e} (tol {claim.tolerance:.0e})"
                              if claim.worst_error is not None and claim.tolerance else ""))
-                if claim.outcome in (REFUTED, FAILED) or (claim.kind in ("closed form", "step")
+                if claim.outcome in (REFUTED, FAILED) or (claim.kind in ("closed form", "step", "result")
                                                           and claim.outcome != "proved"):
-                    label = f"step {claim.statement}" if claim.kind == "step" else claim.kind
+                    label = f"{claim.kind} {claim.statement}" if claim.kind in ("step", "result") else claim.kind
                     print(f"    {label}: {claim.outcome}. {claim.detail}")
                     if claim.counterexample:
                         print(f"    counterexample: {json.dumps(claim.counterexample, default=str)}")
@@ -136,9 +137,37 @@ def cmd_build(args) -> int:
     cache = None if args.fresh else ReportCache(out / ".cache")
     reports = verify_all([p for f in families for p in f.parts], seed=args.seed, budget=args.budget,
                          cases=args.cases, progress=True, cache=cache)
-    written = build(families, reports, out, formats=args.format, progress=_say)
+    slips = judge_slips([p for f in families for p in f.parts], seed=args.seed)
+    written = build(families, reports, out, formats=args.format, progress=_say, slips=slips)
     _say(f"built {len(written)} files in {time.perf_counter() - started:.1f} s into {out}/")
+    refuted = [r.part.id for r in reports.values() if r.outcome in (REFUTED, FAILED)]
+    # A declared slip the checker accepts is a wrong claim about a wrong answer.
+    refuted += [f"{pid} (slip {v['answer']!r} is judged {v['status']})" for pid, verdicts in slips.items()
+                for v in verdicts if v["status"] != "incorrect"]
+    if refuted:
+        # The sheets are written anyway, so the refutation can be read on them.
+        _say(f"derive: {len(refuted)} part{'s' * (len(refuted) != 1)} refuted or failed: {', '.join(refuted)}"
+             + ("" if args.allow_refuted else "; the sheets show why (exit status 1; --allow-refuted exits 0)"))
+        return 0 if args.allow_refuted else 1
     return 0
+
+
+def judge_slips(parts, seed: int = 0) -> dict[str, list[dict]]:
+    """Each declared slip judged by ``derive check``'s judge, in this process, as plain data
+    for the sheets (render never imports the answer checker)."""
+    from ..answers.judge import judge
+    out: dict[str, list[dict]] = {}
+    for part in parts:
+        if not part.slips:
+            continue
+        verdicts = []
+        for slip in part.slips:
+            verdict = judge(part, slip.answer, seed=seed)
+            verdicts.append({"answer": slip.answer, "why": slip.why, "status": verdict.status,
+                             "parsed": verdict.parsed, "counterexample": verdict.counterexample,
+                             "diagnosis": verdict.diagnosis})
+        out[part.id] = verdicts
+    return out
 
 
 def _ensure_writable(out: Path) -> None:
@@ -181,11 +210,14 @@ def parser() -> argparse.ArgumentParser:
                    help="comma-separated subset of html,tex,pdf (default: all)")
     p.add_argument("--fresh", action="store_true",
                    help="verify every part again instead of reusing unchanged reports from OUT/.cache")
+    p.add_argument("--allow-refuted", action="store_true",
+                   help="exit 0 even when a part is refuted (the sheets are written either way)")
     verification_options(p)
     p.set_defaults(run=cmd_build)
 
     add_check_commands(sub)
     add_grade_commands(sub)
+    add_show_command(sub)
     return top
 
 

@@ -1,7 +1,8 @@
 """A verified claim is data: what was claimed about a part, how it was checked, the outcome.
 
 Outcomes, strongest first: proved, passed (a check with no proof attached), unproved-but-tested,
-failed (the check itself could not run), refuted (with a counterexample).
+failed (the check itself could not run), refuted (with a counterexample). A check whose optional
+library (JAX) is missing is skipped: it says so, and it never counts as passed.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, Mapping
 from .part import Part
 
 PROVED, REFUTED, TESTED, FAILED, PASSED = "proved", "refuted", "unproved-but-tested", "failed", "passed"
+SKIPPED = "skipped"
 CLOSED_FORM_CLAIM = "the closed form equals the derived result"
 
 

@@ -153,3 +153,27 @@ class StepSize(Domain):
 STEP_COUNT = StepCount()
 NONZERO = NonZero()
 STEP_SIZE = StepSize()
+
+
+@dataclass(frozen=True)
+class IntegerRange(Domain):
+    """An integer hyperparameter low <= n <= high (a stride, a padding, a dilation).
+
+    Sampled uniformly among the allowed integers, returned as floats like every sample.
+    Give the bounds by keyword: IntegerRange(low=0, high=2, description="padding").
+    """
+    low: int = 1
+    high: int = 3
+    description: str = "an integer"
+    assumptions: tuple = (("integer", True), ("nonnegative", True))
+
+    def __post_init__(self):
+        if self.low > self.high:
+            from ..errors import InvalidArgument
+            raise InvalidArgument(f"IntegerRange(low={self.low}, high={self.high}): low must not exceed high")
+
+    def sample(self, rng, shape):
+        return rng.integers(self.low, self.high + 1, size=shape).astype(float)
+
+    def contains(self, n) -> bool:
+        return float(n).is_integer() and self.low <= n <= self.high

@@ -21,6 +21,29 @@ from .functions import ColumnVector
 Formula = Callable[..., Any]
 
 
+class DerivedSize(str):
+    """A dimension computed from other sizes (a convolution's output size), named like one.
+
+    ``DerivedSize("H_out", lambda z: (z["H_in"] - z["K_h"]) // z["s"] + 1)``: shapes may use
+    it like any size; at explicit sizes it is the rule's value (the rule may raise
+    InvalidArgument for sizes that admit no such dimension), in general the symbol H_out.
+    It is a ``str`` so listings and JSON show it as the name it is.
+    """
+    rule: Callable[[Mapping[str, int]], int]
+
+    def __new__(cls, name: str, rule: Callable[[Mapping[str, int]], int]):
+        obj = super().__new__(cls, name)
+        obj.rule = rule
+        return obj
+
+
+def resolve_size(d, sizes: Mapping[str, Any]):
+    """The value of a shape entry: a size's value, a derived size's rule, or the int itself."""
+    if isinstance(d, DerivedSize):
+        return sizes[d] if d in sizes else d.rule(sizes)
+    return sizes[d] if isinstance(d, str) else d
+
+
 @dataclass(frozen=True)
 class Variable:
     """A named quantity of a part.
@@ -39,25 +62,44 @@ class Variable:
     definition: Formula | None = None
     numeric: Callable[[dict], np.ndarray] | None = None
     symmetric: bool = False
+    # A tensor (any rank; also a vector or matrix written in index notation) is, at explicit
+    # sizes, a SymPy Array of symbols X_{a,c,h,w} numbered from index_base, and in general an
+    # IndexedBase printed X_{a,c,h,w}. Rank above 2 must be declared indexed.
+    indexed: bool = False
+    index_base: int = 1
 
     def __post_init__(self):
         if not self.name.replace("_", "").isalnum():
             raise ProblemDefinitionError(f"variable name {self.name!r} must be letters, digits and _")
-        if len(self.shape) > 2:
-            raise ProblemDefinitionError(f"variable {self.name!r}: shape {self.shape} has more than 2 axes")
+        if self.index_base not in (0, 1):
+            raise ProblemDefinitionError(f"variable {self.name!r}: index_base {self.index_base!r} must be 0 or 1")
+        if len(self.shape) > 2 and not self.indexed:
+            # A tensor is addressed and printed by indices (X_{a,c,h,w}), so it says so.
+            raise ProblemDefinitionError(f"variable {self.name!r}: shape {self.shape} has more than 2 axes; "
+                                         "declare it indexed=True to make it a tensor")
+        if self.symmetric and self.is_tensor:
+            raise ProblemDefinitionError(f"variable {self.name!r}: symmetric applies to matrices, not tensors")
         if (self.definition is None) != (self.numeric is None):
             raise ProblemDefinitionError(
                 f"variable {self.name!r}: give both definition (SymPy) and numeric (NumPy), or neither")
 
     @property
+    def is_tensor(self) -> bool:
+        return self.indexed and bool(self.shape)
+
+    @property
     def kind(self) -> str:
-        return ("scalar", "vector", "matrix")[len(self.shape)]
+        return "tensor" if len(self.shape) > 2 else ("scalar", "vector", "matrix")[len(self.shape)]
 
     def symbolic(self, sizes: Mapping[str, Any], general: bool):
         assumptions = dict(self.domain.assumptions)
         if not self.shape:
             return sp.Symbol(self.name, **assumptions)
-        dims = [sizes[d] if isinstance(d, str) else d for d in self.shape]
+        dims = [resolve_size(d, sizes) for d in self.shape]
+        if self.is_tensor:
+            if general:
+                return sp.IndexedBase(self.name, shape=tuple(dims), **assumptions)
+            return self._explicit_tensor(dims, assumptions)
         if general:
             if len(dims) == 1:
                 return ColumnVector(self.name, dims[0], 1)
@@ -71,16 +113,30 @@ class Variable:
             return sp.Symbol(f"{self.name}_{{{a + 1},{b + 1}}}", **assumptions)
         return sp.Matrix(rows, cols, entry)
 
+    def _explicit_tensor(self, dims, assumptions) -> sp.Array:
+        import itertools
+        base = self.index_base
+        cells = [sp.Symbol(f"{self.name}_{{{','.join(str(i + base) for i in idx)}}}", **assumptions)
+                 for idx in itertools.product(*(range(n) for n in dims))]
+        return sp.ImmutableDenseNDimArray(cells, tuple(dims))
+
     def numeric_shape(self, sizes: Mapping[str, int]) -> tuple[int, ...]:
-        return tuple(sizes[d] if isinstance(d, str) else d for d in self.shape)
+        return tuple(int(resolve_size(d, sizes)) for d in self.shape)
 
 
 def dimensions(variables: Sequence[Variable]) -> list[str]:
     seen: list[str] = []
     for var in variables:
         for d in var.shape:
-            if isinstance(d, str) and d not in seen:
+            if isinstance(d, str) and not isinstance(d, DerivedSize) and d not in seen:
                 seen.append(d)
+    return seen
+
+
+def derived_sizes(variables: Sequence[Variable]) -> list[DerivedSize]:
+    seen: list[DerivedSize] = []
+    for var in variables:
+        seen += [d for d in var.shape if isinstance(d, DerivedSize) and d not in seen]
     return seen
 
 
@@ -102,6 +158,15 @@ class Namespace:
             if missing:
                 raise InvalidArgument(f"sizes {dict(sizes)} lack {missing}; this part needs {dims}")
             self.sizes = {d: int(sizes[d]) for d in dims}
+        for d in derived_sizes(variables):
+            if self.general:
+                self.sizes[str(d)] = sp.Symbol(str(d), integer=True, positive=True)
+                continue
+            try:
+                self.sizes[str(d)] = int(d.rule(self.sizes))
+            except KeyError as missing:
+                raise InvalidArgument(f"derived size {str(d)!r} needs the size {missing}, which sizes "
+                                      f"{dict(self.sizes)} lack") from None
         self.variables = {v.name: v for v in variables}
         self.objects = {v.name: v.symbolic(self.sizes, self.general) for v in variables}
 
@@ -130,8 +195,8 @@ class Namespace:
                 continue
             value = var.definition(self)
             obj = self.objects[name]
-            if isinstance(obj, sp.MatrixBase):
-                subs.update(dict(zip(obj, value)))
+            if isinstance(obj, (sp.MatrixBase, sp.NDimArray)):
+                subs.update(dict(zip(_cells(obj), _cells(value))))
             else:
                 subs[obj] = value
         return subs
@@ -147,10 +212,17 @@ class Namespace:
         """Every scalar symbol of the explicit namespace, in declaration order."""
         out: list[sp.Symbol] = []
         for obj in self.objects.values():
-            for s in (obj if isinstance(obj, sp.MatrixBase) else [obj]):
+            for s in _cells(obj):
                 if s not in out:
                     out.append(s)
         return out
+
+
+def _cells(obj) -> list:
+    """The scalar entries of a matrix or an array (row-major, like NumPy's reshape(-1))."""
+    if isinstance(obj, sp.NDimArray):
+        return list(obj) if obj.rank() == 1 else list(sp.flatten(obj.tolist()))
+    return list(obj) if isinstance(obj, sp.MatrixBase) else [obj]
 
 
 @dataclass(frozen=True)
@@ -222,6 +294,15 @@ class Part:
     demonstrations: tuple[Demonstration, ...] = ()
     result_indices: str = ""
     slips: tuple[Slip, ...] = ()
+    # Further quantities the statement asks for, each boxed beneath the result and proved like
+    # a step: rhs against its target (a derivation) at every proof size.
+    also: tuple[Step, ...] = ()
+    # The size at which the sheet shows "What SymPy computes" (default: the smallest proof size),
+    # chosen where the derivation says something (C = 3, t = 3); show_instance=False shows none.
+    instance_sizes: Mapping[str, int] | None = None
+    show_instance: bool = True
+    # What `derive check` expects as the answer, in words with LaTeX ("the squared-error limit").
+    expects: str = ""
     # Further verifications, each with run(part, seed=, cases=) -> Claim: an induction on a
     # symbolic step count, a simulation (derive.recurrences.Induction, derive.simulation).
     checks: tuple = ()

@@ -7,6 +7,7 @@ import importlib
 import importlib.util
 import pkgutil
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class Family:
 
 _families: dict[str, Family] = {}
 _loaded_builtin = False
+_loading = threading.RLock()
 
 
 def _family_from_module(module) -> Family:
@@ -46,14 +48,19 @@ def register(family: Family) -> None:
 
 
 def _load_builtin() -> None:
+    """Import every module of the problems package, once. Threads that ask meanwhile wait
+    (an RLock, so a problem module that itself looks up parts does not deadlock)."""
     global _loaded_builtin
     if _loaded_builtin:
         return
-    _loaded_builtin = True
-    import problems
-    for info in sorted(pkgutil.iter_modules(problems.__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
-            register(_family_from_module(importlib.import_module(f"problems.{info.name}")))
+    with _loading:
+        if _loaded_builtin:
+            return
+        import problems
+        for info in sorted(pkgutil.iter_modules(problems.__path__), key=lambda m: m.name):
+            if not info.name.startswith("_"):
+                register(_family_from_module(importlib.import_module(f"problems.{info.name}")))
+        _loaded_builtin = True
 
 
 def load_file(path: str | Path) -> Family:

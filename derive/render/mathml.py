@@ -26,6 +26,9 @@ _CLOSERS = set(")]}|\u2016\u27e9")
 _OPENERS = set("([{|\u2016\u27e8\u2061\u2032\u2033'")   # no thin space before these
 _PRIMES = {"\u2032", "\u2033", "'"}
 _SCRIPTS = {"msub": "munder", "msubsup": "munderover"}
+_SCRIPTED_FUNCTION = ("msup", "msub", "msubsup")
+# Elements whose children are positional arguments: never insert into them.
+_ARGUMENTS = {"msup", "msub", "msubsup", "munder", "mover", "munderover", "mfrac", "mroot"}
 
 
 def _tag(element) -> str:
@@ -76,7 +79,29 @@ def _compatible(tex: str) -> str:
     return relax_fences(_OPERATORNAME.sub(name, tex))
 
 
+def _bold(text: str) -> str:
+    """Mathematical bold code points: Chromium's MathML ignores mathvariant="bold" (only
+    "normal" is in MathML Core), so the bold 1 of softmax(z + c 1) would print as 1."""
+    out = []
+    for c in text:
+        if "A" <= c <= "Z":
+            out.append(chr(0x1D400 + ord(c) - ord("A")))
+        elif "a" <= c <= "z":
+            out.append(chr(0x1D41A + ord(c) - ord("a")))
+        elif "0" <= c <= "9":
+            out.append(chr(0x1D7CE + ord(c) - ord("0")))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
 def _tidy(root: ET.Element) -> None:
+    for element in root.iter():
+        if element.get("mathvariant") == "bold" and element.text:
+            element.text = _bold(element.text)
+            del element.attrib["mathvariant"]
+            if _tag(element) == "mn":
+                element.tag = _q("mi")     # a bold 1 is the all-ones vector, a symbol
     for parent in list(root.iter()):
         children = list(parent)
         scripted = _tag(parent) in _SCRIPTS or _tag(parent) in _SCRIPTS.values()
@@ -94,7 +119,10 @@ def _tidy(root: ET.Element) -> None:
             children[1].set("rspace", "0")
         for k in reversed(range(len(children))):
             child, text = children[k], children[k].text or ""
-            if _tag(child) == "mi" and len(text) > 1 and text.isalpha() and k + 1 < len(children) \
+            if _tag(child) in _SCRIPTED_FUNCTION and len(child) and _tag(child[0]) == "mi":
+                text = child[0].text or ""     # tanh^2 z: the space goes after the script
+            if _tag(child) in ("mi", *_SCRIPTED_FUNCTION) and len(text) > 1 and text.isalpha() \
+                    and k + 1 < len(children) and _tag(parent) not in _ARGUMENTS \
                     and (_first_leaf(children[k + 1]).text or "") not in _OPENERS:
                 parent.insert(k + 1, ET.Element(_q("mspace"), width="0.1667em"))   # "tanh z"
             if _tag(child) != "mo":

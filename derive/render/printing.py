@@ -3,6 +3,8 @@
 """
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
@@ -135,9 +137,11 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_MatrixElement(self, expr):
         parent = self.parenthesize(expr.parent, self._settings.get("precedence_values", {}).get("Atom", 1000),
                                    strict=True)
-        if expr.parent.shape[1] == 1:
-            return f"{parent}_{{{self._print(expr.i)}}}"
-        return f"{parent}_{{{self._print(expr.i)} {self._print(expr.j)}}}"
+        index = self._print(expr.i) if expr.parent.shape[1] == 1 else f"{self._print(expr.i)} {self._print(expr.j)}"
+        subscripted = re.fullmatch(r"(.+?)_\{([^{}]*)\}", parent) or re.fullmatch(r"(.+?)_(\w)", parent)
+        if subscripted:   # entry i of w_1 is w_{1, i}, not the double subscript w_{1}_{i}
+            return f"{subscripted.group(1)}_{{{subscripted.group(2)}, {index}}}"
+        return f"{parent}_{{{index}}}"
 
     def _print_Transpose(self, expr):
         arg = expr.arg
@@ -171,6 +175,34 @@ class DeriveLatexPrinter(LatexPrinter):
         i, j = (self._print(a) for a in expr.args[:2])
         body = rf"\delta_{{{i} {j}}}"
         return f"{body}^{{{exp}}}" if exp else body
+
+
+def interval(condition, names: dict[str, str] | None = None) -> str | None:
+    r"""A chain ``low < x < high`` as the interval it describes, ``\left(low, high\right)``
+    (a bracket where the end is included); None for any other expression.
+
+    >>> import sympy as sp
+    >>> e = sp.Symbol("e")
+    >>> interval(sp.And(sp.StrictLessThan(0, e), sp.LessThan(e, 2)))
+    '\\left(0, 2\\right]'
+    """
+    if not isinstance(condition, sp.And) or len(condition.args) != 2:
+        return None
+    relations = [r.reversed if isinstance(r, (sp.GreaterThan, sp.StrictGreaterThan)) else r
+                 for r in condition.args]
+    if not all(isinstance(r, (sp.LessThan, sp.StrictLessThan)) for r in relations):
+        return None
+    first, second = relations
+    if first.rhs == second.lhs:
+        low, high = first, second
+    elif second.rhs == first.lhs:
+        low, high = second, first
+    else:
+        return None
+    printer = DeriveLatexPrinter(None, names)
+    opening = "(" if isinstance(low, sp.StrictLessThan) else "["
+    closing = ")" if isinstance(high, sp.StrictLessThan) else "]"
+    return rf"\left{opening}{printer.doprint(low.lhs)}, {printer.doprint(high.rhs)}\right{closing}"
 
 
 def latex(expr, names: dict[str, str] | None = None, **settings) -> str:

@@ -15,13 +15,17 @@ from typing import Mapping, Sequence
 import sympy as sp
 
 from ..errors import InvalidArgument, ProblemDefinitionError
+from ..errors import ProofTimeout
+from ..maths.zero import time_limit
 from ..model.part import Part, Variable
-from .printing import latex, names_of
+from .printing import interval, latex, names_of
 from ..model.registry import Family
 from ..verify.claims import FAILED, PASSED, PROVED, REFUTED, TESTED, Claim, PartReport
 
 # A computed instance longer than this much LaTeX is more noise than help on a sheet.
 INSTANCE_MAX_CHARS = 260
+INSTANCE_SIMPLIFY_SECONDS = 2.0   # simplify the shown instance, within this budget,
+INSTANCE_SIMPLER = 0.6            # when that at least removes 40% of its operations
 
 OUTCOME_LABELS = {PROVED: "proved", PASSED: "passed", REFUTED: "refuted",
                   TESTED: "unproved but tested", FAILED: "failed"}
@@ -51,7 +55,7 @@ class Check:
 @dataclass(frozen=True)
 class Table:
     caption: str                    # inline text
-    rows: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[str, str], ...]     # (label, value), both inline text
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,16 @@ class FigureView:
     stem: str                       # file name without extension, [a-z0-9-]
     caption: str                    # inline text
     draw: object                    # the part's draw(ax); figures.py calls it
+
+
+@dataclass(frozen=True)
+class SlipView:
+    """A typical wrong answer and how ``derive check`` refutes it, already in words and math."""
+    answer: str                     # inline text: the answer as the checker parsed it, in math
+    typed: str                      # the answer as a student types it (shown as code)
+    why: str                        # inline text: the slip
+    verdict: str                    # inline text: the checker's status and counterexample
+    outcome: str                    # "refuted" when the checker says incorrect, else "failed"
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,9 @@ class PartSheet:
     notation: tuple[str, ...]       # inline text, one per variable
     steps: tuple[StepView, ...]
     result: str                     # display LaTeX "lhs = closed form"
+    results: tuple[str, ...]        # display LaTeX: the result, then every further asked quantity
+    expects: str                    # inline text: what `derive check` expects, or ""
+    slips: tuple[SlipView, ...]
     instance: str | None            # display LaTeX, the derived result at the smallest size
     instance_label: str             # inline text
     outcome: str
@@ -130,7 +147,9 @@ def _sizes_sentence(labels: Sequence[str]) -> str:
     """("C=2", "C=3") -> "at $C = 2, 3$"; several dimensions keep one tuple per size."""
     if not labels or list(labels) == ["scalar"]:
         return ""
-    pairs = [[item.split("=") for item in label.split(", ")] for label in labels]
+    if not all("=" in item for label in labels for item in label.split(", ")):
+        return "at " + ", ".join(labels)    # a check's own size words ("symbolic", "worked example")
+    pairs = [[item.split("=", 1) for item in label.split(", ")] for label in labels]
     names = [[n for n, _ in p] for p in pairs]
     if all(n == names[0] for n in names) and len(names[0]) == 1:
         return f"at ${names[0][0]} = {', '.join(p[0][1] for p in pairs)}$"
@@ -167,6 +186,16 @@ def _variable_note(var: Variable, general) -> str:
     return text
 
 
+def equation(lhs: str, value, names: Mapping[str, str]) -> str:
+    r"""Display LaTeX ``lhs = value``; a set written in set-builder form equals an interval
+    (``\{\epsilon : ...\} = (0, 2/\lambda_{\max})``), never an inequality."""
+    if lhs.lstrip().startswith(r"\{"):
+        as_set = interval(value, dict(names))
+        if as_set is not None:
+            return f"{lhs} = {as_set}"
+    return f"{lhs} = {latex(value, dict(names))}"
+
+
 def _index_symbols(indices: str) -> list[sp.Symbol]:
     return [sp.Symbol(c, integer=True) for c in indices]
 
@@ -175,28 +204,46 @@ def _steps(part: Part, claims: Sequence[Claim]) -> tuple[StepView, ...]:
     names = names_of(part.variables)
     views, previous = [], None
     for step, claim in zip(part.steps, claims):
-        rhs = latex(step.rhs(part.general, *_index_symbols(step.indices)), names)
         # Consecutive steps about the same quantity read as one chain of equalities.
         lhs = rf"\phantom{{{step.lhs}}}" if step.lhs == previous else step.lhs
         previous = step.lhs
         detail = "" if claim.outcome == PROVED else claim.detail
-        views.append(StepView(f"{lhs} = {rhs}", step.why, claim.outcome, detail))
+        shown = equation(step.lhs, step.rhs(part.general, *_index_symbols(step.indices)), names)
+        views.append(StepView(lhs + shown[len(step.lhs):], step.why, claim.outcome, detail))
     return tuple(views)
 
 
+def _simplified(expr):
+    """SymPy's own simplification of an instance, within a small budget (else as derived)."""
+    def one(e):
+        try:
+            with time_limit(INSTANCE_SIMPLIFY_SECONDS):
+                simpler = min((sp.simplify(e), sp.factor(e)), key=sp.count_ops)
+        except (ProofTimeout, TypeError, ValueError, AttributeError, NotImplementedError,
+                sp.PolynomialError):
+            return e
+        # Only a clear gain: a rewrite of the same size would hide what the derivation did.
+        return simpler if sp.count_ops(simpler) <= INSTANCE_SIMPLER * sp.count_ops(e) else e
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(one)
+    return one(expr) if isinstance(expr, sp.Basic) and not expr.is_Relational else expr
+
+
 def _instance(part: Part) -> tuple[str | None, str]:
-    sizes = part.proof_sizes()[0]
+    if not part.show_instance:
+        return None, ""
+    sizes = dict(part.instance_sizes) if part.instance_sizes is not None else part.proof_sizes()[0]
     try:
-        derived = part.derive(part.namespace(sizes))
+        derived = _simplified(part.derive(part.namespace(sizes)))
     except Exception:  # the verification report already carries any failure of derive
         return None, ""
     if isinstance(derived, sp.MatrixBase) and derived.shape == (1, 1):
         derived = derived[0, 0]
-    tex = latex(derived, names_of(part.variables))
-    if len(tex) > INSTANCE_MAX_CHARS:
+    shown = equation(part.result_lhs, derived, names_of(part.variables))
+    if len(shown) - len(part.result_lhs) > INSTANCE_MAX_CHARS:
         return None, ""
     where = f" at ${', '.join(f'{k} = {v}' for k, v in sizes.items())}$" if sizes else ""
-    return f"{part.result_lhs} = {tex}", f"What SymPy computes from the forward definition{where}:"
+    return shown, f"What SymPy computes from the forward definition{where}:"
 
 
 def _closed_form_check(claim: Claim) -> Check:
@@ -225,9 +272,21 @@ def _steps_check(claims: Sequence[Claim]) -> Check | None:
     return Check("Derivation steps", outcome, tuple(lines))
 
 
+_SIZE_CHOICE = re.compile(r"^(\w+) in \[([\d, ]+)\]$")
+
+
+def _size_choices(sizes: Sequence[str]) -> str:
+    """("t in [1, 2, 3]",) -> "$t \\in \\{1, 2, 3\\}$": the sizes the cases were drawn from."""
+    out = []
+    for label in sizes:
+        match = _SIZE_CHOICE.match(label)
+        out.append(rf"${match.group(1)} \in \{{{match.group(2)}\}}$" if match else label)
+    return "; ".join(out)
+
+
 def _numeric_check(claim: Claim, cases_label: str) -> Check:
     lines = [f"Method: {claim.method}.",
-             f"{claim.cases} {cases_label}{' (' + '; '.join(claim.sizes) + ')' if claim.sizes else ''}.",
+             f"{claim.cases} {cases_label}{' (' + _size_choices(claim.sizes) + ')' if claim.sizes else ''}.",
              f"Worst scaled error {scientific(claim.worst_error)} against a tolerance of "
              f"{scientific(claim.tolerance)}: {claim.detail}."]
     if claim.outcome != PASSED:
@@ -254,18 +313,28 @@ def _other_check(claim: Claim) -> Check:
     return Check(heading, claim.outcome, tuple(lines), _counterexample_lines(claim.counterexample))
 
 
+def _results_check(claims: Sequence[Claim]) -> Check | None:
+    """The further boxed quantities, each proved against its own derivation."""
+    if not claims:
+        return None
+    check = _steps_check(claims)
+    lines = tuple(line.replace("steps", "further results").replace("The step", "The further result")
+                  .replace("Step ", "Result ") for line in check.lines)
+    return Check("Further results", check.outcome, lines)
+
+
 def _checks(report: PartReport) -> tuple[Check, ...]:
     closed = [c for c in report.claims if c.kind == "closed form"]
     steps = [c for c in report.claims if c.kind == "step"]
     checks = [_closed_form_check(c) for c in closed]
-    step_check = _steps_check(steps)
-    if step_check:
-        checks.append(step_check)
+    for extra in (_steps_check(steps), _results_check([c for c in report.claims if c.kind == "result"])):
+        if extra:
+            checks.append(extra)
     numeric = report.numeric()
     if numeric is not None:
         cases = "random case" if numeric.cases == 1 else "random cases"
         checks.append(_numeric_check(numeric, cases))
-    known = {"closed form", "step", "numeric"}
+    known = {"closed form", "step", "result", "numeric"}
     checks += [_other_check(c) for c in report.claims if c.kind not in known]
     return tuple(checks)
 
@@ -281,36 +350,103 @@ def figure_stem(part: Part, name: str) -> str:
     return stem
 
 
-def part_sheet(part: Part, report: PartReport) -> PartSheet:
-    """The sheet of one part, from its declaration and its verification report."""
+def _number_tex(x) -> str:
+    """A checker's number as LaTeX: 0.507425, or 3.72 \times 10^{-26} (never 3.72e-26)."""
+    if isinstance(x, bool):
+        return r"\text{true}" if x else r"\text{false}"
+    if not isinstance(x, (int, float)) or isinstance(x, int) or x == 0 or math.isnan(x):
+        return str(x)
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    if 1e-4 <= abs(x) < 1e6:
+        return f"{x:.6g}"
+    mantissa, _, exponent = f"{x:.3g}".partition("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+
+
+def _value_tex(value) -> str:
+    """Vectors as tuples, matrices as small matrices, numbers as LaTeX."""
+    if isinstance(value, (list, tuple)) and value and all(isinstance(r, (list, tuple)) for r in value):
+        rows = r" \\ ".join(" & ".join(_number_tex(x) for x in row) for row in value)
+        return rf"\left(\begin{{smallmatrix}} {rows} \end{{smallmatrix}}\right)"
+    if isinstance(value, (list, tuple)):
+        return r"\left(" + ", ".join(_value_tex(v) for v in value) + r"\right)"
+    return _number_tex(value)
+
+
+def _name_tex(name: str, names: Mapping[str, str]) -> str:
+    return names.get(name) or latex(sp.Symbol(name))
+
+
+def _cell(value: str) -> str:
+    """A computed value as inline text: its own math if it has any, else code (a number)."""
+    return value if "$" in value or "``" in value else f"``{value}``"
+
+
+def slip_view(part: Part, verdict: Mapping) -> SlipView:
+    """One declared slip with the checker's verdict (plain data computed by the CLI)."""
+    names = names_of(part.variables)
+    counter = verdict.get("counterexample") or {}
+    point = {**counter.get("sizes", {}), **counter.get("values", {})}
+    # One math span per value, so a long counterexample can break between them.
+    where = ", ".join(f"${_name_tex(k, names)} = {_value_tex(v)}$" for k, v in point.items())
+    status = verdict["status"]
+    if status == "incorrect" and "answer" in counter:
+        said = (f"`derive check` says incorrect: at {where} " if where else "`derive check` says incorrect: ")
+        answer, expected = counter["answer"], counter.get("expected")
+        if isinstance(answer, bool) and isinstance(expected, bool):   # two conditions, compared as sets
+            said += f"the answer's condition {'holds' if answer else 'fails'}, the result's {'holds' if expected else 'fails'}."
+        elif expected is not None:
+            said += f"it gives ${_value_tex(answer)}$ where the result is ${_value_tex(expected)}$."
+        else:
+            said += f"it gives ${_value_tex(answer)}$."
+    elif status == "incorrect":
+        said = "`derive check` says incorrect."
+    else:
+        said = f"`derive check` says {status}: this declared slip is not refuted."
+    said = said.replace("`derive check`", "``derive check``")
+    answer = f"${verdict['parsed']}$" if verdict.get("parsed") else f"``{verdict['answer']}``"
+    return SlipView(answer, verdict["answer"], verdict["why"], said,
+                    "refuted" if status == "incorrect" else "failed")
+
+
+def part_sheet(part: Part, report: PartReport, slips: Sequence[Mapping] = ()) -> PartSheet:
+    """The sheet of one part, from its declaration, its verification report and the checker's
+    verdicts on its declared slips."""
     if report.part.id != part.id:
         raise InvalidArgument(f"report for {report.part.id!r} given for part {part.id!r}")
     names = names_of(part.variables)
     steps = [c for c in report.claims if c.kind == "step"]
     instance, instance_label = _instance(part)
-    result = f"{part.result_lhs} = {latex(part.result(part.general), names)}"
-    if instance == result:   # nothing to add when SymPy's own output is already the result
-        instance, instance_label = None, ""
+    result = equation(part.result_lhs, part.result(part.general), names)
+    step_views = _steps(part, steps)
+    further = tuple(equation(s.lhs, s.rhs(part.general, *_index_symbols(s.indices)), names) for s in part.also)
+    if instance is not None:   # nothing to add when SymPy's own output is already on the sheet
+        computed = instance[len(part.result_lhs) + 3:]
+        if any(eq.endswith(f" = {computed}") for eq in (result, *further, *(v.equation for v in step_views))):
+            instance, instance_label = None, ""
     return PartSheet(
         id=part.id, anchor=part.id, label=_STEM.sub("-", part.id.lower()), title=part.title, statement=part.statement,
         notation=tuple(_variable_note(v, part.general) for v in part.variables),
-        steps=_steps(part, steps),
-        result=result,
+        steps=step_views,
+        result=result, results=(result,) + further,
+        expects=part.expects or (f"${part.result_lhs}$" if part.answer else ""), slips=tuple(slip_view(part, v) for v in slips),
         instance=instance, instance_label=instance_label,
         outcome=report.outcome, outcome_label=OUTCOME_LABELS[report.outcome],
         checks=_checks(report),
-        demonstrations=tuple(Table(d.caption, tuple((str(a), str(b)) for a, b in d.compute()))
+        demonstrations=tuple(Table(d.caption, tuple((str(a), _cell(str(b))) for a, b in d.compute()))
                              for d in part.demonstrations),
         figures=tuple(FigureView(figure_stem(part, f.name), f.caption, f.draw) for f in part.figures),
     )
 
 
-def family_sheet(family: Family, reports: Mapping[str, PartReport]) -> FamilySheet:
+def family_sheet(family: Family, reports: Mapping[str, PartReport],
+                 slips: Mapping[str, Sequence[Mapping]] | None = None) -> FamilySheet:
     missing = [p.id for p in family.parts if p.id not in reports]
     if missing:
         raise InvalidArgument(f"no verification report for parts {missing} of family {family.name!r}; "
                               "verify them first (derive.verify_part)")
-    parts = tuple(part_sheet(p, reports[p.id]) for p in family.parts)
+    parts = tuple(part_sheet(p, reports[p.id], (slips or {}).get(p.id, ())) for p in family.parts)
     stems = [f.stem for p in parts for f in p.figures]
     clash = sorted({s for s in stems if stems.count(s) > 1})
     if clash:

@@ -47,6 +47,7 @@ TEMPLATES = _templates_folder()
 PDFLATEX_HINT = ("install TeX Live (Debian/Ubuntu: apt-get install texlive-latex-base "
                  "texlive-latex-recommended texlive-fonts-recommended), then run derive build again")
 PDFLATEX_TIMEOUT = 180  # seconds; a sheet compiles in about one second
+LATEX_LOGS = ".latex"   # OUT/.latex/<family>.log: the last pdflatex log of each sheet
 
 
 # ---------------------------------------------------------------- text and math
@@ -226,6 +227,11 @@ def compile_pdf(tex_source: str, name: str, out_dir: Path) -> Path:
         except subprocess.TimeoutExpired as exc:
             raise OutputError(f"pdflatex on {name}.tex ran past {PDFLATEX_TIMEOUT} s") from exc
         pdf = scratch / f"{name}.pdf"
+        log = scratch / f"{name}.log"
+        if log.is_file():
+            # Kept so layout can be checked (overfull boxes); out of the published files' way.
+            (out_dir / LATEX_LOGS).mkdir(exist_ok=True)
+            write_atomic(out_dir / LATEX_LOGS / f"{name}.log", log.read_text(errors="replace"))
         if run.returncode != 0 or not pdf.is_file():
             log = (scratch / f"{name}.log")
             text = log.read_text(errors="replace") if log.is_file() else run.stdout.decode(errors="replace")
@@ -270,16 +276,19 @@ def _figures(sheet: FamilySheet, out_dir: Path, formats: set[str]) -> tuple[dict
 
 def build(families: Sequence[Family], reports: Mapping[str, PartReport], out_dir: str | Path,
           formats: Iterable[str] = frozenset({"html", "tex", "pdf"}),
-          progress: Callable[[str], None] | None = None) -> list[Path]:
+          progress: Callable[[str], None] | None = None,
+          slips: Mapping[str, Sequence[Mapping]] | None = None) -> list[Path]:
     """Write index.html and, per family, <family>.html, <family>.tex and <family>.pdf
     (PDF only when pdflatex is installed), figures under figures/. Returns the paths
     written. ``progress`` receives one line per file and the note when pdflatex is absent.
+    ``slips`` maps a part id to the checker's verdicts on its declared slips (plain dicts:
+    answer, why, status, parsed, counterexample), shown in each part's common-slips box.
     """
     chosen = _check_formats(formats)
     say = progress or (lambda message: None)
     out_dir = Path(out_dir)
     _prepare(out_dir)
-    sheets = [family_sheet(f, reports) for f in families]
+    sheets = [family_sheet(f, reports, slips) for f in families]
     want_pdf = "pdf" in chosen and pdflatex() is not None
     if "pdf" in chosen and not want_pdf:
         say(f"pdflatex not found, so no PDF was written; to get PDFs, {PDFLATEX_HINT}")

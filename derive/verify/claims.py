@@ -178,7 +178,7 @@ def _entries_formula(part: Part, step: Step, side: str):
     return formula
 
 
-def prove_step(part: Part, step: Step, budget: float, rng=None) -> Claim:
+def prove_step(part: Part, step: Step, budget: float, rng=None, kind: str = "step") -> Claim:
     started = time.perf_counter()
     proved: list[str] = []
     for sizes in part.proof_sizes():
@@ -197,10 +197,10 @@ def prove_step(part: Part, step: Step, budget: float, rng=None) -> Claim:
         detail = (f"the step differs from what it should equal{_where(sizes)}" if counter else
                   f"no proof within {budget:.1f} s{_where(sizes)} (entry {where}); no counterexample "
                   "found in 20 samples")
-        return Claim(part.id, "step", step.lhs, REFUTED if counter else TESTED,
+        return Claim(part.id, kind, step.lhs, REFUTED if counter else TESTED,
                      "symbolic check at explicit sizes", tuple(proved), counterexample=counter,
                      seconds=time.perf_counter() - started, detail=detail)
-    return Claim(part.id, "step", step.lhs, PROVED, "exact SymPy identity at each explicit size",
+    return Claim(part.id, kind, step.lhs, PROVED, "exact SymPy identity at each explicit size",
                  tuple(proved), seconds=time.perf_counter() - started)
 
 
@@ -262,6 +262,7 @@ def verify_part(part: Part, *, seed: int = 0, budget: float = 10.0, cases: int |
     rng = np.random.default_rng(seed)
     claims = [prove_closed_form(part, budget, rng)]
     claims += [prove_step(part, step, budget, rng) for step in part.steps]
+    claims += [prove_step(part, result, budget, rng, kind="result") for result in part.also]
     numeric = cross_check(part, seed, cases)
     if numeric is not None:
         claims.append(numeric)

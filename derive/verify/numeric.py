@@ -88,8 +88,19 @@ NUMPY_FUNCTIONS = {"sigma": sigmoid, "relu": relu}
 def compile_numpy(symbols, expr):
     """A float64 NumPy function of ``symbols`` computing the engine-built SymPy ``expr``.
 
-    The one place that says how derive's own functions (sigma, relu) become NumPy;
-    ``dummify`` lets symbol names like X_{1,2} be arguments.
+    The one place that says how derive's own functions (sigma, relu) become NumPy. Symbols
+    named like X_{1,2} are not Python identifiers; they are renamed to plain ones first, in one
+    xreplace (lambdify's ``dummify`` would rewrite the whole expression once per symbol).
     """
     import sympy as sp
-    return sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"], dummify=True)
+    if not all(type(s) is sp.Symbol for s in symbols):  # matrix symbols keep their own names
+        return sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"], dummify=True)
+    plain = [sp.Symbol(f"_x{k}") for k in range(len(symbols))]
+    rename = dict(zip(symbols, plain))
+
+    def renamed(e):
+        if isinstance(e, (list, tuple)):
+            return type(e)(renamed(x) for x in e)
+        return e.xreplace(rename) if hasattr(e, "xreplace") else e
+
+    return sp.lambdify(plain, renamed(expr), modules=[NUMPY_FUNCTIONS, "numpy"], dummify=False)

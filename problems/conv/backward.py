@@ -1,2 +1,270 @@
-"""The conv backward pass: gradients derived from the forward definition (issue 11)."""
-PARTS = []
+r"""The conv backward pass: for $E = \sum G \odot O$ with $O$ the cross-correlation of $X$ with
+$W$ (stride $s$, zero padding $P$, dilation $d$, $g$ groups), the gradients with respect to
+$W$, $X$ and the bias are derived by SymPy at explicit sizes and proved equal to the index
+forms entry by entry; a tensor index outside its range, or not an integer, contributes 0."""
+import sympy as sp
+
+from derive import Figure, Oracle, Part, Slip, Step, Variable
+from derive.maths.convolution import (INDEX, banded, chain_rule, chain_rule_weight_2d, conv1d_matrix,
+                                      cross_correlate, derived_gradient, footprint, grad_bias_2d,
+                                      grad_input_1d, grad_input_2d, grad_weight_1d, grad_weight_2d,
+                                      gradient_footprint, input_deltas_2d, multiplication_ratio,
+                                      output_size, per_group, transposed_conv1d)
+from derive.maths.tensors import index_formula
+from derive.model.part import DerivedSize
+from derive.verify.conv_oracles import add_axes, fd_gradient
+from derive.verify.conv_checks import FrameworkCheck, ScipyCheck
+from derive.verify.conv_structure import (LowRankIdentity, TransposeIsAdjoint, TruncatedSvdCheck,
+                                          ZeroPaddingSlip, measured_ratio, toeplitz_jacobian)
+from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON
+
+H_OUT = DerivedSize("H_out", lambda z: output_size(z["H_in"], z["K_h"], z["s"], z["P"], z["d"]))
+W_OUT = DerivedSize("W_out", lambda z: output_size(z["W_in"], z["K_w"], z["s"], z["P"], z["d"]))
+C_G = DerivedSize("C_g", lambda z: per_group(z["C"], z["F"], z["g"]))
+N_OUT = DerivedSize("N_out", lambda z: output_size(z["N"], z["K"], z["s"], z["P"], z["d"]))
+
+
+def tensor(name, shape, *spellings):
+    return Variable(name, shape, indexed=True, index_base=0, spellings=spellings)
+
+
+LAYER = (tensor("X", ("B", "C", "H_in", "W_in")), tensor("W", ("F", C_G, "K_h", "K_w")),
+         tensor("b", ("F",), "bias"), tensor("G", ("B", "F", H_OUT, W_OUT)))
+SIGNAL = (tensor("X", ("N",)), tensor("W", ("K",)), tensor("G", (N_OUT,)))
+
+# One proof size per row, covering batch 1-2, channels 1-3, inputs 3-6, kernels 1-3,
+# stride 1-3, padding 0-2, dilation 1-2, groups 1 to depthwise.
+NAMES_2D = ("B", "C", "F", "g", "H_in", "W_in", "K_h", "K_w", "s", "P", "d")
+ROWS_2D = [(1, 1, 1, 1, 3, 3, 1, 1, 1, 0, 1), (1, 2, 2, 1, 4, 3, 2, 2, 1, 0, 1),
+           (2, 2, 3, 1, 5, 4, 2, 3, 2, 1, 1), (1, 3, 3, 3, 6, 5, 3, 2, 3, 2, 1),
+           (2, 2, 2, 2, 5, 6, 2, 2, 1, 0, 2), (1, 2, 4, 2, 4, 4, 3, 3, 2, 2, 2)]
+# The numeric oracle draws each size on its own, so every combination must be a valid layer.
+NUMERIC_2D = {"B": [1, 2], "C": [2], "F": [2], "g": [1, 2], "H_in": [5], "W_in": [5, 6],
+              "K_h": [1, 3], "K_w": [2], "s": [1, 2, 3], "P": [0, 1], "d": [1, 2]}
+NAMES_1D = ("N", "K", "s", "P", "d")
+ROWS_1D = [(3, 1, 1, 0, 1), (4, 2, 1, 0, 1), (5, 3, 1, 0, 1), (6, 3, 2, 1, 1), (6, 2, 3, 2, 2), (5, 2, 1, 1, 2),
+           (8, 1, 3, 1, 1)]
+NUMERIC_1D = {"N": [5, 8, 13], "K": [1, 2, 3], "s": [1, 2, 3], "P": [0, 1, 2], "d": [1, 2]}
+
+
+def columns(names, rows):
+    return {n: [row[k] for row in rows] for k, n in enumerate(names)}
+
+
+a, n, f, c, h, w, i, j, m = (INDEX[x] for x in "anfchwijm")
+WRT_FREE = {"W": (f, c, h, w), "X": (n, c, h, w), "b": (f,)}
+FD_ORACLE = dict(method="central differences of the NumPy forward pass", rtol=FD_RTOL,
+                 tolerance_reason=FD_TOLERANCE_REASON, cases=8)
+
+
+def oracle(wrt, one_d=False):
+    reference = (lambda x: fd_gradient(add_axes(x), wrt).reshape(-1)) if one_d else \
+        (lambda x: fd_gradient(x, wrt).reshape(-1))
+    return Oracle(reference, **FD_ORACLE)
+
+
+def chain_step(wrt, lhs, out=(a, sp.Symbol("f'", integer=True), i, j)):
+    return Step(lhs, lambda v: chain_rule(v, wrt, WRT_FREE[wrt], out),
+                "chain rule through every output entry $O_{a,f',i,j}$")
+
+
+DW = r"\frac{\partial E}{\partial W_{f,c,h,w}}"
+DX = r"\frac{\partial E}{\partial X_{n,c,h,w}}"
+DB = r"\frac{\partial E}{\partial b_{f}}"
+STATEMENT_2D = (r"A conv layer maps $X$ of shape $(B, C, H_{in}, W_{in})$ with weights $W$ of shape "
+                r"$(F, C/g, K_h, K_w)$ and bias $b$ of shape $(F)$ to "
+                r"$O_{a,f,i,j} = b_f + \sum_{c,k,l} W_{f,c,k,l} X_{a, \lfloor fg/F \rfloor C/g + c, s i + d k - P, s j + d l - P}$ "
+                r"(cross-correlation, stride $s$, zero padding $P$, dilation $d$, $g$ groups; "
+                r"$H_{out} = \lfloor (H_{in} + 2P - d(K_h - 1) - 1)/s \rfloor + 1$). With $G = \partial E / \partial O$, ")
+CATALOGUE_FORM = " At $P = 0$, $d = 1$, $g = 1$ this is the catalogue's form."
+
+
+# --- Toeplitz: 1-D conv, kernel (w_1, w_2, w_3), input length 4, padding 1, stride 1 ---------
+TOEPLITZ = (Variable("w_1"), Variable("w_2"), Variable("w_3"), Variable("x", (4,)), Variable("g", (4,)),
+            Variable("a"), Variable("b"), Variable("c"))
+
+
+def kernel(v):
+    return (v.w_1, v.w_2, v.w_3)
+
+
+def conv_output(v):
+    """y = conv(x) from the SymPy forward, as a column (x explicit)."""
+    x = sp.Array(list(v.x)).reshape(1, 1, 4)
+    return sp.Matrix(list(sp.flatten(cross_correlate(x, sp.Array(kernel(v)).reshape(1, 1, 3), padding=1).tolist())))
+
+
+def draw_grid(ax, matrix, title):
+    """A matrix as a grid of cells: zeros blank, every other entry named."""
+    rows, cols = matrix.shape
+    for r in range(rows):
+        for q in range(cols):
+            entry = matrix[r, q]
+            ax.add_patch(__import__("matplotlib").patches.Rectangle((q, rows - 1 - r), 1, 1, fill=entry != 0,
+                                                                    facecolor="#dbe8f6", edgecolor="#555"))
+            if entry != 0:
+                ax.text(q + 0.5, rows - 0.5 - r, f"${sp.latex(entry)}$", ha="center", va="center", fontsize=11)
+    ax.set_xlim(0, cols)
+    ax.set_ylim(0, rows)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)
+
+
+def draw_footprint(ax, size=(7, 7), kernel_size=(3, 3), stride=2, padding=0, out_pixel=(1, 2), in_pixel=(2, 2)):
+    """Input grid: the window output pixel O(1,2) sees, and the output windows input X(2,2) lies in."""
+    mpl = __import__("matplotlib")
+    seen = set(footprint(out_pixel, kernel_size, stride, padding))
+    feeds = gradient_footprint(in_pixel, size, kernel_size, stride, padding)
+    fed_windows = {p for o in feeds for p in footprint(o, kernel_size, stride, padding)}
+    for h in range(size[0]):
+        for w in range(size[1]):
+            colour = "#f6c6c6" if (h, w) in seen else ("#e6eef8" if (h, w) in fed_windows else "white")
+            ax.add_patch(mpl.patches.Rectangle((w, size[0] - 1 - h), 1, 1, facecolor=colour, edgecolor="#777"))
+    h, w = in_pixel
+    ax.add_patch(mpl.patches.Rectangle((w, size[0] - 1 - h), 1, 1, fill=False, edgecolor="#1f4e9c", linewidth=3))
+    for i, j in feeds:
+        top, left = stride * i - padding, stride * j - padding
+        ax.add_patch(mpl.patches.Rectangle((left + 0.08, size[0] - top - kernel_size[0] + 0.08), kernel_size[1] - 0.16,
+                                           kernel_size[0] - 0.16, fill=False, edgecolor="#1f4e9c", linestyle="--"))
+    ax.set_xlim(0, size[1])
+    ax.set_ylim(0, size[0])
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"red: the window of O{out_pixel}; blue: X{in_pixel} and the {len(feeds)} windows it lies in",
+                 fontsize=9)
+
+
+FOOTPRINT = Figure("footprint", r"Input $7 \times 7$, kernel $3 \times 3$, stride 2: the input pixels output "
+                   r"pixel $(1, 2)$ sees (red), and the gradient footprint of input pixel $(2, 2)$: the output "
+                   r"windows it lies in (dashed), exactly the $G_{n,f,i,j}$ that $\partial E / \partial X_{n,c,2,2}$ "
+                   r"gathers.", draw_footprint)
+
+# Typical wrong answers for the answer parts. derive build judges every declared slip with
+# derive check, whose parser does not read tensor index notation yet, so the tensor parts'
+# slips are attached once it does (issue 11, item 6); conv.low_rank's already are.
+SLIPS = {
+    "conv.grad_weight_2d": (Slip(r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,i+h,j+w}", "the stride forgotten"),
+        Slip(r"\sum_{a,i,j} G_{a,f,i,j} X_{a,f,s i+h,s j+w}", "channel indices swapped"),
+        Slip(r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i-h,s j-w}", "the kernel index with the wrong sign")),
+    "conv.grad_input_2d": (Slip(r"\sum_{f,i,j} G_{n,f,i,j} W_{f,c,h-i,w-j}", "the stride forgotten"),
+        Slip(r"\sum_{f,i,j} G_{n,f,i,j} W_{c,f,h-s i,w-s j}", "channel indices swapped"),
+        Slip(r"\sum_{f,i,j} G_{n,f,i,j} W_{f,c,s i-h,s j-w}", "the kernel flipped")),
+    "conv.grad_bias": (Slip(r"\sum_{i,j} G_{0,f,i,j}", "the batch sum forgotten"),
+        Slip(r"\sum_{a,f,i,j} G_{a,f,i,j}", "summed over the filters too")),
+    "conv.grad_weight_1d": (Slip(r"\sum_{i} G_i X_{i-j}", "an index with the wrong sign"),
+        Slip(r"\sum_{i} G_i W_{i+j}", "the weights in place of the input")),
+    "conv.low_rank": (Slip("r/k", "only one of the two passes counted"), Slip("2*r*k", "the mults per output, not the ratio"),
+        Slip("2/k", "the rank left out")),
+}
+
+PARTS = [
+    Part(
+        id="conv.grad_weight_2d", title="Weight gradient of a 2-D convolution",
+        statement=STATEMENT_2D + r"find $\partial E / \partial W_{f,c,h,w}$." + CATALOGUE_FORM,
+        variables=LAYER, sizes=columns(NAMES_2D, ROWS_2D), numeric_sizes=NUMERIC_2D,
+        derive=lambda v: derived_gradient(v, "W"),
+        result=index_formula(grad_weight_2d, WRT_FREE["W"], "W"), result_lhs=DW,
+        steps=(chain_step("W", DW),
+               Step(DW, index_formula(chain_rule_weight_2d, WRT_FREE["W"], "W"),
+                    r"$\partial O_{a,f',i,j} / \partial W_{f,c,h,w}$ from the forward: Kronecker deltas pick "
+                    r"the one weight"),
+               Step(DW, index_formula(grad_weight_2d, WRT_FREE["W"], "W"),
+                    r"the deltas collapse the sums over $f', c', k, l$")),
+        oracle=oracle("W"), checks=(FrameworkCheck("W"), ScipyCheck("W")),
+        neighbours=("conv.grad_input_2d", "conv.grad_bias")),
+    Part(
+        id="conv.grad_input_2d", title="Input gradient of a 2-D convolution",
+        statement=STATEMENT_2D + r"find $\partial E / \partial X_{n,c,h,w}$; a kernel index outside "
+                  r"$0..K-1$ or not an integer contributes 0." + CATALOGUE_FORM,
+        variables=LAYER, sizes=columns(NAMES_2D, ROWS_2D), numeric_sizes=NUMERIC_2D,
+        derive=lambda v: derived_gradient(v, "X"),
+        result=index_formula(grad_input_2d, WRT_FREE["X"], "X"), result_lhs=DX,
+        steps=(chain_step("X", DX),
+               Step(DX, index_formula(input_deltas_2d, WRT_FREE["X"], "X"),
+                    r"$\partial O / \partial X_{n,c,h,w}$: the taps with $s i + d k - P = h$, "
+                    r"$s j + d l - P = w$ in the filters of $c$'s group"),
+               Step(DX, index_formula(grad_input_2d, WRT_FREE["X"], "X"),
+                    r"change of index: the delta fixes $k = (h + P - s i)/d$, $l = (w + P - s j)/d$")),
+        oracle=oracle("X"), checks=(FrameworkCheck("X"), ScipyCheck("X")), figures=(FOOTPRINT,),
+        neighbours=("conv.grad_weight_2d", "conv.grad_bias")),
+    Part(
+        id="conv.grad_bias", title="Bias gradient of a 2-D convolution",
+        statement=STATEMENT_2D + r"find $\partial E / \partial b_f$.",
+        variables=LAYER, sizes=columns(NAMES_2D, ROWS_2D[:4]), numeric_sizes=NUMERIC_2D,
+        derive=lambda v: derived_gradient(v, "b"),
+        result=index_formula(grad_bias_2d, WRT_FREE["b"], "b"), result_lhs=DB,
+        steps=(chain_step("b", DB),),
+        oracle=oracle("b"), checks=(FrameworkCheck("b"),),
+        neighbours=("conv.grad_weight_2d",)),
+    Part(
+        id="conv.grad_weight_1d", title="Weight gradient of a 1-D convolution",
+        statement=r"$Z_i = \sum_{j=0}^{K-1} W_j X_{s i + d j - P}$ for $i = 0..N_{out}-1$ (zero padding $P$, "
+                  r"stride $s$, dilation $d$; the catalogue's case is $s = d = 1$, $P = 0$), "
+                  r"$G_i = \partial L / \partial Z_i$. Find $\partial L / \partial W_j$.",
+        variables=SIGNAL, sizes=columns(NAMES_1D, ROWS_1D), numeric_sizes=NUMERIC_1D,
+        derive=lambda v: derived_gradient(v, "W"),
+        result=index_formula(grad_weight_1d, (j,), "W"), result_lhs=r"\frac{\partial L}{\partial W_j}",
+        steps=(Step(r"\frac{\partial L}{\partial W_j}",
+                    lambda v: chain_rule(v, "W", (j,), (i,), "Z"), "chain rule through every $Z_i$"),),
+        oracle=oracle("W", one_d=True), checks=(ScipyCheck("W", one_d=True),),
+        neighbours=("conv.grad_input_1d",)),
+    Part(
+        id="conv.grad_input_1d", title="Input gradient of a 1-D convolution",
+        statement=r"For the same $Z$, find $\partial L / \partial X_m$: the full convolution of $G$ with $W$ "
+                  r"(at $s = d = 1$, $P = 0$); an index of $G$ outside $0..N_{out}-1$ or not an integer "
+                  r"contributes 0.",
+        variables=SIGNAL, sizes=columns(NAMES_1D, ROWS_1D), numeric_sizes=NUMERIC_1D,
+        derive=lambda v: derived_gradient(v, "X"),
+        result=index_formula(grad_input_1d, (m,), "X"), result_lhs=r"\frac{\partial L}{\partial X_m}",
+        steps=(Step(r"\frac{\partial L}{\partial X_m}",
+                    lambda v: chain_rule(v, "X", (m,), (i,), "Z"), "chain rule through every $Z_i$"),),
+        oracle=oracle("X", one_d=True), checks=(ScipyCheck("X", one_d=True),),
+        neighbours=("conv.grad_weight_1d",)),
+    Part(
+        id="conv.toeplitz", title="Convolution as a banded matrix; transposed convolutions",
+        statement=r"A 1-D conv with kernel $(w_1, w_2, w_3)$ on an input of length 4, padding 1, stride 1, is "
+                  r"$y = M x$. Find $M$ (the Jacobian $\partial y / \partial x$) and show $\partial L / \partial x "
+                  r"= M^\top \partial L / \partial y$ ($g = \partial L / \partial y$). With kernel $(a, b, c)$ and no "
+                  r"padding, the transposed conv maps length 4 to 6 at stride 1 ($y = M'^\top x$, $M'$ the "
+                  r"$4 \times 6$ matrix of the valid stride-1 conv) and to $(4-1)2 + 3 = 9$ at stride 2 "
+                  r"($y = (M'')^\top x$, $M''$ the $4 \times 9$ matrix of the valid stride-2 conv).",
+        variables=TOEPLITZ,
+        derive=lambda v: conv_output(v).jacobian(v.x),
+        result=lambda v: banded(kernel(v), 4, 1), result_lhs="M",
+        steps=(Step(r"\frac{\partial L}{\partial x}", lambda v: banded(kernel(v), 4, 1).T * v.g,
+                    r"$L$ depends on $x$ through $y = M x$, so $\partial L / \partial x = M^\top g$",
+                    target=lambda v: sp.Matrix([(v.g.T * conv_output(v))[0, 0]]).jacobian(v.x).T),
+               Step(r"\mathrm{conv}^\top_{s=1}(x)", lambda v: conv1d_matrix((v.a, v.b, v.c), 6, 1).T * v.x,
+                    r"$M'^\top x$, $M'$ the Jacobian of the valid stride-1 conv of a length-6 input: each $x_i$ "
+                    r"scatters $(a, b, c)$ from position $i$",
+                    target=lambda v: transposed_conv1d(list(v.x), (v.a, v.b, v.c), 1)),
+               Step(r"\mathrm{conv}^\top_{s=2}(x)", lambda v: conv1d_matrix((v.a, v.b, v.c), 9, 2).T * v.x,
+                    r"$(M'')^\top x$: each $x_i$ scatters $(a, b, c)$ from position $2i$ (length 9)",
+                    target=lambda v: transposed_conv1d(list(v.x), (v.a, v.b, v.c), 2))),
+        oracle=Oracle(toeplitz_jacobian, "central differences of the NumPy forward (the Jacobian dy/dx)",
+                      FD_RTOL, FD_TOLERANCE_REASON, cases=20),
+        checks=(TransposeIsAdjoint(), ZeroPaddingSlip()),
+        figures=(Figure("toeplitz-m", r"$M$: the $4 \times 4$ band of the padded stride-1 conv.",
+                        lambda ax: draw_grid(ax, banded(sp.symbols("w_1:4"), 4, 1), "M (padding 1, stride 1)")),
+                 Figure("toeplitz-stride-2", r"$M''$: the $4 \times 9$ matrix of the valid stride-2 conv; the "
+                        r"transposed conv is $(M'')^\top$, each row of $M''$ is the kernel shifted by 2, not by 1 and then padded.",
+                        lambda ax: draw_grid(ax, conv1d_matrix(sp.symbols("a b c"), 9, 2), "M'' (stride 2)")))),
+    Part(
+        id="conv.low_rank", title="A low-rank kernel as pairs of 1-D convolutions",
+        statement=r"A $k \times k$ kernel of rank $r$, $W = \sum_{i=1}^r \sigma_i u_i v_i^\top$ (its SVD truncated), "
+                  r"is $r$ pairs of 1-D convolutions (rows with $v_i$, then columns with $\sigma_i u_i$). Find the "
+                  r"ratio of multiplications per output, separable over direct, as the input grows.",
+        sizes={"k": [2, 3, 3, 4, 5], "r": [1, 1, 2, 3, 2]}, numeric_sizes={"k": [3, 4], "r": [1, 2, 3]},
+        derive=lambda v: multiplication_ratio(v.k, v.r),
+        result=lambda v: 2 * sp.sympify(v.r) / v.k, result_lhs=r"\frac{\text{mults}_{\text{separable}}}{\text{mults}_{\text{direct}}}",
+        oracle=Oracle(lambda x: measured_ratio(int(x["k"]), int(x["r"])),
+                      "multiplications counted while running both algorithms in NumPy, extrapolated in N",
+                      1e-9, r"the counted ratio is exactly $(r/k)(N/O + 1)$, $O = N - k + 1$, so extrapolating "
+                      r"two sizes in $1/O$ leaves only float rounding ($10^{-15}$); a wrong count errs by at least "
+                      r"$1/k$", cases=6),
+        checks=(LowRankIdentity(), TruncatedSvdCheck()),
+        answer=True, slips=SLIPS["conv.low_rank"]),
+]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derive import all_parts
+from derive import all_parts, get_part
 from derive.answers.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
 from derive.answers.worker import check
 from derive.cli.main import main
@@ -46,10 +46,6 @@ CORRECT_ANSWERS = [
     case("softmax.mse_grad", "2 s_j ((s_j - y_j) - sum_m s_m (s_m - y_m))"),
     case("softmax.mse_grad", r"2 s_j \left((s_j - y_j) - \sum_{m=1}^{C} s_m (s_m - y_m)\right)"),
     case("softmax.mse_grad", "2 s odot (s - y) - 2 s s^T (s - y)"),
-    case("softmax.nll", r"-\sum_i y_i \log s_i"),
-    case("softmax.nll", "-sum(y odot log(s))"),
-    case("softmax.nll", "-y^T log(s)"),
-    case("softmax.shift", "softmax(z)"),
     case("softmax.ce_vs_mse", "0"),
     case("softmax.two_class", "sigma(z_1 - z_2)"),
     case("softmax.two_class", r"\sigma(z_1 - z_2)"),
@@ -154,7 +150,9 @@ WRONG_ANSWERS = [
 def test_wrong_answers_get_a_counterexample_and_the_slip(part_id, answer, kind):
     verdict = check(part_id, answer, timeout=None)
     assert verdict.status == INCORRECT, verdict
-    assert verdict.diagnosis_kind == kind, verdict.diagnosis
+    # A slip the part declares (Part.slips) takes precedence over the generic kinds.
+    declared = {f"slip: {s.why}" for s in get_part(part_id).slips}
+    assert verdict.diagnosis_kind == kind or verdict.diagnosis in declared, verdict.diagnosis
     ce = verdict.counterexample
     assert ce and "answer" in ce and "expected" in ce and ce["answer"] != ce["expected"], ce
     assert verdict.parsed
@@ -172,7 +170,6 @@ INVALID_ANSWERS = [
     ("softmax.jacobian", "diag(s) - 1", 8),
     ("softmax.ce_grad", "q - y", 0),
     ("softmax.ce_grad", "s - y)", 5),
-    ("softmax.jacobian", "diag(s) - s^T s", 8),
     ("activation.sigmoid_grad", "__import__('os').system('ls')", 16),
     ("activation.sigmoid_grad", "().__class__.__bases__", 2),
     ("activation.sigmoid_grad", "9^9^9^9", 4),
@@ -243,7 +240,7 @@ def test_cli_check_json_for_a_sign_slip(capsys):
     data = json.loads(out)
     assert status == 1
     assert data["status"] == "incorrect" and data["part"] == "softmax.ce_grad"
-    assert data["diagnosis"].startswith("sign") and data["counterexample"]["values"]
+    assert data["diagnosis"].startswith(("sign", "slip: the sign")) and data["counterexample"]["values"]
     assert "expected" not in data  # only with --reveal
 
 

@@ -1,13 +1,20 @@
-"""Batch grading: every row gets a verdict in input order with its extra columns, bad rows
-are invalid without stopping the batch, and the summary page is offline and self-contained."""
+"""Batch grading: every row gets a verdict in input order with its extra columns; a row that
+cannot be read is invalid with the reason and a warning naming it, and the batch goes on;
+identical answers are checked once; the output folder is replaced as one unit."""
 import csv
+import html
 import json
+import os
+import stat
 
 import pytest
 
+from derive.answers import grading
+from derive.answers.grading import grade_file, grade_rows, read_submissions, summarise
+from derive.answers.submissions import MAX_FIELD_CHARS
+from derive.answers.verdict import UNDECIDED, Verdict
 from derive.cli.main import main
-from derive.errors import InvalidArgument
-from derive.answers.grading import grade_file, read_submissions, summarise
+from derive.errors import InvalidArgument, OutputError
 
 ROWS = [
     {"student": "ada", "part": "softmax.ce_grad", "answer": "yhat - y", "section": "A"},
@@ -29,37 +36,108 @@ def write_csv(path, rows):
         writer.writerows(rows)
 
 
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
 def test_grade_csv_keeps_order_and_extra_columns(tmp_path):
     src = tmp_path / "subs.csv"
     write_csv(src, ROWS)
     table, page, verdicts = grade_file(src, tmp_path / "out", timeout=None)
     assert [v.status for v in verdicts] == EXPECTED
-    with open(table, newline="", encoding="utf-8") as fh:
-        out = list(csv.DictReader(fh))
+    out = read_csv(table)
     assert [r["student"] for r in out] == [r["student"] for r in ROWS]
     assert [r["section"] for r in out] == [r["section"] for r in ROWS]
     assert [r["status"] for r in out] == EXPECTED
-    assert out[1]["diagnosis"].startswith("sign")
+    assert "sign" in out[1]["diagnosis"]
     assert json.loads(out[1]["counterexample"])["values"]
     assert "unknown part" in out[4]["message"]
-    html = page.read_text()
-    assert "softmax.ce_grad" in html and "sign" in html
-    assert "http://" not in html and "https://" not in html and "<script" not in html
-    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")], "temp files left"
+    page_text = page.read_text()
+    assert "softmax.ce_grad" in page_text and verdicts[1].diagnosis_kind in page_text
+    assert "http://" not in page_text and "https://" not in page_text and "<script" not in page_text
+    assert "could not be read" not in page_text
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["summary.html", "verdicts.csv"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary folder left"
 
 
-def test_grade_jsonl_with_a_broken_line(tmp_path):
+def test_grade_jsonl_keeps_extra_columns(tmp_path):
     src = tmp_path / "subs.jsonl"
-    lines = [json.dumps(r) for r in ROWS[:3]] + ["{not json"] + [json.dumps(ROWS[6])]
-    src.write_text("\n".join(lines) + "\n")
+    src.write_text("".join(json.dumps(r) + "\n" for r in ROWS[:3]))
     table, _, verdicts = grade_file(src, tmp_path / "out", timeout=None)
-    assert [v.status for v in verdicts] == ["correct", "incorrect", "correct", "invalid", "incorrect"]
+    assert [v.status for v in verdicts] == ["correct", "incorrect", "correct"]
     out = [json.loads(line) for line in table.read_text().splitlines()]
-    assert len(out) == 5 and out[0]["section"] == "A" and out[3]["status"] == "invalid"
+    assert len(out) == 3 and out[0]["section"] == "A"
     assert out[1]["counterexample"]["expected"]
 
 
-def test_bad_submission_files_are_refused_clearly(tmp_path):
+# ----------------------------------------------------------------------------- bad rows
+GOOD_BEFORE = ("ada", "softmax.ce_grad", "s - y")
+GOOD_AFTER = ("cy", "softmax.ce_grad", "y - s")
+HUGE = "s" * (MAX_FIELD_CHARS + 1)
+
+
+def csv_bytes(bad: bytes, *, last: bool = False) -> bytes:
+    lines = [b"student,part,answer", ",".join(GOOD_BEFORE).encode(), bad]
+    if not last:
+        lines.append(",".join(GOOD_AFTER).encode())
+    return b"\n".join(lines) + b"\n"
+
+
+def jsonl_bytes(bad: bytes) -> bytes:
+    good = [json.dumps(dict(zip(("student", "part", "answer"), r))).encode()
+            for r in (GOOD_BEFORE, GOOD_AFTER)]
+    return b"\n".join([good[0], bad, good[1]]) + b"\n"
+
+
+# (suffix, file content, what the warning and the bad row's message say); the bad row is
+# always row 2, after a correct answer and (but for the last-line case) before an incorrect
+# one, and both must keep their verdicts.
+BAD_BATCHES = [
+    pytest.param(".csv", csv_bytes(b"bob,softmax.ce_grad," + HUGE.encode()),
+                 f"{MAX_FIELD_CHARS + 1:,} characters", id="csv-huge-field"),
+    pytest.param(".csv", csv_bytes(b"bob,softmax.ce_grad,s - y\xff"),
+                 "not UTF-8 text (byte 0xff", id="csv-undecodable-byte"),
+    pytest.param(".csv", csv_bytes(b"bob,softmax.ce_grad,\xc3(s - y)"),
+                 "not UTF-8 text (byte 0xc3", id="csv-truncated-utf8-sequence"),
+    pytest.param(".csv", csv_bytes(b'bob,softmax.ce_grad,"s - y'),
+                 "never closed", id="csv-unterminated-quote"),
+    pytest.param(".csv", csv_bytes(b'bob,softmax.ce_grad,"s - y', last=True),
+                 "never closed", id="csv-unterminated-quote-on-the-last-line"),
+    pytest.param(".csv", csv_bytes(b"bob,softmax.ce_grad,diag(s),s"),
+                 "4 fields but the header has 3", id="csv-unquoted-comma"),
+    pytest.param(".jsonl", jsonl_bytes(b'{"student": "bob", "part": "softmax.ce_grad\\ud800", "answer": "s"}'),
+                 "lone surrogate \\ud800", id="jsonl-surrogate-in-part-id"),
+    pytest.param(".jsonl", jsonl_bytes(b'{"student": "bob\xfe", "part": "softmax.ce_grad", "answer": "s"}'),
+                 "not UTF-8 text (byte 0xfe", id="jsonl-undecodable-byte"),
+    pytest.param(".jsonl", jsonl_bytes(b'{"student": "bob", "part": "softmax.ce_grad", "answer": "'
+                                       + HUGE.encode() + b'"}'),
+                 f"{MAX_FIELD_CHARS + 1:,} characters", id="jsonl-huge-field"),
+    pytest.param(".jsonl", jsonl_bytes(b"{not json"), "not a JSON object", id="jsonl-broken-line"),
+    pytest.param(".jsonl", jsonl_bytes(b"[1, 2]"), "a JSON list, not an object", id="jsonl-not-an-object"),
+]
+
+
+@pytest.mark.parametrize("suffix, content, reason", BAD_BATCHES)
+def test_a_bad_row_is_invalid_alone_and_named_in_a_warning(tmp_path, suffix, content, reason):
+    src = tmp_path / f"subs{suffix}"
+    src.write_bytes(content)
+    warnings = []
+    table, page, verdicts = grade_file(src, tmp_path / "out", timeout=None, warn=warnings.append)
+    expected = ["correct", "invalid"] if content.endswith(b'"s - y\n') else ["correct", "invalid", "incorrect"]
+    assert [v.status for v in verdicts] == expected, [v.message for v in verdicts]
+    assert reason in verdicts[1].message and verdicts[1].message.startswith("row 2 (line ")
+    assert len(warnings) == 1 and warnings[0].startswith("row 2 (line ") and reason in warnings[0]
+    written = table.read_bytes().decode("utf-8")   # whatever came in, what goes out is UTF-8
+    assert len(written) < 10_000, "an over-long field is cut in the verdicts"
+    out = read_csv(table) if suffix == ".csv" else [json.loads(line) for line in written.splitlines()]
+    assert [r["status"] for r in out] == expected and reason in out[1]["message"]
+    assert out[1].get("student", "bob").startswith("bob"), "the bad row keeps what could be read"
+    listed = html.escape(warnings[0].split("; the row is graded invalid")[0])
+    assert listed in page.read_bytes().decode("utf-8"), "the summary lists the unreadable row"
+
+
+def test_files_that_cannot_be_read_at_all_are_refused_clearly(tmp_path):
     wrong = tmp_path / "subs.txt"
     wrong.write_text("x")
     with pytest.raises(InvalidArgument, match=".csv or .jsonl"):
@@ -68,6 +146,30 @@ def test_bad_submission_files_are_refused_clearly(tmp_path):
     missing.write_text("name,part,answer\nada,softmax.ce_grad,s - y\n")
     with pytest.raises(InvalidArgument, match="missing column.*student"):
         read_submissions(missing)
+    broken_header = tmp_path / "broken.csv"
+    broken_header.write_bytes(b'student,part,"answer\nada,softmax.ce_grad,s - y\n')
+    with pytest.raises(InvalidArgument, match="header"):
+        read_submissions(broken_header)
+
+
+def test_a_quoted_answer_over_two_lines_is_one_row(tmp_path):
+    src = tmp_path / "subs.csv"
+    src.write_text('student,part,answer\nada,softmax.ce_grad,"s\n - y"\nbob,softmax.ce_grad,y - s\n')
+    rows, _ = read_submissions(src)
+    assert [(r.fields["student"], r.line, r.error) for r in rows] == [("ada", 2, None), ("bob", 4, None)]
+
+
+def test_a_submitted_status_column_is_not_the_verdict(tmp_path):
+    src = tmp_path / "subs.csv"
+    write_csv(src, [{"student": "ada", "part": "softmax.ce_grad", "answer": "y - s", "status": "correct",
+                     "submitted_status": "late"}])
+    warnings = []
+    table, _, verdicts = grade_file(src, tmp_path / "out", timeout=None, warn=warnings.append)
+    (row,) = read_csv(table)
+    assert row["status"] == "incorrect" == verdicts[0].status
+    assert row["submitted_status"] == "correct" and row["submitted_submitted_status"] == "late"
+    assert summarise(verdicts)["parts"]["softmax.ce_grad"]["correct"] == 0
+    assert any("'status'" in w and "submitted_status" in w for w in warnings)
 
 
 def test_summary_counts_diagnoses_per_part(tmp_path):
@@ -75,18 +177,148 @@ def test_summary_counts_diagnoses_per_part(tmp_path):
     write_csv(src, ROWS)
     _, _, verdicts = grade_file(src, tmp_path / "out", timeout=None)
     s = summarise(verdicts)
-    assert s["parts"]["softmax.ce_grad"]["correct"] == 1
-    assert s["overall"]["sign"] == 2
+    assert s["parts"]["softmax.ce_grad"] == {"correct": 1, "incorrect": 1}
+    assert s["parts"]["activation.sigmoid_grad"] == {"invalid": 2, "incorrect": 1}
+    kinds = [verdicts[1].diagnosis_kind, verdicts[6].diagnosis_kind]   # both wrong by a sign
+    assert None not in kinds and sum(s["overall"].values()) == 2
+    assert s["overall"] == {k: kinds.count(k) for k in kinds}
 
 
+# ----------------------------------------------------------------------------- once per pair
+class CountingPool:
+    """Stands in for the worker pool: counts checks and times every one of them out."""
+    created: list = []
+
+    def __init__(self, size):
+        self.size, self.calls = size, []
+        CountingPool.created.append(self)
+
+    def check(self, part, answer, *, seed, timeout):
+        self.calls.append((part, answer))
+        return Verdict(UNDECIDED, f"the check took longer than {timeout:g} s and was stopped", part=part)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+def test_identical_pairs_are_checked_once_timeouts_included(monkeypatch):
+    monkeypatch.setattr(grading, "WorkerPool", CountingPool)
+    CountingPool.created.clear()
+    rows = [{"student": f"s{n}", "part": part, "answer": answer} for n, (part, answer) in enumerate(
+        [("softmax.ce_grad", "s - y"), ("softmax.ce_grad", "s - y"), ("softmax.jacobian", "s - y"),
+         ("softmax.ce_grad", "s-y"), ("softmax.ce_grad", "s - y"), (" softmax.ce_grad", "s - y")])]
+    verdicts = grade_rows(rows, timeout=1.0, jobs=3)
+    (pool,) = CountingPool.created
+    assert pool.size == 3
+    assert sorted(pool.calls) == sorted({("softmax.ce_grad", "s - y"), ("softmax.jacobian", "s - y"),
+                                         ("softmax.ce_grad", "s-y")})
+    assert all(v.status == UNDECIDED for v in verdicts) and len(verdicts) == 6
+    assert verdicts[0] is verdicts[1] is verdicts[4] is verdicts[5]
+
+
+def test_jobs_default_to_the_cores_and_are_validated(monkeypatch):
+    monkeypatch.setattr(grading, "WorkerPool", CountingPool)
+    CountingPool.created.clear()
+    rows = [{"student": "a", "part": "softmax.ce_grad", "answer": f"{k} s - y"} for k in range(64)]
+    grade_rows(rows, timeout=1.0)
+    assert CountingPool.created[0].size == grading.default_jobs() == len(os.sched_getaffinity(0))
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(InvalidArgument, match="jobs"):
+            grade_rows(rows, timeout=1.0, jobs=bad)
+
+
+# ----------------------------------------------------------------------------- one unit
+def test_output_is_replaced_as_one_unit_with_plain_modes(tmp_path):
+    out = tmp_path / "out"
+    jsonl = tmp_path / "subs.jsonl"
+    jsonl.write_text(json.dumps(ROWS[0]) + "\n")
+    grade_file(jsonl, out, timeout=None)
+    stale = tmp_path / f".derive-grade-out.{2 ** 22 + 1}.abcdefgh"   # a dead grading's folder
+    stale.mkdir()
+    (stale / "verdicts.csv").write_text("half")
+    src = tmp_path / "subs.csv"
+    write_csv(src, ROWS[:2])
+    old_umask = os.umask(0o077)
+    try:
+        grade_file(src, out, timeout=None)
+    finally:
+        os.umask(old_umask)
+    assert sorted(p.name for p in out.iterdir()) == ["summary.html", "verdicts.csv"], "old verdicts.jsonl kept"
+    assert not stale.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o644}
+
+
+def test_a_failure_while_writing_leaves_the_previous_grading_whole(tmp_path, monkeypatch):
+    src = tmp_path / "subs.csv"
+    write_csv(src, ROWS[:2])
+    out = tmp_path / "out"
+    grade_file(src, out, timeout=None)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    write_csv(src, ROWS[2:4])
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(grading, "summary_html", lambda *a: broken())
+    with pytest.raises(OSError):
+        grade_file(src, out, timeout=None)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_folder_holding_other_files_is_refused_before_grading(tmp_path, monkeypatch):
+    src = tmp_path / "subs.csv"
+    write_csv(src, ROWS[:1])
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    monkeypatch.setattr(grading, "grade_rows", lambda *a, **k: pytest.fail("graded before refusing"))
+    with pytest.raises(OutputError, match="notes.txt.*new or empty"):
+        grade_file(src, tmp_path / "out", timeout=None)
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+
+
+# ----------------------------------------------------------------------------- the command
 @pytest.mark.slow
-def test_cli_grade_with_the_worker(tmp_path, capsys):
+def test_cli_grade_with_two_workers_and_warnings(tmp_path, capsys):
     src = tmp_path / "subs.csv"
     write_csv(src, ROWS)
-    status = main(["grade", str(src), "--out", str(tmp_path / "out")])
+    with open(src, "ab") as fh:
+        fh.write(b"ivy,softmax.ce_grad,s - y\xff,C\n")
+    status = main(["grade", str(src), "--out", str(tmp_path / "out"), "--jobs", "2"])
     captured = capsys.readouterr()
     assert status == 0
     assert "verdicts.csv" in captured.out and "summary.html" in captured.out
-    assert "grading 8/8" in captured.err
-    with open(tmp_path / "out" / "verdicts.csv", newline="") as fh:
-        assert [r["status"] for r in csv.DictReader(fh)] == EXPECTED
+    assert "grading 9/9" in captured.err
+    assert "derive: warning: row 9 (line 10): the answer field is not UTF-8" in captured.err
+    assert [r["status"] for r in read_csv(tmp_path / "out" / "verdicts.csv")] == EXPECTED + ["invalid"]
+
+
+@pytest.mark.parametrize("jobs", ["0", "x", "65"])
+def test_cli_grade_refuses_bad_jobs(tmp_path, capsys, jobs):
+    with pytest.raises(SystemExit) as exit_:
+        main(["grade", str(tmp_path / "subs.csv"), "--out", str(tmp_path / "out"), "--jobs", jobs])
+    assert exit_.value.code == 2 and "--jobs must be" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_repeated_answer_that_times_out_costs_one_timeout(monkeypatch):
+    import time
+    from derive.answers import worker
+    real = worker.judge
+
+    def judge(part, answer, **kwargs):   # forked workers inherit it: one answer hangs
+        if answer == "s - y + 0":
+            time.sleep(60)
+        return real(part, answer, **kwargs)
+    monkeypatch.setattr(worker, "judge", judge)
+    rows = [{"student": f"s{n}", "part": "softmax.ce_grad", "answer": "s - y + 0"} for n in range(4)]
+    rows.append({"student": "t", "part": "softmax.ce_grad", "answer": "y - s"})
+    started = time.monotonic()
+    verdicts = grade_rows(rows, timeout=1.5, jobs=1)
+    elapsed = time.monotonic() - started
+    assert [v.status for v in verdicts] == [UNDECIDED] * 4 + ["incorrect"]
+    assert "longer than 1.5 s" in verdicts[0].message
+    assert elapsed < 4 * 1.5, f"{elapsed:.1f} s: the hanging answer was checked more than once"

@@ -64,3 +64,21 @@ def test_function_names_get_a_thin_space_before_a_bare_argument():
 @pytest.mark.parametrize("tex", [r"\frac{", r"x^", r"\begin{matrix}"])
 def test_unreadable_latex_gives_none(tex):
     assert to_mathml(tex) is None
+
+
+@pytest.mark.parametrize("tex", [r"1 - \tanh^{2}{\left(z \right)}", r"\tanh^{2} z", r"\cosh^{2}(z)", r"\log_2 x"])
+def test_a_function_power_keeps_two_script_children(tex):
+    root = tree(tex)
+    for script in [e for e in root.iter() if e.tag.replace(NS, "") in ("msup", "msub")]:
+        assert len(script) == 2, ET.tostring(script, encoding="unicode")
+    if tex == r"\tanh^{2} z":   # the thin space goes after the script, before the argument
+        row = next(e for e in root.iter() if any(c.tag == f"{NS}msup" for c in e))
+        kinds = [c.tag.replace(NS, "") for c in row]
+        assert kinds[kinds.index("msup") + 1] == "mspace"
+
+
+def test_a_bold_symbol_is_a_bold_code_point_chromium_can_show():
+    # Chromium's MathML Core ignores mathvariant="bold"; the bold 1 must survive without it.
+    out = to_mathml(r"\operatorname{softmax}(z + c\mathbf{1})")
+    assert "\U0001D7CF" in out and 'mathvariant="bold"' not in out
+    assert "\U0001D431" in to_mathml(r"\mathbf{x}")

@@ -79,3 +79,43 @@ def test_a_report_for_another_part_is_rejected():
         part_sheet(part, PartReport(other, ()))
     with pytest.raises(InvalidArgument, match=r"no verification report for parts \['softmax.jacobian'\]"):
         family_sheet(Family("softmax", "S", "", (part,)), {})
+
+
+def _toy(**more):
+    x = Variable("x")
+    return Part(id="toy.cube", title="Cube", statement="Find the slope.", variables=(x,),
+                derive=lambda v: sp.diff(v.x ** 3, v.x), result=lambda v: 3 * v.x ** 2, result_lhs="f'(x)",
+                **more)
+
+
+def test_every_asked_quantity_is_boxed_and_each_further_result_is_proved():
+    from derive import Step
+    part = _toy(also=(Step("f''(x)", lambda v: 6 * v.x, "", target=lambda v: sp.diff(v.x ** 3, v.x, 2)),
+                      Step("f'''(x)", lambda v: 7, "", target=lambda v: sp.diff(v.x ** 3, v.x, 3))))
+    report = verify_part(part)
+    sheet = part_sheet(part, report)
+    assert sheet.results == ("f'(x) = 3 x^{2}", "f''(x) = 6 x", "f'''(x) = 7")
+    further = next(c for c in sheet.checks if c.heading == "Further results")
+    assert further.outcome == "refuted"                # 7 is not the third derivative
+    assert "Result 2 refuted" in " ".join(further.lines)
+
+
+def test_a_set_in_set_builder_form_prints_as_an_interval():
+    from derive.render.sheets import equation
+    e, lam = sp.Symbol("epsilon", real=True), sp.Symbol("lambda", positive=True)
+    condition = sp.And(sp.StrictLessThan(0, e), sp.StrictLessThan(e, 2 / lam))
+    assert equation(r"\{\epsilon : |1 - \epsilon\lambda| < 1\}", condition, {}) == \
+        r"\{\epsilon : |1 - \epsilon\lambda| < 1\} = \left(0, \frac{2}{\lambda}\right)"
+    assert equation("c", condition, {}).startswith("c = 0 < ")   # not a set: stays a condition
+
+
+def test_answer_parts_say_what_derive_check_expects_and_show_their_slips():
+    part = _toy(answer=True, expects=r"the slope $f'(x)$")
+    verdict = {"answer": "x^3", "why": "the function for its slope", "status": "incorrect", "parsed": "x^{3}",
+               "counterexample": {"values": {"x": 0.5}, "answer": 0.125, "expected": 0.75}, "diagnosis": None}
+    sheet = part_sheet(part, verify_part(part), [verdict])
+    assert sheet.expects == r"the slope $f'(x)$"
+    (slip,) = sheet.slips
+    assert slip.answer == "$x^{3}$" and slip.outcome == "refuted"
+    assert slip.verdict == "``derive check`` says incorrect: at $x = 0.5$ it gives $0.125$ where the result is $0.75$."
+    assert part_sheet(_toy(answer=True), verify_part(_toy())).expects == "$f'(x)$"

@@ -1,0 +1,266 @@
+"""The exact decision for an expression answer: floats propose, high precision decides,
+proofs say for which sizes the answer holds.
+
+1. A float64 pass over every point (random, size sweep, breakpoints, large magnitudes)
+   ranks the points by their scaled difference.
+2. The points floats call different are confirmed (or refuted) with mpmath, largest
+   difference first; then a spread of the remaining points is decided the same way, so a
+   difference too small for floats (s - y + 9e-9) is still found. ``correct`` needs every
+   decided point equal and none left unknown.
+3. An exact SymPy proof is tried with the sizes symbolic, then at each proof size.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from ..errors import ProofTimeout
+from ..maths.zero import time_limit
+from ..verify.proof import difference_is_zero
+from .equivalence import scaled_errors
+from .precision import DIFFERENT, EQUAL, UNKNOWN, Decision, PreciseTarget, decide, equal_digits
+
+FLOAT_EQUAL = 1e-8        # below this floats cannot tell; the precise pass decides
+INFORMATIVE = 1e-6        # a counterexample should differ visibly (more than 6 digits)
+MAX_PRECISE = 80          # precise decisions per answer (each about a millisecond)
+SPREAD_PER_BATCH = 1      # precise decisions among the points floats call equal, per batch
+PROOF_SIZES = 3           # explicit sizes an exact proof is tried at (after the symbolic one)
+SYMBOLIC_BUDGET = 0.25    # seconds for the proof with sizes symbolic (it mostly fails fast or not at all)
+
+
+@dataclass
+class Outcome:
+    status: str                     # EQUAL (correct), DIFFERENT (incorrect) or UNKNOWN
+    batch: int | None = None
+    index: int | None = None
+    decision: Decision | None = None
+    equal_points: int = 0
+    digits: int = 0                 # digits every equal point agrees to (the smallest)
+    unknown: int = 0
+    float_points: int = 0
+    errors: list = field(default_factory=list)
+
+
+def _targets(part, cache: dict, sizes: dict) -> PreciseTarget:
+    key = tuple(sorted(sizes.items()))
+    if key not in cache:
+        cache[key] = PreciseTarget(part, sizes)
+    return cache[key]
+
+
+_PRECISE: dict = {}
+
+
+def precise_targets(part) -> dict:
+    hit = _PRECISE.get(part.id)
+    if hit is None or hit[0] is not part:
+        hit = _PRECISE[part.id] = (part, {})
+    return hit[1]
+
+
+def decide_answer(answer, part, batches, values, extreme_from: int | None = None) -> Outcome:
+    """values[k] is the answer's float value on batches[k] (B, r, c); batches from
+    ``extreme_from`` on (breakpoints, large magnitudes) give a counterexample only when
+    the ordinary points give none."""
+    cache = precise_targets(part)
+    errs = [scaled_errors(v, b.expected) for v, b in zip(values, batches)]
+    out = Outcome(UNKNOWN, float_points=sum(int(np.sum(~np.isnan(e))) for e in errs), errors=errs)
+    suspects = [(float(e[i]), k, i) for k, e in enumerate(errs) for i in range(len(e))
+                if not np.isnan(e[i]) and e[i] > FLOAT_EQUAL]
+    # Visible differences first, at the smallest size (a readable counterexample), then the
+    # rest by size of difference.
+    extreme = len(batches) if extreme_from is None else extreme_from
+    suspects.sort(key=lambda s: (0, s[1] >= extreme, sum(batches[s[1]].sizes.values()), -s[0])
+                  if s[0] > INFORMATIVE else (1, 0, 0, -s[0]))
+    # Among the points floats call equal, each batch's largest float difference is decided
+    # precisely: a difference below float resolution confined to a region (a 1e-12 bump
+    # between two breakpoints) shows there first.
+    spread = []
+    for k, e in enumerate(errs):
+        quiet = [i for i in range(len(e)) if not np.isnan(e[i]) and e[i] <= FLOAT_EQUAL]
+        quiet.sort(key=lambda i: -e[i])
+        spread += [(float(e[i]), k, i) for i in quiet[:SPREAD_PER_BATCH]]
+    budget = MAX_PRECISE
+    best: tuple | None = None
+    digits = None
+    checked_suspects = 0
+    for n, (_, k, i) in enumerate(suspects + spread):
+        if budget == 0:
+            break
+        budget -= 1
+        checked_suspects += n < len(suspects)
+        b = batches[k]
+        try:
+            d = decide(answer, _targets(part, cache, b.sizes), b.points[i], b.sizes)
+        except Exception:  # a point the precise pass cannot build is simply not evidence
+            d = Decision(UNKNOWN)
+        if d.status == DIFFERENT:
+            if best is None or d.error > best[2].error:
+                best = (k, i, d)
+            if d.error > INFORMATIVE:
+                break
+        elif d.status == EQUAL:
+            out.equal_points += 1
+            digits = equal_digits(d) if digits is None else min(digits, equal_digits(d))
+        else:
+            out.unknown += 1
+    unchecked_suspects = len(suspects) - checked_suspects
+    if best is not None:
+        out.status, out.batch, out.index, out.decision = DIFFERENT, best[0], best[1], best[2]
+    elif out.equal_points and not out.unknown and not unchecked_suspects:
+        out.status = EQUAL
+        out.digits = digits or 0
+    return out
+
+
+def depends_on(part, tgt, sizes: dict) -> set[str]:
+    """The variables the expected result at these sizes has symbols of."""
+    _, _, ns, expr = tgt.compiled(sizes)
+    free = expr.free_symbols if isinstance(expr, sp.Basic) else set()
+    out = set()
+    for name, obj in ns.objects.items():
+        syms = set(obj) if isinstance(obj, sp.MatrixBase) else {obj}
+        if syms & free:
+            out.add(name)
+    return out
+
+
+# --------------------------------------------------------------------------- proofs
+def _matched(mine, expected):
+    if isinstance(expected, sp.MatrixBase) != isinstance(mine, sp.MatrixBase):
+        if isinstance(expected, sp.MatrixBase) and expected.shape == (1, 1):
+            return mine, expected[0, 0]
+        if isinstance(mine, sp.MatrixBase) and mine.shape == (1, 1):
+            return mine[0, 0], expected
+    return mine, expected
+
+
+def prove_symbolic(answer, part, budget: float) -> bool:
+    """True if the answer equals the result with the sizes kept symbolic (all sizes)."""
+    if not part.sizes or answer.free_indices or budget <= 0:
+        return False
+    ns = part.general
+    try:
+        with time_limit(budget):
+            mine = answer.to_sympy(ns.objects, ns.sizes)
+            expected = part.result(ns)
+            if isinstance(expected, sp.MatrixBase) or isinstance(mine, sp.MatrixBase):
+                return False
+            if getattr(mine, "shape", None) != getattr(expected, "shape", None):
+                return False
+            if mine == expected:
+                return True
+            diff = mine - expected
+            if diff == 0:
+                return True
+            if getattr(diff, "is_Matrix", False):
+                simple = sp.simplify(diff)
+                return bool(simple == 0 or isinstance(simple, sp.ZeroMatrix)
+                            or getattr(simple, "is_ZeroMatrix", False))
+            return bool(sp.simplify(diff) == 0)
+    except (ProofTimeout, ValueError, TypeError, ArithmeticError, AttributeError, KeyError,
+            IndexError, NotImplementedError, RecursionError, sp.SympifyError, sp.ShapeError):
+        return False
+    except Exception:  # SymPy's matrix-expression algebra raises many kinds; not proved
+        return False
+
+
+def prove_at(answer, part, sizes: dict, budget: float) -> bool:
+    """True if the answer equals the result exactly at these explicit sizes."""
+    ns = part.namespace(sizes)
+    started = time.monotonic()
+    try:
+        with time_limit(budget):
+            mine = answer.to_sympy(ns.objects, ns.sizes)
+            expected = part.result(ns)
+        budget -= time.monotonic() - started
+        if budget <= 0.01:
+            return False
+        mine, expected = _matched(mine, expected)
+        if isinstance(mine, sp.MatrixBase) != isinstance(expected, sp.MatrixBase):
+            return False
+        if isinstance(mine, sp.MatrixBase) and mine.shape != expected.shape:
+            return False
+        ok, _ = difference_is_zero(mine, expected, [ns.definitions(), ns.constraints()], budget)
+        if ok:
+            return True
+        return _piecewise_zero(mine, expected, ns, budget)
+    except (ValueError, TypeError, ArithmeticError, AttributeError, KeyError, IndexError,
+            NotImplementedError, RecursionError, sp.SympifyError, ProofTimeout):
+        return False
+
+
+def _piecewise_zero(mine, expected, ns, budget) -> bool:
+    """Piecewise simplification: both sides as Piecewise, folded, each piece simplified."""
+    pieces = (sp.Heaviside, sp.Abs, sp.sign, sp.Max, sp.Min, sp.Piecewise)
+    left = list(mine) if isinstance(mine, sp.MatrixBase) else [mine]
+    right = list(expected) if isinstance(expected, sp.MatrixBase) else [expected]
+    if not any(isinstance(n, pieces) or type(n).__name__ == "relu"
+               for e in left + right for n in sp.preorder_traversal(e)):
+        return False
+    subs = {**ns.definitions(), **ns.constraints()}
+    try:
+        with time_limit(max(budget, 0.05)):
+            for a, b in zip(left, right):
+                d = (a - b).xreplace(subs) if subs else a - b
+                d = sp.piecewise_fold(d.rewrite(sp.Piecewise))
+                if sp.simplify(d) != 0:
+                    return False
+            return True
+    except (ProofTimeout, ValueError, TypeError, NotImplementedError, RecursionError):
+        return False
+
+
+def prove_sizes(answer, part, budget: float) -> tuple[bool, list[dict]]:
+    """(proved for all sizes, the explicit sizes proved), within the budget in seconds."""
+    if budget <= 0:
+        return False, []
+    deadline = time.monotonic() + budget
+    if prove_symbolic(answer, part, min(budget / 3, SYMBOLIC_BUDGET)):
+        return True, []
+    proved = []
+    for sizes in part.proof_sizes()[:PROOF_SIZES]:
+        left = deadline - time.monotonic()
+        if left <= 0.02:
+            break
+        if not prove_at(answer, part, sizes, left):
+            break   # later sizes are larger: stop at the first size not proved
+        proved.append(sizes)
+    if not part.sizes and proved:
+        return True, proved   # no sizes: one proof covers everything
+    return False, proved
+
+
+def sizes_text(sizes: list[dict]) -> str:
+    """'C = 2..12' or 'n = 1..12, t = 0..12' (each dimension's values), '' without sizes."""
+    if not sizes or sizes == [{}]:
+        return ""
+    dims: dict[str, set] = {}
+    for s in sizes:
+        for d, n in s.items():
+            dims.setdefault(d, set()).add(n)
+    parts = []
+    for d, values in dims.items():
+        v = sorted(values)
+        if len(v) > 2 and v == list(range(v[0], v[-1] + 1)):
+            parts.append(f"{d} = {v[0]}..{v[-1]}")
+        else:
+            parts.append(f"{d} = " + ", ".join(str(x) for x in v))
+    return ", ".join(parts)
+
+
+def evidence_text(all_sizes: bool, proved: list[dict], tested: list[dict], points: int,
+                  digits: int) -> str:
+    """What holds: 'proved for all sizes', 'proved at C = 2..4, tested at C = 2..12', or
+    'tested at ...'; "proved" without sizes means all sizes."""
+    tested_text = sizes_text(tested)
+    how = (f"{points} points" + (f" at {tested_text}" if tested_text else "")
+           + (f", each equal to {digits} digits in high precision" if digits else ""))
+    if all_sizes:
+        return "proved for all sizes" if tested_text else "proved"
+    if proved:
+        return f"proved at {sizes_text(proved)}, tested at {how}"
+    return f"tested at {how}"

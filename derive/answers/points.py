@@ -1,0 +1,316 @@
+"""Where to look beyond the part's random points, chosen from the answer itself:
+
+* every size from the smallest up to at least 12 for each size the answer uses as a
+  number (``C - 2``, ``[C = 7]``, ``t(t-1)``, a sum up to ``n``);
+* both sides of every breakpoint of a piecewise piece (Heaviside, relu, abs, sign,
+  floor/ceil, min/max, Iverson brackets) of either side, at offsets 1e-1 down to 1e-6;
+* large magnitudes (|x| up to 60) of every unbounded real variable.
+
+Each set of points is a :class:`~derive.answers.equivalence.Batch` like the random ones,
+so the float pass, the precise decision and the diagnosis treat them alike.
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..errors import ProofTimeout
+from ..maths.zero import time_limit
+from ..model.domains import Interval, OneHot, Simplex, StepCount, StepSize, SymmetricPositiveDefinite
+from .equivalence import Batch, Target, stack_points
+from .nodes import Call, Iverson, Name, walk
+
+LARGEST_TESTED_SIZE = 12
+POINTS_PER_EXTRA_SIZE = 4
+OFFSETS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
+MAGNITUDES = (10.0, 30.0, 60.0)
+COMPILE_BUDGET = 1.5      # seconds to build the expected result at one more size
+PIECEWISE_CALLS = ("heaviside", "relu", "abs", "sign", "floor", "ceil", "max", "min")
+
+
+def sizes_used_as_numbers(answer) -> list[str]:
+    """Sizes the answer names as numbers (C in C - 2), as opposed to only through shapes."""
+    sizes = {e.name for e in answer.vocabulary.entries if e.role == "size"}
+    return sorted({n.name for n in walk(answer.tree) if isinstance(n, Name)} & sizes)
+
+
+def size_sweep(part, used: list[str]) -> list[dict]:
+    """For each used size, every value from its smallest up to 12 with the others at the
+    smallest proof size; then all dimensions moving together (N and K of a convolution)."""
+    proof = part.proof_sizes()
+    if proof == [{}] or not used:
+        return []
+    smallest = min(proof, key=lambda s: (sum(s.values()), list(s.values())))
+    out: list[dict] = []
+    for d in used:
+        if d not in smallest:
+            continue
+        low = min(s[d] for s in proof)
+        for value in range(low, max(LARGEST_TESTED_SIZE, max(s[d] for s in proof)) + 1):
+            out.append({**smallest, d: value})
+    if len([d for d in used if d in smallest]) > 1:   # sizes the answer ties together (N - K)
+        largest = max(proof, key=lambda s: sum(s.values()))
+        step = 1
+        while max(largest[d] + step for d in used if d in largest) <= LARGEST_TESTED_SIZE:
+            out.append({d: n + step if d in used else n for d, n in largest.items()})
+            step += 1
+    unique = []
+    for s in out:
+        if s not in unique:
+            unique.append(s)
+    return unique
+
+
+def sweep_batches(tgt: Target, seed: int, used: list[str]) -> list[Batch]:
+    """The size sweep's batches (cached per target, seed and sizes): sizes whose expected
+    result takes too long to build are left out, and the evidence says which were tested."""
+    key = ("sweep", seed, tuple(used))
+    if key in tgt._compiled:
+        return tgt._compiled[key]
+    rng = np.random.default_rng(seed + 7)
+    out, given_up = [], set()
+    planned = [b.sizes for b in tgt.batches(seed)]
+    for sizes in size_sweep(tgt.part, used):
+        if sizes in planned:
+            continue
+        moved = tuple(sorted(sizes.items()))
+        if any(d in given_up for d in sizes):
+            continue
+        try:
+            with time_limit(COMPILE_BUDGET):
+                tgt.compiled(sizes)
+            points = [tgt.part.sample(rng, sizes) for _ in range(POINTS_PER_EXTRA_SIZE)]
+            batch = Batch(dict(sizes), points, stack_points(tgt.vocab, points))
+            batch.expected = tgt.evaluate(sizes, points)
+        except ProofTimeout:
+            given_up.update(d for d, n in moved if n >= 2)   # larger sizes only take longer
+            continue
+        except (ValueError, ArithmeticError, TypeError, KeyError, IndexError, np.linalg.LinAlgError):
+            continue
+        out.append(batch)
+    tgt._compiled[key] = out
+    return out
+
+
+# --------------------------------------------------------------------------- breakpoints
+def _movable(var) -> bool:
+    """Variables whose value a breakpoint or magnitude point may set freely."""
+    return var.definition is None and not isinstance(
+        var.domain, (OneHot, Simplex, SymmetricPositiveDefinite, StepCount))
+
+
+def _allowed(var, value: float) -> bool:
+    d = var.domain
+    if isinstance(d, Interval):
+        return d.low < value < d.high
+    if isinstance(d, StepSize):
+        return True
+    assumptions = dict(d.assumptions)
+    if assumptions.get("positive") and value <= 0:
+        return False
+    if assumptions.get("nonzero") and value == 0:
+        return False
+    if assumptions.get("integer") and value != int(value):
+        return False
+    return True
+
+
+def _unbounded(var) -> bool:
+    d = var.domain
+    return _movable(var) and not isinstance(d, (Interval, StepSize)) and not dict(d.assumptions).get("integer")
+
+
+def _answer_pieces(answer, ns) -> list:
+    """SymPy forms of the answer's piecewise arguments (g = 0 is a breakpoint)."""
+    out = []
+    for node in walk(answer.tree):
+        exprs = []
+        if isinstance(node, Call) and node.func in PIECEWISE_CALLS:
+            if node.func in ("max", "min") and len(node.args) > 1:
+                exprs = [(node.args[0], node.args[k]) for k in range(1, len(node.args))]
+            elif node.func not in ("max", "min"):
+                exprs = [(node.args[0], None)]
+        elif isinstance(node, Iverson):
+            exprs = [(node.a, node.b)]
+        for a, b in exprs:
+            try:
+                ga = _subtree_sympy(answer, a, ns)
+                gb = _subtree_sympy(answer, b, ns) if b is not None else sp.S.Zero
+                if isinstance(ga, sp.MatrixBase) or isinstance(gb, sp.MatrixBase):
+                    continue
+                out.append((ga - gb, node.func if isinstance(node, Call) else "iverson"))
+            except Exception:  # a piece SymPy cannot build only loses its breakpoints
+                continue
+    return out
+
+
+def _subtree_sympy(answer, node, ns):
+    from .answer import Answer
+    sub = Answer(answer.text, answer.syntax, node, answer.vocabulary, answer.free_indices,
+                 answer.index_ranges, answer.spelled)
+    if answer.free_indices:
+        raise ValueError("component answers: breakpoints of indexed pieces are not solved")
+    return sub.to_sympy(ns.objects, ns.sizes)
+
+
+def _expected_pieces(expr) -> list:
+    out = []
+    items = list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
+    for item in items:
+        if not isinstance(item, sp.Basic):
+            continue
+        for node in sp.preorder_traversal(item):
+            if isinstance(node, (sp.Heaviside, sp.Abs, sp.sign)) or type(node).__name__ == "relu":
+                out.append((node.args[0], "step"))
+            elif isinstance(node, (sp.floor, sp.ceiling)):
+                out.append((node.args[0], "floor"))
+            elif isinstance(node, (sp.Max, sp.Min)):
+                args = node.args
+                out += [(args[0] - a, "max") for a in args[1:]]
+            elif isinstance(node, sp.Piecewise):
+                for _, cond in node.args:
+                    if isinstance(cond, sp.core.relational.Relational):
+                        out.append((cond.lhs - cond.rhs, "piecewise"))
+    return out
+
+
+def breakpoint_batches(answer, tgt: Target, base: list[Batch], budget: float = 1.0) -> list[Batch]:
+    """Points on both sides of every breakpoint of either side, and at large magnitudes."""
+    part = tgt.part
+    out = []
+    try:
+        with time_limit(budget):
+            for batch in base[:2]:
+                ns = part.namespace(batch.sizes)
+                _, _, _, expr = tgt.compiled(batch.sizes)
+                pieces = _answer_pieces(answer, ns) + _expected_pieces(expr)
+                points = []
+                owner = _symbol_owner(part, ns)
+                for base_point in batch.points[:2]:
+                    for g, kind in pieces:
+                        points += _around_breakpoint(part, base_point, g, kind, owner)
+                    points += _large(part, base_point)
+                points = [p for p in points if p is not None]
+                if points:
+                    try:
+                        b = Batch(dict(batch.sizes), points, stack_points(tgt.vocab, points))
+                        b.expected = tgt.evaluate(batch.sizes, points)
+                        out.append(b)
+                    except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+                        continue
+    except ProofTimeout:
+        pass
+    return out
+
+
+def _symbol_owner(part, ns) -> dict:
+    """Scalar symbol -> (variable, flat index) for movable variables."""
+    owner = {}
+    for var in part.variables:
+        if not _movable(var):
+            continue
+        obj = ns.objects[var.name]
+        for k, sym in enumerate(list(obj) if isinstance(obj, sp.MatrixBase) else [obj]):
+            owner[sym] = (var, k)
+    return owner
+
+
+def _with(part, point: dict, var, k: int, value: float) -> dict | None:
+    """The point with one entry of a variable set, defined variables recomputed."""
+    if not _allowed(var, value):
+        return None
+    out = {}
+    for v in part.variables:
+        if v.numeric is not None:
+            out[v.name] = np.asarray(v.numeric(out), dtype=float)
+            continue
+        x = point[v.name]
+        if v is var:
+            x = np.array(x, dtype=float, copy=True)
+            if x.ndim == 0:
+                x = float(value)
+            else:
+                x.reshape(-1)[k] = value
+        out[v.name] = x
+    for key, value in point.items():
+        out.setdefault(key, value)
+    return out
+
+
+def _around_breakpoint(part, point, g, kind, owner) -> list:
+    out = []
+    values = _point_subs(part, point)
+    for sym in sorted(g.free_symbols & set(owner), key=lambda s: s.name):
+        var, k = owner[sym]
+        rest = {s: v for s, v in values.items() if s != sym}
+        h = g.xreplace({s: sp.Float(v, 17) for s, v in rest.items()})
+        targets = [0]
+        if kind in ("floor", "ceil"):
+            now = float(h.xreplace({sym: sp.Float(values[sym], 17)})) if sym in values else 0.0
+            targets = [np.floor(now), np.floor(now) + 1]
+        # Solve in a plain real symbol: a breakpoint at 0 of a variable declared nonzero
+        # is still where the function changes.
+        free = sp.Dummy("x", real=True)
+        h = h.xreplace({sym: free})
+        for level in targets:
+            try:
+                roots = sp.solve(sp.Eq(h, level), free)
+            except (NotImplementedError, ValueError, TypeError):
+                continue
+            for r in roots[:4]:
+                if not r.is_real and not getattr(r, "is_number", False):
+                    continue
+                try:
+                    b = float(r)
+                except TypeError:
+                    continue
+                for d in OFFSETS:
+                    for side in (-1, 1):
+                        out.append(_with(part, point, var, k, b + side * d * max(1.0, abs(b))
+                                         if abs(b) > 1 else b + side * d))
+    return out
+
+
+def _point_subs(part, point) -> dict:
+    ns = part.namespace({d: n for d, n in _sizes_of(part, point).items()})
+    out = {}
+    for var in part.variables:
+        obj = ns.objects[var.name]
+        flat = np.asarray(point[var.name], dtype=float).reshape(-1)
+        for sym, v in zip(list(obj) if isinstance(obj, sp.MatrixBase) else [obj], flat):
+            out.setdefault(sym, float(v))
+    return out
+
+
+def _sizes_of(part, point) -> dict:
+    sizes = {}
+    for var in part.variables:
+        for d, n in zip(var.shape, np.shape(point[var.name])):
+            if isinstance(d, str):
+                sizes[d] = n
+    for d in part.sizes:
+        if d not in sizes and d in point:
+            sizes[d] = int(point[d])
+        elif d not in sizes:
+            sizes[d] = min(part.sizes[d])
+    return sizes
+
+
+def _large(part, point) -> list:
+    out = []
+    for var in part.variables:
+        if not _unbounded(var):
+            continue
+        x = np.asarray(point[var.name], dtype=float)
+        positive = dict(var.domain.assumptions).get("positive")
+        for m in MAGNITUDES:
+            for sign in ((1,) if positive else (1, -1)):
+                if x.ndim == 0:
+                    out.append(_with(part, point, var, 0, sign * m))
+                else:
+                    scaled = sign * m * x / max(1e-12, float(np.max(np.abs(x))))
+                    p = point
+                    for k, v in enumerate(scaled.reshape(-1)):
+                        p = _with(part, p, var, k, float(v)) if p is not None else None
+                    out.append(p)
+    return out

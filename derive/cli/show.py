@@ -1,0 +1,141 @@
+"""``derive show PART [--json]``: what the sheet says for one part, in the terminal or as data.
+
+The part is verified, then laid out by the same code that builds the sheets
+(:func:`derive.render.sheets.part_sheet`): statement, notation, derivation steps, the
+result(s), the worked tables and the verification record. ``--json`` gives the same as
+data; a worked table's quantities come as numbers (from
+:class:`derive.verify.tables.WorkedTable`), and a plain demonstration's values as numbers
+where they read as one.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+from ..answers.judge import judge
+from ..model import registry
+from ..render.sheets import part_sheet
+from ..verify.claims import verify_part
+from ..verify.tables import WorkedTable, number_text
+
+_NUMBER = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?")
+
+
+def add_show_command(subparsers) -> None:
+    p = subparsers.add_parser("show", help="print what the sheet says for parts",
+                              description="Verify PART and print its statement, derivation steps, "
+                              "result(s), worked tables and verification record.")
+    p.add_argument("parts", nargs="+", metavar="PART", help="part ids or family names")
+    p.add_argument("--json", action="store_true", help="print JSON (worked quantities as numbers)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+    p.add_argument("--budget", type=float, default=10.0, help="seconds for each symbolic proof (default 10)")
+    p.add_argument("--cases", type=int, default=None, help="numeric cases per part (default: the part's)")
+    p.set_defaults(run=cmd_show)
+
+
+def _value(text: str):
+    """A demonstration's value as a number when the whole of it reads as one (1,234 too)."""
+    plain = text.replace(",", "").strip()
+    if _NUMBER.fullmatch(plain):
+        number = float(plain)
+        return int(number) if number.is_integer() and "." not in plain and "e" not in plain.lower() else number
+    return text
+
+
+def tables(part) -> list[dict]:
+    out = []
+    for demo in part.demonstrations:
+        if isinstance(demo, WorkedTable):
+            out.append(demo.data())
+        else:
+            out.append({"caption": demo.caption, "columns": ["quantity", "value"],
+                        "rows": [[str(label), _value(str(value))] for label, value in demo.compute()]})
+    return out
+
+
+def _claim(c) -> dict:
+    return {"kind": c.kind, "statement": c.statement, "outcome": c.outcome, "method": c.method,
+            "sizes": list(c.sizes), "cases": c.cases, "worst_error": c.worst_error, "tolerance": c.tolerance,
+            "counterexample": c.counterexample, "detail": c.detail, "seconds": round(c.seconds, 3)}
+
+
+def _slips(part, seed: int) -> list[dict]:
+    out = []
+    for slip in part.slips:
+        verdict = judge(part, slip.answer, seed=seed)
+        out.append({"answer": slip.answer, "why": slip.why, "status": verdict.status,
+                    "diagnosis": verdict.diagnosis, "counterexample": verdict.counterexample})
+    return out
+
+
+def show_data(part, *, seed: int = 0, budget: float = 10.0, cases: int | None = None, report=None) -> dict:
+    """Everything ``derive show`` prints for one part, as JSON-ready data (the part is
+    verified unless its ``report`` is given)."""
+    report = report or verify_part(part, seed=seed, budget=budget, cases=cases)
+    sheet = part_sheet(part, report)
+    data = {"part": part.id, "family": part.family, "title": part.title, "answer": part.answer,
+            "statement": sheet.statement, "notation": list(sheet.notation),
+            "steps": [dataclasses.asdict(s) for s in sheet.steps],
+            "result": sheet.result, "results": list(getattr(sheet, "results", (sheet.result,))),
+            "instance": sheet.instance, "instance_label": sheet.instance_label,
+            "tables": tables(part),
+            "outcome": report.outcome,
+            "checks": [{"heading": c.heading, "outcome": c.outcome, "lines": list(c.lines),
+                        "counterexample": list(c.counterexample)} for c in sheet.checks],
+            "claims": [_claim(c) for c in report.claims],
+            "slips": _slips(part, seed) if part.answer else [],
+            "figures": [{"name": f.stem, "caption": f.caption} for f in sheet.figures]}
+    return data
+
+
+def _table_text(table: dict) -> list[str]:
+    rows = [table["columns"]] + [[number_text(v) if not isinstance(v, str) else v for v in row]
+                                 for row in table["rows"]]
+    widths = [max(len(str(r[k])) for r in rows if k < len(r)) for k in range(len(table["columns"]))]
+    lines = [f"  {table['caption']}"]
+    for n, row in enumerate(rows):
+        cells = [str(v).ljust(w) if k == 0 else str(v).rjust(w) for k, (v, w) in enumerate(zip(row, widths))]
+        lines.append("    " + "  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("    " + "  ".join("-" * w for w in widths))
+    return lines
+
+
+def show_text(data: dict) -> str:
+    lines = [f"{data['part']}: {data['title']}" + ("  (takes answers)" if data["answer"] else ""), "",
+             "Statement:", f"  {data['statement']}"]
+    if data["notation"]:
+        lines += ["", "Notation:"] + [f"  {n}" for n in data["notation"]]
+    if data["steps"]:
+        lines += ["", "Derivation:"]
+        for n, step in enumerate(data["steps"], 1):
+            lines += [f"  {n}. {step['equation']}", f"     because {step['why']}  [{step['outcome']}]"]
+    lines += ["", "Result:"] + [f"  {r}" for r in data["results"]]
+    if data["instance"]:
+        lines += [f"  {data['instance_label']}", f"  {data['instance']}"]
+    if data["tables"]:
+        lines += ["", "Worked quantities:"]
+        for table in data["tables"]:
+            lines += _table_text(table)
+    lines += ["", f"Verification: {data['outcome']}"]
+    for check in data["checks"]:
+        lines.append(f"  {check['heading']}: {check['outcome']}")
+        lines += [f"    {line}" for line in check["lines"]]
+        lines += [f"      {line}" for line in check["counterexample"]]
+    if data["slips"]:
+        lines += ["", "Slips the checker names:"]
+        lines += [f"  {s['answer']!r} ({s['why']}): {s['status']}" for s in data["slips"]]
+    if data["figures"]:
+        lines += ["", "Figures (on the sheet):"] + [f"  {f['name']}: {f['caption']}" for f in data["figures"]]
+    return "\n".join(lines)
+
+
+def cmd_show(args) -> int:
+    parts = registry.select(args.parts)
+    shown = [show_data(p, seed=args.seed, budget=args.budget, cases=args.cases) for p in parts]
+    if args.json:
+        print(json.dumps(shown[0] if len(shown) == 1 else shown, indent=2, default=str))
+    else:
+        print("\n\n".join(show_text(d) for d in shown))
+    return 1 if any(d["outcome"] in ("refuted", "failed") for d in shown) else 0

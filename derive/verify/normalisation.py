@@ -1,0 +1,240 @@
+r"""Independent oracles for batch normalisation: a NumPy forward pass and its finite
+differences, JAX autodiff of a JAX forward pass, samplers that include near-constant
+batches, and a simulation of PyTorch's running statistics.
+
+Nothing here uses the SymPy side (:mod:`derive.maths.normalisation`): these compute the
+same quantities by other means, so agreement checks the derivation.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings, seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from ..errors import InvalidArgument
+from ..model.claim import FAILED, PASSED, REFUTED, SKIPPED, Claim
+from ..model.domains import Domain
+from .numeric import scaled_error
+from .optional import MissingLibrary, jax_numpy
+
+__all__ = ["BATCH", "SMALL_EPS", "BatchDomain", "JaxGradientCheck", "SKIPPED", "SmallPositive",
+           "batch_norm", "class_batch_run", "class_means_train_and_test", "normalised", "running_statistics",
+           "scaled_central_gradient"]
+
+PYTORCH_MOMENTUM = 0.1
+
+
+# ----------------------------------------------------------------------------- samplers
+@dataclass(frozen=True)
+class BatchDomain(Domain):
+    """A mini-batch of one feature. A quarter of the draws are near-constant batches
+    (spread 1e-5 .. 1e-3 around an O(1) value, so sigma^2 is 1e-10 .. 1e-6 and eps
+    dominates it), the rest spread over two orders of magnitude like any real vector."""
+    description: str = "real; a quarter of the samples are near-constant batches"
+
+    def sample(self, rng, shape):
+        if rng.uniform() < 0.25:
+            return rng.normal() + 10 ** rng.uniform(-5, -3) * rng.normal(size=shape)
+        return rng.normal(size=shape) * 10 ** rng.uniform(-1, 0.5)
+
+
+@dataclass(frozen=True)
+class SmallPositive(Domain):
+    """A positive eps, log-uniform in 1e-5 .. 1: the usual 1e-5 and values where eps and
+    the batch variance are of the same size."""
+    description: str = "positive (sampled log-uniform in 1e-5 .. 1)"
+    assumptions: tuple = (("positive", True),)
+
+    def sample(self, rng, shape):
+        return 10 ** rng.uniform(-5, 0, size=shape)
+
+
+BATCH = BatchDomain()
+SMALL_EPS = SmallPositive()
+
+
+# ----------------------------------------------------------------------------- the forward
+def _check(x, eps) -> np.ndarray:
+    x = np.asarray(x, dtype=float).reshape(-1)
+    if x.size < 2:
+        raise InvalidArgument(f"batch normalisation needs a batch of m >= 2 values, got m = {x.size}")
+    if not eps >= 0:
+        raise InvalidArgument(f"eps = {eps} is not allowed: batch normalisation needs eps >= 0")
+    return x
+
+
+def normalised(x, eps) -> np.ndarray:
+    """xhat = (x - mean) / sqrt(biased variance + eps), in float64."""
+    x = _check(x, eps)
+    centred = x - x.mean()
+    return centred / np.sqrt(np.mean(centred ** 2) + eps)
+
+
+def batch_norm(x, gamma, beta, eps) -> np.ndarray:
+    return gamma * normalised(x, eps) + beta
+
+
+def scaled_central_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, scale: float) -> np.ndarray:
+    """Fourth-order central differences with h = eps^(1/5) * scale for every coordinate.
+
+    Batch normalisation varies on the scale of the batch's spread sqrt(sigma^2 + eps), not
+    of |x|: on a near-constant batch (spread 1e-3) a step proportional to max(1, |x|) would
+    step over the whole curvature. With h proportional to the spread, the five-point
+    stencil's truncation (h^4 f^(5) / 30) and round-off (eps f / h) both stay near
+    eps^(4/5) ~ 3e-13 relative to the gradient, so sums over 64 coordinates stay far below
+    a 1e-6 tolerance.
+    """
+    x = np.asarray(x, dtype=float)
+    h = np.finfo(float).eps ** (1 / 5) * scale
+    out = np.empty_like(x)
+    for j in range(x.size):
+        shifted = []
+        for k in (2, 1, -1, -2):
+            u = x.copy()
+            u[j] += k * h
+            shifted.append(f(u))
+        out[j] = (-shifted[0] + 8 * shifted[1] - 8 * shifted[2] + shifted[3]) / (12 * h)
+    return out
+
+
+# ----------------------------------------------------------------------------- JAX oracle
+def _jax():
+    try:
+        return jax_numpy()
+    except MissingLibrary:
+        return None
+
+
+@dataclass(frozen=True)
+class JaxGradientCheck:
+    """The part's closed form against JAX autodiff of a JAX forward pass, in float64.
+
+    ``loss(jnp, x, values)`` is the scalar loss written with jax.numpy; ``wrt`` names the
+    variable differentiated; ``sizes`` are the values tried for the part's dimension ``dim``.
+    Without JAX the claim is "skipped", never passed.
+    """
+    statement: str
+    loss: Callable
+    wrt: str
+    sizes: Sequence[int]
+    tolerance: float
+    tolerance_reason: str
+    cases: int = 15
+    dim: str = "m"
+
+    def run(self, part, seed: int = 0, cases: int | None = None) -> Claim:
+        started = time.perf_counter()
+        found = _jax()
+        if found is None:
+            return Claim(part.id, "framework oracle", self.statement, SKIPPED, "JAX autodiff",
+                         detail="skipped: JAX not installed")
+        jax, jnp = found
+        from .simulation import at_values  # late: simulation imports the claims machinery
+        stats = {"cases": 0, "worst": 0.0, "failing": None}
+        # float64: jax_numpy() switches it on for the process (JAX defaults to float32, error ~ 1e-7).
+        # jit: one compilation per batch size, instead of tracing every primitive per call.
+        grad = jax.jit(jax.grad(lambda u, vals: self.loss(jnp, u, vals)))
+
+        @hypothesis_seed(seed)
+        @settings(max_examples=cases or self.cases, database=None, deadline=None,
+                  suppress_health_check=list(HealthCheck), phases=[Phase.generate],
+                  verbosity=Verbosity.quiet)
+        @given(n=st.sampled_from(list(self.sizes)), value_seed=st.integers(0, 2**32 - 1))
+        def holds(n, value_seed):
+            sizes = {self.dim: n}
+            values = part.sample(np.random.default_rng(value_seed), sizes)
+            # Numbers first, then the closed form's arithmetic: at m = 256 lambdifying the
+            # symbolic closed form would take minutes, this takes milliseconds.
+            claimed = np.array(at_values(part, part.result, sizes, values), dtype=float).reshape(-1)
+            wrt = jnp.asarray(values[self.wrt], dtype=jnp.float64)
+            reference = np.asarray(grad(wrt, {k: jnp.asarray(v, dtype=jnp.float64)
+                                              for k, v in values.items()}))
+            error = scaled_error(claimed, reference.reshape(np.shape(claimed)))
+            stats["cases"] += 1
+            stats["worst"] = max(stats["worst"], error)
+            if error > self.tolerance:
+                stats["failing"] = {"sizes": sizes, "error": error,
+                                    "values": {k: np.round(np.asarray(v), 6).tolist() for k, v in values.items()},
+                                    "closed form": np.round(claimed, 6).tolist(),
+                                    "JAX": np.round(reference, 6).tolist()}
+                raise AssertionError(f"{part.id}: error {error:.3g} against JAX")
+
+        try:
+            holds()
+            outcome = PASSED
+        except AssertionError:
+            outcome = REFUTED if stats["failing"] else FAILED
+        except Exception as exc:  # the check itself could not run: failed, with the reason
+            outcome, stats["failing"] = FAILED, {"exception": f"{type(exc).__name__}: {exc}"}
+        return Claim(part.id, "framework oracle", self.statement, outcome,
+                     f"jax.grad of a jax.numpy forward pass (JAX {jax.__version__}, float64)",
+                     (f"{self.dim} in {list(self.sizes)}",), cases=stats["cases"], worst_error=stats["worst"],
+                     tolerance=self.tolerance, counterexample=stats["failing"],
+                     seconds=time.perf_counter() - started, detail=self.tolerance_reason)
+
+
+# ----------------------------------------------------------------------------- running statistics
+def running_statistics(batches: np.ndarray, momentum: float = PYTORCH_MOMENTUM,
+                       start: tuple[float, float] = (0.0, 1.0)) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's BatchNorm running estimates after each batch (rows of ``batches``).
+
+    r_mean <- (1 - momentum) r_mean + momentum * batch mean,
+    r_var  <- (1 - momentum) r_var  + momentum * unbiased batch variance,
+    starting from PyTorch's (0, 1). Returns both sequences, one value per batch.
+    """
+    batches = np.asarray(batches, dtype=float)
+    if batches.ndim != 2 or batches.shape[1] < 2:
+        raise InvalidArgument(f"batches must be a (steps, m) array with m >= 2, got shape {batches.shape}")
+    if not 0 < momentum <= 1:
+        raise InvalidArgument(f"momentum = {momentum} must satisfy 0 < momentum <= 1")
+    from scipy.signal import lfilter
+    means, variances = batches.mean(axis=1), batches.var(axis=1, ddof=1)
+    # The update is a first-order linear filter: y_t = momentum u_t + (1 - momentum) y_{t-1}.
+    def ema(u, first):
+        return lfilter([momentum], [1.0, momentum - 1.0], u, zi=[(1 - momentum) * first])[0]
+    r_mean, r_var = ema(means, start[0]), ema(variances, start[1])
+    return r_mean, r_var
+
+
+def class_batch_run(rng: np.random.Generator, class_means: Sequence[float], within_std: float,
+                    m: int, steps: int, one_class: bool) -> dict:
+    """Simulate training batches of one feature drawn from classes with different means.
+
+    ``one_class``: every mini-batch holds m samples of one class, the classes taking turns
+    in shuffled order (equal numbers of batches per class); otherwise each sample's class
+    is drawn uniformly. Returns the batches, their class labels, and the running mean and
+    variance after every batch.
+    """
+    class_means = np.asarray(class_means, dtype=float)
+    k = class_means.size
+    if k < 2:
+        raise InvalidArgument(f"need two or more classes, got {k}")
+    if m < 2 or steps < k:
+        raise InvalidArgument(f"need m >= 2 and steps >= {k} (one batch per class), got m = {m}, steps = {steps}")
+    if one_class:
+        labels_per_batch = rng.permutation(np.resize(np.arange(k), steps))
+        labels = np.repeat(labels_per_batch[:, None], m, axis=1)
+    else:
+        labels = rng.integers(0, k, size=(steps, m))
+    batches = class_means[labels] + within_std * rng.standard_normal((steps, m))
+    r_mean, r_var = running_statistics(batches)
+    return {"batches": batches, "labels": labels, "running_mean": r_mean, "running_var": r_var}
+
+
+def class_means_train_and_test(run: dict, eps: float, burn_in: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each class's mean normalised value in training (every batch normalised by its own
+    statistics) and at test time (by the running statistics averaged after ``burn_in``)."""
+    batches, labels = run["batches"], run["labels"]
+    centred = batches - batches.mean(axis=1, keepdims=True)
+    train_values = centred / np.sqrt(np.mean(centred ** 2, axis=1, keepdims=True) + eps)
+    mean = run["running_mean"][burn_in:].mean()
+    var = run["running_var"][burn_in:].mean()
+    test_values = (batches - mean) / np.sqrt(var + eps)
+    k = int(labels.max()) + 1
+    train = np.array([train_values[labels == c].mean() for c in range(k)])
+    test = np.array([test_values[labels == c].mean() for c in range(k)])
+    return train, test

@@ -1,0 +1,490 @@
+r"""Backpropagation checked: one sigmoid neuron's five gradients and its SGD steps, a two-layer
+sigmoid network to the last digit, and the centre loss with its update rule and linear layer."""
+import numpy as np
+import sympy as sp
+
+from derive import Oracle, Part, Slip, Step, Variable
+from derive.maths.layers import ones_like, sigmoid_layer
+from derive.maths.center_loss import center_loss, indicator, picked, simplify_indicators
+from derive.maths.worked_example import sgd_run, sgd_step
+from derive.model.domains import Domain, Positive
+from derive.model.functions import hadamard, held_product, sigma
+from derive.verify.networks import (finite_difference_gradients, jax_gradients, mlp_backward, mlp_loss,
+                                    neuron_backward, neuron_loss, sgd_trajectory)
+from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient
+from derive.verify.numeric import sigmoid as np_sigmoid
+from derive.verify.agreement import AgreementCheck
+from derive.verify.tables import worked_table
+
+TITLE = "Backpropagation"
+
+# ---------------------------------------------------------------- one neuron
+w, b, x, t = (Variable(n) for n in "wbxt")
+lam = Variable("lambda", latex=r"\lambda", spellings=(r"\lambda",))
+y = Variable("y", definition=lambda v: sigma(v.w * v.x + v.b),
+             numeric=lambda d: np_sigmoid(d["w"] * d["x"] + d["b"]))
+# z too, so an answer may say sigma'(z) for the slope of the unit
+z = Variable("z", definition=lambda v: v.w * v.x + v.b, numeric=lambda d: d["w"] * d["x"] + d["b"])
+NEURON = (w, b, x, t, lam, z, y)
+NEURON_STATEMENT = (r"A neuron $z = w x + b$, $y = \sigma(z)$ with loss $L = \frac12 (y - t)^2$, "
+                    r"regulariser $R = \frac12 w^2$ and $L_{\mathrm{reg}} = L + \lambda R$. ")
+
+
+def lam_of(v):
+    return getattr(v, "lambda")
+
+
+def regularised_loss(v):
+    """L_reg of the neuron, with y written out as sigma(w x + b): the forward definition."""
+    return sp.Rational(1, 2) * (sigma(v.w * v.x + v.b) - v.t) ** 2 + lam_of(v) * v.w ** 2 / 2
+
+
+def np_regularised_loss(d, **moved):
+    d = {**d, **moved}
+    return neuron_loss({"w": d["w"], "b": d["b"]}, d["x"], d["t"], d["lambda"])
+
+
+def error_signal(v):
+    """dL/dz = (y - t) y (1 - y): what every gradient of the neuron shares."""
+    return (v.y - v.t) * v.y * (1 - v.y)
+
+
+def neuron_part(name, wrt, title, closed, chain, slips, extra=""):
+    return Part(
+        id=f"backprop.neuron_grad_{name}", title=f"The neuron: gradient of the regularised loss in {title}",
+        statement=NEURON_STATEMENT + rf"Find $\partial L_{{\mathrm{{reg}}}} / \partial {wrt}$ in terms of "
+                  rf"$y = \sigma(w x + b)$.{extra}",
+        variables=NEURON, answer=True, slips=slips,
+        neighbours=tuple(f"backprop.neuron_grad_{n}" for n in ("w", "b", "x") if n != name),
+        derive=lambda v: sp.diff(regularised_loss(v), v.objects[name]),
+        result=closed, result_lhs=rf"\frac{{\partial L_{{\mathrm{{reg}}}}}}{{\partial {wrt}}}",
+        steps=(Step(rf"\frac{{\partial L_{{\mathrm{{reg}}}}}}{{\partial {wrt}}}", chain, "chain rule through "
+                    r"$\partial L / \partial y = y - t$ and $\sigma'(z) = \sigma(z)(1 - \sigma(z)) = y(1 - y)$"),)
+        if chain else (),
+        oracle=Oracle(lambda d: central_derivative(lambda u: np_regularised_loss(d, **{name: u}), d[name]),
+                      rf"central finite differences of a NumPy $L_{{\mathrm{{reg}}}}$ in ${wrt}$",
+                      FD_RTOL, FD_TOLERANCE_REASON))
+
+
+SIGMA_SQUARED = r"$\sigma^2$ in place of $\sigma$: $y^2 (1 - y)$ for $\sigma'(z)$, as in the course's own solutions"
+NEURON_PARTS = [
+    neuron_part("w", "w", "w", lambda v: error_signal(v) * v.x + lam_of(v) * v.w,
+                lambda v: held_product(v.y - v.t, v.y * (1 - v.y), v.x) + lam_of(v) * v.w,
+                (Slip("(y - t)*y^2*(1 - y)*x + lambda*w", SIGMA_SQUARED),
+                 Slip("(y - t)*y*(1 - y)*x", r"the regulariser's gradient $\lambda w$ is missing"),
+                 Slip("(t - y)*y*(1 - y)*x + lambda*w", "the sign of the error $y - t$"))),
+    neuron_part("b", "b", "b", lambda v: error_signal(v), lambda v: held_product(v.y - v.t, v.y * (1 - v.y), 1),
+                (Slip("(y - t)*y^2*(1 - y)", SIGMA_SQUARED), Slip("(t - y)*y*(1 - y)", "the sign of the error"))),
+    neuron_part("x", "x", "x", lambda v: error_signal(v) * v.w, lambda v: held_product(v.y - v.t, v.y * (1 - v.y), v.w),
+                (Slip("(y - t)*y^2*(1 - y)*w", SIGMA_SQUARED), Slip("(t - y)*y*(1 - y)*w", "the sign of the error"),
+                 Slip("(y - t)*y*(1 - y)*w + lambda*w", "the regulariser $\\lambda w$ carried over, but $R$ does not depend on $x$"))),
+    neuron_part("lambda", r"\lambda", "lambda", lambda v: v.w ** 2 / 2, None,
+                (Slip("w^2", r"the factor $\frac12$ of $R = \frac12 w^2$ dropped"),)),
+    neuron_part("t", "t", "t", lambda v: v.t - v.y, None, (Slip("y - t", r"the sign: $\partial (y - t)^2 / \partial t = -2 (y - t)$"),)),
+]
+
+
+# ---------------------------------------------------------------- worked examples
+def logistic(u):
+    """sigma written out, so SymPy evaluates it at numbers to any precision."""
+    return 1 / (1 + sp.exp(-u))
+
+
+def neuron_forward(p, d):
+    z = p["w"] * d["x"] + p["b"]
+    out = logistic(z)
+    return [("z", z), ("y", out), ("L", (out - d["t"]) ** 2 / 2 + d["lambda"] * p["w"] ** 2 / 2)]
+
+
+NEURON_START, NEURON_RATE = {"w": "0.1", "b": "0"}, "0.1"
+NEURON_SAMPLES = [{"x": x_, "t": t_, "lambda": 0} for x_, t_ in ((2, 0), (1, 1), (2, 0), (1, 1))]
+
+
+def neuron_sgd_steps():
+    """The catalogue's four SGD steps, computed by the engine (30 significant digits)."""
+    return sgd_run(neuron_forward, NEURON_START, NEURON_SAMPLES, NEURON_RATE)
+
+
+def neuron_engine_numbers():
+    out = {}
+    for k, step in enumerate(neuron_sgd_steps(), 1):
+        out.update({f"L_{k}": step.loss, f"dw_{k}": step.gradients["w"], f"db_{k}": step.gradients["b"],
+                    f"w_{k}": step.updated["w"], f"b_{k}": step.updated["b"]})
+    return {k: float(v) for k, v in out.items()}
+
+
+def neuron_reference(gradients):
+    """The same four steps in float64, with gradients from ``gradients(params, sample)``."""
+    start = {k: float(v) for k, v in NEURON_START.items()}
+    out = {}
+    for k, step in enumerate(sgd_trajectory(gradients, start, NEURON_SAMPLES, float(NEURON_RATE)), 1):
+        out.update({f"L_{k}": step["loss"], f"dw_{k}": step["gradients"]["w"], f"db_{k}": step["gradients"]["b"],
+                    f"w_{k}": step["updated"]["w"], f"b_{k}": step["updated"]["b"]})
+    return out
+
+
+def neuron_by_differences(p, s):
+    loss = lambda q: neuron_loss(q, s["x"], s["t"], s["lambda"])
+    return loss(p), finite_difference_gradients(loss, p)
+
+
+def neuron_by_jax(p, s):
+    return neuron_loss(p, s["x"], s["t"], s["lambda"]), jax_gradients(
+        lambda q, jnp: neuron_loss(q, s["x"], s["t"], s["lambda"], xp=jnp), p)
+
+
+def worked_checks(engine, reference, what):
+    """The worked numbers against three independent float64 computations."""
+    float64 = ("float64 arithmetic over a few steps of O(1) numbers errs by ~1e-15; 1e-12 leaves "
+               "a thousandfold margin, while a wrong gradient errs in the third digit or earlier")
+    return (
+        AgreementCheck(f"{what} agree with a hand-written NumPy forward and backward pass",
+                       engine, lambda: reference("numpy"), "NumPy backprop, float64", 1e-12, float64),
+        AgreementCheck(f"{what} agree with central finite differences of a NumPy forward pass",
+                       engine, lambda: reference("differences"), "central finite differences of NumPy",
+                       FD_RTOL, FD_TOLERANCE_REASON),
+        AgreementCheck(f"{what} agree with JAX reverse-mode autodiff", engine, lambda: reference("jax"),
+                       "jax.grad in float64", 1e-12, float64),
+    )
+
+
+NEURON_GRADIENTS = {"numpy": lambda p, s: neuron_backward(p, s["x"], s["t"], s["lambda"]),
+                    "differences": neuron_by_differences, "jax": neuron_by_jax}
+
+
+def neuron_table(k):
+    """Step k: its sample, forward values, loss, gradients, the updated w and b, the loss after."""
+    step = neuron_sgd_steps()[k - 1]
+    return [("$(x, t)$", f"({step.data['x']}, {step.data['t']})"), ("$w, b$ before", *step.parameters.values()),
+            *[(f"${name}$", value) for name, value in step.forward.items()],
+            (r"$\partial L / \partial w, \partial L / \partial b$", *step.gradients.values()),
+            (f"$w_{k}, b_{k}$", *step.updated.values()), (r"$L$ after the step", step.loss_after)]
+
+
+eta = Variable("eta", domain=Positive(), latex=r"\eta", spellings=(r"\eta",))
+SGD_PART = Part(
+    id="backprop.neuron_sgd", title="The neuron: SGD steps at the course's numbers",
+    statement=NEURON_STATEMENT + r"From $w_0 = 0.1$, $b_0 = 0$ with learning rate $\eta = 0.1$ and "
+              r"$\lambda = 0$, take one SGD step per sample on $(x, t) = (2, 0), (1, 1), (2, 0), (1, 1)$ in "
+              r"that order: give every $w$ and $b$. The engine differentiates $L_{\mathrm{reg}}$; the claim "
+              r"checked for all numbers is the step written with the backpropagated gradients.",
+    variables=NEURON + (eta,),
+    derive=lambda v: sp.Matrix([v.w, v.b]) - v.eta * sp.Matrix([regularised_loss(v)]).jacobian([v.w, v.b]).T,
+    result=lambda v: sp.Matrix([v.w - v.eta * (error_signal(v) * v.x + lam_of(v) * v.w),
+                                v.b - v.eta * error_signal(v)]),
+    result_lhs=r"\begin{pmatrix} w' \\ b' \end{pmatrix}",
+    oracle=Oracle(lambda d: np.array([d["w"], d["b"]]) - d["eta"] * central_gradient(
+        lambda u: np_regularised_loss(d, w=u[0], b=u[1]), np.array([d["w"], d["b"]])),
+        "one step with central finite differences of a NumPy L_reg", FD_RTOL, FD_TOLERANCE_REASON),
+    demonstrations=tuple(worked_table(f"Step {k}, computed by the engine (SymPy differentiates "
+                                      r"$L_{\mathrm{reg}}$; 6 significant digits)", ("quantity", "", ""),
+                                      lambda k=k: neuron_table(k)) for k in range(1, 5)),
+    checks=worked_checks(neuron_engine_numbers, lambda how: neuron_reference(NEURON_GRADIENTS[how]),
+                         "the four steps' losses, gradients, w and b"),
+)
+
+
+# ---------------------------------------------------------------- two layers
+def mlp_output(v):
+    """o = sigma(a_1 W_2 + b_2), with a_1 written out at explicit sizes (so proofs see the whole
+    forward pass) and kept as a_1 in the sheet's notation."""
+    hidden = v.a1 if v.general else sigmoid_layer(v.i, v.W1, v.b1)
+    return sigmoid_layer(hidden, v.W2, v.b2)
+
+
+i_in = Variable("i", (1, "n"))
+W1, b1 = Variable("W1", ("n", "h"), latex="W_1"), Variable("b1", (1, "h"), latex="b_1")
+W2, b2 = Variable("W2", ("h", "k"), latex="W_2"), Variable("b2", (1, "k"), latex="b_2")
+a1 = Variable("a1", (1, "h"), latex="a_1", definition=lambda v: sigmoid_layer(v.i, v.W1, v.b1),
+              numeric=lambda d: np_sigmoid(d["i"] @ d["W1"] + d["b1"]))
+o_out = Variable("o", (1, "k"), definition=mlp_output,
+                 numeric=lambda d: np_sigmoid(d["a1"] @ d["W2"] + d["b2"]))
+t_row = Variable("t", (1, "k"))
+MLP = (i_in, W1, b1, a1, W2, b2, o_out, t_row)
+
+
+def mlp_error(v):
+    return sum((mlp_output(v) - v.t).applyfunc(lambda e: e ** 2)) / 2
+
+
+def gradient_of_error(name):
+    """dE/dP for the parameter matrix P = name, entry by entry, by differentiating E."""
+    def derived(v):
+        error, parameter = mlp_error(v), v.objects[name]
+        return sp.Matrix(*parameter.shape, lambda r, c: error.diff(parameter[r, c]))
+    return derived
+
+
+def delta_out(v):
+    return hadamard(hadamard(v.o - v.t, v.o), ones_like(v.o) - v.o)
+
+
+def delta_hidden(v):
+    return hadamard(hadamard(delta_out(v) * v.W2.T, v.a1), ones_like(v.a1) - v.a1)
+
+
+MLP_START = {"W1": [["0.1", "0.2"], ["0.15", "0.25"]], "b1": [["0.3", "0.3"]],
+             "W2": [["0.3", "0.4"], ["0.35", "0.45"]], "b2": [["0.5", "0.5"]]}
+MLP_DATA, MLP_RATE = {"i": [["0.05", "0.15"]], "t": [["0.1", "0.9"]]}, "0.4"
+
+
+def flat(named):
+    """{"W1": [[a, b], ...]} as {"W1_11": a, "W1_12": b, ...} (entries numbered from 1)."""
+    return {f"{k}_{r + 1}{c + 1}": x_ for k, rows in named.items() for r, row in enumerate(rows)
+            for c, x_ in enumerate(row)}
+
+
+def mlp_forward(p, d):
+    as_matrix = lambda src, name, r, c: sp.Matrix(r, c, lambda a, b_: src[f"{name}_{a + 1}{b_ + 1}"])
+    z1 = as_matrix(d, "i", 1, 2) * as_matrix(p, "W1", 2, 2) + as_matrix(p, "b1", 1, 2)
+    h = z1.applyfunc(logistic)
+    z2 = h * as_matrix(p, "W2", 2, 2) + as_matrix(p, "b2", 1, 2)
+    out = z2.applyfunc(logistic)
+    error = sum((out - as_matrix(d, "t", 1, 2)).applyfunc(lambda e: e ** 2)) / 2
+    named = [(f"{n}_1{c + 1}", m[0, c]) for n, m in (("z1", z1), ("a1", h), ("z2", z2), ("o", out)) for c in range(2)]
+    return named + [("E", error)]
+
+
+def two_layer_step():
+    return sgd_step(mlp_forward, flat(MLP_START), flat(MLP_DATA), MLP_RATE)
+
+
+def label(name, prefix=""):
+    """W1 -> $W_1$, o -> $o$: a layer's quantity as the sheet prints it."""
+    base = name.rstrip("0123456789")
+    layer = name[len(base):]
+    return f"${prefix}{base}_{layer}$" if layer else f"${prefix}{base}$"
+
+
+def two_layer_engine_numbers():
+    step = two_layer_step()
+    out = {"E": step.loss, "E after": step.loss_after}
+    out.update({f"d{n}": g for n, g in step.gradients.items()})
+    out.update({f"new {n}": u for n, u in step.updated.items()})
+    return {k: float(v) for k, v in out.items()}
+
+
+def two_layer_reference(how):
+    start = {k: np.array(v, dtype=float) for k, v in MLP_START.items()}
+    i_, t_ = (np.array(MLP_DATA[k], dtype=float) for k in ("i", "t"))
+    loss = lambda q, xp=np: mlp_loss(q, i_, t_, xp)
+    gradients = {"numpy": lambda p, s: mlp_backward(p, i_, t_),
+                 "differences": lambda p, s: (loss(p), finite_difference_gradients(loss, p)),
+                 "jax": lambda p, s: (loss(p), jax_gradients(loss, p))}[how]
+    (step,) = sgd_trajectory(gradients, start, [None], float(MLP_RATE))
+    out = {"E": step["loss"], "E after": loss(step["updated"])}
+    for n, g in step["gradients"].items():
+        out.update({f"d{k}": x_ for k, x_ in flat({n: np.asarray(g).tolist()}).items()})
+    for n, u in step["updated"].items():
+        out.update({f"new {k}": x_ for k, x_ in flat({n: u.tolist()}).items()})
+    return out
+
+
+def two_layer_table(kind):
+    """Rows (quantity, entries...) of the forward pass, the gradients or the updated parameters."""
+    step = two_layer_step()
+    values = {"forward": step.forward, "gradients": step.gradients, "updated": step.updated}[kind]
+    rows: dict[str, list] = {}
+    for name, value in values.items():
+        rows.setdefault(name.rsplit("_", 1)[0] if "_" in name else name, []).append(value)
+    prefix = r"\partial E / \partial " if kind == "gradients" else ""
+    out = [(label(n, prefix), *vals) for n, vals in rows.items()]
+    if kind == "updated":
+        out.append(("$E$ after the step", step.loss_after))
+    return out
+
+
+ENTRIES = ("quantity", "(1)", "(2)", "(3)", "(4)")
+MLP_SIZES = {"n": [1, 2, 3], "h": [1, 2, 2], "k": [1, 2, 1]}
+TWO_LAYER = Part(
+    id="backprop.two_layer", title="A two-layer sigmoid network, to the last digit",
+    statement=r"Row vectors: $z_1 = i W_1 + b_1$, $a_1 = \sigma(z_1)$, $z_2 = a_1 W_2 + b_2$, $o = \sigma(z_2)$, "
+              r"$E = \frac12 \sum (o - t)^2$ with $i = (0.05, 0.15)$, $W_1 = ((0.1, 0.2), (0.15, 0.25))$, "
+              r"$b_1 = (0.3, 0.3)$, $W_2 = ((0.3, 0.4), (0.35, 0.45))$, $b_2 = (0.5, 0.5)$, $t = (0.1, 0.9)$ and "
+              r"learning rate $0.4$: give the forward values, $E$, every gradient and every updated parameter.",
+    variables=MLP, sizes=MLP_SIZES, numeric_sizes={"n": [1, 2, 4], "h": [1, 2, 5], "k": [1, 2, 3]},
+    derive=gradient_of_error("W1"),
+    result=lambda v: v.i.T * delta_hidden(v),
+    result_lhs=r"\frac{\partial E}{\partial W_1}",
+    steps=(Step(r"\delta_2 = \frac{\partial E}{\partial z_2}", delta_out, r"$\sigma' = o \odot (1 - o)$",
+                target=lambda v: gradient_of_error("b2")(v)),
+           Step(r"\frac{\partial E}{\partial W_2}", lambda v: v.a1.T * delta_out(v), r"$z_2 = a_1 W_2 + b_2$",
+                target=gradient_of_error("W2")),
+           Step(r"\delta_1 = \frac{\partial E}{\partial b_1}", delta_hidden,
+                r"back through $W_2$ and $\sigma'(z_1) = a_1 \odot (1 - a_1)$", target=gradient_of_error("b1"))),
+    oracle=Oracle(lambda d: central_gradient(
+        lambda u: mlp_loss({"W1": u, "b1": d["b1"], "W2": d["W2"], "b2": d["b2"]}, d["i"], d["t"]), d["W1"]),
+        "central finite differences of a NumPy forward pass in W_1", FD_RTOL, FD_TOLERANCE_REASON),
+    demonstrations=tuple(worked_table(caption + " (computed by the engine, 6 significant digits; entries in "
+                                      "row-major order)", ENTRIES, lambda kind=kind: two_layer_table(kind))
+                         for kind, caption in (("forward", "Forward pass"),
+                                               ("gradients", r"Gradients, by differentiating $E$"),
+                                               ("updated", r"After one step with $\eta = 0.4$"))),
+    checks=worked_checks(two_layer_engine_numbers, two_layer_reference,
+                         "E, every gradient, every updated parameter and E after the step"),
+)
+
+
+# ---------------------------------------------------------------- centre loss
+CENTER_STATEMENT = (r"Centre loss on a mini-batch $x_1, \dots, x_m$ with labels $y_i \in \{1, \dots, K\}$ and "
+                    r"class centres $c_1, \dots, c_K$: $L_c = \frac12 \sum_{i=1}^m \|x_i - c_{y_i}\|^2$. ")
+x_i = Variable("x_i", ("d",), latex="x_i")
+c_y = Variable("c_y_i", ("d",), latex="c_{y_i}", spellings=("c_{y_i}", "c_y_i"))
+CENTER_SIZES = {"d": [1, 2, 3]}
+
+
+def column(name, k, n):
+    return sp.Matrix([sp.Symbol(f"{name}_{{{k},{r + 1}}}", real=True) for r in range(n)])
+
+
+def batch_around(v, point, inputs=None):
+    """A batch of three at explicit sizes: the point x_i with centre c_{y_i}, a second point
+    of the same class and a third of another class (centre c_2), so the derivation sees
+    both kinds of neighbour. ``inputs`` maps a batch member's own symbols to its point."""
+    make = inputs or (lambda k: column("x", k, v.d))
+    return [point, make(2), make(3)], [v.c_y_i, column("c", 2, v.d)], [1, 1, 2]
+
+
+def np_batch_around(point, centre, rng_seed=0):
+    rng = np.random.default_rng(rng_seed)
+    others = rng.normal(size=(2, point.size))
+    return [point, others[0], others[1]], [centre, rng.normal(size=point.size)], [1, 1, 2]
+
+
+def loss_gradient(v, wrt, batch):
+    return sp.Matrix([center_loss(*batch)]).jacobian(wrt).T
+
+
+CENTER_GRAD = Part(
+    id="backprop.center_grad", title="Centre loss: the gradient in a point",
+    statement=CENTER_STATEMENT + r"Find $\partial L_c / \partial x_i$.",
+    variables=(x_i, c_y), sizes=CENTER_SIZES, answer=True, neighbours=("backprop.center_linear",),
+    slips=(Slip("c_{y_i} - x_i", "the sign: that is the gradient in the centre, not in the point"),),
+    derive=lambda v: loss_gradient(v, v.x_i, batch_around(v, v.x_i)),
+    result=lambda v: v.x_i - v.c_y_i,
+    result_lhs=r"\frac{\partial L_c}{\partial x_i}",
+    oracle=Oracle(lambda d: central_gradient(lambda u: center_loss(*np_batch_around(u, d["c_y_i"])), d["x_i"]),
+                  "central finite differences of a NumPy centre loss over a batch of three with "
+                  "random other points", FD_RTOL, FD_TOLERANCE_REASON),
+)
+
+class Labels(Domain):
+    """Class labels 1, 2 or 3 (parts using it have at least K = 3 classes)."""
+
+    def __init__(self):
+        super().__init__("class labels in 1..3", (("integer", True), ("positive", True)))
+
+    def sample(self, rng, shape):
+        return rng.integers(1, 4, size=shape).astype(float)
+
+
+points, centres, labels = Variable("x", ("m",)), Variable("c", ("K",)), Variable("y", ("m",), Labels())
+
+
+def derived_updates(v):
+    """dL_c/dc_j by SymPy with c_{y_i} = sum_k [y_i = k] c_k, the indicators multiplied out,
+    over 1 + (the number of points of class j): the paper's rule, for every class j."""
+    loss = sum((x_ - picked(y_, list(v.c))) ** 2 for x_, y_ in zip(v.x, v.y)) / 2
+    return sp.Matrix([simplify_indicators(sp.diff(loss, v.c[j - 1])) / (1 + sum(indicator(y_, j) for y_ in v.y))
+                      for j in range(1, v.K + 1)])
+
+
+def update_formula(v):
+    if v.general:
+        i, j = sp.symbols("i j", integer=True)
+        x_, c_, y_ = (sp.IndexedBase(n) for n in "xcy")
+        hit = indicator(y_[i], j)
+        return sp.Sum(hit * (c_[j] - x_[i]), (i, 1, v.m)) / (1 + sp.Sum(hit, (i, 1, v.m)))
+    hits = lambda j: [indicator(y_, j) for y_ in v.y]
+    return sp.Matrix([sum(h * (v.c[j - 1] - x_) for h, x_ in zip(hits(j), v.x)) / (1 + sum(hits(j)))
+                      for j in range(1, v.K + 1)])
+
+
+def np_updates(d):
+    """For every class j: central differences of the NumPy loss in c_j, over 1 + n_j."""
+    pts, cs, ys = [np.array([x_]) for x_ in d["x"]], [np.array([c_]) for c_ in d["c"]], [int(y_) for y_ in d["y"]]
+    out = []
+    for j in range(1, len(cs) + 1):
+        def loss_in_cj(u, j=j):
+            return center_loss(pts, cs[:j - 1] + [u] + cs[j:], ys)
+        out.extend(central_gradient(loss_in_cj, cs[j - 1]) / (1 + ys.count(j)))
+    return np.array(out)
+
+
+UPDATE_ANSWER = r"\frac{\sum_{i=1}^m [y_i = j](c_j - x_i)}{1 + \sum_{i=1}^m [y_i = j]}"
+CENTER_UPDATE = Part(
+    id="backprop.center_update", title="Centre loss: the update of a centre",
+    statement=CENTER_STATEMENT + r"The paper updates each centre by $c_j \leftarrow c_j - \alpha \Delta c_j$ with "
+              r"$\Delta c_j$ the gradient $\partial L_c / \partial c_j$ over one plus the number of points of class "
+              r"$j$. Find $\Delta c_j$ with an indicator $[y_i = j]$. The rule acts on each coordinate alike, so "
+              r"the derivation and answers take one coordinate: $x_i$ and $c_j$ are numbers, $y_i$ labels. "
+              r"($\epsilon$, a small constant, appears only in a common slip.)",
+    variables=(points, centres, labels, Variable("eps", domain=Positive(), latex=r"\epsilon")),
+    sizes={"m": [1, 2, 3], "K": [3, 3, 4]},
+    numeric_sizes={"m": [1, 2, 3, 5], "K": [3, 4, 6]}, answer=True, neighbours=("backprop.center_grad",),
+    slips=(Slip(r"\frac{\sum_{i=1}^m [y_i = j](x_i - c_j)}{1 + \sum_{i=1}^m [y_i = j]}",
+                "the sign of the update: $c_j$ moves towards its points, so $\\Delta c_j$ has $c_j - x_i$"),
+           Slip(r"\frac{\sum_{i=1}^m [y_i = j](c_j - x_i)}{\epsilon + \sum_{i=1}^m [y_i = j]}",
+                r"$\epsilon$ in place of 1 in the denominator: the paper's 1 damps the update of a class "
+                r"with few points in the batch")),
+    derive=derived_updates,
+    result=update_formula, result_lhs=r"\Delta c_j",
+    oracle=Oracle(np_updates, "central finite differences of a NumPy centre loss in c_j, over 1 + n_j",
+                  FD_RTOL, FD_TOLERANCE_REASON),
+)
+
+W_lin, b_lin = Variable("W", ("d", "p")), Variable("b", ("d",))
+z_i = Variable("z_i", ("p",), latex="z_i")
+x_lin = Variable("x_i", ("d",), latex="x_i", definition=lambda v: v.W * v.z_i + v.b,
+                 numeric=lambda d: d["W"] @ d["z_i"] + d["b"])
+LINEAR = (W_lin, z_i, b_lin, x_lin, c_y)
+
+
+def linear_batch(v):
+    return batch_around(v, v.W * v.z_i + v.b, lambda k: v.W * column("z", k, v.p) + v.b)
+
+
+def batch_sum(v, term):
+    """sum_i term(x_i - c_{y_i}, z_i) over the batch of three, or the written sum in general."""
+    if v.general:
+        return sp.Sum(term(v.x_i - v.c_y_i, v.z_i), (sp.Symbol("i", integer=True), 1, sp.Symbol("m")))
+    points, centres, labels = linear_batch(v)
+    inputs = [v.z_i, column("z", 2, v.p), column("z", 3, v.p)]
+    return sum((term(x_ - centres[y_ - 1], z_) for x_, z_, y_ in zip(points, inputs, labels)),
+               sp.zeros(*term(points[0], inputs[0]).shape))
+
+
+def gradient_in(name):
+    def derived(v):
+        loss, parameter = center_loss(*linear_batch(v)), v.objects[name]
+        return sp.Matrix(*parameter.shape, lambda r, c: loss.diff(parameter[r, c]))
+    return derived
+
+
+def np_linear_gradient(d):
+    def loss(u):
+        extra = np.random.default_rng(0).normal(size=(2, u.size))
+        points = [d["W"] @ z_ + d["b"] for z_ in (u, extra[0], extra[1])]
+        return center_loss(points, [d["c_y_i"], np.ones(d["b"].size)], [1, 1, 2])
+    return central_gradient(loss, d["z_i"])
+
+
+CENTER_LINEAR = Part(
+    id="backprop.center_linear", title=r"Centre loss behind a linear layer",
+    statement=CENTER_STATEMENT + r"With $x_i = W z_i + b$, find $\partial L_c / \partial W$, "
+              r"$\partial L_c / \partial b$ and $\partial L_c / \partial z_i$ (the answer).",
+    variables=LINEAR, sizes={"d": [1, 2, 3], "p": [1, 3, 2]}, answer=True, neighbours=("backprop.center_grad",),
+    slips=(Slip("(x_i - c_{y_i})^T W", "a transpose: the gradient with respect to a column $z_i$ is a column"),
+           Slip("W^T (c_{y_i} - x_i)", "the sign of $x_i - c_{y_i}$")),
+    derive=gradient_in("z_i"),
+    result=lambda v: v.W.T * (v.x_i - v.c_y_i),
+    result_lhs=r"\frac{\partial L_c}{\partial z_i}",
+    steps=(Step(r"\frac{\partial L_c}{\partial W}", lambda v: batch_sum(v, lambda e, z_: e * z_.T),
+                r"$\partial x_i / \partial W_{rs} = z_{i,s}$ in row $r$", target=gradient_in("W")),
+           Step(r"\frac{\partial L_c}{\partial b}", lambda v: batch_sum(v, lambda e, z_: e),
+                r"$\partial x_i / \partial b = I$", target=gradient_in("b"))),
+    oracle=Oracle(np_linear_gradient, "central finite differences of a NumPy centre loss in z_i through "
+                  "x = W z + b", FD_RTOL, FD_TOLERANCE_REASON),
+)
+
+PARTS = NEURON_PARTS + [SGD_PART, TWO_LAYER, CENTER_GRAD, CENTER_UPDATE, CENTER_LINEAR]
