@@ -7,6 +7,7 @@ The public front: declare parts with :class:`Part`, :class:`Variable`, :class:`S
 import sys as _sys
 
 from .answers.verdict import Verdict
+from .answers.free import equivalent
 from .answers.worker import check
 from .errors import (AnswerSyntaxError, DeriveError, InvalidArgument, OutputError,
                      ProblemDefinitionError, UnknownPart)
@@ -42,6 +43,7 @@ __all__ = [
     "Verdict",
     "all_parts",
     "check",
+    "equivalent",
     "families",
     "get_part",
     "load_file",

@@ -174,7 +174,7 @@ class SortedIn(Domain):
     """Kinks in increasing order inside [-1, 2]."""
 
     def __init__(self):
-        super().__init__("increasing, in [-1, 2]", (("real", True),))
+        super().__init__("increasing, in $[-1, 2]$", (("real", True),))
 
     def sample(self, rng, shape):
         return np.sort(rng.uniform(-1.0, 2.0, size=shape))
@@ -263,7 +263,7 @@ PARTS.append(Part(
     demonstrations=tuple(worked_table(caption, RELU_FIT_COLUMNS[kind], lambda kind=kind: _relu_fit_tables(kind))
                          for kind, caption in (
         ("optimum", "The optimum found by the engine (6 seeded L-BFGS-B starts per way of facing, "
-                    "polished by sympy.nsolve to 30 digits)"),
+                    "polished by ``sympy.nsolve`` to 30 digits)"),
         ("pieces", "The pieces of $f$ between the kinks"),
         ("weights", r"Network weights that realise it: $u_k = s_k$, $b_k = -s_k \kappa_k$, $a_k = \alpha_k$ "
                     r"(and the output bias $c$ above)"),

@@ -135,8 +135,8 @@ def neuron_by_jax(p, s):
 
 def worked_checks(engine, reference, what):
     """The worked numbers against three independent float64 computations."""
-    float64 = ("float64 arithmetic over a few steps of O(1) numbers errs by ~1e-15; 1e-12 leaves "
-               "a thousandfold margin, while a wrong gradient errs in the third digit or earlier")
+    float64 = (r"float64 arithmetic over a few steps of $O(1)$ numbers errs by $\approx 10^{-15}$; $10^{-12}$ "
+               "leaves a thousandfold margin, while a wrong gradient errs in the third digit or earlier")
     return (
         AgreementCheck(f"{what} agree with a hand-written NumPy forward and backward pass",
                        engine, lambda: reference("numpy"), "NumPy backprop, float64", 1e-12, float64),
@@ -144,7 +144,7 @@ def worked_checks(engine, reference, what):
                        engine, lambda: reference("differences"), "central finite differences of NumPy",
                        FD_RTOL, FD_TOLERANCE_REASON),
         AgreementCheck(f"{what} agree with JAX reverse-mode autodiff", engine, lambda: reference("jax"),
-                       "jax.grad in float64", 1e-12, float64),
+                       "``jax.grad`` in float64", 1e-12, float64),
     )
 
 
@@ -175,7 +175,7 @@ SGD_PART = Part(
     result_lhs=r"\begin{pmatrix} w' \\ b' \end{pmatrix}",
     oracle=Oracle(lambda d: np.array([d["w"], d["b"]]) - d["eta"] * central_gradient(
         lambda u: np_regularised_loss(d, w=u[0], b=u[1]), np.array([d["w"], d["b"]])),
-        "one step with central finite differences of a NumPy L_reg", FD_RTOL, FD_TOLERANCE_REASON),
+        r"one step with central finite differences of a NumPy $L_{\mathrm{reg}}$", FD_RTOL, FD_TOLERANCE_REASON),
     demonstrations=tuple(worked_table(f"Step {k}, computed by the engine (SymPy differentiates "
                                       r"$L_{\mathrm{reg}}$; 6 significant digits)", ("quantity", "", ""),
                                       lambda k=k: neuron_table(k)) for k in range(1, 5)),
@@ -314,7 +314,7 @@ TWO_LAYER = Part(
                 r"back through $W_2$ and $\sigma'(z_1) = a_1 \odot (1 - a_1)$", target=gradient_of_error("b1"))),
     oracle=Oracle(lambda d: central_gradient(
         lambda u: mlp_loss({"W1": u, "b1": d["b1"], "W2": d["W2"], "b2": d["b2"]}, d["i"], d["t"]), d["W1"]),
-        "central finite differences of a NumPy forward pass in W_1", FD_RTOL, FD_TOLERANCE_REASON),
+        "central finite differences of a NumPy forward pass in $W_1$", FD_RTOL, FD_TOLERANCE_REASON),
     demonstrations=tuple(worked_table(caption + " (computed by the engine, 6 significant digits; entries in "
                                       "row-major order)", ENTRIES, lambda kind=kind: two_layer_table(kind))
                          for kind, caption in (("forward", "Forward pass"),
@@ -372,7 +372,7 @@ class Labels(Domain):
     """Class labels 1, 2 or 3 (parts using it have at least K = 3 classes)."""
 
     def __init__(self):
-        super().__init__("class labels in 1..3", (("integer", True), ("positive", True)))
+        super().__init__("class labels 1, 2 or 3", (("integer", True), ("positive", True)))
 
     def sample(self, rng, shape):
         return rng.integers(1, 4, size=shape).astype(float)
@@ -429,7 +429,8 @@ CENTER_UPDATE = Part(
                 r"with few points in the batch")),
     derive=derived_updates,
     result=update_formula, result_lhs=r"\Delta c_j",
-    oracle=Oracle(np_updates, "central finite differences of a NumPy centre loss in c_j, over 1 + n_j",
+    oracle=Oracle(np_updates, "central finite differences of a NumPy centre loss in $c_j$, over $1 + n_j$ ($n_j$ the number of points of "
+                  "class $j$)",
                   FD_RTOL, FD_TOLERANCE_REASON),
 )
 
@@ -483,8 +484,8 @@ CENTER_LINEAR = Part(
                 r"$\partial x_i / \partial W_{rs} = z_{i,s}$ in row $r$", target=gradient_in("W")),
            Step(r"\frac{\partial L_c}{\partial b}", lambda v: batch_sum(v, lambda e, z_: e),
                 r"$\partial x_i / \partial b = I$", target=gradient_in("b"))),
-    oracle=Oracle(np_linear_gradient, "central finite differences of a NumPy centre loss in z_i through "
-                  "x = W z + b", FD_RTOL, FD_TOLERANCE_REASON),
+    oracle=Oracle(np_linear_gradient, "central finite differences of a NumPy centre loss in $z_i$ through "
+                  "$x_i = W z_i + b$", FD_RTOL, FD_TOLERANCE_REASON),
 )
 
 PARTS = NEURON_PARTS + [SGD_PART, TWO_LAYER, CENTER_GRAD, CENTER_UPDATE, CENTER_LINEAR]

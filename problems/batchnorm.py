@@ -275,9 +275,9 @@ def _signed(value):
 def class_table():
     rows = []
     for regime, (train, test) in class_runs().items():
-        rows.append((f"{regime} batches: class a / b mean of $\\hat x$ in training (batch statistics)",
+        rows.append((f"{regime} batches: mean of $\\hat x$ in class a and in class b, in training (batch statistics)",
                      f"{_signed(train[0])} / {_signed(train[1])}"))
-        rows.append((f"{regime} batches: class a / b mean of $\\hat x$ at test (running statistics)",
+        rows.append((f"{regime} batches: mean of $\\hat x$ in class a and in class b, at test (running statistics)",
                      f"{_signed(test[0])} / {_signed(test[1])}"))
     return rows
 
@@ -360,12 +360,12 @@ PARTS = [
                  r"the sum is proved equal to the compact form below (which is proved equal to SymPy's derivative)",
                  "i", target=compact),
         ),
-        oracle=fd_oracle("in every x_i", lambda d: bn.scaled_central_gradient(
+        oracle=fd_oracle("in every $x_i$", lambda d: bn.scaled_central_gradient(
             lambda u: np_loss(d, x=u), d["x"], spread(d))),
         checks=(bn.JaxGradientCheck("the closed form agrees with JAX autodiff", jax_loss, "x", JAX_SIZES,
-                                    1e-9, "both sides are float64 evaluations of O(m) operations on the same "
-                                    "inputs: round-off ~1e-13 relative even on near-constant batches, where both "
-                                    "divide by the same small spread; a wrong term errs by O(1)"),),
+                                    1e-9, r"both sides are float64 evaluations of $O(m)$ operations on the same "
+                                    r"inputs: round-off $\approx 10^{-13}$ relative even on near-constant batches, "
+                                    r"where both divide by the same small spread; a wrong term errs by $O(1)$"),),
         figures=(Figure("graph", r"The computation graph of batch normalisation; each edge carries its local "
                         r"derivative, and the backward pass multiplies them along every path from $l$ back to $x_i$",
                         draw_graph),),
@@ -397,7 +397,7 @@ PARTS = [
                  target=lambda v: sum(e ** 2 for e in normalised(v.x, v.eps))),
             Step(r"\sum_i \frac{\partial l}{\partial x_i}", lambda v: -v.gamma / (v.m * sp.sqrt(v.sigma2 + v.eps))
                  * h_sum(v) * v.sum(lambda k: v.xhat[k], "m", "i"),
-                 r"sum the compact form of $\partial l / \partial x_i$ (proved in grad_x) over $i$: $m g_i$ and "
+                 r"sum the compact form of $\partial l / \partial x_i$ (proved in ``batchnorm.grad_x``) over $i$: $m g_i$ and "
                  r"$\sum_j g_j$ cancel, and $\sum_i \hat x_i = 0$", target=lambda v: sum(compact(v))),
             Step(r"\sum_i \hat{x}_i \frac{\partial l}{\partial x_i}", lambda v: v.gamma * h_sum(v) / sp.sqrt(v.sigma2 + v.eps)
                  * (1 - v.sigma2 / (v.sigma2 + v.eps)),
@@ -439,8 +439,9 @@ PARTS = [
         ),
         oracle=Oracle(lambda d: bn.batch_norm(d["x"] + d["b"], d["gamma"], d["beta"], d["eps"]),
                       "a NumPy batch-norm forward of the shifted batch", 1e-7,
-                      r"the shift b (up to about 30) is added in float64 before centring, which loses up to "
-                      r"$|b| \varepsilon / s$ relative to the spread s: up to ~1e-8 on near-constant batches; a "
+                      r"the shift $b$ (up to about 30) is added in float64 before centring, which loses up to "
+                      r"$|b| \varepsilon / s$ relative to the spread $s$: up to $\approx 10^{-8}$ on near-constant "
+                      r"batches; a "
                       r"shift that did not cancel errs by $O(|b| / s)$"),
     ),
     Part(
@@ -467,8 +468,8 @@ PARTS = [
                  r"scale of the layer before batch normalisation changes nothing; a negative scale flips the sign", "i"),
         ),
         oracle=Oracle(lambda d: bn.normalised(d["alpha"] * d["x"], 0.0), "a NumPy normalisation of the scaled batch", 1e-9,
-                      "centring and one division in float64, on batches whose spread is at least 1e-5 of their "
-                      "level: error below 1e-10; a wrong sign or factor errs by O(1)"),
+                      r"centring and one division in float64, on batches whose spread is at least $10^{-5}$ of their "
+                      r"level: error below $10^{-10}$; a wrong sign or factor errs by $O(1)$"),
         slips=(Slip("xhat_i", r"the sign of $\alpha$ dropped: right only for $\alpha > 0$"),
                Slip("alpha*xhat_i", r"the scale does not survive normalisation: $\alpha$ cancels up to its sign")),
     ),
@@ -503,10 +504,10 @@ PARTS = [
         oracle=Oracle(class_batches_oracle,
                       "a seeded NumPy simulation of 20000 training batches per setting, PyTorch's running-statistics "
                       "update, the running statistics averaged after 200 batches", 0.05,
-                      "sampling error of the time-averaged running statistics over 20000 batches: worst 1.2e-2 "
-                      "(at m = 2) over 300 seeded cases, smaller for larger m; 0.05 leaves a factor 4, while "
-                      "the one-class test value differs from the training value 0 and from the mixed value by "
-                      "O(1)", cases=12),
+                      r"sampling error of the time-averaged running statistics over 20000 batches: worst "
+                      r"$1.2 \times 10^{-2}$ (at $m = 2$) over 300 seeded cases, smaller for larger $m$; 0.05 leaves "
+                      r"a factor 4, while the one-class test value differs from the training value 0 and from the "
+                      r"mixed value by $O(1)$", cases=12),
         figures=(Figure("class-means", r"Each class's mean normalised feature in training (batch statistics) and at "
                         r"test (running statistics), from the simulation in the table above.", draw_class_bars),),
         demonstrations=(Demonstration(

@@ -16,7 +16,7 @@ LAYERS = ["cli", "answers", "render", "verify", "maths", "model", "errors"]
 FRONT = {"derive", "derive.__main__"}
 # Inside answers/, a module imports only modules below it in this list: the driver and
 # the verdict at the top, the tree and the limits at the bottom.
-ANSWER_PIPELINE = ["grading", "submissions", "worker", "judge", "sets", "diagnosis", "points",
+ANSWER_PIPELINE = ["grading", "submissions", "free", "worker", "judge", "sets", "diagnosis", "points",
                    "decision", "verdict", "equivalence", "precision", "parse", "answer", "builder",
                    "resolver", "vocabulary", "lexer", "to_sympy", "evaluate", "latex", "nodes",
                    "limits"]
@@ -40,12 +40,23 @@ ENGINE = modules("derive")
 PROBLEMS = modules("problems")
 
 
+def _without_display_hooks(tree):
+    """Every node except those inside ``_repr_*`` methods: notebook display reaches rendering
+    through late imports there, as SymPy's core reaches its printers, and is no dependency."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(child for child in ast.iter_child_nodes(node)
+                     if not (isinstance(child, ast.FunctionDef) and child.name.startswith("_repr_")))
+
+
 def imports_of(name: str, path: Path) -> set[str]:
     """Every module ``name`` imports, at module level or inside a function, as absolute names."""
     is_package = path.name == "__init__.py"
     package = name if is_package else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in _without_display_hooks(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -156,6 +167,8 @@ def test_the_layering_checks_can_fail(tmp_path):
     """The resolver of imports sees relative, nested and package imports (else the checks above
     would pass vacuously)."""
     probe = tmp_path / "probe.py"
-    probe.write_text("from ..render.printing import latex\n\ndef f():\n    from . import registry\n")
+    probe.write_text("from ..render.printing import latex\n\ndef f():\n    from . import registry\n\n"
+                     "def _repr_html_():\n    from ..render import notebook\n")
     found = imports_of("derive.model.probe", probe)
     assert "derive.render.printing" in found and "derive.model.registry" in found
+    assert "derive.render.notebook" not in found   # display hooks are exempt, and only they

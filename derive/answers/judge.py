@@ -30,6 +30,7 @@ from .limits import AnswerLimitError
 from .nodes import AnswerRangeError, SlipError
 from .points import breakpoint_batches, sizes_used_as_numbers, sweep_batches
 from .sets import judge_sets
+from .index_judge import is_index_part, judge_indexed
 
 def judge(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
           proof_budget: float = 1.0, exact: bool = True) -> Verdict:
@@ -38,6 +39,8 @@ def judge(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
     ``exact=False`` gives the old float-only decisions (tolerance 1e-8, sampled sets), kept
     only as the benchmarks' baseline: it can accept s - y + 9e-9.
     """
+    if is_index_part(part):   # tensors are answered in index notation, decided exactly
+        return judge_indexed(part, text, syntax=syntax, seed=seed, proof_budget=proof_budget)
     try:
         answer = parse_answer(text, vocabulary(part), syntax=syntax)
     except SlipError as exc:

@@ -122,13 +122,23 @@ class Resolver:
                     best = (name, m)
         return best
 
+    def _source(self, start: int, last: Lexeme) -> str:
+        """The text from ``start`` through lexeme ``last`` as the user typed it: a LaTeX command
+        is longer than its word (\\max is "max"), and braces it opened are closed."""
+        stop = last.pos + len(last.raw or last.value)
+        if last.raw is None and self.text[last.pos:last.pos + 1] == "\\":
+            stop += 1
+        while self.text.count("{", start, stop) > self.text.count("}", start, stop) and stop < len(self.text):
+            stop += 1
+        return self.text[start:stop].strip()
+
     def word(self, k: int) -> int:
         lx = self.lx[k]
         hit = self.phrase(k)
         if hit:
             name, m = hit
             end = self.lx[k + m - 1]
-            self.spelled.setdefault(name, self.text[lx.pos:end.pos + len(end.value)])
+            self.spelled.setdefault(name, self._source(lx.pos, end))
             self.emit("NAME", name, lx.pos)
             return self.after_name(k + m, name)
         pieces = [lx.value] if lx.atomic else self.segment(lx.value, lx.pos)

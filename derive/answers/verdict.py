@@ -40,6 +40,10 @@ class Verdict:
     def to_json(self) -> dict:
         return asdict(self)
 
+    def _repr_html_(self) -> str:   # notebook display
+        from ..render.notebook import verdict_html
+        return verdict_html(self)
+
 
 def _size_text(sizes) -> str:
     return ", ".join(f"{k}={v}" for k, v in sizes.items()) or "scalars"

@@ -106,7 +106,8 @@ class Vocabulary:
     def describe(self) -> str:
         parts = []
         for e in self.entries:
-            kind = "size" if e.role == "size" else ("scalar", "vector", "matrix")[e.rank]
+            kind = "size" if e.role == "size" else (("scalar", "vector", "matrix")[e.rank] if e.rank <= 2
+                                                     else f"rank-{e.rank} tensor")
             spelled = [s for s in e.spellings if s != e.name]
             parts.append(f"{e.name} ({kind}" + (", also " + ", ".join(spelled) if spelled else "") + ")")
         out = "; ".join(parts)

@@ -9,8 +9,9 @@ from collections import Counter
 from ..answers.grading import _Progress, default_jobs, grade_file
 from ..answers.judge import expected_latex
 from ..answers.verdict import EXIT_STATUS, INVALID, Verdict
+from ..answers.free import equivalent
 from ..answers.worker import check
-from ..errors import DeriveError
+from ..errors import DeriveError, InvalidArgument
 from ..model import registry
 
 class _AnswerParser(argparse.ArgumentParser):
@@ -41,8 +42,14 @@ def add_check_commands(subparsers) -> None:
                               "(derive check --json PART -- -h).")
     p.__class__ = _AnswerParser   # subparsers make ArgumentParsers; only check needs this
     p.add_argument("part", metavar="PART_ID")
-    p.add_argument("answer", metavar="ANSWER",
+    p.add_argument("answer", metavar="ANSWER", nargs="?",
                    help="the answer, plain text or LaTeX; quote it in the shell")
+    p.add_argument("--expected", metavar="EXPR", default=None,
+                   help="check ANSWER against this expression instead of a part: "
+                   "derive check --expected 'sqrt(x^2)' 'abs(x)'")
+    p.add_argument("--var", action="append", default=[], metavar="NAME=DOMAIN",
+                   help="with --expected: declare a variable, e.g. x=positive, v=vector:3, "
+                   "A=matrix:3:3 or H=matrix:3:3:spd (repeatable; undeclared names are real scalars)")
     p.add_argument("--syntax", choices=("text", "latex", "auto"), default="auto")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--reveal", action="store_true", help="also show the expected answer")
@@ -68,16 +75,53 @@ def add_answer_options(p) -> None:
                    help="hard limit per answer in seconds (default 5)")
 
 
+def _declarations(specs: list[str]) -> dict:
+    """--var NAME=DOMAIN or NAME=vector:N[:DOMAIN] or NAME=matrix:R:C[:DOMAIN] -> variables."""
+    out = {}
+    for spec in specs:
+        name, eq, value = spec.partition("=")
+        if not eq or not name or not value:
+            raise InvalidArgument(f"--var {spec!r} must look like NAME=DOMAIN (x=positive) or "
+                                  "NAME=matrix:R:C (A=matrix:3:3)")
+        kind, *rest = value.split(":")
+        if kind in ("scalar", "vector", "matrix"):
+            try:
+                out[name] = (kind, *[int(r) if r.isdigit() else r for r in rest])
+            except ValueError:
+                raise InvalidArgument(f"--var {spec!r}: sizes must be whole numbers") from None
+        else:
+            out[name] = value
+    return out
+
+
+def _check_expected(args) -> Verdict:
+    if args.answer is not None:
+        raise InvalidArgument("with --expected give one ANSWER, not a PART_ID and an answer; got "
+                              f"{args.part!r} and {args.answer!r}")
+    return equivalent(args.expected, args.part, variables=_declarations(args.var) or None,
+                      syntax=args.syntax, seed=args.seed, timeout=args.timeout)
+
+
 def cmd_check(args) -> int:
     try:
-        verdict = check(args.part, args.answer, syntax=args.syntax, seed=args.seed,
-                        timeout=args.timeout)
+        if args.expected is not None:
+            verdict = _check_expected(args)
+        elif args.var:
+            raise InvalidArgument("--var declares the variables of an --expected expression; "
+                                  "a part declares its own")
+        elif args.answer is None:
+            raise InvalidArgument("derive check needs PART_ID and ANSWER (or --expected EXPR ANSWER)")
+        else:
+            verdict = check(args.part, args.answer, syntax=args.syntax, seed=args.seed,
+                            timeout=args.timeout)
     except DeriveError as exc:
         verdict = Verdict(INVALID, str(exc), part=args.part)
         if not args.json:
             raise
     out = verdict.to_json()
-    if args.reveal:
+    if args.reveal and args.expected is not None:
+        out["expected"] = args.expected
+    elif args.reveal:
         try:
             out["expected"] = expected_latex(registry.get_part(args.part))
         except DeriveError:

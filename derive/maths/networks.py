@@ -46,12 +46,12 @@ class OneOf(Domain):
 
 
 def sizes(low: int, high: int, what: str) -> IntegerRange:
-    return IntegerRange(low=low, high=high, description=f"{what}: an integer, sampled in {low}..{high}",
+    return IntegerRange(low=low, high=high, description=f"{what}: an integer, sampled from {low} to {high}",
                         assumptions=POSITIVE_INTEGER)
 
 
 def padding_sizes(high: int) -> IntegerRange:
-    return IntegerRange(low=0, high=high, description=f"zero padding: an integer >= 0, sampled in 0..{high}",
+    return IntegerRange(low=0, high=high, description=f"zero padding: a non-negative integer, sampled from 0 to {high}",
                         assumptions=(("integer", True), ("nonnegative", True)))
 
 

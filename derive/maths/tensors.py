@@ -165,6 +165,10 @@ def index_formula(form, free: Sequence[sp.Symbol], over: str):
         tensors = {name: obj for name, obj in v.objects.items() if isinstance(obj, sp.NDimArray)}
         return flat_column(evaluate_all(expr, free, v.objects[over].shape, tensors, v.sizes))
     formula.form = form
+    # What the answer checker needs to evaluate an answer the same way: the free indices,
+    # in the order of the axes, and the tensor whose shape they run over.
+    formula.free = tuple(free)
+    formula.over = over
     return formula
 
 

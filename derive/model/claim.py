@@ -49,3 +49,7 @@ class PartReport:
 
     def numeric(self) -> Claim | None:
         return next((c for c in self.claims if c.kind == "numeric"), None)
+
+    def _repr_html_(self) -> str:   # notebook display; rendering is reached only late
+        from ..render.notebook import report_html
+        return report_html(self)

@@ -306,6 +306,10 @@ class Part:
     # Further verifications, each with run(part, seed=, cases=) -> Claim: an induction on a
     # symbolic step count, a simulation (derive.recurrences.Induction, derive.simulation).
     checks: tuple = ()
+    # The sizes at which `derive check` judges an answer, one row per position as in `sizes`
+    # (default: the proof sizes). A tensor part pins here the case its answer is stated for
+    # (the conv gradients: no padding, dilation 1, one group; strides above 1).
+    answer_sizes: Mapping[str, Sequence[int]] | None = None
 
     def __post_init__(self):
         family, _, name = self.id.partition(".")
@@ -318,6 +322,17 @@ class Part:
     @property
     def family(self) -> str:
         return self.id.split(".")[0]
+
+    # Notebook display. Like SymPy's printing, the model reaches verification and rendering
+    # only through these late imports, so neither is a dependency of the model.
+    def _repr_html_(self) -> str:
+        from ..render.notebook import report_html
+        from ..verify.claims import verify_part
+        return report_html(verify_part(self))
+
+    def _repr_latex_(self) -> str:
+        from ..render.notebook import part_latex
+        return part_latex(self)
 
     @cached_property
     def general(self) -> Namespace:

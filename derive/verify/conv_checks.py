@@ -167,9 +167,9 @@ class ScipyCheck:
     cases: int = 6
 
     def run(self, part: Part, seed: int = 0, cases: int | None = None) -> Claim:
-        statement = ("closed form equals the full convolution of G with W" if self.wrt == "X"
-                     else "closed form equals the cross-correlation of X with G")
-        method = "``scipy.signal`` convolve and correlate (zeros inserted in G for the stride, in W for the dilation)"
+        statement = ("closed form equals the full convolution of $G$ with $W$" if self.wrt == "X"
+                     else "closed form equals the cross-correlation of $X$ with $G$")
+        method = "``scipy.signal`` convolve and correlate (zeros inserted in $G$ for the stride, in $W$ for the dilation)"
         if self.one_d:
             return self._run_1d(part, seed, cases, statement, method)
 
@@ -214,5 +214,5 @@ class ScipyCheck:
                                                                    "scipy": ref.tolist()},
                              seconds=time.perf_counter() - started, detail=FLOAT_REASON)
             worst = max(worst, error)
-        return Claim(part.id, "identity", statement, PASSED, method + "; N in 3..19", (), cases=count, worst_error=worst,
+        return Claim(part.id, "identity", statement, PASSED, method + r"; $N \in \{3, \dots, 19\}$", (), cases=count, worst_error=worst,
                      tolerance=FLOAT_RTOL, seconds=time.perf_counter() - started, detail=FLOAT_REASON)

@@ -72,7 +72,7 @@ class TransposeIsAdjoint:
             lhs = (x.T * (m * t))[0, 0]
             rhs = (transposed_conv1d(list(x), (a, b, c), stride).T * t)[0, 0]
             if not is_zero(sp.expand(lhs - rhs), 5.0):
-                return Claim(part.id, "adjoint", "<x, M t> = <conv^T x, t>", REFUTED, "exact SymPy identity",
+                return Claim(part.id, "adjoint", r"$\langle x, M t \rangle = \langle \mathrm{conv}^\top x, t \rangle$", REFUTED, "exact SymPy identity",
                              tuple(proved), seconds=time.perf_counter() - started)
             proved.append(f"s={stride}, N={n}")
         return Claim(part.id, "adjoint", r"$\langle x, M t \rangle = \langle \mathrm{conv}^\top x, t \rangle$",
@@ -96,9 +96,9 @@ class LowRankIdentity:
             direct = conv2d_valid(x, kernel)
             passes = sum((column_pass(row_pass(x, v[q]), u[q]) for q in range(r)), sp.zeros(n - k + 1, n - k + 1))
             if not all(is_zero(sp.expand(e), 5.0) for e in direct - passes):
-                return Claim(part.id, "identity", "rank-r kernel = r pairs of 1-D passes", REFUTED,
+                return Claim(part.id, "identity", "a rank-$r$ kernel equals $r$ pairs of 1-D passes", REFUTED,
                              "exact SymPy identity", tuple(proved), seconds=time.perf_counter() - started,
-                             detail=f"differs at k={k}, r={r}, N={n}")
+                             detail=f"differs at $k = {k}$, $r = {r}$, $N = {n}$")
             proved.append(f"k={k}, r={r}, N={n}")
         return Claim(part.id, "identity", r"$\mathrm{conv2d}(X, \sum_i u_i v_i^\top) = \sum_i$ column pass$(u_i)$ "
                      r"of row pass$(v_i)$", PROVED, "exact SymPy identity at explicit sizes", tuple(proved),
@@ -136,8 +136,9 @@ class TruncatedSvdCheck:
                     worst = max(worst, scaled_error(passes, _np_conv2d(x, kernel)))
             count += 1
         outcome = PASSED if worst <= 1e-10 else REFUTED
-        return Claim(part.id, "numeric SVD", "truncated SVD kernel = pairs of 1-D passes (NumPy)", outcome,
-                     "``numpy.linalg.svd``, passes by dot products, conv2d by the NumPy twin; k in 2..5, N in 6..23", (),
+        return Claim(part.id, "numeric SVD", "the truncated SVD kernel equals its pairs of 1-D passes (NumPy)", outcome,
+                     r"``numpy.linalg.svd``, passes by dot products, ``conv2d`` by the NumPy twin; $k \in \{2, \dots, 5\}$, "
+                     r"$N \in \{6, \dots, 23\}$", (),
                      cases=count, worst_error=worst, tolerance=1e-10, seconds=time.perf_counter() - started,
                      detail=r"float64 sums of at most $5 \times 5$ products of $O(1)$ numbers err by about "
                             r"$10^{-15}$; a wrong pass or a missing $\sigma_i$ errs by $O(1)$")

@@ -46,7 +46,7 @@ class BatchDomain(Domain):
 class SmallPositive(Domain):
     """A positive eps, log-uniform in 1e-5 .. 1: the usual 1e-5 and values where eps and
     the batch variance are of the same size."""
-    description: str = "positive (sampled log-uniform in 1e-5 .. 1)"
+    description: str = "positive (sampled log-uniform between $10^{-5}$ and 1)"
     assumptions: tuple = (("positive", True),)
 
     def sample(self, rng, shape):

@@ -40,11 +40,13 @@ class Refutation:
         differ = [(t, c) for t, c in zip(truth, claim) if sp.simplify(t - c) != 0]
         readable = {name: _show(value) for name, value in self._shown(part, ns, values).items()}
         where = ", ".join(f"{k} = {v}" for k, v in self.sizes.items())
-        method = f"exact SymPy evaluation of the derivation at {where}, at the point below"
+        # The sheet appends the sizes ("at $m = 2$") from the claim's proved sizes; the method
+        # names the point and the two values, as math.
+        method = "exact SymPy evaluation of the derivation at the point below"
         if differ:
             t, c = differ[0]
             return Claim(part.id, "refutation", self.statement, PROVED,
-                         f"{method}: the derived value is {sp.nsimplify(t)} where the claim says {c}",
+                         f"{method}: the derived value is ${sp.latex(sp.nsimplify(t))}$ where the claim says ${sp.latex(c)}$",
                          (where,), counterexample={"sizes": dict(self.sizes), "values": readable,
                                                    "derived": str(sp.nsimplify(t)), "claimed": str(c)},
                          seconds=time.perf_counter() - started)

@@ -36,6 +36,12 @@ def quadrature_error(problem, weights: dict, target=np.sin) -> float:
     return sum(quad(f, a, c, epsabs=1e-15, epsrel=1e-13, limit=200)[0] for a, c in zip(ends, ends[1:])) / (hi - lo)
 
 
+def _tex_float(x: float) -> str:
+    """A float as inline math for a sheet's prose: 1.9e-31 -> $1.9 \\times 10^{-31}$."""
+    mantissa, _, exponent = f"{x:.1e}".partition("e")
+    return f"${mantissa} \\times 10^{{{int(exponent)}}}$"
+
+
 def _claim(part, statement, method, started, outcome, tolerance, reason, **kw):
     return Claim(part.id, "optimum", statement, outcome, method, tolerance=tolerance,
                  seconds=time.perf_counter() - started, detail=reason, **kw)
@@ -59,9 +65,10 @@ class Stationary:
         hessian = np.array(sp.hessian(error, unknowns).xreplace(at).evalf(30), dtype=float)
         smallest = float(np.linalg.eigvalsh((hessian + hessian.T) / 2).min())
         ok = gradient <= self.tolerance and smallest > 0
-        reason = (f"largest |dE/d(kappa, theta)| = {gradient:.1e} after sympy.nsolve at 40 digits; smallest "
-                  f"Hessian eigenvalue {smallest:.3g} > 0. A point that is not a minimiser has a gradient "
-                  "of the size of the error's variation, many orders above 1e-20")
+        reason = (rf"largest $|\partial E / \partial (\kappa, c, \alpha)|$ = {_tex_float(gradient)} after "
+                  f"``sympy.nsolve`` at 40 digits; smallest Hessian eigenvalue ${smallest:.3g} > 0$. A point that "
+                  r"is not a minimiser has a gradient of the size of the error's variation, many orders above "
+                  r"$10^{-20}$")
         return _claim(part, self.statement, self.method, started, PASSED if ok else REFUTED, self.tolerance,
                       reason, cases=1, worst_error=gradient,
                       counterexample=None if ok else {"gradient": gradient, "smallest eigenvalue": smallest})
@@ -111,9 +118,10 @@ class GridLeastSquares:
                     best_error, best_at = float(errors[k]), (faces, kinks[k].tolist())
         optimum = float(fit.error)
         margin = optimum - best_error
-        reason = (f"best on the grid {best_error:.9g} at faces {best_at[0]}, kinks {best_at[1]}, against the "
+        faces, kinks_at = (", ".join(f"{k:g}" for k in best_at[n]) for n in (0, 1))
+        reason = (f"best on the grid {best_error:.9g} at faces $({faces})$, kinks $({kinks_at})$, against the "
                   f"optimum {optimum:.9g}. Grid kinks sit on even Simpson nodes (step {(hi - lo) / (self.nodes - 1):g}), "
-                  "so each piece is smooth and Simpson's rule errs by ~1e-13; a better network would show a "
+                  r"so each piece is smooth and Simpson's rule errs by $\approx 10^{-13}$; a better network would show a "
                   "margin far above the tolerance")
         return _claim(part, self.statement, f"NumPy least squares on {self.nodes} Simpson nodes, "
                       f"{len(triples) * len(problem.all_faces)} kink choices", started,
@@ -151,11 +159,11 @@ class Training:
         margin = optimum - best
         reason = (f"best trained error {best:.9g} against the optimum {optimum:.9g}; {close} of {self.inits} runs "
                   "end within 0.1 % of it. Each trained network's error is measured by adaptive quadrature "
-                  "split at its kinks (error below 1e-13), so only a genuinely better network could beat the "
+                  r"split at its kinks (error below $10^{-13}$), so only a genuinely better network could beat the "
                   "optimum by more than the tolerance")
-        return _claim(part, self.statement, f"L-BFGS (quasi-Newton gradient descent) on the weights (u, b, a, c) "
+        return _claim(part, self.statement, f"L-BFGS (quasi-Newton gradient descent) on the weights $(u, b, a, c)$ "
                       f"with backprop gradients of the MSE on {self.nodes} Simpson nodes; errors by "
-                      "scipy.integrate.quad", started,
+                      "``scipy.integrate.quad``", started,
                       PASSED if margin <= self.tolerance else REFUTED, self.tolerance, reason,
                       cases=self.inits, worst_error=max(margin, 0.0),
                       counterexample=None if margin <= self.tolerance else {"trained": best, "optimum": optimum})

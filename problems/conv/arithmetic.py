@@ -24,8 +24,8 @@ from derive.verify.agreement import AgreementCheck
 
 EXACT = 0.0
 EXACT_REASON = "both sides are exact integer counts: any difference is a wrong count"
-FLOAT_REASON = ("the interpolation is a few float64 products of numbers in [0, 1]: error ~1e-16; "
-                "1e-12 leaves a wide margin, while a wrong weight or convention differs by >= 1e-3")
+FLOAT_REASON = (r"the interpolation is a few float64 products of numbers in $[0, 1]$: error $\approx 10^{-16}$; "
+                r"$10^{-12}$ leaves a wide margin, while a wrong weight or convention differs by $\ge 10^{-3}$")
 MACS = "Mults are multiply-accumulates; bias additions are not counted (the fvcore/thop convention)."
 C_IN = ("C_{in}", r"C_{\mathrm{in}}", r"C_{\text{in}}")
 C_OUT = ("C_{out}", r"C_{\mathrm{out}}", r"C_{\text{out}}")
@@ -159,7 +159,7 @@ SEPARABLE_RATIO = Part(
                 "depthwise plus pointwise mults over the standard count"),),
     oracle=Oracle(lambda x: measured_mults(x, True) / measured_mults(x, False),
                   "the ratio of products counted by instrumented NumPy convolutions", 1e-12,
-                  "a ratio of exact integer counts in float64: error ~1e-16"),
+                  r"a ratio of exact integer counts in float64: error $\approx 10^{-16}$"),
     slips=(Slip("1/C_out + 1/K", "$K$ used instead of $K^2$"), Slip("1/K^2", "the pointwise term forgotten")),
 )
 
@@ -202,8 +202,8 @@ MULTIPLIERS = Part(
     + v.alpha ** 2 * v.M * v.N * v.rho ** 2 * v.D_F ** 2,
     result_lhs=r"M(\alpha, \rho)",
     oracle=Oracle(measured_thinned, COUNTED + r" at integer $\alpha M$, $\alpha N$ and $\rho D_F$", 1e-12,
-                  r"the closed form is evaluated in float64 at fractional $\alpha$ and $\rho$ (error ~1e-16); the "
-                  "count is exact, and a wrong term or power is off by >= 1 part in 50"),
+                  r"the closed form is evaluated in float64 at fractional $\alpha$ and $\rho$ (error $\approx 10^{-16}$); the "
+                  "count is exact, and a wrong term or power is off by at least 1 part in 50"),
     slips=(Slip("D_K alpha M rho^2 D_F^2 + alpha^2 M N rho^2 D_F^2", "$D_K$ used instead of $D_K^2$"),
            Slip("D_K^2 alpha M rho^2 D_F^2", "the pointwise term forgotten")),
 )
@@ -254,7 +254,7 @@ def draw_ab(ax):
 AB_CHECK = AgreementCheck("every layer's output side, parameters and mults agree with the instrumented forward pass",
                        lambda: per_layer((("A", NETWORK_A), ("B", NETWORK_B)), AB_INPUT, ("side", "params", "mults"), True)[0],
                        lambda: per_layer((("A", NETWORK_A), ("B", NETWORK_B)), AB_INPUT, ("side", "params", "mults"), True)[1],
-                       "a float32 NumPy forward pass of both networks on a 512x512x3 input: shapes from its "
+                       r"a float32 NumPy forward pass of both networks on a $512 \times 512 \times 3$ input: shapes from its "
                        "sliding windows, parameters from its weight arrays, products counted as performed",
                        EXACT, EXACT_REASON)
 NETWORKS_AB = Part(
@@ -269,7 +269,7 @@ NETWORKS_AB = Part(
                                  ((1, NETWORK_A), (1, NETWORK_B), (2, NETWORK_A), (2, NETWORK_B))]),
     result_lhs=r"\left(P_A, P_B, M_A, M_B, M_B / M_A\right)^\top",
     oracle=Oracle(ab_measured, "totals of the instrumented NumPy forward pass (products counted, weight "
-                  "entries counted)", 1e-12, "integer counts and their ratio in float64: error ~1e-16", cases=1),
+                  "entries counted)", 1e-12, r"integer counts and their ratio in float64: error $\approx 10^{-16}$", cases=1),
     demonstrations=(worked_table("Every layer, from the description (mults: multiply-accumulates, no bias)",
                                  ("layer", "output", "params", "mults"), ab_rows),),
     figures=(Figure("ab-cost", "Mults per stage, network A (depthwise and pointwise) against network B "
@@ -363,7 +363,7 @@ RECEPTIVE_FIELD = Part(
     steps=(Step("r", lambda v: sp.Add(*field_terms(RF_STACK), evaluate=False),
                 r"$r = 1 + \sum_l (k_l - 1) d_l \prod_{i<l} s_i$: each layer widens the field by $k_l - 1$ of its "
                 r"input's steps, and one step there is $\prod_{i<l} s_i$ input pixels"),),
-    oracle=Oracle(lambda x: measured_field(RF_STACK), "the support of d(output pixel)/d(input) by a NumPy "
+    oracle=Oracle(lambda x: measured_field(RF_STACK), "the support of the gradient of the output pixel with respect to the input, by a NumPy "
                   "backward pass through the stack (average pools stand for the max pools: same windows, and "
                   "positive weights so nothing cancels)", EXACT, EXACT_REASON, cases=1),
     demonstrations=(worked_table("Receptive-field side after every layer",
@@ -375,7 +375,8 @@ RECEPTIVE_FIELD = Part(
                         lambda: {f"r_{n}": float(r) for n, r in enumerate(receptive_fields(RF_STACK), 1)},
                         lambda: {f"r_{n}": float(measured_field(RF_STACK[:n])) for n in range(1, len(RF_STACK) + 1)},
                         "NumPy backward pass, support read off", EXACT, EXACT_REASON),
-            Simulation("on random stacks of convs (kernel 1..5, stride 1..3, dilation 1..3) and pools, the "
+            Simulation(r"on random stacks of convolutions (kernel $k \in \{1, \dots, 5\}$, stride and dilation in "
+                       r"$\{1, 2, 3\}$) and pools, the "
                        "catalogue's sum equals the gradient support", random_stacks,
                        lambda part, layers: (abs(float(sum(field_terms(layers))) - measured_field(layers)),
                                              {"stack": [layer.name for layer in layers],
@@ -419,23 +420,23 @@ BILINEAR = Part(
     steps=(Step(r"w_{1,2}", lambda v: sp.Mul(*[hat(map_coordinate(x, SCALE) - c) for x, c in zip(POINT, CELL)],
                                               evaluate=False),
                 r"the weight of cell $(i, j)$ is $\max(0, 1 - |u - i|) \max(0, 1 - |v - j|)$"),),
-    oracle=Oracle(lambda x: interpolated("corner")[CELL], "scipy.ndimage.map_coordinates (order 1) on the "
-                  "indicator map of cell (1, 2)", 1e-12, FLOAT_REASON, cases=1),
+    oracle=Oracle(lambda x: interpolated("corner")[CELL], "``scipy.ndimage.map_coordinates`` (order 1) on the "
+                  "indicator map of cell $(1, 2)$", 1e-12, FLOAT_REASON, cases=1),
     demonstrations=(worked_table("Weights of the four neighbouring cells under both conventions",
                                  ("convention, cell", "SymPy", "map_coordinates"),
                                  lambda: [(f"{conv_} {cell}", w, interpolated(conv_).get(cell, 0.0))
                                           for conv_ in ("corner", "half-pixel")
                                           for cell, w in point_weights(conv_).items()]),),
-    checks=(AgreementCheck("all four weights under both conventions agree with map_coordinates",
+    checks=(AgreementCheck("all four weights under both conventions agree with ``map_coordinates``",
                         lambda: {f"{c} {cell}": float(w) for c in ("corner", "half-pixel")
                                  for cell, w in point_weights(c).items()},
                         lambda: {f"{c} {cell}": w for c in ("corner", "half-pixel")
                                  for cell, w in interpolated(c).items()},
-                        "scipy.ndimage.map_coordinates, order 1", 1e-12, FLOAT_REASON),
+                        "``scipy.ndimage.map_coordinates``, order 1", 1e-12, FLOAT_REASON),
             Simulation("at random image points, every bilinear weight under both conventions equals "
-                       "map_coordinates'", lambda: st.tuples(st.floats(2, 28), st.floats(2, 28)),
+                       "those of ``map_coordinates``", lambda: st.tuples(st.floats(2, 28), st.floats(2, 28)),
                        lambda part, point: (weight_errors(point), {"point": point}),
-                       "scipy.ndimage.map_coordinates, order 1", 1e-12, FLOAT_REASON, cases=30)),
+                       "``scipy.ndimage.map_coordinates``, order 1", 1e-12, FLOAT_REASON, cases=30)),
     slips=(Slip("0.7646484375", "the half-pixel convention (``align_corners=False``) used instead of the catalogue's"),),
 )
 
@@ -494,20 +495,20 @@ SE_COST = Part(
            Step(r"M_{\mathrm{sep}}", lambda v: (9 * C_SE + C_SE ** 2) * H_SE ** 2,
                 r"depthwise $3 \times 3$ ('same' padding): $9 C H W$; pointwise $C \to C$: $C^2 H W$",
                 target=lambda v: totals(analyse(SEPARABLE_SE, Shape(H_SE, H_SE, C_SE))).mults)),
-    oracle=Oracle(measured_se_limit, "the ratio of H W slopes of products counted by instrumented NumPy SE and "
-                  "separable blocks at H = W = 7, 14, 28 (the third confirms the counts are affine in H W)",
-                  1e-12, "exact integer counts in float64: error ~1e-16", cases=1),
+    oracle=Oracle(measured_se_limit, r"the ratio of the slopes in $HW$ of products counted by instrumented NumPy SE and "
+                  r"separable blocks at $H = W = 7, 14, 28$ (the third confirms the counts are affine in $HW$)",
+                  1e-12, r"exact integer counts in float64: error $\approx 10^{-16}$", cases=1),
     demonstrations=(worked_table("The ratio at the three sizes, and its limit",
                                  ("H = W", "SE mults", "separable mults", "ratio"),
                                  lambda: [(str(s), se_mults(s), totals(analyse(SEPARABLE_SE, Shape(s, s, C_SE))).mults,
                                            se_ratio(s)) for s in SE_SIDES]
                                  + [("limit", "-", "-", SE_COST.derive(None))]),),
-    figures=(Figure("se-ratio", "SE block cost over depthwise separable convolution cost against H = W", draw_se),),
-    checks=(AgreementCheck("the ratio at H = W = 7, 14, 224 agrees with instrumented NumPy blocks",
+    figures=(Figure("se-ratio", "SE block cost over depthwise separable convolution cost against $H = W$", draw_se),),
+    checks=(AgreementCheck("the ratio at $H = W = 7, 14, 224$ agrees with instrumented NumPy blocks",
                         lambda: {f"H={s}": float(se_ratio(s)) for s in SE_SIDES},
                         lambda: {f"H={s}": measured_se_ratio(s) for s in SE_SIDES},
                         "products counted by instrumented NumPy forward passes", 1e-12,
-                        "ratios of exact integer counts in float64: error ~1e-16"),),
+                        r"ratios of exact integer counts in float64: error $\approx 10^{-16}$"),),
 )
 
 # ----------------------------------------------------------------------------- skip connection
@@ -546,8 +547,8 @@ SKIP_GRAD = Part(
     steps=(Step(r"\frac{\partial h}{\partial a}", lambda v: sp.Add(sp.Mul(WEIGHT, SLOPE, WEIGHT, evaluate=False), 1,
                                                                   evaluate=False),
                 r"chain rule: $w_2 A'(w_1 a) w_1$ through the branch, $1$ through the skip"),),
-    oracle=Oracle(lambda x: numpy_slope(True, False), "central differences of a NumPy forward (A = leaky ReLU, "
-                  "slope 0.2, at a = -1)", FD_RTOL, FD_TOLERANCE_REASON, cases=1),
+    oracle=Oracle(lambda x: numpy_slope(True, False), "central differences of a NumPy forward ($A$ = leaky ReLU, "
+                  "slope 0.2, at $a = -1$)", FD_RTOL, FD_TOLERANCE_REASON, cases=1),
     demonstrations=(worked_table("With and without the skip, with and without the outer activation",
                                  ("block", "SymPy", "finite differences"),
                                  lambda: [(label, block_slope(s, o), numpy_slope(s, o)) for label, s, o in SKIP_CASES]),),

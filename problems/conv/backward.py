@@ -51,6 +51,13 @@ def columns(names, rows):
     return {n: [row[k] for row in rows] for k, n in enumerate(names)}
 
 
+# derive check judges answers in the catalogue's case: the proof rows' layers with no padding,
+# dilation 1 and one group (strides 1 to 3 in 2-D; stride 1 in 1-D, as the catalogue states).
+ANSWER_2D = columns(NAMES_2D, [row[:3] + (1,) + row[4:9] + (0, 1) for row in ROWS_2D])
+ANSWER_1D = columns(NAMES_1D, [(row[0], row[1], 1, 0, 1) for row in ROWS_1D])
+EXPECTS = r" in index notation (indices from 0) at stride $s$, no padding, dilation 1, one group"
+
+
 a, n, f, c, h, w, i, j, m = (INDEX[x] for x in "anfchwijm")
 WRT_FREE = {"W": (f, c, h, w), "X": (n, c, h, w), "b": (f,)}
 FD_ORACLE = dict(method="central differences of the NumPy forward pass", rtol=FD_RTOL,
@@ -142,13 +149,14 @@ FOOTPRINT = Figure("footprint", r"Input $7 \times 7$, kernel $3 \times 3$, strid
                    r"windows it lies in (dashed), exactly the $G_{n,f,i,j}$ that $\partial E / \partial X_{n,c,2,2}$ "
                    r"gathers.", draw_footprint)
 
-# Typical wrong answers for the answer parts. derive build judges every declared slip with
-# derive check, whose parser does not read tensor index notation yet, so the tensor parts'
-# slips are attached once it does (issue 11, item 6); conv.low_rank's already are.
+# Typical wrong answers for the answer parts, in index notation for the tensor parts: derive
+# check names the slip when an answer equals one, and derive build judges each on the sheet.
 SLIPS = {
     "conv.grad_weight_2d": (Slip(r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,i+h,j+w}", "the stride forgotten"),
         Slip(r"\sum_{a,i,j} G_{a,f,i,j} X_{a,f,s i+h,s j+w}", "channel indices swapped"),
-        Slip(r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i-h,s j-w}", "the kernel index with the wrong sign")),
+        Slip(r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i-h,s j-w}", "the kernel index with the wrong sign"),
+        Slip(r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i+K_h-1-h,s j+K_w-1-w}",
+             "the kernel flipped (a convolution where the layer is a cross-correlation)")),
     "conv.grad_input_2d": (Slip(r"\sum_{f,i,j} G_{n,f,i,j} W_{f,c,h-i,w-j}", "the stride forgotten"),
         Slip(r"\sum_{f,i,j} G_{n,f,i,j} W_{c,f,h-s i,w-s j}", "channel indices swapped"),
         Slip(r"\sum_{f,i,j} G_{n,f,i,j} W_{f,c,s i-h,s j-w}", "the kernel flipped")),
@@ -174,11 +182,13 @@ PARTS = [
                Step(DW, index_formula(grad_weight_2d, WRT_FREE["W"], "W"),
                     r"the deltas collapse the sums over $f', c', k, l$")),
         oracle=oracle("W"), checks=(FrameworkCheck("W"), ScipyCheck("W")),
-        neighbours=("conv.grad_input_2d", "conv.grad_bias")),
+        neighbours=("conv.grad_input_2d", "conv.grad_bias"),
+        answer=True, slips=SLIPS["conv.grad_weight_2d"], answer_sizes=ANSWER_2D,
+        expects=r"$\partial E / \partial W_{f,c,h,w}$" + EXPECTS),
     Part(
         id="conv.grad_input_2d", title="Input gradient of a 2-D convolution",
         statement=STATEMENT_2D + r"find $\partial E / \partial X_{n,c,h,w}$; a kernel index outside "
-                  r"$0..K-1$ or not an integer contributes 0." + CATALOGUE_FORM,
+                  r"$\{0, \dots, K-1\}$ or not an integer contributes 0." + CATALOGUE_FORM,
         variables=LAYER, sizes=columns(NAMES_2D, ROWS_2D), numeric_sizes=NUMERIC_2D,
         derive=lambda v: derived_gradient(v, "X"),
         result=index_formula(grad_input_2d, WRT_FREE["X"], "X"), result_lhs=DX,
@@ -189,7 +199,9 @@ PARTS = [
                Step(DX, index_formula(grad_input_2d, WRT_FREE["X"], "X"),
                     r"change of index: the delta fixes $k = (h + P - s i)/d$, $l = (w + P - s j)/d$")),
         oracle=oracle("X"), checks=(FrameworkCheck("X"), ScipyCheck("X")), figures=(FOOTPRINT,),
-        neighbours=("conv.grad_weight_2d", "conv.grad_bias")),
+        neighbours=("conv.grad_weight_2d", "conv.grad_bias"),
+        answer=True, slips=SLIPS["conv.grad_input_2d"], answer_sizes=ANSWER_2D,
+        expects=r"$\partial E / \partial X_{n,c,h,w}$" + EXPECTS),
     Part(
         id="conv.grad_bias", title="Bias gradient of a 2-D convolution",
         statement=STATEMENT_2D + r"find $\partial E / \partial b_f$.",
@@ -198,10 +210,12 @@ PARTS = [
         result=index_formula(grad_bias_2d, WRT_FREE["b"], "b"), result_lhs=DB,
         steps=(chain_step("b", DB),),
         oracle=oracle("b"), checks=(FrameworkCheck("b"),),
-        neighbours=("conv.grad_weight_2d",)),
+        neighbours=("conv.grad_weight_2d",),
+        answer=True, slips=SLIPS["conv.grad_bias"], answer_sizes=ANSWER_2D,
+        expects=r"$\partial E / \partial b_f$" + EXPECTS),
     Part(
         id="conv.grad_weight_1d", title="Weight gradient of a 1-D convolution",
-        statement=r"$Z_i = \sum_{j=0}^{K-1} W_j X_{s i + d j - P}$ for $i = 0..N_{out}-1$ (zero padding $P$, "
+        statement=r"$Z_i = \sum_{j=0}^{K-1} W_j X_{s i + d j - P}$ for $i = 0, \dots, N_{out}-1$ (zero padding $P$, "
                   r"stride $s$, dilation $d$; the catalogue's case is $s = d = 1$, $P = 0$), "
                   r"$G_i = \partial L / \partial Z_i$. Find $\partial L / \partial W_j$.",
         variables=SIGNAL, sizes=columns(NAMES_1D, ROWS_1D), numeric_sizes=NUMERIC_1D,
@@ -210,11 +224,14 @@ PARTS = [
         steps=(Step(r"\frac{\partial L}{\partial W_j}",
                     lambda v: chain_rule(v, "W", (j,), (i,), "Z"), "chain rule through every $Z_i$"),),
         oracle=oracle("W", one_d=True), checks=(ScipyCheck("W", one_d=True),),
-        neighbours=("conv.grad_input_1d",)),
+        neighbours=("conv.grad_input_1d",),
+        answer=True, slips=SLIPS["conv.grad_weight_1d"], answer_sizes=ANSWER_1D,
+        expects=r"$\partial L / \partial W_j$ in index notation (indices from 0) at stride 1, no padding, "
+                r"dilation 1"),
     Part(
         id="conv.grad_input_1d", title="Input gradient of a 1-D convolution",
         statement=r"For the same $Z$, find $\partial L / \partial X_m$: the full convolution of $G$ with $W$ "
-                  r"(at $s = d = 1$, $P = 0$); an index of $G$ outside $0..N_{out}-1$ or not an integer "
+                  r"(at $s = d = 1$, $P = 0$); an index of $G$ outside $\{0, \dots, N_{out}-1\}$ or not an integer "
                   r"contributes 0.",
         variables=SIGNAL, sizes=columns(NAMES_1D, ROWS_1D), numeric_sizes=NUMERIC_1D,
         derive=lambda v: derived_gradient(v, "X"),
@@ -244,7 +261,7 @@ PARTS = [
                Step(r"\mathrm{conv}^\top_{s=2}(x)", lambda v: conv1d_matrix((v.a, v.b, v.c), 9, 2).T * v.x,
                     r"$(M'')^\top x$: each $x_i$ scatters $(a, b, c)$ from position $2i$ (length 9)",
                     target=lambda v: transposed_conv1d(list(v.x), (v.a, v.b, v.c), 2))),
-        oracle=Oracle(toeplitz_jacobian, "central differences of the NumPy forward (the Jacobian dy/dx)",
+        oracle=Oracle(toeplitz_jacobian, r"central differences of the NumPy forward (the Jacobian $\partial y / \partial x$)",
                       FD_RTOL, FD_TOLERANCE_REASON, cases=20),
         checks=(TransposeIsAdjoint(), ZeroPaddingSlip()),
         figures=(Figure("toeplitz-m", r"$M$: the $4 \times 4$ band of the padded stride-1 conv.",

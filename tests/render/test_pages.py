@@ -19,11 +19,12 @@ from derive.cli.main import main  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def built(request) -> Path:
+def built(request, tmp_path_factory) -> Path:
     given = os.environ.get("DERIVE_PAGES")
     if given:
         return Path(given)
-    out = Path(request.config.cache.mkdir("derive-pages"))
+    cache = getattr(request.config, "cache", None)   # absent under -p no:cacheprovider
+    out = Path(cache.mkdir("derive-pages")) if cache is not None else tmp_path_factory.mktemp("derive-pages")
     formats = "html,tex,pdf" if shutil.which("pdflatex") else "html,tex"
     code = main(["build", "--out", str(out), "--format", formats, "--allow-refuted"])
     assert code == 0

@@ -1,0 +1,275 @@
+"""Checking an answer against an expression the caller writes, without a part:
+``equivalent(expected, answer, variables=None) -> Verdict``.
+
+The instructor's expression is parsed by the same grammar as answers (never eval'd) and
+becomes a part built on the fly: its variables are the names the expression uses, real
+scalars unless declared (``{"x": "positive", "A": ("matrix", 3, 3)}``), and its result is
+the expression rebuilt in SymPy. The answer is then judged exactly as ``check`` judges one
+(judge.py): floats propose, high precision decides, a proof says what holds, a wrong
+answer gets a confirmed counterexample and a diagnosis, all in a worker process under a
+hard time limit.
+
+Real-domain semantics follow from that machinery: points where the expected expression is
+undefined (log of a negative number) are not in its domain and are skipped, while an
+answer undefined where the expected expression is defined is not equal there.
+
+>>> equivalent("sqrt(x^2)", "abs(x)").status          # doctest: +SKIP
+'correct'
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..errors import AnswerSyntaxError, DeriveError, InvalidArgument
+from ..model import domains
+from ..model.part import Part, Variable
+from .judge import _judge_exact
+from .lexer import FUNCTION_ALIASES, GREEK, WEAK_FUNCTIONS, normalise, scan
+from .limits import DEFAULT_LIMITS, AnswerLimitError
+from .nodes import AnswerRangeError, SlipError
+from .parse import parse_answer
+from .verdict import INCORRECT, INVALID, UNDECIDED, Verdict
+from .vocabulary import Vocabulary
+from .worker import CPU_SECONDS_PER_WALL_SECOND, _POOL, _check_timeout
+
+__all__ = ["DOMAINS", "equivalent", "expression_part", "judge_expression"]
+
+DOMAINS = {
+    "real": domains.REAL, "positive": domains.POSITIVE, "nonzero": domains.NONZERO,
+    "unit_interval": domains.UNIT_INTERVAL, "simplex": domains.SIMPLEX,
+    "one_hot": domains.ONE_HOT, "spd": domains.SPD,
+}
+SHAPES = {"scalar": 0, "vector": 1, "matrix": 2}
+# An instructor's own expression may use large constant powers ((x - a)^6000); everything
+# else stays bounded as for answers. Floats overflow there and the precise pass decides.
+EXPRESSION_LIMITS = replace(DEFAULT_LIMITS, max_exponent=10_000)
+CONSTANTS = ("pi", "e")
+# Words of the answer language that are neither names nor functions.
+KEYWORDS = {"sum", "and", "T", "I", "odot", "delta"}
+FAMILY = "expression"
+POINT_TRIES = 20   # redraws of a point outside the expected expression's domain
+
+
+@dataclass(frozen=True)
+class ExpressionPart(Part):
+    """A part whose sampler keeps to the expected expression's domain: a point where the
+    expression is undefined (sqrt of a negative) is drawn again, up to POINT_TRIES times."""
+    defined: Any = None   # point -> bool
+
+    def sample(self, rng, sizes):
+        point = Part.sample(self, rng, sizes)
+        for _ in range(POINT_TRIES):
+            if self.defined is None or self.defined(point):
+                break
+            point = Part.sample(self, rng, sizes)
+        return point
+
+
+def _declared(variables: Mapping | None) -> dict[str, tuple]:
+    """{name: (shape, domain)} from the caller's declarations, every value checked."""
+    if variables is None:
+        return {}
+    if not isinstance(variables, Mapping):
+        raise InvalidArgument(f"variables must be a dict of name -> domain or shape, got "
+                              f"{type(variables).__name__}")
+    out = {}
+    for name, spec in variables.items():
+        if not isinstance(name, str) or not name.replace("_", "").isalnum() or not name[:1].isalpha():
+            raise InvalidArgument(f"variable name {name!r} must be letters, digits and _, "
+                                  "starting with a letter")
+        shape, domain = (), "real"
+        if isinstance(spec, str):
+            domain = spec
+        elif isinstance(spec, tuple) and spec and spec[0] in SHAPES:
+            rank = SHAPES[spec[0]]
+            dims = spec[1:1 + rank]
+            rest = spec[1 + rank:]
+            if len(dims) != rank or not all(isinstance(d, int) and not isinstance(d, bool)
+                                            and 1 <= d <= 12 for d in dims):
+                raise InvalidArgument(f"variable {name!r}: a {spec[0]} needs {rank} whole sizes from "
+                                      f"1 to 12, got {spec!r}")
+            shape = tuple(dims)
+            if len(rest) > 1 or (rest and not isinstance(rest[0], str)):
+                raise InvalidArgument(f"variable {name!r}: after the sizes only a domain name may "
+                                      f"follow, got {spec!r}")
+            domain = rest[0] if rest else "real"
+        else:
+            raise InvalidArgument(f"variable {name!r}: {spec!r} is neither a domain name "
+                                  f"({', '.join(DOMAINS)}) nor a shape such as ('matrix', 3, 3)")
+        if domain not in DOMAINS:
+            raise InvalidArgument(f"variable {name!r}: unknown domain {domain!r}; the domains are "
+                                  + ", ".join(DOMAINS))
+        out[name] = (shape, domain)
+    return out
+
+
+def _inferred_names(expected: str, syntax: str) -> list[str]:
+    """The names the expression uses, in order: words that are not functions or constants.
+    A run of letters that is not a Greek letter is a product of one-letter names (xy is
+    x times y, as on a calculator); declare a longer name to use it as one."""
+    if syntax == "auto":
+        syntax = "latex" if any(c in expected for c in "\\{}") else "text"
+    names: list[str] = []
+    lexemes = normalise(scan(expected, syntax, EXPRESSION_LIMITS))
+    for k, lx in enumerate(lexemes):
+        if lx.kind != "word":
+            continue
+        word = lx.value
+        after_sub = k and lexemes[k - 1].kind == "op" and lexemes[k - 1].value == "_"
+        if after_sub or word in CONSTANTS or word in KEYWORDS:
+            continue
+        if word in FUNCTION_ALIASES or word in WEAK_FUNCTIONS:
+            continue
+        pieces = [word] if (word in GREEK or lx.atomic or len(word) == 1) else list(word)
+        for piece in pieces:
+            if piece not in CONSTANTS and piece not in names:
+                names.append(piece)
+    return names
+
+
+def _subscripted(expected: str, syntax: str) -> dict[str, str]:
+    """x_1 in the expression names the scalar x_1: {base: full name} for each such use."""
+    if syntax == "auto":
+        syntax = "latex" if any(c in expected for c in "\\{}") else "text"
+    lexemes = normalise(scan(expected, syntax, EXPRESSION_LIMITS))
+    out = {}
+    for a, b, c in zip(lexemes, lexemes[1:], lexemes[2:]):
+        if a.kind == "word" and b.kind == "op" and b.value == "_" and c.kind in ("word", "num"):
+            out.setdefault(f"{a.value}_{c.value}", a.value)
+    return out
+
+
+_PARTS: dict[tuple, ExpressionPart] = {}
+
+
+def expression_part(expected: str, variables: Mapping | None = None, *,
+                    syntax: str = "auto", also: tuple = ()) -> ExpressionPart:
+    """The part an expression defines (cached). ``also`` names further real scalars (those
+    an answer uses and the expression does not: 1 against sin(x)^2 + cos(x)^2). Raises
+    AnswerSyntaxError when the expression does not parse and InvalidArgument for a bad
+    declaration."""
+    if not isinstance(expected, str):
+        raise InvalidArgument(f"the expected expression must be text, got {type(expected).__name__}")
+    declared = _declared(variables)
+    for name in also:
+        declared.setdefault(name, ((), "real"))
+    key = (expected, tuple(sorted(declared.items())), syntax)
+    hit = _PARTS.get(key)
+    if hit is not None:
+        return hit
+    try:
+        names = _inferred_names(expected, syntax)
+        subscripted = _subscripted(expected, syntax)
+    except AnswerSyntaxError as exc:
+        raise AnswerSyntaxError(f"the expected expression does not parse: {exc}") from None
+    for full, base in subscripted.items():
+        if base not in declared and full not in declared:
+            declared.setdefault(full, ((), "real"))
+    for name in names:
+        if name not in declared and not any(b == name for b in subscripted.values()):
+            declared[name] = ((), "real")
+    made = [Variable(name, shape, DOMAINS[domain], symmetric=(domain == "spd"))
+            for name, (shape, domain) in declared.items()]
+    vocab = Vocabulary.from_variables(made)
+    try:
+        tree = parse_answer(expected, vocab, syntax=syntax, limits=EXPRESSION_LIMITS)
+    except AnswerSyntaxError as exc:
+        raise AnswerSyntaxError(f"the expected expression does not parse: {exc}") from None
+    used = tree.names
+    # Only the names the expression uses, plus every declared one (the caller said so).
+    keep = tuple(v for v in made if v.name in used or v.name in (variables or {}) or v.name in also)
+    if tree.is_relation:
+        raise InvalidArgument("the expected expression is a condition; derive.equivalent compares "
+                              "expressions")
+
+    def result(v):
+        return tree.to_sympy({name: getattr(v, name) for name in tree.names})
+
+    def defined(point):
+        try:
+            value = tree.evaluate({k: point[k] for k in tree.names})
+        except (ValueError, ArithmeticError, KeyError, np.linalg.LinAlgError):
+            return False
+        return bool(np.all(np.isfinite(value)))
+
+    digest = hashlib.sha1(repr(key).encode()).hexdigest()[:12]
+    part = ExpressionPart(id=f"{FAMILY}.e{digest}", title="an expression", statement=expected,
+                          derive=result, result=result, result_lhs="", variables=keep,
+                          answer=True, expects=tree.latex(), defined=defined)
+    if len(_PARTS) > 2000:   # a long-lived worker sees many expressions: memory stays bounded
+        _PARTS.clear()
+    _PARTS[key] = part
+    return part
+
+
+def judge_expression(expected: str, variables, syntax: str, answer: str, seed: int,
+                     budget: float) -> Verdict:
+    """Judge in this process (the worker calls this), as judge.judge does for a part."""
+    try:
+        part = expression_part(expected, variables, syntax=syntax)
+        try:   # names only the answer uses are real scalars too (it is then judged on them)
+            known = {v.name for v in part.variables}
+            subs = _subscripted(answer, syntax)
+            extra = tuple([n for n in _inferred_names(answer, syntax) if n not in known
+                           and n not in subs.values() and not any(k.startswith(n + "_") for k in known)]
+                          + [full for full in subs if full not in known])
+        except AnswerSyntaxError:
+            extra = ()   # the parse below reports it
+        if extra:
+            part = expression_part(expected, variables, syntax=syntax, also=extra)
+    except DeriveError as exc:
+        return Verdict(INVALID, str(exc), part=FAMILY)
+    try:
+        parsed = parse_answer(answer, Vocabulary.from_variables(part.variables), syntax=syntax,
+                              limits=EXPRESSION_LIMITS)
+    except SlipError as exc:
+        return Verdict(INCORRECT, str(exc), diagnosis=exc.diagnosis, part=part.id,
+                       position=exc.position)
+    except AnswerSyntaxError as exc:
+        return Verdict(INVALID, str(exc), part=part.id, position=exc.position)
+    try:
+        return _judge_exact(part, parsed, seed, budget)
+    except AnswerRangeError as exc:
+        error = AnswerLimitError(str(exc), answer, exc.pos)
+        return Verdict(INVALID, str(error), part=part.id, position=exc.pos)
+    except MemoryError:
+        return Verdict(UNDECIDED, "the check ran out of memory", part=part.id)
+    except RecursionError:
+        return Verdict(INVALID, "the answer is nested too deeply", part=part.id)
+    except DeriveError as exc:
+        return Verdict(INVALID, str(exc), part=part.id)
+    except Exception as exc:  # the worker must answer every request, whatever happens
+        return Verdict(UNDECIDED, f"the checker failed on this answer ({type(exc).__name__}: {exc})",
+                       part=part.id)
+
+
+def equivalent(expected: str, answer: str, *, variables: Mapping | None = None,
+               syntax: str = "auto", seed: int = 0, timeout: float | None = 5.0) -> Verdict:
+    """Is ``answer`` equal to ``expected`` wherever ``expected`` is defined?
+
+    ``variables`` declares domains and shapes (``{"x": "positive", "A": ("matrix", 3, 3)}``);
+    the other names are real scalars. Raises AnswerSyntaxError when ``expected`` does not
+    parse and InvalidArgument for a bad declaration or timeout. ``timeout`` (seconds) is a
+    hard limit enforced by a worker process; ``None`` judges in this process.
+    """
+    if syntax not in ("auto", "text", "latex"):
+        raise InvalidArgument(f"syntax must be 'auto', 'text' or 'latex', got {syntax!r}")
+    _check_timeout(timeout, allow_none=True)
+    part = expression_part(expected, variables, syntax=syntax)   # bad input raises here
+    if not isinstance(answer, str):
+        return Verdict(INVALID, f"an answer must be text, got {type(answer).__name__}", part=part.id)
+    declared = dict(variables) if variables else None
+    if timeout is None:
+        return judge_expression(expected, declared, syntax, answer, seed, 1.0)
+    budget = min(1.0, timeout * 0.3)
+    cpu = CPU_SECONDS_PER_WALL_SECOND * timeout + 1
+    request = (part.id, judge_expression, (expected, declared, syntax, answer, seed, budget), cpu)
+    verdict = _POOL._run(request, timeout)
+    if verdict is None:
+        return Verdict(UNDECIDED, f"the check took longer than {timeout:g} s and was stopped",
+                       part=part.id)
+    return verdict

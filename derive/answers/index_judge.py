@@ -1,0 +1,268 @@
+"""Judging an answer in index notation for a tensor part (the conv gradients).
+
+The expected answer is the part's index form (``part.result.form``, which ``derive verify``
+proves equal to the SymPy derivation). Both it and the answer are evaluated entry by entry,
+for every value of the free indices, at each of the part's answer sizes (``answer_sizes``:
+several layers, strides above 1) on seeded random integer tensors, in exact SymPy integers
+and rationals, so every comparison is decided exactly: a float never decides. A tensor entry
+outside its range, or at a non-integer index, is 0 (derive.maths.tensors), which is how an
+out-of-range kernel index contributes nothing.
+
+A right answer is then proved at the smallest answer size, against the derivation itself
+(``part.derive``) on symbolic tensors, and the evidence says which sizes were proved and
+which tested. A wrong answer gets the first differing entry as its counterexample (sizes,
+free-index values, both values and the tensors used) and the part's declared slip when it
+equals one at every tested entry, else a sign or constant factor when one fits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import sympy as sp
+
+from ..errors import AnswerSyntaxError, DeriveError
+from ..maths import tensors
+from ..maths.zero import time_limit
+from ..model.part import Part
+from .index_parse import IndexAnswer, IndexVocabulary, index_symbol, parse_index_answer, vocabulary_for
+from .verdict import CORRECT, INCORRECT, INVALID, Verdict
+
+__all__ = ["is_index_part", "judge_indexed", "index_vocabulary", "answer_sizes"]
+
+DRAWS_PER_SIZE = 2
+# Nonzero entries: a zero would hide every term it multiplies, and with it a slip.
+ENTRY_VALUES = np.array([v for v in range(-9, 10) if v])
+
+
+def is_index_part(part: Part) -> bool:
+    """A part whose variables are tensors is answered in index notation."""
+    return any(getattr(v, "is_tensor", False) for v in part.variables)
+
+
+def index_vocabulary(part: Part) -> IndexVocabulary:
+    hit = _VOCABULARIES.get(part.id)
+    if hit is None or hit[0] is not part:
+        free = tuple(str(x) for x in getattr(part.result, "free", ()))
+        hit = _VOCABULARIES[part.id] = (part, vocabulary_for(part.variables, list(part.sizes), free))
+    return hit[1]
+
+
+_VOCABULARIES: dict = {}
+
+
+def answer_sizes(part: Part) -> list[dict[str, int]]:
+    """The sizes an answer is judged at: the rows of ``part.answer_sizes`` (positions move
+    together, as in ``sizes``), else the proof sizes."""
+    columns = getattr(part, "answer_sizes", None)
+    if not columns:
+        return part.proof_sizes()
+    longest = max(len(c) for c in columns.values())
+    return [{n: c[min(k, len(c) - 1)] for n, c in columns.items()} for k in range(longest)]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One layer: all its sizes (derived ones too), random integer tensors, the expected entries."""
+    sizes: dict
+    tensors: dict
+    shape: tuple
+    expected: list
+
+
+def _cases(part: Part, seed: int) -> list[Case]:
+    key = (part.id, seed)
+    hit = _CASES.get(key)
+    if hit is not None and hit[0] is part:
+        return hit[1]
+    rng = np.random.default_rng(seed)
+    form, free, over = part.result.form, part.result.free, part.result.over
+    cases = []
+    for row in answer_sizes(part):
+        ns = part.namespace(row)
+        z = dict(ns.sizes)
+        for _ in range(DRAWS_PER_SIZE):
+            arrays = {}
+            for v in part.variables:
+                if v.is_tensor:
+                    shape = v.numeric_shape(z)
+                    cells = [sp.Integer(int(x)) for x in rng.choice(ENTRY_VALUES, size=int(np.prod(shape)))]
+                    arrays[v.name] = sp.ImmutableDenseNDimArray(cells, shape)
+            shape = tuple(arrays[over].shape)
+            expected = tensors.evaluate_all(form(z), free, shape, arrays, z)
+            cases.append(Case(z, arrays, shape, expected))
+    _CASES[key] = (part, cases)
+    return cases
+
+
+_CASES: dict = {}
+
+
+def _values(answer: IndexAnswer, part: Part, case: Case) -> list:
+    return tensors.evaluate_all(answer.expr, part.result.free, case.shape, case.tensors, case.sizes)
+
+
+def _first_difference(got: list, expected: list):
+    """The first entry where the two differ; both are exact SymPy numbers (or an answer's
+    undefined value, which differs from every number)."""
+    for k, (a, e) in enumerate(zip(got, expected)):
+        if a != e:
+            return k
+    return None
+
+
+def judge_indexed(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
+                  proof_budget: float = 1.0) -> Verdict:
+    """Check an index-notation answer to a tensor part (see the module docstring)."""
+    result = part.result
+    if not all(hasattr(result, a) for a in ("form", "free", "over")):
+        return Verdict(INVALID, f"{part.id} has tensor variables but no index formula "
+                       "(derive.maths.tensors.index_formula) to check answers against", part=part.id)
+    vocab = index_vocabulary(part)
+    try:
+        answer = parse_index_answer(text, vocab, syntax=syntax)
+    except AnswerSyntaxError as exc:
+        return Verdict(INVALID, str(exc), part=part.id, position=exc.position)
+    parsed = answer.latex()
+    try:
+        cases = _cases(part, seed)
+        values = [_values(answer, part, case) for case in cases]
+    except (DeriveError, ArithmeticError, ValueError, TypeError) as exc:
+        return Verdict(INVALID, f"the answer could not be evaluated: {exc}", parsed=parsed, part=part.id)
+    points = sum(len(v) for v in values)
+    for k, (case, got) in enumerate(zip(cases, values)):
+        where = _first_difference(got, case.expected)
+        if where is not None:
+            return _wrong(part, answer, cases, values, k, where, parsed, points, seed)
+    return _right(part, answer, cases, parsed, points, proof_budget)
+
+
+def _pinned(part: Part) -> dict:
+    """Sizes that one value throughout the answer sizes (the case the answer is stated for)."""
+    rows = answer_sizes(part)
+    return {n: rows[0][n] for n in rows[0] if len(rows) > 1 and all(r[n] == rows[0][n] for r in rows)}
+
+
+def _size_words(part: Part, sizes: dict) -> str:
+    pinned = _pinned(part)
+    declared = [n for n in answer_sizes(part)[0] if n not in pinned]
+    derived = [n for n in sizes if n not in answer_sizes(part)[0]]
+    return ", ".join(f"{n}={sizes[n]}" for n in declared + derived)
+
+
+def _right(part, answer, cases, parsed, points, proof_budget) -> Verdict:
+    # The smallest size, and the smallest with a stride above 1 where the stride matters.
+    rows = answer_sizes(part)
+    chosen = [rows[0]] + [r for r in rows if r.get("s", 1) > 1][:1]
+    proved = [c.sizes for c, r in zip(cases[::DRAWS_PER_SIZE], rows) if r in chosen
+              and _prove(part, answer, r, proof_budget)]
+    tested = "; ".join(dict.fromkeys(_size_words(part, c.sizes) for c in cases))
+    pinned = ", ".join(f"{n}={v}" for n, v in _pinned(part).items())
+    strides = sorted({c.sizes["s"] for c in cases if "s" in c.sizes})
+    proof = " and ".join(f"({_size_words(part, z)})" for z in proved)
+    evidence = (f"{'proved exactly against the derivation at ' + proof + '; ' if proved else ''}"
+                f"equal, decided exactly, at all {points} entries of {len(cases)} random integer cases "
+                f"({tested})" + (f", strides {', '.join(map(str, strides))}" if len(strides) > 1 else "")
+                + (f", at {pinned}" if pinned else ""))
+    return Verdict(CORRECT, f"Correct: {evidence}.", parsed=parsed, part=part.id,
+                   method="proved" if proved else "tested", points=points, evidence=evidence)
+
+
+def _prove(part: Part, answer: IndexAnswer, sizes: dict, budget: float) -> bool:
+    """The answer equals the SymPy derivation entry by entry on symbolic tensors at ``sizes``."""
+    try:
+        with time_limit(max(budget, 0.5)):
+            ns = part.namespace(sizes)
+            arrays = {n: o for n, o in ns.objects.items() if isinstance(o, sp.NDimArray)}
+            over = ns.objects[part.result.over]
+            derived = list(part.derive(ns))
+            mine = tensors.evaluate_all(answer.expr, part.result.free, over.shape, arrays, ns.sizes)
+            return len(derived) == len(mine) and all(sp.expand(a - e) == 0 for a, e in zip(mine, derived))
+    except Exception:   # a timeout or anything SymPy raises leaves the answer tested, not proved
+        return False
+
+
+def _plain(x):
+    if isinstance(x, sp.Integer):
+        return int(x)
+    if isinstance(x, sp.Rational):
+        return str(Fraction(int(x.p), int(x.q)))
+    try:
+        return float(x)
+    except TypeError:
+        return str(x)
+
+
+def _wrong(part, answer, cases, values, k, where, parsed, points, seed) -> Verdict:
+    case = cases[k]
+    free = [str(x) for x in part.result.free]
+    position = np.unravel_index(where, case.shape)
+    at = dict(zip(free, (int(p) for p in position)))
+    got, want = values[k][where], case.expected[where]
+    counter = {"values": {**{n: v for n, v in case.sizes.items()}, **at},
+               "answer": _plain(got), "expected": _plain(want),
+               "tensors": {n: _nested(case.tensors[n]) for n in _used(part, answer, case)}}
+    diagnosis = _diagnose(part, answer, cases, values)
+    names = ", ".join(_used(part, answer, case))
+    message = (f"Not equal to the expected answer: at {_size_words(part, case.sizes)}, with random integer "
+               f"{names} (seed {seed}; their values are in the counterexample), the entry "
+               f"{', '.join(f'{n}={v}' for n, v in at.items())} of your answer is {_plain(got)} but the "
+               f"expected value is {_plain(want)} (decided exactly).")
+    if diagnosis:
+        message += " Likely slip: " + diagnosis.split(": ", 1)[1] + "."
+    return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=points,
+                   evidence=f"decided exactly at {points} entries")
+
+
+def _used(part, answer, case) -> list[str]:
+    """The tensors the answer or the expected form reads, in the part's order."""
+    expected = part.result.form(case.sizes)
+    read = {e.base.label.name for x in (answer.expr, expected) for e in x.atoms(sp.Indexed)}
+    return [n for n in case.tensors if n in read]
+
+
+def _nested(array):
+    return [_plain(x) for x in array] if array.rank() == 1 else [_nested(array[i]) for i in range(array.shape[0])]
+
+
+def _diagnose(part, answer, cases, values) -> str | None:
+    for slip, slip_answer in _slip_answers(part):
+        try:
+            if all(_values(slip_answer, part, c) == v for c, v in zip(cases, values)):
+                return f"slip: {slip.why}"
+        except (DeriveError, ArithmeticError, ValueError, TypeError):
+            continue
+    ratios = set()
+    for case, got in zip(cases, values):
+        for a, e in zip(got, case.expected):
+            if e == 0:
+                if a != 0:
+                    return None
+                continue
+            ratios.add(a / e)
+            if len(ratios) > 1:
+                return None
+    if len(ratios) == 1:
+        r = ratios.pop()
+        if r == -1:
+            return "sign: the answer has the opposite sign"
+        if r != 1 and r.is_Number:
+            return f"factor: the answer is {sp.latex(r)} times the expected one"
+    return None
+
+
+def _slip_answers(part: Part) -> list:
+    hit = _SLIPS.get(part.id)
+    if hit is None or hit[0] is not part:
+        parsed = []
+        for slip in getattr(part, "slips", ()):
+            try:
+                parsed.append((slip, parse_index_answer(slip.answer, index_vocabulary(part))))
+            except AnswerSyntaxError:
+                continue   # a slip outside the language cannot be matched
+        hit = _SLIPS[part.id] = (part, parsed)
+    return hit[1]
+
+
+_SLIPS: dict = {}
