@@ -4,7 +4,8 @@ hard limit.
     python benchmarks/fuzz_check.py [--inputs 10000] [--seed 0] [--timeout 5]
 
 Inputs are seeded: token soups drawn from each part's own vocabulary (its names and spellings,
-numbers, operators, functions, LaTeX commands, brackets), mutations of the part's expected
+numbers, operators, functions, LaTeX commands, brackets), well-formed random expressions over
+those names (so many reach the comparison, not only the parser), mutations of the part's expected
 answer (characters inserted, deleted, swapped), and hostile strings (deep nesting, huge powers,
 long inputs, control characters, surrogates). Each goes through ``derive.check`` with its worker
 and time limit, as a student's answer would. Prints the count per status, the slowest checks and
@@ -49,6 +50,26 @@ def token_soup(rng: random.Random, part) -> str:
     return "".join(rng.choice(pool) for _ in range(rng.randint(1, 24)))
 
 
+SCALAR_FUNCTIONS = ["exp", "log", "sqrt", "sigma", "tanh", "relu", "abs", "sech", "cosh", "heaviside"]
+
+
+def expression(rng: random.Random, part, depth: int = 0) -> str:
+    """A well-formed random expression over the part's own names: these reach the comparison,
+    not just the parser."""
+    words = vocabulary_words(part)
+    if depth > 3 or rng.random() < 0.3:
+        return rng.choice(words + words + ["1", "2", "0.5", "3/8", "1e-9"])
+    kind = rng.random()
+    a = expression(rng, part, depth + 1)
+    if kind < 0.5:
+        return f"({a} {rng.choice(['+', '-', '*', '/'])} {expression(rng, part, depth + 1)})"
+    if kind < 0.75:
+        return f"{rng.choice(SCALAR_FUNCTIONS)}({a})"
+    if kind < 0.85:
+        return f"({a})^{rng.choice(['2', '3', 'T', '-1'])}"
+    return f"-{a}"
+
+
 def mutation(rng: random.Random, text: str) -> str:
     chars = list(text) or ["z"]
     for _ in range(rng.randint(1, 4)):
@@ -74,8 +95,10 @@ def inputs(rng: random.Random, parts, count: int):
     for n in range(count):
         part = parts[n % len(parts)]
         kind = rng.random()
-        if kind < 0.45:
+        if kind < 0.3:
             yield part, token_soup(rng, part)
+        elif kind < 0.6:
+            yield part, expression(rng, part)
         elif kind < 0.9:
             yield part, mutation(rng, expected[part.id])
         else:

@@ -198,7 +198,7 @@ def _quadrature_for_every_facing(d):
 
 
 RELU_FIT_COLUMNS = {"optimum": ("quantity", ""), "pieces": ("piece", "from", "to", "slope", "intercept"),
-                    "weights": ("unit", "u", "b", "a"), "faces": ("faces", "best E")}
+                    "weights": ("unit", "$u_k$", "$b_k$", "$a_k$"), "faces": ("faces", "best $E$")}
 
 
 def _relu_fit_tables(kind):

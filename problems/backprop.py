@@ -141,7 +141,7 @@ def worked_checks(engine, reference, what):
         AgreementCheck(f"{what} agree with a hand-written NumPy forward and backward pass",
                        engine, lambda: reference("numpy"), "NumPy backprop, float64", 1e-12, float64),
         AgreementCheck(f"{what} agree with central finite differences of a NumPy forward pass",
-                       engine, lambda: reference("differences"), "central finite differences of NumPy",
+                       engine, lambda: reference("differences"), "central finite differences of the NumPy forward pass",
                        FD_RTOL, FD_TOLERANCE_REASON),
         AgreementCheck(f"{what} agree with JAX reverse-mode autodiff", engine, lambda: reference("jax"),
                        "``jax.grad`` in float64", 1e-12, float64),
@@ -180,7 +180,7 @@ SGD_PART = Part(
                                       r"$L_{\mathrm{reg}}$; 6 significant digits)", ("quantity", "", ""),
                                       lambda k=k: neuron_table(k)) for k in range(1, 5)),
     checks=worked_checks(neuron_engine_numbers, lambda how: neuron_reference(NEURON_GRADIENTS[how]),
-                         "the four steps' losses, gradients, w and b"),
+                         "the four steps' losses, gradients, $w$ and $b$"),
 )
 
 
@@ -321,7 +321,7 @@ TWO_LAYER = Part(
                                                ("gradients", r"Gradients, by differentiating $E$"),
                                                ("updated", r"After one step with $\eta = 0.4$"))),
     checks=worked_checks(two_layer_engine_numbers, two_layer_reference,
-                         "E, every gradient, every updated parameter and E after the step"),
+                         "$E$, every gradient, every updated parameter and $E$ after the step"),
 )
 
 

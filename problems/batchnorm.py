@@ -250,7 +250,7 @@ def exact_identity_values():
     gamma_, h_ = sp.Symbol("gamma", nonzero=True), sp.Symbol("H", nonzero=True)
     roots = sp.solveset(gamma_ * eps_ * (var_ + eps_) ** sp.Rational(-3, 2) * h_, eps_, sp.Interval(0, sp.oo))
     rows.append((r"the $\epsilon \ge 0$ where $\gamma \epsilon (\sigma^2 + \epsilon)^{-3/2} \sum_j g_j \hat x_j = 0$ "
-                 r"(SymPy solveset, for $\gamma \ne 0$, $\sum_j g_j \hat x_j \ne 0$, $\sigma^2 > 0$)",
+                 r"(SymPy ``solveset``, for $\gamma \ne 0$, $\sum_j g_j \hat x_j \ne 0$, $\sigma^2 > 0$)",
                  "{" + ", ".join(str(r) for r in sorted(roots)) + "}" if roots.is_FiniteSet else str(roots)))
     return rows
 
@@ -275,9 +275,9 @@ def _signed(value):
 def class_table():
     rows = []
     for regime, (train, test) in class_runs().items():
-        rows.append((f"{regime} batches: mean of $\\hat x$ in class a and in class b, in training (batch statistics)",
+        rows.append((f"{regime} batches: mean of $\\hat x$ in class $a$ and in class $b$, in training (batch statistics)",
                      f"{_signed(train[0])} / {_signed(train[1])}"))
-        rows.append((f"{regime} batches: mean of $\\hat x$ in class a and in class b, at test (running statistics)",
+        rows.append((f"{regime} batches: mean of $\\hat x$ in class $a$ and in class $b$, at test (running statistics)",
                      f"{_signed(test[0])} / {_signed(test[1])}"))
     return rows
 
@@ -313,7 +313,7 @@ def jax_loss(jnp, u, d):
 
 PARTS = [
     Part(
-        id="batchnorm.grad_gamma", title="Gradient with respect to the scale gamma",
+        id="batchnorm.grad_gamma", title="Gradient with respect to the scale γ",
         statement=SETUP + r"Find $\partial l / \partial \gamma$.",
         variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, answer=True,
         neighbours=("batchnorm.grad_beta", "batchnorm.grad_x"),
@@ -322,19 +322,19 @@ PARTS = [
         steps=(Step(r"\frac{\partial l}{\partial \gamma}", lambda v: v.sum(lambda k: v.g[k] * v.xhat[k], "m", "i"),
                     r"$y_i = \gamma \hat x_i + \beta$ gives $\partial y_i / \partial \gamma = \hat x_i$; sum over the "
                     r"batch, since $\gamma$ is shared by every $y_i$"),),
-        oracle=fd_oracle("in gamma", lambda d: bn.scaled_central_gradient(
+        oracle=fd_oracle(r"in $\gamma$", lambda d: bn.scaled_central_gradient(
             lambda u: np_loss(d, gamma=u[0]), np.array([d["gamma"]]), max(1.0, abs(d["gamma"])))[0]),
         slips=(Slip("sum(g_j, j, 1, m)", r"$\partial l / \partial \beta$: the factor $\hat x_i$ lost"),
                Slip("sum(g_j*x_j, j, 1, m)", r"$x_j$ in place of the normalised $\hat x_j$")),
     ),
     Part(
-        id="batchnorm.grad_beta", title="Gradient with respect to the shift beta",
+        id="batchnorm.grad_beta", title="Gradient with respect to the shift β",
         statement=SETUP + r"Find $\partial l / \partial \beta$.",
         variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, answer=True,
         neighbours=("batchnorm.grad_gamma",),
         derive=lambda v: sp.diff(loss(v, v.x), v.beta),
         result=lambda v: v.sum(lambda k: v.g[k], "m", "j"), result_lhs=r"\frac{\partial l}{\partial \beta}",
-        oracle=fd_oracle("in beta", lambda d: bn.scaled_central_gradient(
+        oracle=fd_oracle(r"in $\beta$", lambda d: bn.scaled_central_gradient(
             lambda u: np_loss(d, beta=u[0]), np.array([d["beta"]]), max(1.0, abs(d["beta"])))[0]),
         slips=(Slip("g_i", r"one $g_i$: $\beta$ is shared by the batch, so its gradient sums over $i$"),),
     ),
@@ -382,7 +382,7 @@ PARTS = [
                     r"batch normalisation divides by $m$")),
     ),
     Part(
-        id="batchnorm.grad_identities", title="The two sums of the input gradient, with exact eps",
+        id="batchnorm.grad_identities", title="The two sums of the input gradient, with exact ε",
         statement=SETUP + r"Find $\sum_i \partial l / \partial x_i$ and $\sum_i \hat x_i\, \partial l / \partial x_i$ "
                   r"for $\epsilon > 0$. Textbooks state both are 0; which one is, and when?",
         variables=VARIABLES, sizes=IDENTITY_SIZES, numeric_sizes=NUMERIC,
@@ -413,8 +413,8 @@ PARTS = [
                            {"x": (0, 1), "g": (1, 0), "gamma": 1, "beta": 0, "eps": sp.Rational(1, 4)}),),
         demonstrations=(Demonstration(r"The derived $\sum_i \hat x_i\, \partial l / \partial x_i$ in exact arithmetic on "
                                       r"the near-constant batch $x = (0, 0.01)$ ($\sigma^2 = 2.5 \times 10^{-5}$), "
-                                      r"$g = (1, 0)$, $\gamma = 1$: once $\epsilon$ is comparable to $\sigma^2$ the textbook "
-                                      r"“$= 0$” is far off", exact_identity_values),),
+                                      r"$g = (1, 0)$, $\gamma = 1$: once $\epsilon$ is comparable to $\sigma^2$ the textbook's "
+                                      r"value $0$ is far off", exact_identity_values),),
     ),
     Part(
         id="batchnorm.bias_cancels", title="A bias before batch normalisation cancels",

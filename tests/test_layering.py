@@ -16,8 +16,8 @@ LAYERS = ["cli", "answers", "render", "verify", "maths", "model", "errors"]
 FRONT = {"derive", "derive.__main__"}
 # Inside answers/, a module imports only modules below it in this list: the driver and
 # the verdict at the top, the tree and the limits at the bottom.
-ANSWER_PIPELINE = ["grading", "submissions", "free", "worker", "judge", "sets", "diagnosis", "points",
-                   "decision", "verdict", "equivalence", "precision", "parse", "answer", "builder",
+ANSWER_PIPELINE = ["grading", "submissions", "free", "worker", "judge", "index_judge", "sets", "diagnosis", "points",
+                   "decision", "verdict", "equivalence", "precision", "parse", "index_parse", "index_eval", "answer", "builder",
                    "resolver", "vocabulary", "lexer", "to_sympy", "evaluate", "latex", "nodes",
                    "limits"]
 # What a problem module may use: the front, the authoring vocabulary and the engine's tools.

@@ -15,7 +15,7 @@ from lark.lexer import Lexer
 
 from .limits import AnswerLimitError, Limits
 from .nodes import (ELEMENTWISE, SCALAR, WILD, AnswerShapeError, SlipError, Bin, Call, Comp, Const, Delta,
-                          Idx, Iverson, Name, Neg, Node, Num, Pow, Relation, Sum, Transpose, is_scalar,
+                          Idx, Iverson, Matrix, Name, Neg, Node, Num, Pow, Relation, Sum, Transpose, is_scalar,
                           settle, show_shape, unify, walk)
 from ..errors import AnswerSyntaxError
 from .vocabulary import Vocabulary
@@ -96,6 +96,23 @@ class Builder(Transformer):
 
     def group(self, c):
         return c[1]
+
+    def row(self, c):
+        return [x for x in c if not isinstance(x, Token)]
+
+    def matrix(self, c):
+        rows = [x for x in c if isinstance(x, list)]
+        pos = c[0].start_pos
+        if any(len(r) != len(rows[0]) for r in rows):
+            self.fail(f"the rows of a matrix must have one length, got {[len(r) for r in rows]}", pos)
+        if len(rows) > MAX_MATRIX or len(rows[0]) > MAX_MATRIX:
+            self.fail(f"a matrix literal may have at most {MAX_MATRIX} rows and columns", pos,
+                      AnswerLimitError)
+        for e in (e for r in rows for e in r):
+            if not is_scalar(e.shape):
+                self.fail(f"the entries of a matrix must be scalars, got {show_shape(e.shape)}", e.pos)
+        shape = (len(rows), len(rows[0]))
+        return Matrix(tuple(tuple(r) for r in rows), pos, shape)
 
     def iverson(self, c):
         a, b = c[1], c[3]
@@ -310,6 +327,10 @@ class Builder(Transformer):
 
     def _call(self, func, args, pos):
         nargs = len(args)
+        if func == "log" and nargs > 2:
+            self.fail(f"log takes one argument (log x) or two (log(x, b) to base b), got {nargs}", pos)
+        if func in REWRITTEN and (func != "log" or nargs == 2):
+            return self._rewritten(func, args, pos)
         if func in ("max", "min"):
             if nargs == 1:
                 return Call(func, tuple(args), pos, SCALAR)
@@ -346,6 +367,40 @@ class Builder(Transformer):
             return Call(func, (x,), pos, SCALAR)
         self.fail(f"unknown function {func}", pos, AnswerSyntaxError)
 
+    def _rewritten(self, func, args, pos):
+        """Functions written with the others: log(x, b) = log x / log b; root(x, n) and cbrt(x)
+        take the real branch (the cube root of -8 is -2), even roots only of x >= 0;
+        factorial(n) and binomial(n, k) of whole constants up to MAX_FACTORIAL are exact numbers."""
+        arity = {"log": 2, "root": 2, "cbrt": 1, "factorial": 1, "binomial": 2}[func]
+        if len(args) != arity:
+            self.fail(f"{func} takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}", pos)
+        for a in args:
+            if not is_scalar(a.shape):
+                self.fail(f"{func} takes scalars, got {show_shape(a.shape)}", a.pos)
+        if func == "log":
+            return Bin("/", Call("log", (args[0],), pos, SCALAR), Call("log", (args[1],), pos, SCALAR),
+                       pos, SCALAR)
+        if func in ("root", "cbrt"):
+            x = args[0]
+            n = 3 if func == "cbrt" else self._whole(args[1], func, 2, self.limits.max_exponent)
+            power = Pow(x if n % 2 == 0 else Call("abs", (x,), pos, SCALAR), Num(Fraction(1, n), pos),
+                        pos, SCALAR)
+            return power if n % 2 == 0 else Bin("*", Call("sign", (x,), pos, SCALAR), power, pos, SCALAR)
+        values = [self._whole(a, func, 0, MAX_FACTORIAL) for a in args]
+        if func == "factorial":
+            return Num(Fraction(math.factorial(values[0])), pos)
+        if values[1] > values[0]:
+            return Num(Fraction(0), pos)
+        return Num(Fraction(math.comb(values[0], values[1])), pos)
+
+    def _whole(self, node, func, low, high) -> int:
+        value = _constant(node)
+        if value is None or not math.isfinite(value) or value != int(value) or not low <= value <= high:
+            self.fail(f"{func} takes a whole number from {low:g} to {high:g} here, written as a "
+                      "constant", node.pos, AnswerLimitError if value is not None and value > high
+                      else AnswerSyntaxError)
+        return int(value)
+
     def _pow(self, base, exponent, pos):
         if (isinstance(exponent, Name) and exponent.name == "T" and not is_scalar(base.shape)
                 and base.shape != WILD):
@@ -380,6 +435,13 @@ class Builder(Transformer):
 
 
 # Parse-time evaluation of constant sub-trees, only to enforce the exponent limit.
+# Functions the builder writes with the others (see Builder._rewritten), and the largest
+# whole number factorial and binomial take (170! is the largest a float can hold).
+REWRITTEN = ("log", "root", "cbrt", "factorial", "binomial")
+MAX_MATRIX = 12
+MAX_FACTORIAL = 170
+
+
 def _constant(node: Node) -> float | None:
     try:
         with np.errstate(all="ignore"):

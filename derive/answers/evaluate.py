@@ -112,6 +112,12 @@ class Evaluator:
         return _matrix_power(np.broadcast_to(base, (max(base.shape[0], ex.shape[0]),) + base.shape[1:]),
                              np.broadcast_to(ex, (max(base.shape[0], ex.shape[0]), 1, 1)))
 
+    def _Matrix(self, n):
+        vals = [[self(e) for e in row] for row in n.rows]
+        b = max(v.shape[0] for row in vals for v in row)
+        rows = [np.concatenate([np.broadcast_to(v, (b, 1, 1)) for v in row], axis=2) for row in vals]
+        return np.concatenate(rows, axis=1)
+
     def _Transpose(self, n):
         return np.swapaxes(self(n.x), 1, 2)
 

@@ -23,16 +23,19 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 import numpy as np
+import sympy as sp
 
-from ..errors import AnswerSyntaxError, DeriveError, InvalidArgument
+from ..errors import AnswerSyntaxError, DeriveError, InvalidArgument, ProofTimeout
+from ..maths.zero import time_limit
 from ..model import domains
 from ..model.part import Part, Variable
+from . import decision, equivalence
 from .judge import _judge_exact
 from .lexer import FUNCTION_ALIASES, GREEK, WEAK_FUNCTIONS, normalise, scan
 from .limits import DEFAULT_LIMITS, AnswerLimitError
 from .nodes import AnswerRangeError, SlipError
 from .parse import parse_answer
-from .verdict import INCORRECT, INVALID, UNDECIDED, Verdict
+from .verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
 from .vocabulary import Vocabulary
 from .worker import CPU_SECONDS_PER_WALL_SECOND, _POOL, _check_timeout
 
@@ -122,7 +125,9 @@ def _inferred_names(expected: str, syntax: str) -> list[str]:
         after_sub = k and lexemes[k - 1].kind == "op" and lexemes[k - 1].value == "_"
         if after_sub or word in CONSTANTS or word in KEYWORDS:
             continue
-        if word in FUNCTION_ALIASES or word in WEAK_FUNCTIONS:
+        called = k + 1 < len(lexemes) and lexemes[k + 1].value == "("
+        # theta and H are Heaviside's step only when called: theta alone is an angle.
+        if word in FUNCTION_ALIASES or (word in WEAK_FUNCTIONS and called):
             continue
         pieces = [word] if (word in GREEK or lx.atomic or len(word) == 1) else list(word)
         for piece in pieces:
@@ -132,18 +137,28 @@ def _inferred_names(expected: str, syntax: str) -> list[str]:
 
 
 def _subscripted(expected: str, syntax: str) -> dict[str, str]:
-    """x_1 in the expression names the scalar x_1: {base: full name} for each such use."""
+    """x_1 in the expression names the scalar x_1: {full name: base} for each such use."""
     if syntax == "auto":
         syntax = "latex" if any(c in expected for c in "\\{}") else "text"
     lexemes = normalise(scan(expected, syntax, EXPRESSION_LIMITS))
     out = {}
     for a, b, c in zip(lexemes, lexemes[1:], lexemes[2:]):
-        if a.kind == "word" and b.kind == "op" and b.value == "_" and c.kind in ("word", "num"):
+        if (a.kind == "word" and a.value not in FUNCTION_ALIASES and b.kind == "op" and b.value == "_"
+                and c.kind in ("word", "num")):
             out.setdefault(f"{a.value}_{c.value}", a.value)
     return out
 
 
 _PARTS: dict[tuple, ExpressionPart] = {}
+MAX_PARTS = 2000
+
+
+def _forget_parts() -> None:
+    """Drop every expression part and what the judge compiled for it (by part id)."""
+    _PARTS.clear()
+    for cache in (equivalence._VOCABULARIES, equivalence._TARGETS, decision._PRECISE):
+        for key in [k for k in cache if k.startswith(FAMILY + ".")]:
+            del cache[key]
 
 
 def expression_part(expected: str, variables: Mapping | None = None, *,
@@ -200,8 +215,8 @@ def expression_part(expected: str, variables: Mapping | None = None, *,
     part = ExpressionPart(id=f"{FAMILY}.e{digest}", title="an expression", statement=expected,
                           derive=result, result=result, result_lhs="", variables=keep,
                           answer=True, expects=tree.latex(), defined=defined)
-    if len(_PARTS) > 2000:   # a long-lived worker sees many expressions: memory stays bounded
-        _PARTS.clear()
+    if len(_PARTS) > MAX_PARTS:   # a long-lived worker sees many expressions: memory stays bounded
+        _forget_parts()
     _PARTS[key] = part
     return part
 
@@ -232,7 +247,10 @@ def judge_expression(expected: str, variables, syntax: str, answer: str, seed: i
     except AnswerSyntaxError as exc:
         return Verdict(INVALID, str(exc), part=part.id, position=exc.position)
     try:
-        return _judge_exact(part, parsed, seed, budget)
+        verdict = _judge_exact(part, parsed, seed, budget)
+        if verdict.status == UNDECIDED:
+            return _ratio_proof(part, parsed, budget) or verdict
+        return _undefined_named(verdict)
     except AnswerRangeError as exc:
         error = AnswerLimitError(str(exc), answer, exc.pos)
         return Verdict(INVALID, str(error), part=part.id, position=exc.pos)
@@ -245,6 +263,46 @@ def judge_expression(expected: str, variables, syntax: str, answer: str, seed: i
     except Exception as exc:  # the worker must answer every request, whatever happens
         return Verdict(UNDECIDED, f"the checker failed on this answer ({type(exc).__name__}: {exc})",
                        part=part.id)
+
+
+UNDEFINED_SLIP = ("domain: the answer is undefined where the expected expression is defined "
+                  "(a square root or logarithm of a negative number, a division by zero)")
+
+
+def _undefined_named(verdict: Verdict) -> Verdict:
+    """A counterexample where only the answer is undefined says so as its diagnosis: the
+    patterns diagnose() looks for at the other points (equal there up to rounding) would
+    otherwise read as a perturbed constant."""
+    counter = verdict.counterexample or {}
+    if verdict.status != INCORRECT or counter.get("answer") != "undefined":
+        return verdict
+    message = verdict.message.split(" Likely slip: ")[0]
+    return replace(verdict, diagnosis=UNDEFINED_SLIP,
+                   message=message + " Likely slip: " + UNDEFINED_SLIP.split(": ", 1)[1] + ".")
+
+
+def _ratio_proof(part, parsed, budget: float) -> Verdict | None:
+    """When no point could be decided (floats overflow and the precise pass would need more
+    than its digits, as for (x - a)^6000 against (a - x)^6000), an exact proof that the
+    ratio of the two sides is 1: SymPy's powsimp combines powers with a common exponent
+    (valid for every real base when the exponent is whole), so equality holds wherever
+    both sides are defined and nonzero. None when that proof fails or overruns."""
+    if part.sizes or parsed.free_indices:
+        return None
+    ns = part.general
+    try:
+        with time_limit(budget):
+            want = part.result(ns)
+            got = parsed.to_sympy({n: getattr(ns, n) for n in parsed.names})
+            if not (isinstance(want, sp.Expr) and isinstance(got, sp.Expr)) or want == 0 or got == 0:
+                return None
+            if sp.powsimp(want / got) != 1:
+                return None
+    except (ProofTimeout, ArithmeticError, ValueError, TypeError, RecursionError):
+        return None
+    evidence = "proved: the ratio of the two sides is exactly 1 (wherever both are defined and nonzero)"
+    return Verdict(CORRECT, f"Correct: {evidence}.", parsed=parsed.latex(), part=part.id,
+                   method="proved", evidence=evidence)
 
 
 def equivalent(expected: str, answer: str, *, variables: Mapping | None = None,

@@ -16,6 +16,7 @@ equals one at every tested entry, else a sign or constant factor when one fits.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -26,10 +27,11 @@ from ..errors import AnswerSyntaxError, DeriveError
 from ..maths import tensors
 from ..maths.zero import time_limit
 from ..model.part import Part
-from .index_parse import IndexAnswer, IndexVocabulary, index_symbol, parse_index_answer, vocabulary_for
+from .index_eval import compile_index, nested_ints
+from .index_parse import IndexAnswer, IndexVocabulary, parse_index_answer, vocabulary_for
 from .verdict import CORRECT, INCORRECT, INVALID, Verdict
 
-__all__ = ["is_index_part", "judge_indexed", "index_vocabulary", "answer_sizes"]
+__all__ = ["answer_sizes", "expected_index_latex", "index_vocabulary", "is_index_part", "judge_indexed"]
 
 DRAWS_PER_SIZE = 2
 # Nonzero entries: a zero would hide every term it multiplies, and with it a slip.
@@ -64,9 +66,11 @@ def answer_sizes(part: Part) -> list[dict[str, int]]:
 
 @dataclass(frozen=True)
 class Case:
-    """One layer: all its sizes (derived ones too), random integer tensors, the expected entries."""
+    """One layer: all its sizes (derived ones too), random integer tensors (SymPy arrays and
+    the nested int lists the compiled formulas read), the expected entries."""
     sizes: dict
     tensors: dict
+    lists: dict
     shape: tuple
     expected: list
 
@@ -90,8 +94,9 @@ def _cases(part: Part, seed: int) -> list[Case]:
                     cells = [sp.Integer(int(x)) for x in rng.choice(ENTRY_VALUES, size=int(np.prod(shape)))]
                     arrays[v.name] = sp.ImmutableDenseNDimArray(cells, shape)
             shape = tuple(arrays[over].shape)
-            expected = tensors.evaluate_all(form(z), free, shape, arrays, z)
-            cases.append(Case(z, arrays, shape, expected))
+            lists = {n: nested_ints(a) for n, a in arrays.items()}
+            expected = _entries(compile_index(form(z)), free, shape, lists, z)
+            cases.append(Case(z, arrays, lists, shape, expected))
     _CASES[key] = (part, cases)
     return cases
 
@@ -99,8 +104,30 @@ def _cases(part: Part, seed: int) -> list[Case]:
 _CASES: dict = {}
 
 
+def _entries(compiled, free, shape, lists, sizes) -> list:
+    """Every entry over the free indices (row-major); None where the formula is undefined."""
+    names = [str(x) for x in free]
+    out = []
+    for position in itertools.product(*(range(n) for n in shape)):
+        scope = dict(sizes)
+        scope.update(zip(names, position))
+        try:
+            out.append(compiled(scope, lists))
+        except ZeroDivisionError:
+            out.append(None)
+    return out
+
+
 def _values(answer: IndexAnswer, part: Part, case: Case) -> list:
-    return tensors.evaluate_all(answer.expr, part.result.free, case.shape, case.tensors, case.sizes)
+    compiled = _COMPILED.get(answer.expr)
+    if compiled is None:
+        if len(_COMPILED) > 2000:   # a grading run sees many answers; memory stays bounded
+            _COMPILED.clear()
+        compiled = _COMPILED[answer.expr] = compile_index(answer.expr)
+    return _entries(compiled, part.result.free, case.shape, case.lists, case.sizes)
+
+
+_COMPILED: dict = {}
 
 
 def _first_difference(got: list, expected: list):
@@ -151,20 +178,27 @@ def _size_words(part: Part, sizes: dict) -> str:
     return ", ".join(f"{n}={sizes[n]}" for n in declared + derived)
 
 
+def _varied(part: Part) -> list[str]:
+    pinned = _pinned(part)
+    return [n for n in answer_sizes(part)[0] if n not in pinned]
+
+
+def _tuple(part: Part, sizes: dict) -> str:
+    return "(" + ", ".join(str(sizes[n]) for n in _varied(part)) + ")"
+
+
 def _right(part, answer, cases, parsed, points, proof_budget) -> Verdict:
     # The smallest size, and the smallest with a stride above 1 where the stride matters.
     rows = answer_sizes(part)
     chosen = [rows[0]] + [r for r in rows if r.get("s", 1) > 1][:1]
-    proved = [c.sizes for c, r in zip(cases[::DRAWS_PER_SIZE], rows) if r in chosen
-              and _prove(part, answer, r, proof_budget)]
-    tested = "; ".join(dict.fromkeys(_size_words(part, c.sizes) for c in cases))
+    proved = [r for r in chosen if _prove(part, answer, r, proof_budget)]
+    names = "(" + ", ".join(_varied(part)) + ")"
+    tested = ", ".join(dict.fromkeys(_tuple(part, r) for r in rows))
     pinned = ", ".join(f"{n}={v}" for n, v in _pinned(part).items())
-    strides = sorted({c.sizes["s"] for c in cases if "s" in c.sizes})
-    proof = " and ".join(f"({_size_words(part, z)})" for z in proved)
-    evidence = (f"{'proved exactly against the derivation at ' + proof + '; ' if proved else ''}"
-                f"equal, decided exactly, at all {points} entries of {len(cases)} random integer cases "
-                f"({tested})" + (f", strides {', '.join(map(str, strides))}" if len(strides) > 1 else "")
-                + (f", at {pinned}" if pinned else ""))
+    proof = " and ".join(_tuple(part, r) for r in proved)
+    evidence = (f"{'proved exactly against the derivation at ' + names + ' = ' + proof + '; ' if proved else ''}"
+                f"equal, decided exactly, at all {points} entries of {len(cases)} random integer cases at "
+                f"{names} = {tested}" + (f", with {pinned}" if pinned else ""))
     return Verdict(CORRECT, f"Correct: {evidence}.", parsed=parsed, part=part.id,
                    method="proved" if proved else "tested", points=points, evidence=evidence)
 
@@ -184,14 +218,12 @@ def _prove(part: Part, answer: IndexAnswer, sizes: dict, budget: float) -> bool:
 
 
 def _plain(x):
-    if isinstance(x, sp.Integer):
-        return int(x)
-    if isinstance(x, sp.Rational):
-        return str(Fraction(int(x.p), int(x.q)))
-    try:
-        return float(x)
-    except TypeError:
+    """A JSON-ready value: an int, an exact fraction as text, or None where undefined."""
+    if x is None or isinstance(x, int):
+        return x
+    if isinstance(x, Fraction):
         return str(x)
+    return str(x)
 
 
 def _wrong(part, answer, cases, values, k, where, parsed, points, seed) -> Verdict:
@@ -202,12 +234,13 @@ def _wrong(part, answer, cases, values, k, where, parsed, points, seed) -> Verdi
     got, want = values[k][where], case.expected[where]
     counter = {"values": {**{n: v for n, v in case.sizes.items()}, **at},
                "answer": _plain(got), "expected": _plain(want),
-               "tensors": {n: _nested(case.tensors[n]) for n in _used(part, answer, case)}}
+               "tensors": {n: case.lists[n] for n in _used(part, answer, case)}}
     diagnosis = _diagnose(part, answer, cases, values)
     names = ", ".join(_used(part, answer, case))
+    yours = "undefined (a division by zero)" if got is None else _plain(got)
     message = (f"Not equal to the expected answer: at {_size_words(part, case.sizes)}, with random integer "
                f"{names} (seed {seed}; their values are in the counterexample), the entry "
-               f"{', '.join(f'{n}={v}' for n, v in at.items())} of your answer is {_plain(got)} but the "
+               f"{', '.join(f'{n}={v}' for n, v in at.items())} of your answer is {yours} but the "
                f"expected value is {_plain(want)} (decided exactly).")
     if diagnosis:
         message += " Likely slip: " + diagnosis.split(": ", 1)[1] + "."
@@ -220,10 +253,6 @@ def _used(part, answer, case) -> list[str]:
     expected = part.result.form(case.sizes)
     read = {e.base.label.name for x in (answer.expr, expected) for e in x.atoms(sp.Indexed)}
     return [n for n in case.tensors if n in read]
-
-
-def _nested(array):
-    return [_plain(x) for x in array] if array.rank() == 1 else [_nested(array[i]) for i in range(array.shape[0])]
 
 
 def _diagnose(part, answer, cases, values) -> str | None:
@@ -240,15 +269,17 @@ def _diagnose(part, answer, cases, values) -> str | None:
                 if a != 0:
                     return None
                 continue
-            ratios.add(a / e)
+            if a is None:
+                return None
+            ratios.add(Fraction(a) / Fraction(e))
             if len(ratios) > 1:
                 return None
     if len(ratios) == 1:
         r = ratios.pop()
         if r == -1:
             return "sign: the answer has the opposite sign"
-        if r != 1 and r.is_Number:
-            return f"factor: the answer is {sp.latex(r)} times the expected one"
+        if r != 1:
+            return f"factor: the answer is {r} times the expected one"
     return None
 
 
@@ -266,3 +297,34 @@ def _slip_answers(part: Part) -> list:
 
 
 _SLIPS: dict = {}
+
+
+def expected_index_latex(part: Part) -> str:
+    """The expected answer in the case answers are judged at (shown only on request), in the
+    notation an answer is typed in, so it can be pasted back: the general index form with the
+    pinned sizes put in, each floor or mod that equals 0 or its argument at every answer size
+    and free-index value replaced by it (the group offsets at one group)."""
+    pinned = _pinned(part)
+    general = dict(part.general.sizes)
+    z = {n: pinned.get(n, v) for n, v in general.items()}
+    z.update({n: v for n, v in pinned.items() if n not in z})
+    expr = tensors.plain(part.result.form(z))
+    scopes = []
+    for row in answer_sizes(part)[:3]:
+        sizes = dict(part.namespace(row).sizes)
+        shape = next(v for v in part.variables if v.name == part.result.over).numeric_shape(sizes)
+        for position in itertools.product(*(range(n) for n in shape)):
+            scopes.append({**sizes, **dict(zip((str(x) for x in part.result.free), position))})
+    for node in sorted(expr.atoms(sp.floor, sp.Mod), key=sp.count_ops, reverse=True):
+        for candidate in (sp.S.Zero, node.args[0]):
+            value, target = compile_index(node), compile_index(candidate)
+            if all(value(scope, {}) == target(scope, {}) for scope in scopes):
+                expr = expr.xreplace({node: candidate})
+                break
+    return _written_latex(expr)
+
+
+def _written_latex(expr) -> str:
+    from .index_parse import _WrittenPrinter
+    return _WrittenPrinter().doprint(expr)
+

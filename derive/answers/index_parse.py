@@ -26,8 +26,10 @@ from fractions import Fraction
 from typing import Mapping, Sequence
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from ..errors import AnswerSyntaxError
+from ..maths.tensors import Ordered
 from .lexer import Lexeme, normalise, scan, spelling_key
 from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits
 
@@ -65,9 +67,49 @@ class IndexAnswer:
     expr: sp.Expr
     free: tuple            # free index letters the answer uses (a subset of the part's)
     spelled: Mapping       # canonical name -> how the user wrote it
+    written: sp.Expr = None   # expr before sums without bounds got their ranges
 
     def latex(self) -> str:
-        return sp.latex(self.expr)
+        """What was understood, as written: ``\\sum_{a,i,j}`` stays without bounds."""
+        return _WrittenPrinter().doprint(self.written if self.written is not None else self.expr)
+
+
+class _WrittenPrinter(LatexPrinter):
+    """Sums as typed (``\\sum_{a,i,j}``, ``\\sum_{i=0}^{N - K}``) and entries as X_{a,c,h,w}."""
+
+    def __init__(self):
+        super().__init__({"mul_symbol": None})
+
+    def _print_Sum(self, expr):
+        # SymPy keeps the innermost limit first; the outermost is printed first.
+        heads, run = [], []
+        for index, low, high in reversed(expr.limits):
+            if high == _UNBOUNDED:
+                run.append(index.name)
+                continue
+            if run:
+                heads.append(r"\sum_{" + ",".join(run) + "}")
+                run = []
+            heads.append(rf"\sum_{{{index.name}={self._print(low)}}}^{{{self._print(high)}}}")
+        if run:
+            heads.append(r"\sum_{" + ",".join(run) + "}")
+        body = self._print(expr.function)
+        if isinstance(expr.function, sp.Add):
+            body = rf"\left({body}\right)"
+        return " ".join(heads) + " " + body
+
+    def _print_Indexed(self, expr):
+        return f"{expr.base.label.name}_{{{','.join(self._index(k) for k in expr.indices)}}}"
+
+    def _index(self, k) -> str:
+        """An index sum leads with a positive term: w - j s, not - j s + w."""
+        if not isinstance(k, sp.Add):
+            return self._print(k)
+        terms = sorted(k.as_ordered_terms(), key=lambda t: t.could_extract_minus_sign())
+        out = self._print(terms[0])
+        for t in terms[1:]:
+            out += " - " + self._print(-t) if t.could_extract_minus_sign() else " + " + self._print(t)
+        return out
 
 
 def parse_index_answer(text: str, vocab: IndexVocabulary, *, syntax: str = "auto",
@@ -94,7 +136,7 @@ def parse_index_answer(text: str, vocab: IndexVocabulary, *, syntax: str = "auto
     expr = reader.expr()
     if reader.k < len(lexemes):
         reader.fail(f"unexpected {lexemes[reader.k].value!r} here", lexemes[reader.k].pos)
-    expr = _bound_sums(expr, vocab, text)
+    written, expr = expr, _bound_sums(expr, vocab, text)
     named = set(vocab.sizes) | set(vocab.tensors)
     letters = sorted(x.name for x in expr.free_symbols if isinstance(x, sp.Symbol) and x.name not in named)
     stray = [x for x in letters if x not in vocab.free]
@@ -102,7 +144,8 @@ def parse_index_answer(text: str, vocab: IndexVocabulary, *, syntax: str = "auto
         raise AnswerSyntaxError(f"the index {stray[0]} is neither summed nor one of the free indices "
                                 f"({', '.join(vocab.free)}) of the expected answer; sum over it or "
                                 "use the free indices' letters", text, _position(text, stray[0]))
-    return IndexAnswer(text, syntax, expr, tuple(x for x in vocab.free if x in letters), dict(reader.spelled))
+    return IndexAnswer(text, syntax, expr, tuple(x for x in vocab.free if x in letters), dict(reader.spelled),
+                       written)
 
 
 def _position(text: str, letter: str) -> int:
@@ -119,6 +162,7 @@ class _Reader:
         self.depth = 0
         self.spelled: dict[str, str] = {}
         self.bound: list[str] = []
+        self.last_split: tuple | None = None
         self.phrases = sorted(vocab.spellings.items(), key=lambda kv: -len(kv[0]))
 
     # --- helpers ------------------------------------------------------------------------
@@ -266,13 +310,15 @@ class _Reader:
             self.k += 1
             return index_symbol(value)
         if not lx.atomic and value.isalpha() and all(self._is_letter(ch) for ch in value):
-            # "si" or "ij" typed without a space: the product of its letters.
+            # "si" typed without a space: the product of its letters, when each is a size,
+            # a free index or an index a sum binds here ("import" is none of these).
             self.k += 1
-            return sp.Mul(*(index_symbol(ch) for ch in value))
+            self.last_split = tuple(index_symbol(ch) for ch in value)
+            return sp.Mul(*self.last_split)
         self.fail(f"unknown name {value!r}; this part knows {self.vocab.describe()}", lx.pos)
 
     def _is_letter(self, ch: str) -> bool:
-        return ch.isalpha() and len(ch) == 1
+        return ch in self.vocab.sizes or ch in self.vocab.free or ch in self.bound
 
     def entry(self, name: str, pos: int) -> sp.Expr:
         rank = len(self.vocab.tensors[name])
@@ -283,10 +329,9 @@ class _Reader:
             self.k += 1
             indices = self.arguments()
         else:
-            self.fail(f"{name} is a tensor with {rank} ind{'ex' if rank == 1 else 'ices'}: write "
-                      f"{name}_{{{','.join('i' * 1 for _ in range(rank))}}}-style entries such as "
-                      f"{name}_{{{','.join(map(str, self.vocab.tensors[name]))}}} with index letters, "
-                      f"or {name}(...)", pos)
+            example = ",".join("ijkl"[:rank]) if rank <= 4 else ",".join(f"i_{k}" for k in range(rank))
+            self.fail(f"{name} is a tensor with {rank} ind{'ex' if rank == 1 else 'ices'}: write an "
+                      f"entry such as {name}_{{{example}}} or {name}({example.replace(',', ', ')})", pos)
         if len(indices) != rank:
             self.fail(f"{name} has {rank} ind{'ex' if rank == 1 else 'ices'} (shape "
                       f"{', '.join(map(str, self.vocab.tensors[name]))}), got {len(indices)}", pos)
@@ -322,12 +367,54 @@ class _Reader:
             self.k -= offset
 
     def arguments(self, close: str = ")") -> list:
-        out = [self.expr()]
+        out = [self.index_expr()]
         while self.is_op(","):
             self.k += 1
-            out.append(self.expr())
+            out.append(self.index_expr())
         self.expect(close)
         return out
+
+    def index_expr(self) -> sp.Expr:
+        """A tensor index, kept in the order typed for printing (s i + h, not h + i s): an
+        :class:`Ordered` sum of products; with a division, a plain expression."""
+        start, terms, negative = self.k, [], False
+        if self.is_op("-") or self.is_op("+"):
+            negative = self.peek().value == "-"
+            self.k += 1
+        while True:
+            factors = self.term_factors()
+            if factors is None:
+                self.k = start
+                return self.expr()
+            terms.append(((-1,) if negative else ()) + tuple(factors))
+            if not (self.is_op("+") or self.is_op("-")):
+                break
+            negative = self.peek().value == "-"
+            self.k += 1
+        if len(terms) == 1 and len(terms[0]) == 1:
+            return terms[0][0]
+        return Ordered(*terms)
+
+    def term_factors(self) -> list | None:
+        factors = []
+
+        def add(parse):
+            self.last_split = None
+            factor = parse()
+            split, self.last_split = self.last_split, None
+            # "si" typed as one word stays two factors, printed as typed.
+            factors.extend(split if split is not None and factor == sp.Mul(*split) else [factor])
+        add(self.signed)
+        while True:
+            if self.is_op("*"):
+                self.k += 1
+                add(self.signed)
+            elif self.is_op("/"):
+                return None
+            elif self.starts_atom():
+                add(self.power)
+            else:
+                return factors
 
     def letter(self) -> str:
         lx = self.peek()
@@ -393,15 +480,9 @@ class _Reader:
 
     def power_limit(self) -> sp.Expr:
         lx = self.peek()
-        if lx is not None and lx.kind == "op" and lx.value in ("{", "("):
-            return self.atom()
-        if lx is not None and lx.kind == "num":
-            return self.atom()
-        if lx is not None and lx.kind == "word":
-            hit = self.name_at()
-            if hit is not None and hit[0] in self.vocab.sizes:
-                self.k += hit[1]
-                return index_symbol(hit[0])
+        if lx is not None and (lx.kind == "num" or (lx.kind == "op" and lx.value in ("{", "("))
+                               or (lx.kind == "word" and lx.value != "sum")):
+            return self.atom()   # ^{N-K}, ^N, ^i (an outer index)
         self.fail("expected the sum's upper bound, such as ^{N-K}")
 
     def sum_call(self, start: int) -> sp.Expr:
@@ -429,7 +510,8 @@ class _Reader:
         if len(set(letters)) != len(letters):
             self.fail(f"an index is summed twice in one sum: {', '.join(letters)}")
         lo, hi = (low, high) if low is not None else (sp.S.Zero, _UNBOUNDED)
-        return sp.Sum(body, *((index_symbol(name), lo, hi) for name in letters))
+        # SymPy's first limit is the innermost: the last index written.
+        return sp.Sum(body, *((index_symbol(name), lo, hi) for name in reversed(letters)))
 
 
 def _looks_like_bounds(exprs, vocab: IndexVocabulary) -> bool:

@@ -30,7 +30,7 @@ from .limits import AnswerLimitError
 from .nodes import AnswerRangeError, SlipError
 from .points import breakpoint_batches, sizes_used_as_numbers, sweep_batches
 from .sets import judge_sets
-from .index_judge import is_index_part, judge_indexed
+from .index_judge import expected_index_latex, is_index_part, judge_indexed
 
 def judge(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
           proof_budget: float = 1.0, exact: bool = True) -> Verdict:
@@ -217,6 +217,8 @@ def _judge_relation(part, answer, tgt, seed, parsed) -> Verdict:
 
 def expected_latex(part: Part) -> str:
     """The expected answer in LaTeX (shown only on request: --reveal)."""
+    if is_index_part(part):
+        return expected_index_latex(part)
     try:
         return _latex(part.result(part.general), part)
     except Exception:

@@ -104,6 +104,10 @@ class LatexPrinter:
             return f"{self.wrap(n.base, 5)}^{{\\circ {self.wrap(n.exp, 5)}}}"
         return f"{self.wrap(n.base, 5)}^{{{self(n.exp)}}}"
 
+    def _Matrix(self, n):
+        body = r" \\ ".join(" & ".join(self(e) for e in row) for row in n.rows)
+        return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
+
     def _Transpose(self, n):
         return f"{self.wrap(n.x, 5)}^\\top"
 

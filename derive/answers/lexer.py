@@ -30,6 +30,8 @@ FUNCTION_ALIASES = {
     "asin": "asin", "acos": "acos", "atan": "atan", "arcsin": "asin", "arccos": "acos",
     "arctan": "atan", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh",
     "arsinh": "asinh", "arcosh": "acosh", "artanh": "atanh", "log10": "log10",
+    "cbrt": "cbrt", "root": "root", "factorial": "factorial", "binomial": "binomial",
+    "binom": "binomial",
 }
 # Weaker function words: SymPy prints Heaviside as H or theta, but a part may name a
 # variable H; declared names always win over these.
@@ -57,7 +59,8 @@ LATEX_SIZES = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "B
                "biggl", "biggr", "Biggl", "Biggr"}
 FUNCTION_LIST = ("exp, log/ln, sqrt, abs, sigma/sigmoid, tanh, relu, heaviside/step, softmax, "
                  "diag, trace/tr, inv, norm, max, min, floor, ceil, sign, sum, sinh, cosh, sech, "
-                 "csch, coth, sin, cos, tan, sec, csc, cot, their inverses (asin, atanh, ...), log10")
+                 "csch, coth, sin, cos, tan, sec, csc, cot, their inverses (asin, atanh, ...), log10, "
+                 "log(x, b), cbrt, root(x, n), factorial(n), binomial(n, k)")
 ALLOWED = "names of this part, numbers, + - * / ^ ( ) and the functions " + FUNCTION_LIST
 
 
@@ -118,6 +121,8 @@ def scan(text: str, syntax: str, limits: Limits) -> list[Lexeme]:
             j = i
             while j < n and text[j].isascii() and text[j].isalpha():
                 j += 1
+            if text[i:j] == "log" and text[j:j + 2] == "10" and text[j + 2:j + 3] in ("(", " "):
+                j += 2   # log10(x) is the base-10 logarithm, not log(10) x
             out.append(Lexeme("word", text[i:j], i))
             i = j
             continue
@@ -137,7 +142,7 @@ def scan(text: str, syntax: str, limits: Limits) -> list[Lexeme]:
         if two == "||":  # ||v|| is how people type a norm in plain text
             out.append(Lexeme("op", "‖", i)); i += 2; continue
         if c == "!":
-            _fail("factorials (!) are not allowed; write the product out", text, i)
+            _fail("factorials (!) are not allowed; write factorial(n) or the product out", text, i)
         simple = {"+": "+", "-": "-", "−": "-", "*": "*", "·": "*", "×": "*", "/": "/", "^": "^",
                   "@": "@", "⊙": "odot", "(": "(", ")": ")", "[": "[", "]": "]", "{": "{", "}": "}",
                   ",": ",", "_": "_", "<": "<", ">": ">", "≤": "<=", "≥": ">=", "=": "=",
@@ -152,6 +157,10 @@ def scan(text: str, syntax: str, limits: Limits) -> list[Lexeme]:
         if c == "~" and out and out[-1].kind == "word" and out[-1].pos + len(out[-1].value) == i:
             out[-1] = Lexeme("word", out[-1].value + "tilde", out[-1].pos, atomic=True,
                              raw=text[out[-1].pos:i + 1])   # w~ is w-tilde, as in \tilde{w}
+            i += 1
+            continue
+        if c == "&" and latex:   # between a matrix's entries
+            out.append(Lexeme("op", ",", i))
             i += 1
             continue
         if c == "$":   # math delimiters around a LaTeX answer carry no meaning
@@ -235,8 +244,21 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
         return j
     if name == "sqrt":
         if j < n and text[j] == "[":
-            _fail("only square roots are allowed; write other roots as powers, x^{1/3}", text, j)
+            return _root(text, i, j, out, limits)
         out.append(Lexeme("cmd", "sqrt", i))
+        return j
+    if name == "binom":   # \binom{n}{k} is binomial(n, k)
+        return _call_of_arguments(text, i, j, "binomial", 2, out, limits)
+    if name in ("begin", "end"):
+        arg, end = _latex_argument(text, j, limits)
+        if arg not in MATRIX_ENVIRONMENTS:
+            _fail(f"\\{name}{{{arg}}} is not supported; a matrix is written "
+                  "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix} (or bmatrix)", text, i)
+        bracket = "[" if name == "begin" else "]"
+        out += [Lexeme("op", bracket, i), Lexeme("op", bracket, i)]
+        return end
+    if name == "\\":   # a new row of a matrix: ] , [
+        out += [Lexeme("op", "]", i), Lexeme("op", ",", i), Lexeme("op", "[", i)]
         return j
     if name == "sum":
         out.append(Lexeme("word", "sum", i, atomic=True))
@@ -246,7 +268,12 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
         if arg is None:
             _fail(f"\\{name} needs an argument in braces, e.g. \\{name}{{x}}", text, i)
         if name in ("mathbb", "mathbf", "mathds", "bm") and arg.strip() == "1":
-            out.append(Lexeme("op", "indicator", i))   # \mathbb{1}[y_i = j]: an indicator
+            # \mathbb{1}[y_i = j] is an indicator; a bold 1 alone is the vector of ones,
+            # which is 1 wherever a scalar meets a vector (1 - p).
+            if text[end:].lstrip().startswith("["):
+                out.append(Lexeme("op", "indicator", i))
+            else:
+                out.append(Lexeme("num", "1", i))
             return end
         if name in LATEX_ACCENTS:
             inner = arg.strip()
@@ -272,6 +299,50 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
     _fail(f"the LaTeX command \\{name} is not supported; allowed are \\frac, \\sqrt, \\sum, "
           "\\left, \\right, \\cdot, \\odot, \\top, \\hat, \\operatorname, \\mathrm, Greek letters "
           "and \\exp, \\log, \\tanh, \\sinh, \\cosh, \\sin, \\cos, \\max, \\min", text, i)
+
+
+MATRIX_ENVIRONMENTS = ("pmatrix", "bmatrix")
+
+
+def _scan_argument(text: str, j: int, out: list[Lexeme], limits: Limits, what: str) -> int:
+    """Scan the braced argument at j into out (positions in text); returns its end."""
+    while j < len(text) and text[j].isspace():
+        j += 1
+    if j >= len(text) or text[j] != "{":
+        _fail(f"{what} needs its arguments in braces", text, j)
+    arg, end = _latex_argument(text, j, limits)
+    if arg is None:
+        _fail(f"{what}: a brace is never closed", text, j)
+    for lx in scan(arg, "latex", limits):
+        lx.pos += j + 1
+        out.append(lx)
+    return end
+
+
+def _call_of_arguments(text, i, j, func, count, out, limits) -> int:
+    """\\binom{n}{k} -> binomial(n, k): the braced arguments become a call's."""
+    out += [Lexeme("word", func, i, atomic=True), Lexeme("op", "(", i)]
+    for k in range(count):
+        if k:
+            out.append(Lexeme("op", ",", j))
+        out.append(Lexeme("op", "(", j))
+        j = _scan_argument(text, j, out, limits, f"\\{text[i + 1:i + 6].rstrip('{')}")
+        out.append(Lexeme("op", ")", j - 1))
+    out.append(Lexeme("op", ")", j - 1))
+    return j
+
+
+def _root(text, i, j, out, limits) -> int:
+    """\\sqrt[n]{x} -> root(x, n): the real n-th root (the cube root of -8 is -2)."""
+    close = text.find("]", j)
+    degree = text[j + 1:close].strip() if close > 0 else ""
+    if not degree.isdigit():
+        _fail("\\sqrt[n]{x} takes a whole number n, e.g. \\sqrt[3]{x}", text, j)
+    out += [Lexeme("word", "root", i, atomic=True), Lexeme("op", "(", i), Lexeme("op", "(", close)]
+    end = _scan_argument(text, close + 1, out, limits, "\\sqrt[n]")
+    out += [Lexeme("op", ")", end - 1), Lexeme("op", ",", end - 1), Lexeme("num", degree, j + 1),
+            Lexeme("op", ")", end - 1)]
+    return end
 
 
 def _latex_argument(text: str, j: int, limits: Limits):

@@ -187,6 +187,14 @@ class Call(Node):
 
 
 @dataclass(frozen=True)
+class Matrix(Node):
+    """A matrix literal [[1, 2], [3, 4]] (LaTeX pmatrix, bmatrix): rows of scalar entries."""
+    rows: tuple
+    pos: int = field(default=0, compare=False)
+    shape: tuple = _meta()
+
+
+@dataclass(frozen=True)
 class Sum(Node):
     """sum over index from lo to hi (1-based, inclusive); no bounds means the index's range."""
     index: str
@@ -220,6 +228,8 @@ def children(node: Node) -> tuple:
         return tuple(c for c in (node.lo, node.hi, node.body) if c is not None)
     if isinstance(node, Relation):
         return node.operands
+    if isinstance(node, Matrix):
+        return tuple(e for row in node.rows for e in row)
     return ()
 
 

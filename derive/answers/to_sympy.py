@@ -114,6 +114,9 @@ class SympyBuilder:
             return sp.diag(*[base[i, i] ** ex for i in range(base.shape[0])])
         return base ** ex
 
+    def _Matrix(self, n):
+        return sp.Matrix([[self(e) for e in row] for row in n.rows])
+
     def _Transpose(self, n):
         return self(n.x).T
 

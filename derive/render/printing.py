@@ -96,9 +96,22 @@ class DeriveLatexPrinter(LatexPrinter):
                 if c > 1:
                     content *= c
                     factors[n] = sp.MatAdd(*[sp.MatMul(sp.S.One / c, t).doit() for t in f.args])
+        # A rational scalar in front prints as a plain fraction, 1/3 A x, not (1/3) A x.
+        scalar, rest = sp.S.One, factors
+        if factors and factors[0].is_Rational and len(factors) > 1:
+            scalar, rest = factors[0], factors[1:]
+        content *= scalar
         if content == 1:
             return super()._print_MatMul(expr)
-        return f"{self._print(content)} {super()._print_MatMul(sp.MatMul(*factors, evaluate=False))}"
+        body = super()._print_MatMul(sp.MatMul(*rest, evaluate=False)) if len(rest) > 1 else self._print(rest[0])
+        if content == -1:
+            return f"-{body}"
+        if content.is_negative:
+            return f"-{self._print(-content)} {body}"
+        return f"{self._print(content)} {body}"
+
+    def _print_OneMatrix(self, expr):
+        return r"\mathbf{1}"
 
     def _print_MatAdd(self, expr):
         return self._print_Add(expr)

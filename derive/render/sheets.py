@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+import numpy as np
 import sympy as sp
 
 from ..errors import InvalidArgument, ProblemDefinitionError
@@ -55,7 +56,8 @@ class Check:
 @dataclass(frozen=True)
 class Table:
     caption: str                    # inline text
-    rows: tuple[tuple[str, str], ...]     # (label, value), both inline text
+    rows: tuple[tuple[str, ...], ...]     # (label, value, ...), all inline text
+    header: tuple[str, ...] = ()          # column names, for a table of worked quantities
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,11 @@ def _joined(what: str, where: str, how: str) -> str:
 def _counterexample_lines(counter: Mapping | None) -> tuple[str, ...]:
     if not counter:
         return ()
-    return tuple(f"{key}: {value}" for key, value in counter.items() if value not in ({}, [], None, ""))
+    def shown(value):   # a mapping of values reads "x = (0, 1), g = (1, 0)", not as a dict
+        if isinstance(value, Mapping):
+            return ", ".join(f"{k} = {v}" for k, v in value.items())
+        return value
+    return tuple(f"{key}: {shown(value)}" for key, value in counter.items() if value not in ({}, [], None, ""))
 
 
 def _variable_note(var: Variable, general) -> str:
@@ -302,13 +308,16 @@ def _other_check(claim: Claim) -> Check:
         where = _sizes_sentence(claim.sizes) if claim.sizes else ""
     lines = [f"Method: {claim.method}{' ' + where if where and claim.cases == 0 else ''}."]
     if claim.cases:
-        lines.append(f"{claim.cases} random case{'s' if claim.cases != 1 else ''}; worst error "
+        counted = (f"{claim.cases} quantit{'ies' if claim.cases != 1 else 'y'} compared" if claim.kind == "worked"
+                   else f"{claim.cases} random case{'s' if claim.cases != 1 else ''}")
+        lines.append(f"{counted}; worst error "
                      f"{scientific(claim.worst_error)} against a tolerance of {scientific(claim.tolerance)}"
                      f"{': ' + claim.detail if claim.detail else ''}.")
     elif claim.detail and claim.outcome not in (PROVED, PASSED):
         lines.append(f"{claim.detail}.")
     if claim.counterexample:
-        lines.append("Failing case:")
+        # A claim that something is false holds by its witness; anything else failed at it.
+        lines.append("Witness:" if claim.outcome in (PROVED, PASSED) else "Failing case:")
     heading = f"{claim.kind.capitalize()}: {claim.statement}"
     return Check(heading, claim.outcome, tuple(lines), _counterexample_lines(claim.counterexample))
 
@@ -332,7 +341,9 @@ def _checks(report: PartReport) -> tuple[Check, ...]:
             checks.append(extra)
     numeric = report.numeric()
     if numeric is not None:
-        cases = "random case" if numeric.cases == 1 else "random cases"
+        # A worked example has no variables to draw: its one case is the catalogue's numbers.
+        kind = "random case" if report.part.variables else "case, the worked numbers"
+        cases = kind if numeric.cases == 1 else kind.replace("case", "cases", 1)
         checks.append(_numeric_check(numeric, cases))
     known = {"closed form", "step", "result", "numeric"}
     checks += [_other_check(c) for c in report.claims if c.kind not in known]
@@ -381,6 +392,38 @@ def _name_tex(name: str, names: Mapping[str, str]) -> str:
 def _cell(value: str) -> str:
     """A computed value as inline text: its own math if it has any, else code (a number)."""
     return value if "$" in value or "``" in value else f"``{value}``"
+
+
+_DIMENSIONS = re.compile(r"\b(\d+)((?:x\d+)+)\b")
+
+
+def _worked_text(text: str) -> str:
+    """A label of a worked table: '4x4' and '256x256x3' as math products."""
+    return _DIMENSIONS.sub(lambda m: "$" + r" \times ".join(m.group(0).split("x")) + "$", text)
+
+
+def _worked_cell(value) -> str:
+    """One worked number as inline math: 44{,}272; 1/73 as a fraction with its decimal."""
+    if value is None or value == "-":
+        return ""
+    if isinstance(value, str):
+        return _worked_text(value)
+    if isinstance(value, sp.Rational) and not value.is_Integer:
+        return rf"$\frac{{{value.p}}}{{{value.q}}} \approx {float(value):.6g}$"
+    if isinstance(value, sp.Basic):
+        value = int(value) if value.is_Integer else float(value)
+    if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+        return "$" + f"{int(value):,}".replace(",", r"\,") + "$"
+    return f"${_number_tex(float(value))}$"
+
+
+def _table(demo) -> Table:
+    """A demonstration as a sheet table: a worked table keeps its columns (one row per layer),
+    any other is (label, value) pairs."""
+    if getattr(demo, "columns", None) and callable(getattr(demo, "table", None)):
+        rows = tuple((_worked_text(str(row[0])), *(_worked_cell(v) for v in row[1:])) for row in demo.table())
+        return Table(demo.caption, rows, tuple(demo.columns))
+    return Table(demo.caption, tuple((str(a), _cell(str(b))) for a, b in demo.compute()))
 
 
 def slip_view(part: Part, verdict: Mapping) -> SlipView:
@@ -434,8 +477,7 @@ def part_sheet(part: Part, report: PartReport, slips: Sequence[Mapping] = ()) ->
         instance=instance, instance_label=instance_label,
         outcome=report.outcome, outcome_label=OUTCOME_LABELS[report.outcome],
         checks=_checks(report),
-        demonstrations=tuple(Table(d.caption, tuple((str(a), _cell(str(b))) for a, b in d.compute()))
-                             for d in part.demonstrations),
+        demonstrations=tuple(_table(d) for d in part.demonstrations),
         figures=tuple(FigureView(figure_stem(part, f.name), f.caption, f.draw) for f in part.figures),
     )
 

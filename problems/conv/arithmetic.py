@@ -242,9 +242,9 @@ def ab_rows():
 def draw_ab(ax):
     a, b = analyse(NETWORK_A, AB_INPUT), analyse(NETWORK_B, AB_INPUT)
     stages = np.arange(1, 4)
-    ax.bar(stages - 0.27, [int(c.mults) for c in a[0::2]], 0.27, label="A: depthwise 4x4")
-    ax.bar(stages, [int(c.mults) for c in a[1::2]], 0.27, label="A: pointwise 1x1")
-    ax.bar(stages + 0.27, [int(c.mults) for c in b], 0.27, label="B: standard 4x4")
+    ax.bar(stages - 0.27, [int(c.mults) for c in a[0::2]], 0.27, label=r"A: depthwise $4 \times 4$")
+    ax.bar(stages, [int(c.mults) for c in a[1::2]], 0.27, label=r"A: pointwise $1 \times 1$")
+    ax.bar(stages + 0.27, [int(c.mults) for c in b], 0.27, label=r"B: standard $4 \times 4$")
     ax.set_yscale("log")
     ax.set_xticks(stages, [f"stage {s}" for s in stages])
     ax.set_ylabel("mults (multiply-accumulates)")
@@ -342,7 +342,7 @@ def measured_field(layers):
 
 def draw_field(ax):
     grown = [int(r) for r in receptive_fields(RF_STACK)]
-    ax.plot(range(1, len(grown) + 1), grown, "o-", label="derived: r after each layer")
+    ax.plot(range(1, len(grown) + 1), grown, "o-", label="derived: $r$ after each layer")
     ax.plot(range(1, len(grown) + 1), [measured_field(RF_STACK[:n]) for n in range(1, len(grown) + 1)], "x",
             markersize=10, label="gradient support through the stack")
     ax.set_xticks(range(1, len(grown) + 1), [layer.name for layer in RF_STACK], fontsize=8)
@@ -367,7 +367,7 @@ RECEPTIVE_FIELD = Part(
                   "backward pass through the stack (average pools stand for the max pools: same windows, and "
                   "positive weights so nothing cancels)", EXACT, EXACT_REASON, cases=1),
     demonstrations=(worked_table("Receptive-field side after every layer",
-                                 ("layer", "derived r", "gradient support"),
+                                 ("layer", "derived $r$", "gradient support"),
                                  lambda: [(layer.name, r, measured_field(RF_STACK[:n])) for n, (layer, r) in
                                           enumerate(zip(RF_STACK, receptive_fields(RF_STACK)), 1)]),),
     figures=(Figure("receptive-field", "Receptive-field side after each layer", draw_field),),
@@ -423,7 +423,7 @@ BILINEAR = Part(
     oracle=Oracle(lambda x: interpolated("corner")[CELL], "``scipy.ndimage.map_coordinates`` (order 1) on the "
                   "indicator map of cell $(1, 2)$", 1e-12, FLOAT_REASON, cases=1),
     demonstrations=(worked_table("Weights of the four neighbouring cells under both conventions",
-                                 ("convention, cell", "SymPy", "map_coordinates"),
+                                 ("convention, cell", "SymPy", "``map_coordinates``"),
                                  lambda: [(f"{conv_} {cell}", w, interpolated(conv_).get(cell, 0.0))
                                           for conv_ in ("corner", "half-pixel")
                                           for cell, w in point_weights(conv_).items()]),),
@@ -469,10 +469,10 @@ def draw_se(ax):
     sides = np.unique(np.geomspace(1, 512, 60).astype(int))
     ax.plot(sides, [float(se_ratio(int(s))) for s in sides], label="SE / separable conv, derived")
     ax.plot(SE_SIDES, [measured_se_ratio(s) for s in SE_SIDES], "x", markersize=9, label="instrumented NumPy")
-    ax.axhline(float(SE_COST.derive(None)), linestyle="--", color="gray", label="limit 1/73")
+    ax.axhline(float(SE_COST.derive(None)), linestyle="--", color="gray", label="limit $1/73$")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("H = W")
+    ax.set_xlabel("$H = W$")
     ax.set_ylabel("mults ratio")
     ax.legend(fontsize=8)
 
@@ -499,7 +499,7 @@ SE_COST = Part(
                   r"separable blocks at $H = W = 7, 14, 28$ (the third confirms the counts are affine in $HW$)",
                   1e-12, r"exact integer counts in float64: error $\approx 10^{-16}$", cases=1),
     demonstrations=(worked_table("The ratio at the three sizes, and its limit",
-                                 ("H = W", "SE mults", "separable mults", "ratio"),
+                                 ("$H = W$", "SE mults", "separable mults", "ratio"),
                                  lambda: [(str(s), se_mults(s), totals(analyse(SEPARABLE_SE, Shape(s, s, C_SE))).mults,
                                            se_ratio(s)) for s in SE_SIDES]
                                  + [("limit", "-", "-", SE_COST.derive(None))]),),
@@ -555,7 +555,7 @@ SKIP_GRAD = Part(
     checks=(AgreementCheck("all four slopes agree with central differences of the NumPy forward",
                         lambda: {label: float(block_slope(s, o)) for label, s, o in SKIP_CASES},
                         lambda: {label: numpy_slope(s, o) for label, s, o in SKIP_CASES},
-                        "central finite differences of NumPy", FD_RTOL, FD_TOLERANCE_REASON),),
+                        "central finite differences of the NumPy forward", FD_RTOL, FD_TOLERANCE_REASON),),
     slips=(Slip("0.128", "the skip's identity term forgotten"),),
 )
 

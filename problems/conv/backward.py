@@ -52,9 +52,11 @@ def columns(names, rows):
 
 
 # derive check judges answers in the catalogue's case: the proof rows' layers with no padding,
-# dilation 1 and one group (strides 1 to 3 in 2-D; stride 1 in 1-D, as the catalogue states).
-ANSWER_2D = columns(NAMES_2D, [row[:3] + (1,) + row[4:9] + (0, 1) for row in ROWS_2D])
-ANSWER_1D = columns(NAMES_1D, [(row[0], row[1], 1, 0, 1) for row in ROWS_1D])
+# dilation 1 and one group, plus larger ones (strides 1 to 5 in 2-D; stride 1 in 1-D, as the
+# catalogue states), so a term that vanishes at a few sizes cannot pass.
+ANSWER_2D = columns(NAMES_2D, [row[:3] + (1,) + row[4:9] + (0, 1) for row in ROWS_2D]
+                    + [(1, 2, 2, 1, 9, 7, 2, 3, 4, 0, 1), (2, 1, 2, 1, 11, 6, 3, 1, 5, 0, 1)])
+ANSWER_1D = columns(NAMES_1D, [(row[0], row[1], 1, 0, 1) for row in ROWS_1D] + [(12, 4, 1, 0, 1), (13, 5, 1, 0, 1)])
 EXPECTS = r" in index notation (indices from 0) at stride $s$, no padding, dilation 1, one group"
 
 

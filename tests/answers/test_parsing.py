@@ -258,12 +258,12 @@ INVALID = [
     ("scalar", "eval('1')", 0, "unknown name"),
     ("scalar", "z; z", 1, "not allowed"),
     ("scalar", r"\input{/etc/passwd}", 0, r"\input is not supported"),
-    ("scalar", r"\sqrt[3]{z}", 5, "square roots"),
+    ("scalar", r"\sqrt[z]{2}", 5, "takes a whole number n"),   # \sqrt[3]{z} is the real cube root
     ("scalar", "sigma(z", 5, "never closed"),
     ("scalar", "1" * 40, 0, "more than 30 digits"),
     ("scalar", "1e999", 0, "exponent must be between"),
     ("scalar", "z_1", 1, "scalar and takes no subscript"),
-    ("scalar", "log(z, z)", 0, "takes one argument"),
+    ("scalar", "exp(z, z)", 0, "takes one argument"),   # log(z, b) is a base-b log
     ("scalar", "sum(z, i, 1, 10^6)", 0, "terms in all"),
     ("scalar", "(" * 40 + "z" + ")" * 40, 30, "nested more than 30"),
     ("scalar", "-" * 300 + "z", 0, "nested more than"),

@@ -49,7 +49,8 @@ def prose_problems_html(page: str) -> list[str]:
 def prose_problems_tex(source: str) -> list[str]:
     body = source.partition(r"\begin{document}")[2]
     body = _TEX_MATH.sub(" ", body)
-    body = re.sub(r"\\texttt\{(?:[^{}]|\{\})*\}", " ", body)
+    # Code (a typed answer, a part id) is not prose: escaped braces \{ \} may sit inside it.
+    body = re.sub(r"\\texttt\{(?:\\[{}]|[^{}]|\{\})*\}", " ", body)
     problems = []
     for name, escaped in _TEX_ESCAPED:
         at = body.find(escaped)
