@@ -154,13 +154,13 @@ def _sizes_sentence(labels: Sequence[str]) -> str:
     pairs = [[item.split("=", 1) for item in label.split(", ")] for label in labels]
     names = [[n for n, _ in p] for p in pairs]
     if all(n == names[0] for n in names) and len(names[0]) == 1:
-        return f"at ${names[0][0]} = {', '.join(p[0][1] for p in pairs)}$"
+        return f"at ${dim_tex(names[0][0])} = {', '.join(p[0][1] for p in pairs)}$"
     if all(n == names[0] for n in names):
         values = [sorted({int(p[k][1]) for p in pairs}) for k in range(len(names[0]))]
         if len(labels) == len(set(labels)) == _product(len(v) for v in values):
-            grid = ", ".join(f"{n} \\in \\{{{', '.join(map(str, v))}\\}}" for n, v in zip(names[0], values))
+            grid = ", ".join(f"{dim_tex(n)} \\in \\{{{', '.join(map(str, v))}\\}}" for n, v in zip(names[0], values))
             return f"at all {len(labels)} sizes with ${grid}$"
-    return "at " + "; ".join("$" + ", ".join(f"{n} = {v}" for n, v in p) + "$" for p in pairs)
+    return "at " + "; ".join("$" + ", ".join(f"{dim_tex(n)} = {v}" for n, v in p) + "$" for p in pairs)
 
 
 def _joined(what: str, where: str, how: str) -> str:
@@ -177,14 +177,21 @@ def _counterexample_lines(counter: Mapping | None) -> tuple[str, ...]:
     return tuple(f"{key}: {shown(value)}" for key, value in counter.items() if value not in ({}, [], None, ""))
 
 
+def dim_tex(name) -> str:
+    """A size's name in math, as the printer writes the same symbol in formulas (H_{in}, not H_in)."""
+    return latex(sp.Symbol(str(name)), {})
+
+
 def _variable_note(var: Variable, general) -> str:
     name = var.latex or latex(general.objects[var.name])
     if not var.shape:
         kind = "scalar"
     elif len(var.shape) == 1:
-        kind = f"vector of size ${var.shape[0]}$"
+        kind = f"vector of size ${dim_tex(var.shape[0])}$"
+    elif len(var.shape) == 2:
+        kind = f"${dim_tex(var.shape[0])} \\times {dim_tex(var.shape[1])}$ matrix"
     else:
-        kind = f"${var.shape[0]} \\times {var.shape[1]}$ matrix"
+        kind = "tensor of shape $(" + ", ".join(dim_tex(d) for d in var.shape) + ")$"
     text = f"${name}$: {kind}, {var.domain.description}"
     if var.definition is not None:
         definition = latex(var.definition(general), names_of(general.variables.values()))

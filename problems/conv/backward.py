@@ -54,9 +54,16 @@ def columns(names, rows):
 # derive check judges answers in the catalogue's case: the proof rows' layers with no padding,
 # dilation 1 and one group, plus larger ones (strides 1 to 5 in 2-D; stride 1 in 1-D, as the
 # catalogue states), so a term that vanishes at a few sizes cannot pass.
+# Then every size alone from 4 up to 12, the others minimal: an answer that uses a size as a
+# number ((s-1)(s-2)... times a term) differs from the right one at some size it is judged at.
+SWEEP = range(4, 13)
+SWEEP_2D = ([(1, k, 1, 1, 3, 3, 1, 1, 1, 0, 1) for k in SWEEP] + [(1, 1, k, 1, 3, 3, 1, 1, 1, 0, 1) for k in SWEEP]
+            + [(k, 1, 1, 1, 3, 3, 1, 1, 1, 0, 1) for k in SWEEP] + [(1, 1, 1, 1, k, k, k - 2, k - 1, 1, 0, 1) for k in SWEEP]
+            + [(1, 1, 1, 1, k + 1, k + 2, 1, 2, k, 0, 1) for k in SWEEP])
 ANSWER_2D = columns(NAMES_2D, [row[:3] + (1,) + row[4:9] + (0, 1) for row in ROWS_2D]
-                    + [(1, 2, 2, 1, 9, 7, 2, 3, 4, 0, 1), (2, 1, 2, 1, 11, 6, 3, 1, 5, 0, 1)])
-ANSWER_1D = columns(NAMES_1D, [(row[0], row[1], 1, 0, 1) for row in ROWS_1D] + [(12, 4, 1, 0, 1), (13, 5, 1, 0, 1)])
+                    + [(1, 2, 2, 1, 9, 7, 2, 3, 4, 0, 1), (2, 1, 2, 1, 11, 6, 3, 1, 5, 0, 1)] + SWEEP_2D)
+ANSWER_1D = columns(NAMES_1D, [(row[0], row[1], 1, 0, 1) for row in ROWS_1D] + [(12, 4, 1, 0, 1), (13, 5, 1, 0, 1)]
+                    + [(k + 2, k, 1, 0, 1) for k in SWEEP])
 EXPECTS = r" in index notation (indices from 0) at stride $s$, no padding, dilation 1, one group"
 
 

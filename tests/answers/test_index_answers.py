@@ -201,3 +201,24 @@ def test_derive_check_command(capsys, argv, status):
         assert json.loads(out)["diagnosis"] == "slip: the stride forgotten"
     if "--reveal" in argv:
         assert r"W_{f,c,h - i s,w - j s}" in out
+
+
+RIGHT_2D = r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i+h,s j+w}"
+
+
+@pytest.mark.parametrize("extra, size", [
+    ("(s-1)*(s-2)*(s-3)*(s-4)*(s-5)*G_{0,f,0,0}", "s=6"),
+    ("(C-1)*(C-2)*(C-3)*G_{0,f,0,0}", "C=4"),
+    ("(F-1)*(F-2)*(F-3)*G_{0,f,0,0}", "F=4"),
+    ("(B-1)*(B-2)*(B-3)*G_{0,f,0,0}", "B=4"),
+    ("(K_h-1)*(K_h-2)*(K_h-3)*G_{0,f,0,0}", "K_h=4"),
+])
+def test_a_term_that_vanishes_at_small_sizes_is_found_at_the_first_size_it_adds(extra, size):
+    verdict = judge(get_part("conv.grad_weight_2d"), f"{RIGHT_2D} + {extra}")
+    assert verdict.status == INCORRECT, verdict.message
+    assert size in verdict.message
+
+
+def test_a_1d_term_that_vanishes_below_k_6_is_found():
+    verdict = judge(get_part("conv.grad_weight_1d"), r"\sum_{i=0}^{N-K} G_i X_{i+j} + (K-1)(K-2)(K-3)(K-4)(K-5) G_0")
+    assert verdict.status == INCORRECT and "K=6" in verdict.message
