@@ -31,7 +31,7 @@ from sympy.printing.latex import LatexPrinter
 from ..errors import AnswerSyntaxError
 from ..maths.tensors import Ordered
 from .lexer import Lexeme, normalise, scan, spelling_key
-from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits
+from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits, check_text
 
 __all__ = ["IndexAnswer", "IndexVocabulary", "parse_index_answer"]
 
@@ -116,13 +116,7 @@ def parse_index_answer(text: str, vocab: IndexVocabulary, *, syntax: str = "auto
                        limits: Limits = DEFAULT_LIMITS) -> IndexAnswer:
     """Parse ``text`` into an :class:`IndexAnswer`; AnswerSyntaxError (with the position)
     for anything outside the language or an index whose range cannot be known."""
-    if not isinstance(text, str):
-        raise AnswerSyntaxError(f"an answer must be a string, got {type(text).__name__}")
-    if syntax not in ("auto", "text", "latex"):
-        raise AnswerSyntaxError(f"syntax must be 'auto', 'text' or 'latex', got {syntax!r}")
-    if len(text) > limits.max_length:
-        raise AnswerLimitError(f"the answer is {len(text)} characters long; at most "
-                               f"{limits.max_length} are allowed", text[:80] + "...", 0)
+    check_text(text, syntax, limits)
     if not text.strip():
         raise AnswerSyntaxError(r"the answer is empty; type an expression such as \sum_{a,i,j} G_{a,f,i,j}",
                                 text, 0)

@@ -23,13 +23,13 @@ from ..errors import AnswerSyntaxError
 from ..model.part import Part
 from .parse import Answer, parse_answer
 from .diagnosis import diagnose
-from .verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict, _counterexample, _latex, _point_text, _shape_of_array, _size_text, _user_values
+from .verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict, _counterexample, _latex, _point_text, _shape_of_array, _size_text
 from .verdict import precise_counterexample
 from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, prove_sizes
 from .limits import AnswerLimitError
 from .nodes import AnswerRangeError, SlipError
 from .points import breakpoint_batches, sizes_used_as_numbers, sweep_batches
-from .sets import judge_sets
+from .sets import judge_sets, sampled_wrong
 from .index_judge import expected_index_latex, is_index_part, judge_indexed
 
 def judge(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
@@ -196,23 +196,7 @@ def _judge_relation(part, answer, tgt, seed, parsed) -> Verdict:
         return Verdict(CORRECT, f"Correct: the same set at {rc.points} sampled points on both sides "
                        "of every boundary.", parsed=parsed, part=part.id, method="tested",
                        points=rc.points)
-    diagnosis = None
-    if rc.missing is not None:
-        diagnosis = f"constraint: the condition {_latex(rc.missing, part)} is missing"
-    elif rc.superset:
-        diagnosis = "constraint: the set is too large (a condition is missing or too weak)"
-    elif rc.subset:
-        diagnosis = "constraint: the set is too small (a condition is too strong)"
-    point = rc.failure["point"]
-    counter = {"values": _user_values(answer, point),
-               "answer": rc.failure["answer"], "expected": rc.failure["expected"]}
-    where = ", ".join(f"{k} = {v}" for k, v in counter["values"].items())
-    message = (f"Not the same set: at {where} your condition is "
-               f"{'true' if rc.failure['answer'] else 'false'} but the expected one is "
-               f"{'true' if rc.failure['expected'] else 'false'}.")
-    if diagnosis:
-        message += " Likely slip: " + diagnosis.split(": ", 1)[1] + "."
-    return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=rc.points)
+    return sampled_wrong(part, answer, rc, parsed)
 
 
 def expected_latex(part: Part) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..errors import AnswerSyntaxError
 
-__all__ = ["AnswerLimitError", "DEFAULT_LIMITS", "Limits"]
+__all__ = ["AnswerLimitError", "DEFAULT_LIMITS", "Limits", "check_text"]
 
 
 class AnswerLimitError(AnswerSyntaxError):
@@ -29,3 +29,14 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+def check_text(text, syntax: str, limits: Limits) -> None:
+    """What every parser of answers checks first: a string, a known syntax, a bounded length."""
+    if not isinstance(text, str):
+        raise AnswerSyntaxError(f"an answer must be a string, got {type(text).__name__}")
+    if syntax not in ("auto", "text", "latex"):
+        raise AnswerSyntaxError(f"syntax must be 'auto', 'text' or 'latex', got {syntax!r}")
+    if len(text) > limits.max_length:
+        raise AnswerLimitError(f"the answer is {len(text)} characters long; at most "
+                               f"{limits.max_length} are allowed", text[:80] + "...", 0)

@@ -31,7 +31,7 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 
 from .builder import TOKEN_WORDS, Builder, lark_parser
 from .lexer import normalise, scan
-from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits
+from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits, check_text
 from .resolver import Resolver
 from .nodes import (WILD, AnswerShapeError, Comp, Delta, Idx, Node, Sum, children, is_scalar, show_shape, walk)
 from ..errors import AnswerSyntaxError
@@ -170,13 +170,7 @@ def parse_answer(text: str, vocabulary: Vocabulary, *, syntax: str = "auto",
 
     Raises AnswerSyntaxError (with ``position``) for anything outside the answer language.
     """
-    if not isinstance(text, str):
-        raise AnswerSyntaxError(f"an answer must be a string, got {type(text).__name__}")
-    if syntax not in ("auto", "text", "latex"):
-        raise AnswerSyntaxError(f"syntax must be 'auto', 'text' or 'latex', got {syntax!r}")
-    if len(text) > limits.max_length:
-        raise AnswerLimitError(f"the answer is {len(text)} characters long; at most "
-                               f"{limits.max_length} are allowed", text[:80] + "...", 0)
+    check_text(text, syntax, limits)
     stripped = text.strip()
     if not stripped:
         raise AnswerSyntaxError("the answer is empty; type an expression such as s - y", text, 0)

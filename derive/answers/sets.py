@@ -57,7 +57,7 @@ def judge_sets(part, answer, tgt, seed, parsed) -> Verdict:
     if solved is None:
         evidence = f"tested at {sampled.points} points, not compared exactly"
         if sampled.equal is False:
-            return _sampled_wrong(part, answer, sampled, parsed, evidence)
+            return sampled_wrong(part, answer, sampled, parsed, evidence)
         return Verdict(UNDECIDED, "The sets agree at every sampled point, but SymPy could not solve "
                        "them for an exact comparison of their ends.", parsed=parsed, part=part.id,
                        points=sampled.points, evidence=evidence)
@@ -185,7 +185,8 @@ def _numeric_witness(witness, var, ns, tgt, seed, answer) -> dict | None:
     return out
 
 
-def _sampled_wrong(part, answer, rc, parsed, evidence) -> Verdict:
+def sampled_wrong(part, answer, rc, parsed, evidence=None) -> Verdict:
+    """The verdict on an answer whose set differs at a sampled point, with the likely slip."""
     from .verdict import _user_values
     point = rc.failure["point"]
     counter = {"values": _user_values(answer, point), "answer": rc.failure["answer"],
