@@ -87,9 +87,13 @@ def _precise_number(x, digits: int):
     import mpmath
     if mpmath.isnan(x) or mpmath.isinf(x):
         return "undefined"
-    if digits <= 15:
-        return float(mpmath.nstr(x, digits))
-    return mpmath.nstr(x, digits)
+    # Round to the digits shown first: a value computed at thousands of digits would make
+    # nstr build (and refuse) a huge integer.
+    with mpmath.workdps(digits + 5):
+        x = +mpmath.mpmathify(x)
+        text = mpmath.nstr(x, digits)
+    # A float only while it says the same: 2.1e-3300 stays text rather than becoming 0.0.
+    return float(text) if digits <= 15 and (float(text) != 0 or x == 0) else text
 
 
 def _precise_value(arr, digits: int):
