@@ -225,9 +225,9 @@ def _draw_relu_fit(ax):
     for n, k in enumerate(fit.kinks):
         ax.axvline(float(k), color="C3", lw=0.8, ls="--", label="kinks" if n == 0 else None)
     ax.set_xlabel("$x$")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left")   # the curve climbs from lower left to upper right: both corners are free
     # The two curves nearly coincide, so the residual gets its own small axes.
-    inset = ax.inset_axes([0.07, 0.58, 0.38, 0.36])
+    inset = ax.inset_axes([0.58, 0.1, 0.38, 0.34])
     inset.plot(x, problem.network(fit.weights, x) - np.sin(x), color="C0", lw=1)
     inset.axhline(0, color="0.5", lw=0.5)
     for k in fit.kinks:

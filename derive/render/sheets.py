@@ -315,8 +315,12 @@ def _other_check(claim: Claim) -> Check:
         where = _sizes_sentence(claim.sizes) if claim.sizes else ""
     lines = [f"Method: {claim.method}{' ' + where if where and claim.cases == 0 else ''}."]
     if claim.cases:
-        counted = (f"{claim.cases} quantit{'ies' if claim.cases != 1 else 'y'} compared" if claim.kind == "worked"
-                   else f"{claim.cases} random case{'s' if claim.cases != 1 else ''}")
+        if claim.kind == "worked":
+            counted = f"{claim.cases} quantit{'ies' if claim.cases != 1 else 'y'} compared"
+        elif claim.kind == "optimum":   # a point, a grid or a set of starts: not random draws
+            counted = f"{claim.cases} case{'s' if claim.cases != 1 else ''}"
+        else:
+            counted = f"{claim.cases} random case{'s' if claim.cases != 1 else ''}"
         lines.append(f"{counted}; worst error "
                      f"{scientific(claim.worst_error)} against a tolerance of {scientific(claim.tolerance)}"
                      f"{': ' + claim.detail if claim.detail else ''}.")
