@@ -22,6 +22,7 @@ from typing import Sequence
 import sympy as sp
 
 from ..errors import InvalidArgument
+from ..model.functions import as_sympy
 from .tensors import Ordered
 
 
@@ -161,12 +162,12 @@ INDEX = {n: _sym(n) for n in ("a", "n", "f", "c", "h", "w", "i", "j", "k", "l", 
 
 def _first_channel(f, filters, channels, groups):
     """The first input channel of filter f's group: floor(f g / F) C / g."""
-    return sp.floor(f * groups / filters) * sp.sympify(channels) / groups
+    return sp.floor(f * groups / filters) * as_sympy(channels) / groups
 
 
 def _group_sizes(z):
     # sympify: at explicit sizes C / g must stay an exact integer, never the float 2.0
-    return sp.sympify(z["C"]) / z["g"], sp.sympify(z["F"]) / z["g"]
+    return as_sympy(z["C"]) / z["g"], as_sympy(z["F"]) / z["g"]
 
 
 def grad_weight_2d(z) -> sp.Expr:

@@ -26,6 +26,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidArgument
+from ..model.functions import as_sympy
 
 __all__ = ["Fit", "ReluFitProblem"]
 
@@ -54,7 +55,7 @@ class ReluFitProblem:
     def __init__(self, target=sp.sin, lo=-1, hi=2, units: int = 3):
         if units < 1:
             raise InvalidArgument(f"units = {units!r}; a network needs at least one hidden unit")
-        self.lo, self.hi, self.units = sp.sympify(lo), sp.sympify(hi), units
+        self.lo, self.hi, self.units = as_sympy(lo), as_sympy(hi), units
         if not self.lo < self.hi:
             raise InvalidArgument(f"the interval [{lo}, {hi}] is empty; need lo < hi")
         self.target = target

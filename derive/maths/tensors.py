@@ -20,6 +20,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidArgument
+from ..model.functions import as_sympy
 
 
 _COMPILED: dict = {}
@@ -123,7 +124,7 @@ def evaluate(expr, tensors: Mapping[str, Any], env: Mapping[Any, int]):
                 return base ** power
         return e.func(*args)
 
-    return walk(sp.sympify(expr), scope0)
+    return walk(as_sympy(expr), scope0)
 
 
 def evaluate_all(expr, free: Sequence[sp.Symbol], shape: Sequence[int], tensors: Mapping[str, Any],
@@ -181,7 +182,7 @@ class Ordered(sp.Expr):
     """
 
     def __new__(cls, *terms):
-        packed = [sp.Tuple(*t) if isinstance(t, tuple) else sp.sympify(t) for t in terms]
+        packed = [sp.Tuple(*t) if isinstance(t, tuple) else as_sympy(t) for t in terms]
         packed = [t for t in packed if t != 0] or [sp.S.Zero]
         return sp.Expr.__new__(cls, *packed)
 
