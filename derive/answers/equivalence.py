@@ -14,7 +14,6 @@ proof is reported as tested, not proved.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -23,9 +22,7 @@ import sympy as sp
 
 from ..model.part import Part
 from ..verify.numeric import NUMPY_FUNCTIONS, compile_numpy
-from ..errors import ProofTimeout
 from .parse import Answer
-from ..verify.proof import difference_is_zero, time_limit
 from .vocabulary import Vocabulary
 
 # Both sides are float64 evaluations of the same quantity through at most a few hundred
@@ -337,36 +334,3 @@ def compare_relation(answer: Answer, part: Part, tgt: Target, seed: int) -> Rela
                     out.missing = r
                     break
     return out
-
-
-# --------------------------------------------------------------------------- exact proof
-def prove(answer: Answer, part: Part, budget: float) -> bool | None:
-    """True if the answer equals the result exactly at the smallest proof size."""
-    if answer.is_relation or budget <= 0:
-        return None
-    sizes = part.proof_sizes()[0]
-    ns = part.namespace(sizes)
-    started = time.monotonic()
-    try:
-        # Building the answer in SymPy can itself swell (a matrix to a high power): it
-        # shares the budget, and running out only means "not proved".
-        with time_limit(budget):
-            mine = answer.to_sympy(ns.objects, ns.sizes)
-            expected = part.result(ns)
-        budget -= time.monotonic() - started
-        if budget <= 0:
-            return None
-        if isinstance(expected, sp.MatrixBase) != isinstance(mine, sp.MatrixBase):
-            if isinstance(expected, sp.MatrixBase) and expected.shape == (1, 1):
-                expected = expected[0, 0]
-            elif isinstance(mine, sp.MatrixBase) and mine.shape == (1, 1):
-                mine = mine[0, 0]
-            else:
-                return None
-        if isinstance(mine, sp.MatrixBase) and mine.shape != expected.shape:
-            return None
-        ok, _ = difference_is_zero(mine, expected, [ns.definitions(), ns.constraints()], budget)
-        return True if ok else None
-    except (ValueError, TypeError, ArithmeticError, AttributeError, KeyError, IndexError,
-            NotImplementedError, RecursionError, sp.SympifyError, ProofTimeout):
-        return None

@@ -18,14 +18,14 @@ from __future__ import annotations
 import numpy as np
 
 from .nodes import show_shape
-from .equivalence import (Comparison, compare, compare_relation, prove, target, vocabulary)
+from .equivalence import (Comparison, compare, compare_relation, target, vocabulary)
 from ..errors import AnswerSyntaxError
 from ..model.part import Part
 from .parse import Answer, parse_answer
 from .diagnosis import diagnose
 from .verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict, _counterexample, _latex, _point_text, _shape_of_array, _size_text
 from .verdict import precise_counterexample
-from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, prove_sizes
+from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, prove_sizes, prove_at
 from .limits import AnswerLimitError
 from .nodes import AnswerRangeError, SlipError
 from .points import breakpoint_batches, sizes_used_as_numbers, sweep_batches
@@ -90,7 +90,8 @@ def _judge_parsed(part: Part, answer: Answer, seed: int, proof_budget: float) ->
         return Verdict(UNDECIDED, "no random point gave a defined value to compare", parsed=parsed,
                        part=part.id)
     if result.equal:
-        proved = prove(answer, part, proof_budget)
+        # The float-only baseline proves at the smallest size only, as derive did before.
+        proved = proof_budget > 0 and prove_at(answer, part, part.proof_sizes()[0], proof_budget)
         sizes = ", ".join(_size_text(b.sizes) for b in batches)
         how = (f"proved exactly at {_size_text(part.proof_sizes()[0])} and equal at "
                f"{result.points} random points" if proved else

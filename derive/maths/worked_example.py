@@ -21,6 +21,7 @@ from typing import Callable, Mapping, Sequence
 import sympy as sp
 
 from ..errors import InvalidArgument
+from ..model.functions import as_sympy
 
 __all__ = ["DIGITS", "SGDStep", "exact", "sgd_run", "sgd_step", "significant"]
 
@@ -90,7 +91,7 @@ def sgd_step(forward: Forward, parameters: Mapping[str, object], data: Mapping[s
     if extra:
         raise InvalidArgument(f"the loss depends on {sorted(map(str, extra))}, which are neither "
                               f"parameters {sorted(parameters)} nor data {sorted(data)}")
-    at = lambda expr, subs=values: sp.N(sp.sympify(expr).xreplace(subs), digits)
+    at = lambda expr, subs=values: sp.N(as_sympy(expr).xreplace(subs), digits)
     gradients = {n: at(sp.diff(loss, s)) for n, s in p_sym.items()}
     # The update is taken from the full-precision gradient, then rounded once.
     updated = {n: sp.N(values[s] - eta * gradients[n], digits) for n, s in p_sym.items()}

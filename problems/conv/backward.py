@@ -11,6 +11,7 @@ from derive.maths.convolution import (INDEX, banded, chain_rule, chain_rule_weig
                                       gradient_footprint, input_deltas_2d, multiplication_ratio,
                                       output_size, per_group, transposed_conv1d)
 from derive.maths.tensors import index_formula
+from derive.model.functions import as_sympy
 from derive.model.part import DerivedSize
 from derive.verify.conv_oracles import add_axes, fd_gradient
 from derive.verify.conv_checks import FrameworkCheck, ScipyCheck
@@ -285,7 +286,7 @@ PARTS = [
                   r"ratio of multiplications per output, separable over direct, as the input grows.",
         sizes={"k": [2, 3, 3, 4, 5], "r": [1, 1, 2, 3, 2]}, numeric_sizes={"k": [3, 4], "r": [1, 2, 3]},
         derive=lambda v: multiplication_ratio(v.k, v.r),
-        result=lambda v: 2 * sp.sympify(v.r) / v.k, result_lhs=r"\frac{\text{mults}_{\text{separable}}}{\text{mults}_{\text{direct}}}",
+        result=lambda v: 2 * as_sympy(v.r) / v.k, result_lhs=r"\frac{\text{mults}_{\text{separable}}}{\text{mults}_{\text{direct}}}",
         oracle=Oracle(lambda x: measured_ratio(int(x["k"]), int(x["r"])),
                       "multiplications counted while running both algorithms in NumPy, extrapolated in N",
                       1e-9, r"the counted ratio is exactly $(r/k)(N/O + 1)$, $O = N - k + 1$, so extrapolating "
