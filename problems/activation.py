@@ -157,6 +157,7 @@ import functools  # noqa: E402
 
 from derive import Figure  # noqa: E402
 from derive.maths.piecewise_fit import ReluFitProblem  # noqa: E402
+from derive.maths.worked_example import rounded  # noqa: E402
 from derive.verify.relu_fit import GridLeastSquares, Stationary, Training, quadrature_error  # noqa: E402
 from derive.verify.tables import worked_table  # noqa: E402
 
@@ -168,6 +169,13 @@ def relu_fit_optimum():
     """(problem, best fit, best float64 error for each way of facing), from 6 seeded starts each."""
     fit, per_faces = RELU_FIT.best(starts=6, seed=0)
     return RELU_FIT, fit, per_faces
+
+
+def optimum_by_pieces():
+    """E at the optimum from the piece-by-piece integral (not the Gram form the search used)."""
+    problem, fit, _ = relu_fit_optimum()
+    at = {**dict(zip(problem.kinks, fit.kinks)), **dict(zip(problem.theta, fit.theta))}
+    return sp.N(problem.error_by_pieces(fit.faces).xreplace(at), 30)
 
 
 class SortedIn(Domain):
@@ -184,10 +192,15 @@ def _faces_text(faces):
     return ", ".join("right" if s > 0 else "left" for s in faces)
 
 
+# The quadratic form as the statement writes it; the boxed result prints the same (a test holds
+# the two together). q, not s_0: s_k is already the unit's facing sign.
+QUADRATIC_FORM = r"\frac{1}{3} \left(q + \theta^\top G \theta - 2 r^\top \theta\right)"
+
+
 def _error_for_every_facing(v):
     if v.general:   # the notation: the error as a quadratic form in theta = (c, alpha)
         theta, r = sp.MatrixSymbol(r"\theta", 4, 1), sp.MatrixSymbol("r", 4, 1)
-        body = theta.T * sp.MatrixSymbol("G", 4, 4) * theta - 2 * r.T * theta + sp.MatrixSymbol("s_0", 1, 1)
+        body = theta.T * sp.MatrixSymbol("G", 4, 4) * theta - 2 * r.T * theta + sp.MatrixSymbol("q", 1, 1)
         return sp.MatMul(sp.Rational(1, 3), body, evaluate=False)
     return sp.Matrix([RELU_FIT.error_by_gram(f) for f in RELU_FIT.all_faces])
 
@@ -197,7 +210,7 @@ def _quadrature_for_every_facing(d):
                                         "a": list(d["alpha"]), "c": d["c"]}) for f in RELU_FIT.all_faces]
 
 
-RELU_FIT_COLUMNS = {"optimum": ("quantity", ""), "pieces": ("piece", "from", "to", "slope", "intercept"),
+RELU_FIT_COLUMNS = {"optimum": ("quantity", "value"), "pieces": ("piece", "from", "to", "slope", "intercept"),
                     "weights": ("unit", "$u_k$", "$b_k$", "$a_k$"), "faces": ("faces", "best $E$")}
 
 
@@ -220,37 +233,45 @@ def _relu_fit_tables(kind):
 def _draw_relu_fit(ax):
     problem, fit, _ = relu_fit_optimum()
     x = np.linspace(-1, 2, 601)
+    # The two curves nearly coincide, so the residual gets a panel of its own below the fit,
+    # sharing its x axis: an inset would sit under the kink lines, which cross the whole plot.
+    grid = ax.get_subplotspec().subgridspec(2, 1, height_ratios=(2.2, 1))
+    ax.set_subplotspec(grid[0])
+    below = ax.figure.add_subplot(grid[1], sharex=ax)
     ax.plot(x, np.sin(x), label=r"$\sin x$", lw=2.2, color="0.65")
     ax.plot(x, problem.network(fit.weights, x), label="best 3-unit ReLU network $f$", lw=1.2, color="C0")
+    below.plot(x, problem.network(fit.weights, x) - np.sin(x), color="C0", lw=1)
+    below.axhline(0, color="0.5", lw=0.5)
     for n, k in enumerate(fit.kinks):
         ax.axvline(float(k), color="C3", lw=0.8, ls="--", label="kinks" if n == 0 else None)
-    ax.set_xlabel("$x$")
+        below.axvline(float(k), color="C3", lw=0.8, ls="--")
+    ax.tick_params(labelbottom=False)
     ax.legend(loc="upper left")   # the curve climbs from lower left to upper right: both corners are free
-    # The two curves nearly coincide, so the residual gets its own small axes.
-    inset = ax.inset_axes([0.58, 0.1, 0.38, 0.34])
-    inset.plot(x, problem.network(fit.weights, x) - np.sin(x), color="C0", lw=1)
-    inset.axhline(0, color="0.5", lw=0.5)
-    for k in fit.kinks:
-        inset.axvline(float(k), color="C3", lw=0.6, ls="--")
-    inset.set_title(r"$f(x) - \sin x$", fontsize=8)
-    inset.tick_params(labelsize=7)
+    below.set_ylabel(r"$f(x) - \sin x$")
+    below.set_xlabel("$x$")
 
 
 PARTS.append(Part(
     id="activation.relu_fit",
     title="The best three-unit ReLU network for sin on [-1, 2]",
     statement=r"Approximate $\sin x$ on $[-1, 2]$ by $f(x) = c + \sum_{k=1}^{3} a_k \operatorname{relu}(u_k x + b_k)$, "
-              r"minimising $E = \frac13 \int_{-1}^{2} (f(x) - \sin x)^2\,dx$ over all the weights. A unit has its kink "
-              r"at $\kappa_k = -b_k/u_k$ and faces right ($u_k > 0$) or left; with $\alpha_k = a_k |u_k|$, "
-              r"$f = c + \sum_k \alpha_k \operatorname{relu}(s_k (x - \kappa_k))$ is linear in $\theta = (c, \alpha)$. "
+              r"minimising the mean squared error $E = \frac13 \int_{-1}^{2} (f(x) - \sin x)^2\,dx$ over all the "
+              r"weights: find the smallest error $E^*$ and a network that attains it. "
+              r"A unit with $u_k \neq 0$ has its kink at $\kappa_k = -b_k/u_k$ and faces right or left: "
+              r"$s_k = \operatorname{sign}(u_k)$ is $+1$ (active for $x > \kappa_k$) or $-1$ (active for $x < \kappa_k$). "
+              r"As $\operatorname{relu}(u_k x + b_k) = |u_k| \operatorname{relu}(s_k (x - \kappa_k))$, with "
+              r"$\alpha_k = a_k |u_k|$ the network is $f = \theta^\top \phi$, linear in $\theta = (c, \alpha_1, \alpha_2, "
+              r"\alpha_3)$, where $\phi(x) = (1, \operatorname{relu}(s_1 (x - \kappa_1)), \dots, "
+              r"\operatorname{relu}(s_3 (x - \kappa_3)))$. "
               r"$f$ is continuous and piecewise linear with at most three kinks, but not every such function is a "
               r"network: with only an output bias, its four slopes obey one linear relation that depends on the "
               r"faces (all facing right, the leftmost slope is 0), so the optimum is taken over the network itself. "
-              r"The claim proved for every $\kappa_1 \le \kappa_2 \le \kappa_3$ in $[-1, 2]$ and each of the 8 ways "
-              r"of facing: SymPy's piece-by-piece integral of $(f - \sin)^2$ equals the quadratic form "
-              r"$\frac13(\theta^\top G \theta - 2 r^\top \theta + s_0)$, with $\phi = (1, \operatorname{relu}(s_k (x - \kappa_k)))$, "
-              r"$G_{ij} = \int \phi_i \phi_j$, $r_i = \int \phi_i \sin$ and $s_0 = \int \sin^2$ over $[-1, 2]$; the engine "
-              r"solves its least squares in $\theta$ exactly and minimises over the kinks.",
+              r"Expanding $(\theta^\top \phi - \sin)^2$ gives $E = " + QUADRATIC_FORM + r"$ with "
+              r"$G_{ij} = \int \phi_i \phi_j$, $r_i = \int \phi_i(x) \sin x$ and $q = \int \sin^2 x$, each over $[-1, 2]$: "
+              r"the claim, proved for every $\kappa_1 \le \kappa_2 \le \kappa_3$ in $[-1, 2]$ and each of the 8 ways of "
+              r"facing, is that SymPy's piece-by-piece integral of $(f - \sin)^2$ equals this form. For fixed kinks the best "
+              r"$\theta$ solves $G \theta = r$, leaving $E = \frac13 (q - r^\top \theta)$; the engine minimises that "
+              r"over the kinks.",
     variables=(Variable("kappa", (3,), SortedIn(), latex=r"\kappa"), Variable("c"),
                Variable("alpha", (3,), latex=r"\alpha")),
     derive=lambda v: sp.Matrix([RELU_FIT.error_by_pieces(f) for f in RELU_FIT.all_faces]),
@@ -268,8 +289,13 @@ PARTS.append(Part(
         ("weights", r"Network weights that realise it: $u_k = s_k$, $b_k = -s_k \kappa_k$, $a_k = \alpha_k$ "
                     r"(and the output bias $c$ above)"),
         ("faces", "The best error for each way the units can face (kinks in increasing order)"))),
-    figures=(Figure("relu_fit", r"$\sin x$, the best three-unit ReLU network $f$ and its kinks on $[-1, 2]$",
-                    _draw_relu_fit),),
+    # E*, the number the statement asks for: the error the search reports (the Gram form at the
+    # polished optimum) proved equal, to the 6 digits boxed, to SymPy's piece-by-piece integral there.
+    also=(Step("E^*", lambda v: rounded(relu_fit_optimum()[1].error),
+               r"the smallest error, at the kinks and $\theta$ in the first table (6 significant digits)",
+               target=lambda v: rounded(optimum_by_pieces())),),
+    figures=(Figure("relu_fit", r"Top: $\sin x$, the best three-unit ReLU network $f$ and its kinks on $[-1, 2]$. "
+                    r"Bottom: the residual $f(x) - \sin x$", _draw_relu_fit),),
     checks=(Stationary(lambda: relu_fit_optimum()[:2]), GridLeastSquares(lambda: relu_fit_optimum()[:2]),
             Training(lambda: relu_fit_optimum()[:2], inits=48)),
 ))

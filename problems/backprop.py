@@ -6,7 +6,7 @@ import sympy as sp
 from derive import Oracle, Part, Slip, Step, Variable
 from derive.maths.layers import ones_like, sigmoid_layer
 from derive.maths.center_loss import center_loss, indicator, picked, simplify_indicators
-from derive.maths.worked_example import sgd_run, sgd_step
+from derive.maths.worked_example import exact, rounded, sgd_run, sgd_step
 from derive.model.domains import Domain, Positive
 from derive.model.functions import hadamard, held_product, sigma
 from derive.verify.networks import (finite_difference_gradients, jax_gradients, mlp_backward, mlp_loss,
@@ -152,13 +152,43 @@ NEURON_GRADIENTS = {"numpy": lambda p, s: neuron_backward(p, s["x"], s["t"], s["
                     "differences": neuron_by_differences, "jax": neuron_by_jax}
 
 
-def neuron_table(k):
-    """Step k: its sample, forward values, loss, gradients, the updated w and b, the loss after."""
-    step = neuron_sgd_steps()[k - 1]
-    return [("$(x, t)$", f"({step.data['x']}, {step.data['t']})"), ("$w, b$ before", *step.parameters.values()),
-            *[(f"${name}$", value) for name, value in step.forward.items()],
-            (r"$\partial L / \partial w, \partial L / \partial b$", *step.gradients.values()),
-            (f"$w_{k}, b_{k}$", *step.updated.values()), (r"$L$ after the step", step.loss_after)]
+def neuron_table():
+    """One column per step k: its sample, w and b before, forward values, loss, gradients, the
+    updated w_k and b_k, and the loss after the step."""
+    steps = neuron_sgd_steps()
+    row = lambda label, of: (label, *[of(s_) for s_ in steps])
+    return [row("sample $(x, t)$", lambda s_: f"({s_.data['x']}, {s_.data['t']})"),
+            row("$w$ before", lambda s_: s_.parameters["w"]), row("$b$ before", lambda s_: s_.parameters["b"]),
+            *[row(f"${name}$", lambda s_, name=name: s_.forward[name]) for name in steps[0].forward],
+            row(r"$\partial L / \partial w$", lambda s_: s_.gradients["w"]),
+            row(r"$\partial L / \partial b$", lambda s_: s_.gradients["b"]),
+            row("$w_k$ after", lambda s_: s_.updated["w"]), row("$b_k$ after", lambda s_: s_.updated["b"]),
+            row(r"$L$ after the step", lambda s_: s_.loss_after)]
+
+
+def at_numbers(formula, ns, values):
+    """``formula`` of the namespace with every defined variable written out, at exact numbers
+    (sigma as 1/(1 + e^{-z})), to 40 digits: a worked number from the closed form."""
+    expr = formula.xreplace(ns.definitions()).xreplace({ns.objects[n]: exact(x_) if isinstance(x_, (int, str)) else x_
+                                                         for n, x_ in values.items()})
+    return expr.applyfunc(lambda e: e.rewrite(sp.exp).evalf(40))
+
+
+def neuron_closed_form_run():
+    """(w_k, b_k) for k = 1..4 by iterating the backpropagated step the part proves for all
+    numbers (its closed form), not the engine's differentiation of L_reg behind the tables."""
+    ns = SGD_PART.namespace({})
+    current, out = dict(NEURON_START), []
+    for sample in NEURON_SAMPLES:
+        new = at_numbers(SGD_PART.result(ns), ns, {**current, **sample, "eta": NEURON_RATE})
+        current = {"w": new[0], "b": new[1]}
+        out.append((new[0], new[1]))
+    return out
+
+
+def neuron_row(which, steps):
+    """The row (p_1, p_2, p_3, p_4) of w (which = 0) or b (which = 1), 6 significant digits."""
+    return rounded(sp.Matrix([[s_[which] for s_ in steps]]))
 
 
 eta = Variable("eta", domain=Positive(), latex=r"\eta", spellings=(r"\eta",))
@@ -173,12 +203,19 @@ SGD_PART = Part(
     result=lambda v: sp.Matrix([v.w - v.eta * (error_signal(v) * v.x + lam_of(v) * v.w),
                                 v.b - v.eta * error_signal(v)]),
     result_lhs=r"\begin{pmatrix} w' \\ b' \end{pmatrix}",
+    # The numbers the statement asks for: the engine's (SymPy differentiates L_reg, tables
+    # below) proved equal, to the 6 digits boxed, to four steps of the proved closed form.
+    also=tuple(Step(rf"({name}_1, {name}_2, {name}_3, {name}_4)",
+                    lambda v, n=n: neuron_row(n, [(s_.updated["w"], s_.updated["b"]) for s_ in neuron_sgd_steps()]),
+                    "the four steps in order (6 significant digits)",
+                    target=lambda v, n=n: neuron_row(n, neuron_closed_form_run()))
+               for n, name in enumerate("wb")),
     oracle=Oracle(lambda d: np.array([d["w"], d["b"]]) - d["eta"] * central_gradient(
         lambda u: np_regularised_loss(d, w=u[0], b=u[1]), np.array([d["w"], d["b"]])),
         r"one step with central finite differences of a NumPy $L_{\mathrm{reg}}$", FD_RTOL, FD_TOLERANCE_REASON),
-    demonstrations=tuple(worked_table(f"Step {k}, computed by the engine (SymPy differentiates "
-                                      r"$L_{\mathrm{reg}}$; 6 significant digits)", ("quantity", "", ""),
-                                      lambda k=k: neuron_table(k)) for k in range(1, 5)),
+    demonstrations=(worked_table(r"The four steps, computed by the engine (SymPy differentiates "
+                                 r"$L_{\mathrm{reg}}$; 6 significant digits)",
+                                 ("quantity", "step 1", "step 2", "step 3", "step 4"), neuron_table),),
     checks=worked_checks(neuron_engine_numbers, lambda how: neuron_reference(NEURON_GRADIENTS[how]),
                          "the four steps' losses, gradients, $w$ and $b$"),
 )
@@ -294,7 +331,41 @@ def two_layer_table(kind):
     return out
 
 
-ENTRIES = ("quantity", "(1)", "(2)", "(3)", "(4)")
+def as_matrix_of(flat_values, name, shape):
+    """Entries named like flat(): W1_11, W1_12, ... back into a matrix of that shape."""
+    return sp.Matrix(*shape, lambda r, c: flat_values[f"{name}_{r + 1}{c + 1}"])
+
+
+MLP_SHAPES = {"W1": (2, 2), "b1": (1, 2), "W2": (2, 2), "b2": (1, 2)}
+
+
+def two_layer_closed_form_update(name):
+    """P - eta dE/dP at the course's numbers, with dE/dP from the backpropagation formulas the
+    part proves for all sizes (i^T delta_1, delta_1, a_1^T delta_2, delta_2): an independent
+    route to the updated parameters the engine gets by differentiating E (the tables)."""
+    ns = TWO_LAYER.namespace({"n": 2, "h": 2, "k": 2})
+    gradient = {"W1": lambda v: v.i.T * delta_hidden(v), "b1": delta_hidden,
+                "W2": lambda v: v.a1.T * delta_out(v), "b2": delta_out}[name](ns)
+    numbers = {k: exact(x_) for k, x_ in {**flat(MLP_START), **flat(MLP_DATA)}.items()}
+    values = {n: as_matrix_of(numbers, n, shape) for n, shape in {**MLP_SHAPES, "i": (1, 2), "t": (1, 2)}.items()}
+    at = {sym: x_ for n, m in values.items() for sym, x_ in zip(ns.objects[n], m)}
+    update = values[name] - exact(MLP_RATE) * gradient.xreplace(ns.definitions()).xreplace(at)
+    return update.applyfunc(lambda e: e.rewrite(sp.exp).evalf(40))
+
+
+def two_layer_update_box(name):
+    """The updated parameter the statement asks for, as the sheet boxes it."""
+    return Step(label(name).strip("$") + r"^{\text{new}}",
+                lambda v: rounded(as_matrix_of(two_layer_step().updated, name, MLP_SHAPES[name])),
+                r"$P - 0.4\,\partial E / \partial P$ (6 significant digits)",
+                target=lambda v: rounded(two_layer_closed_form_update(name)))
+
+
+# Each quantity is a 1 x 2 row or a 2 x 2 matrix: a column per entry (row, column), so no header
+# stands over an empty column (the forward pass has rows only).
+ENTRIES = {"forward": ("quantity", "entry $(1, 1)$", "entry $(1, 2)$"),
+           "gradients": ("quantity", "entry $(1, 1)$", "entry $(1, 2)$", "entry $(2, 1)$", "entry $(2, 2)$")}
+ENTRIES["updated"] = ENTRIES["gradients"]
 MLP_SIZES = {"n": [1, 2, 3], "h": [1, 2, 2], "k": [1, 2, 1]}
 TWO_LAYER = Part(
     id="backprop.two_layer", title="A two-layer sigmoid network, to the last digit",
@@ -306,20 +377,25 @@ TWO_LAYER = Part(
     derive=gradient_of_error("W1"),
     result=lambda v: v.i.T * delta_hidden(v),
     result_lhs=r"\frac{\partial E}{\partial W_1}",
-    steps=(Step(r"\delta_2 = \frac{\partial E}{\partial z_2}", delta_out, r"$\sigma' = o \odot (1 - o)$",
+    steps=(Step(r"\delta_2 = \frac{\partial E}{\partial z_2}", delta_out,
+                r"$\partial E / \partial o = o - t$ and $\sigma'(z_2) = o \circ (1 - o)$, where $\circ$ is the entrywise "
+                r"(Hadamard) product and $\mathbf{1}$ a row of ones",
                 target=lambda v: gradient_of_error("b2")(v)),
            Step(r"\frac{\partial E}{\partial W_2}", lambda v: v.a1.T * delta_out(v), r"$z_2 = a_1 W_2 + b_2$",
                 target=gradient_of_error("W2")),
            Step(r"\delta_1 = \frac{\partial E}{\partial b_1}", delta_hidden,
-                r"back through $W_2$ and $\sigma'(z_1) = a_1 \odot (1 - a_1)$", target=gradient_of_error("b1"))),
+                r"back through $W_2$ and $\sigma'(z_1) = a_1 \circ (1 - a_1)$", target=gradient_of_error("b1"))),
     oracle=Oracle(lambda d: central_gradient(
         lambda u: mlp_loss({"W1": u, "b1": d["b1"], "W2": d["W2"], "b2": d["b2"]}, d["i"], d["t"]), d["W1"]),
         "central finite differences of a NumPy forward pass in $W_1$", FD_RTOL, FD_TOLERANCE_REASON),
-    demonstrations=tuple(worked_table(caption + " (computed by the engine, 6 significant digits; entries in "
-                                      "row-major order)", ENTRIES, lambda kind=kind: two_layer_table(kind))
+    demonstrations=tuple(worked_table(caption + " (computed by the engine, 6 significant digits)", ENTRIES[kind],
+                                      lambda kind=kind: two_layer_table(kind))
                          for kind, caption in (("forward", "Forward pass"),
                                                ("gradients", r"Gradients, by differentiating $E$"),
                                                ("updated", r"After one step with $\eta = 0.4$"))),
+    # The updated parameters the statement asks for: the engine's (SymPy differentiates E)
+    # proved equal, to the 6 digits boxed, to a step with the proved backpropagation formulas.
+    also=tuple(two_layer_update_box(n) for n in MLP_SHAPES),
     checks=worked_checks(two_layer_engine_numbers, two_layer_reference,
                          "$E$, every gradient, every updated parameter and $E$ after the step"),
 )

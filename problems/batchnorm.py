@@ -207,32 +207,38 @@ def class_batches_oracle(d, steps=20000, burn_in=200):
 
 
 # --- the sheet's pictures and numbers ------------------------------------------------------
-# Planar layout of the graph: the triangle x, sigma^2, xhat with mu inside it.
-GRAPH_NODES = {"x": (0.0, 0.0, r"$x_i$"), "mu": (2.9, 0.95, r"$\mu$"), "var": (2.9, 2.45, r"$\sigma^2$"),
-               "xhat": (5.8, 0.0, r"$\hat x_i$"), "y": (7.2, 0.0, r"$y_i$"), "l": (8.5, 0.0, r"$l$"),
-               "gamma": (7.2, 1.3, r"$\gamma, \beta$")}
-GRAPH_EDGES = [("x", "mu", r"$\frac{1}{m}$"), ("x", "var", r"$\frac{2(x_i - \mu)}{m}$"),
-               ("mu", "var", r"$-\frac{2}{m}\sum_k (x_k - \mu)$"),
-               ("x", "xhat", r"$\frac{1}{\sqrt{\sigma^2 + \epsilon}}$"),
-               ("mu", "xhat", r"$-\frac{1}{\sqrt{\sigma^2 + \epsilon}}$"),
-               ("var", "xhat", r"$-\frac{x_i - \mu}{2(\sigma^2 + \epsilon)^{3/2}}$"),
+# Planar layout of the graph: the triangle x, sigma^2, xhat with mu inside it. The edge labels
+# are display-style fractions at 11 pt (text-style ones shrink numerator and denominator to 70%):
+# printed at 0.8 of an A4 text width the 6 in figure scales by 0.87, so they stay above 9 pt.
+GRAPH_SIZE = (6.0, 4.2)   # inches; taller than the default 6 x 3.4 to give the fractions room
+GRAPH_NODES = {"x": (0.0, 0.0, r"$x_i$"), "mu": (3.0, 1.25, r"$\mu$"), "var": (3.0, 3.2, r"$\sigma^2$"),
+               "xhat": (6.0, 0.0, r"$\hat x_i$"), "y": (7.5, 0.0, r"$y_i$"), "l": (8.8, 0.0, r"$l$"),
+               "gamma": (7.5, 1.6, r"$\gamma, \beta$")}
+GRAPH_EDGES = [("x", "mu", r"$\dfrac{1}{m}$"), ("x", "var", r"$\dfrac{2(x_i - \mu)}{m}$"),
+               ("mu", "var", r"$-\dfrac{2}{m}\sum_k (x_k - \mu)$"),
+               ("x", "xhat", r"$\dfrac{1}{\sqrt{\sigma^2 + \epsilon}}$"),
+               ("mu", "xhat", r"$-\dfrac{1}{\sqrt{\sigma^2 + \epsilon}}$"),
+               ("var", "xhat", r"$-\dfrac{x_i - \mu}{2(\sigma^2 + \epsilon)^{3/2}}$"),
                ("xhat", "y", r"$\gamma$"), ("gamma", "y", ""), ("y", "l", r"$g_i$")]
+GRAPH_LABEL_POINTS = 11
 
 
 def draw_graph(ax):
     """BN's computation graph; each edge carries the local derivative the backward pass uses."""
+    ax.figure.set_size_inches(*GRAPH_SIZE)
     for name, (px, py, label) in GRAPH_NODES.items():
-        ax.text(px, py, label, ha="center", va="center", fontsize=13, zorder=3,
+        ax.text(px, py, label, ha="center", va="center", fontsize=14, zorder=3,
                 bbox={"boxstyle": "round,pad=0.35", "fc": "#eef3fb" if name != "gamma" else "#f5f5f5", "ec": "#3b5b92"})
     for a, b_, label in GRAPH_EDGES:
         (xa, ya, _), (xb, yb, _) = GRAPH_NODES[a], GRAPH_NODES[b_]
         ax.annotate("", xy=(xb, yb), xytext=(xa, ya), zorder=1,
-                    arrowprops={"arrowstyle": "-|>", "color": "#3b5b92", "shrinkA": 15, "shrinkB": 15})
+                    arrowprops={"arrowstyle": "-|>", "color": "#3b5b92", "shrinkA": 16, "shrinkB": 16})
         if label:  # on a white patch at the edge's middle, so a crossing line never hides it
-            ax.text((xa + xb) / 2, (ya + yb) / 2, label, ha="center", va="center", fontsize=10, color="#7a2e2e",
-                    zorder=2, bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"})
-    ax.set_xlim(-0.5, 9.0)
-    ax.set_ylim(-0.45, 2.85)
+            ax.text((xa + xb) / 2, (ya + yb) / 2, label, ha="center", va="center",
+                    fontsize=GRAPH_LABEL_POINTS, color="#7a2e2e", zorder=2,
+                    bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"})
+    ax.set_xlim(-0.5, 9.3)
+    ax.set_ylim(-0.5, 3.6)
     ax.axis("off")
 
 

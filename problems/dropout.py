@@ -404,7 +404,9 @@ PARTS = [
                  target=lambda v: dropout_loss(v, v.w_tilde / v.p)),
             Step(r"\|\tilde X_{:,j}\|^2", lambda v, j: v.p / (1 - v.p),
                  r"$\tilde X_{ij} = X_{ij} \big/ \sqrt{\tfrac{1-p}{p} (X^\top X)_{jj}}$, so "
-                 r"$\sum_i \tilde X_{ij}^2 = \frac{p}{1-p}$ for every column $j$",
+                 r"$\sum_i \tilde X_{ij}^2 = \frac{p}{1-p}$ for every column $j$. Dividing each column by "
+                 r"its own scale is a column normalisation, like batch norm: every feature gets the same norm, so "
+                 r"after the change of variables the plain ridge penalty $\|u\|^2$ treats all features alike",
                  "j", target=rescaled_column_norms2),
         ),
         oracle=Oracle(lambda x: np.linalg.norm((x["X"] @ np.linalg.inv(np_ridge_gamma(x["X"], x["p"])))[:, 0]),
@@ -456,15 +458,17 @@ PARTS = [
         title="Gradient of a linear unit under dropout",
         statement=r"One linear unit with inputs $x_i$ and weights $w_i$, $i = 1, \dots, n$; "
                   r"$\delta_i \sim$ Bernoulli($p_i$) independent. $E_D = \frac12 (t - \sum_i \delta_i w_i x_i)^2$, "
-                  r"$E_{ENS} = \frac12 (t - \sum_i p_i w_i x_i)^2$. Find "
-                  r"$\mathbb{E}[\partial E_D / \partial w_i] - \partial E_{ENS} / \partial w_i$.",
+                  r"$E_{\mathrm{ENS}} = \frac12 (t - \sum_i p_i w_i x_i)^2$. Find "
+                  r"$\mathbb{E}[\partial E_D / \partial w_i] - \partial E_{\mathrm{ENS}} / \partial w_i$. "
+                  r"(In vector form, $\circ$ is the entrywise product, $x^{\circ 2} = x \circ x$ the entrywise "
+                  r"square and $\mathbf{1}$ the vector of ones.)",
         variables=(w_n, x_n, p_n, t), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
         slips=(Slip('-w_i*p_i*(1-p_i)*x_i^2', r"the sign flipped"),
                Slip('w_i*p_i*(1-p_i)*x_i', r"one factor $x_i$ lost in the chain rule")),
         neighbours=("dropout.unit_regulariser",),
         derive=lambda v: expectation(unit_grad_dropout(v), unit_mask(v)[1]) - unit_grad_ensemble(v),
         result=lambda v: hadamard(hadamard(v.w, v.p), hadamard(ones(v, "n") - v.p, hadamard(v.x, v.x))),
-        result_lhs=r"\mathbb{E}\left[\frac{\partial E_D}{\partial w}\right] - \frac{\partial E_{ENS}}{\partial w}",
+        result_lhs=r"\mathbb{E}\left[\frac{\partial E_D}{\partial w}\right] - \frac{\partial E_{\mathrm{ENS}}}{\partial w}",
         steps=(
             Step(r"\frac{\partial E_D}{\partial w_i}",
                  lambda v, i: -(v.t - v.sum(lambda k: unit_mask(v)[0][k] * v.w[k] * v.x[k], "n")) * unit_mask(v)[0][i] * v.x[i],
@@ -476,25 +480,25 @@ PARTS = [
             Step(r"\mathbb{E}\left[\frac{\partial E_D}{\partial w_i}\right]",
                  lambda v, i: -(v.t - v.sum(lambda k: v.p[k] * v.w[k] * v.x[k], "n")) * v.p[i] * v.x[i]
                  + v.w[i] * v.p[i] * (1 - v.p[i]) * v.x[i] ** 2,
-                 r"the $p_k p_i$ terms give $\partial E_{ENS} / \partial w_i$; the $[k = i]$ term keeps $k = i$",
+                 r"the $p_k p_i$ terms give $\partial E_{\mathrm{ENS}} / \partial w_i$; the $[k = i]$ term keeps $k = i$",
                  "i", target=lambda v: expectation(unit_grad_dropout(v), unit_mask(v)[1])),
         ),
         oracle=Oracle(lambda x: central_gradient(lambda u: np_unit_dropout(x, u), x["w"])
                       - central_gradient(lambda u: np_unit_error(dict(x, w=u), x["p"]), x["w"]),
-                      r"central differences of the NumPy expectation over all $2^n$ masks, minus those of $E_{ENS}$",
+                      r"central differences of the NumPy expectation over all $2^n$ masks, minus those of $E_{\mathrm{ENS}}$",
                       FD_RTOL, FD_TOLERANCE_REASON),
     ),
     Part(
         id="dropout.unit_regulariser",
         title="Dropout on a linear unit is a regulariser",
-        statement=r"For the linear unit under dropout of the previous part, find $\mathbb{E}[E_D] - E_{ENS}$.",
+        statement=r"For the linear unit under dropout of the previous part, find $\mathbb{E}[E_D] - E_{\mathrm{ENS}}$.",
         variables=(w_n, x_n, p_n, t), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
         slips=(Slip('sum(p_i*(1-p_i)*w_i^2*x_i^2, i, 1, n)', r"the factor $\tfrac12$ of the error dropped"),
                Slip('1/2*sum(p_i^2*w_i^2*x_i^2, i, 1, n)', r"$\mathbb{E}[\delta_i^2]$ taken as $p_i^2$ instead of $p_i$")),
         neighbours=("dropout.unit_grad", "dropout.expected_loss"),
         derive=lambda v: expectation(unit_error(v, unit_mask(v)[0]), unit_mask(v)[1]) - unit_error(v, v.p),
         result=lambda v: sp.Rational(1, 2) * v.sum(lambda i: v.p[i] * (1 - v.p[i]) * v.w[i] ** 2 * v.x[i] ** 2, "n", "i"),
-        result_lhs=r"\mathbb{E}[E_D] - E_{ENS}",
+        result_lhs=r"\mathbb{E}[E_D] - E_{\mathrm{ENS}}",
         steps=(
             Step(r"\mathbb{E}[E_D]",
                  lambda v: (v.t ** 2 - 2 * v.t * v.sum(lambda i: v.p[i] * v.w[i] * v.x[i], "n", "i")
@@ -504,7 +508,7 @@ PARTS = [
                  target=lambda v: expectation(unit_error(v, unit_mask(v)[0]), unit_mask(v)[1])),
             Step(r"\mathbb{E}[E_D]",
                  lambda v: unit_error(v, v.p) + v.sum(lambda i: v.p[i] * (1 - v.p[i]) * v.w[i] ** 2 * v.x[i] ** 2, "n", "i") / 2,
-                 r"the $p_i p_k$ terms rebuild $E_{ENS}$; the $[k = i]$ terms leave the variance "
+                 r"the $p_i p_k$ terms rebuild $E_{\mathrm{ENS}}$; the $[k = i]$ terms leave the variance "
                  r"$p_i(1-p_i)$ of each gate",
                  target=lambda v: expectation(unit_error(v, unit_mask(v)[0]), unit_mask(v)[1])),
         ),
@@ -534,7 +538,8 @@ PARTS = [
         id="dropout.gauss_additive_grad",
         title="Gradient under additive Gaussian weight noise",
         statement=r"For $J$ of the previous part (additive noise), find $\partial \mathbb{E}[J] / \partial w_i$ "
-                  r"(the noise variance $\alpha w_k^2$ depends on $w$).",
+                  r"(the noise variance $\alpha w_k^2$ depends on $w$). In vector form, $\circ$ is the entrywise "
+                  r"product and $x^{\circ 2} = x \circ x$ the entrywise square.",
         variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
         slips=(Slip('-(y_d - sum(w_k*x_k, k, 1, n))*x_i', r"the variance's dependence on $w$ forgotten"),
                Slip('-(y_d - sum(w_k*x_k, k, 1, n))*x_i + 2*alpha*w_i*x_i^2', r"the factor $\tfrac12$ of the penalty dropped")),

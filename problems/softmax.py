@@ -92,6 +92,13 @@ PARTS = [
                  r"$e^{z_i + c} = e^c e^{z_i}$ in numerator and every term of the sum", "i"),
             Step(r"\operatorname{softmax}(z + c\mathbf{1})_i", lambda v, i: v.s[i],
                  "the common factor $e^c$ cancels", "i"),
+            # Why the stable softmax subtracts the maximum: the case c = -max z, proved like the rest.
+            Step(r"\operatorname{softmax}(z - m\mathbf{1})_i", lambda v, i: v.s[i],
+                 r"take $c = -m$ with $m = \max_k z_k$: the result is unchanged, but now every exponent "
+                 r"$z_k - m \le 0$ and the largest is $0$, so each $e^{z_k - m}$ lies in $(0, 1]$ and nothing "
+                 r"overflows; the term with $z_k = m$ is $e^0 = 1$, so the sum is at least $1$ and never underflows "
+                 r"to $0$: no $\infty/\infty$ and no $0/0$, whatever the size of $z$",
+                 "i", target=lambda v: softmax(v.z - sp.Max(*v.z) * sp.ones(v.C, 1))),
         ),
         oracle=Oracle(lambda x: np.exp(x["z"] + x["c"]) / np.exp(x["z"] + x["c"]).sum(),
                       r"the naive NumPy softmax of $z + c\mathbf{1}$ (no max subtraction)", 1e-12,
@@ -241,8 +248,8 @@ b_1, b_2 = Variable("b_1"), Variable("b_2")
 logits = tuple(Variable(f"z_{k}", definition=lambda v, w=w, b=b: dot(v.objects[w], v.x) + v.objects[b],
                         numeric=lambda d, w=w, b=b: float(d[w] @ d["x"] + d[b]))
                for k, w, b in ((1, "w_1", "b_1"), (2, "w_2", "b_2")))
-# w^T x with w = w_1 - w_2, named so the sheet can print it in general
-w_x = Variable("u", latex=r"w^\top x", definition=lambda v: dot(v.w_1 - v.w_2, v.x),
+# u = w^T x with w = w_1 - w_2: a defined quantity (listed with its definition), not an input
+w_x = Variable("u", definition=lambda v: dot(v.w_1 - v.w_2, v.x),
                numeric=lambda d: float((d["w_1"] - d["w_2"]) @ d["x"]))
 
 
@@ -260,7 +267,7 @@ def logit_intercept(v):
 PARTS.append(Part(
     id="softmax.logistic", title="Two-class softmax regression is logistic regression",
     statement=r"With $z_k = w_k^\top x + b_k$ and $C = 2$, show $s_1 = \sigma(w^\top x + b)$ for $w = w_1 - w_2$, "
-              r"$b = b_1 - b_2$.",
+              r"$b = b_1 - b_2$. The derivation writes $u = w^\top x$.",
     variables=(w_1, w_2, x_in, b_1, b_2) + logits + (w_x,), sizes={"n": range(1, 5)}, answer=True,
     neighbours=("softmax.two_class",), expects=r"the bias $b$, in $b_1$ and $b_2$",
     slips=(Slip("b_2 - b_1", "the classes swapped: the sign of $b$"), Slip("b_1 + b_2", "the biases added, not subtracted")),
@@ -269,7 +276,8 @@ PARTS.append(Part(
     result_lhs="b",
     steps=(Step("s_1", lambda v: sigma(v.z_1 - v.z_2), "the two-class softmax of the previous part",
                 target=class_one_probability),
-           Step("z_1 - z_2", lambda v: v.u + (v.b_1 - v.b_2), r"$z_k = w_k^\top x + b_k$, with $w = w_1 - w_2$",
+           Step("z_1 - z_2", lambda v: v.u + (v.b_1 - v.b_2), r"$z_k = w_k^\top x + b_k$, with $u = w^\top x$ and "
+                r"$w = w_1 - w_2$",
                 target=lambda v: v.z_1 - v.z_2),
            Step("s_1", lambda v: sigma(v.u + v.b_1 - v.b_2), r"so $s_1 = \sigma(w^\top x + b)$ with $b = b_1 - b_2$",
                 target=class_one_probability)),

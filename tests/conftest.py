@@ -11,3 +11,16 @@ settings.load_profile("derive")
 def rng():
     import numpy as np
     return np.random.default_rng(20261122)
+
+
+@pytest.fixture(autouse=True)
+def registry_restored():
+    """A test that loads a problem file (``--problems temperature.py``) registers its family in
+    the process-wide registry; without this it would leak into every later test (a page build
+    would render ``temperature.*``). The registry is put back as it was after each test."""
+    from derive.model import registry
+    families, loaded = dict(registry._families), registry._loaded_builtin
+    yield
+    registry._families.clear()
+    registry._families.update(families)
+    registry._loaded_builtin = loaded

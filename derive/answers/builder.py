@@ -320,10 +320,10 @@ class Builder(Transformer):
                 from .latex import LatexPrinter
                 printer = LatexPrinter(self.vocab.latex_names())
                 u, v = printer(node.a.x), printer(node.b)
-                raise SlipError(f"{u}^\\top {v} is the inner product, a scalar; the outer product "
-                                f"{u} {v}^\\top gives {show_shape(matrix.shape)}, as needed here", self.text,
-                                node.pos, f"transpose: {u}^\\top {v} is the inner product (a scalar); "
-                                f"the outer product {u} {v}^\\top is the matrix")
+                raise SlipError(f"${u}^\\top {v}$ is the inner product, a scalar; the outer product "
+                                f"${u} {v}^\\top$ gives {show_shape(matrix.shape)}, as needed here", self.text,
+                                node.pos, f"transpose: ${u}^\\top {v}$ is the inner product (a scalar); "
+                                f"the outer product ${u} {v}^\\top$ is the matrix")
 
     def _call(self, func, args, pos):
         nargs = len(args)

@@ -95,7 +95,7 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str |
         # Too small a difference for the float explanations below (each fits to 1e-6).
         for factor in _factors(answer.tree):
             if isinstance(factor, Num) and abs(float(factor.value) - 1) < 1e-5:
-                return f"extra factor: an extra factor {printer(factor)}, close to but not 1"
+                return f"extra factor: an extra factor ${printer(factor)}$, close to but not 1"
         return (f"precision: the answer differs from the expected one by only about {worst:.1g} "
                 "(relative): a constant rounded or perturbed")
     terms = _terms(answer.tree)
@@ -115,16 +115,16 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str |
             if not fits([a - lam * sign * v for a, v in zip(A, vals)]):
                 continue
             if abs(lam - 1) < 1e-6:
-                return f"extra term: the term {tex} should not be there"
+                return f"extra term: the term ${tex}$ should not be there"
             if abs(lam - 2) < 1e-6:
-                return f"term sign: the term {tex} has the wrong sign"
-            return f"term factor: the term {tex} should be {_nice(1 - lam)} times what it is"
+                return f"term sign: the term ${tex}$ has the wrong sign"
+            return f"term factor: the term ${tex}$ should be {_nice(1 - lam)} times what it is"
     missing = _missing_term(part, batches, A, T)
     if missing:
-        return f"missing term: the term {missing} is missing"
+        return f"missing term: the term ${missing}$ is missing"
     missing = _missing_factor(part, batches, A, T)
     if missing:
-        return f"missing factor: a factor {missing} is missing"
+        return f"missing factor: a factor ${missing}$ is missing"
     slip = _constraint_slip(part, batches, A, T, answer)
     if slip:
         return slip
@@ -134,7 +134,7 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str |
         except (ValueError, ArithmeticError, KeyError, IndexError):
             continue
         if fits([a / v for a, v in zip(A, vals)]):
-            return f"extra factor: an extra factor {printer(factor)}"
+            return f"extra factor: an extra factor ${printer(factor)}$"
     return None
 
 
@@ -176,8 +176,8 @@ def _inner_product(answer: Answer) -> str | None:
                 and node.a.x.shape and node.a.x.shape[1] == 1 and node.b.shape
                 and node.b.shape[1] == 1 and node.b.shape[0] != 1):
             u, v = printer(node.a.x), printer(node.b)
-            return (f"transpose: {u}^\\top {v} is the inner product (a scalar); the outer product "
-                    f"{u} {v}^\\top is the matrix")
+            return (f"transpose: ${u}^\\top {v}$ is the inner product (a scalar); the outer product "
+                    f"${u} {v}^\\top$ is the matrix")
     return None
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import ctypes
-import html
 import io
 import json
 import os
@@ -31,8 +30,8 @@ from .worker import WorkerPool, check
 from ..errors import DeriveError, InvalidArgument, OutputError
 from ..model import registry
 
-__all__ = ["VERDICT_COLUMNS", "default_jobs", "grade_file", "grade_rows", "publish",
-           "read_submissions", "summarise", "summary_html", "verdicts_text"]
+__all__ = ["VERDICT_COLUMNS", "default_jobs", "diagnosis_group", "grade_file", "grade_rows",
+           "invalid_rows", "publish", "read_submissions", "summarise", "summary_html", "verdicts_text"]
 
 VERDICT_COLUMNS = ("status", "diagnosis", "message", "parsed", "counterexample", "method", "evidence")
 OUTPUT_FILES = ("verdicts.csv", "verdicts.jsonl", "summary.html")
@@ -110,9 +109,10 @@ def _request(row: Row) -> tuple | Verdict:
     part = printable(str(part)).strip() if part is not None else ""
     if row.error:
         return Verdict(INVALID, f"{row.where}: {row.error}", part=part)
-    missing = [c for c in ("part", "answer") if row.fields.get(c) in (None, "")]
+    missing = [c for c in ("student", "part", "answer") if not str(row.fields.get(c) or "").strip()]
     if missing:
-        return Verdict(INVALID, f"{row.where} lacks {' and '.join(missing)}", part=part)
+        # A row without a student cannot be credited to anyone: invalid, not graded silently.
+        return Verdict(INVALID, f"{row.where}: empty {' and '.join(missing)}", part=part)
     answer = row.fields["answer"]
     return part, answer if isinstance(answer, str) else json.dumps(answer)
 
@@ -181,68 +181,77 @@ def verdicts_text(rows: list[Row], verdicts: list[Verdict], fmt: str) -> str:
     return buf.getvalue()
 
 
+def diagnosis_group(diagnosis: str) -> tuple[str, str]:
+    """What the summary counts a diagnosis ("kind: detail") as: a slip the part declares by
+    its own words (every declared slip has the kind "slip", which alone says nothing), any
+    other diagnosis by its kind alone (its detail names this answer's term or factor)."""
+    kind, _, detail = diagnosis.partition(": ")
+    return (kind, detail) if kind == "slip" and detail else (kind, "")
+
+
 def summarise(verdicts: Iterable[Verdict]) -> dict:
+    """Counts for the summary: ``parts`` (part -> status counts), ``diagnoses`` (part ->
+    counts of :func:`diagnosis_group`), ``overall`` (group -> count) and ``overall_parts``
+    (group -> the parts it was found in)."""
     parts: dict[str, Counter] = defaultdict(Counter)
     diagnoses: dict[str, Counter] = defaultdict(Counter)
     overall: Counter = Counter()
+    where: dict[tuple, set] = defaultdict(set)
     for v in verdicts:
-        parts[v.part or "(none)"][v.status] += 1
-        if v.diagnosis_kind:
-            diagnoses[v.part or "(none)"][v.diagnosis_kind] += 1
-            overall[v.diagnosis_kind] += 1
-    return {"parts": parts, "diagnoses": diagnoses, "overall": overall}
+        part = v.part or "(none)"
+        parts[part][v.status] += 1
+        if v.diagnosis:
+            group = diagnosis_group(v.diagnosis)
+            diagnoses[part][group] += 1
+            overall[group] += 1
+            where[group].add(part)
+    return {"parts": parts, "diagnoses": diagnoses, "overall": overall, "overall_parts": where}
 
 
-_STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}
-th{background:#f3f3f3}td.n{text-align:right}td.share{white-space:nowrap}.bar{background:#4a8;height:.8em;display:inline-block;margin-right:.4em}
-.muted{color:#777}"""
+INVALID_SHOWN = 500    # rows graded invalid listed on the page; the verdicts file has them all
+COMMONEST_SHOWN = 5    # diagnoses listed for one part
 
 
-_UNREADABLE_SHOWN = 50
+def counted(n: int, noun: str) -> str:
+    """'1 row', '7 rows'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def summary_html(verdicts: list[Verdict], source: str, seconds: float,
-                 unreadable: Iterable[str] = ()) -> str:
-    """The summary page; ``unreadable`` lists the rows that could not be read, with why."""
+                 invalid: Iterable[str] = ()) -> str:
+    """The summary page (templates/html/summary.html.j2); ``invalid`` lists the rows graded
+    invalid, each as "row N (line L): why"."""
+    from ..render.writer import environment
     s = summarise(verdicts)
-    e = html.escape
     total = Counter(v.status for v in verdicts)
-    rows = []
+    invalid = list(invalid)
+
+    def shown(group, count, **extra):
+        return {"kind": group[0], "detail": group[1], "count": count, **extra}
+
+    parts = []
     for part in sorted(s["parts"]):
         c = s["parts"][part]
         n = sum(c.values())
-        share = c["correct"] / n if n else 0.0
-        common = ", ".join(f"{e(k)} ({m})" for k, m in s["diagnoses"][part].most_common(3)) or "—"
-        rows.append(f"<tr><td>{e(part)}</td><td class=n>{n}</td><td class=n>{c['correct']}</td>"
-                    f"<td class=n>{c['incorrect']}</td><td class=n>{c['invalid']}</td>"
-                    f"<td class=n>{c['undecided']}</td><td class=share><span class=bar style='width:{share * 8:.2f}em'>"
-                    f"</span> {share:.0%}</td><td>{common}</td></tr>")
-    overall = "".join(f"<tr><td>{e(k)}</td><td class=n>{m}</td></tr>"
-                      for k, m in s["overall"].most_common(10)) or "<tr><td colspan=2>none</td></tr>"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Grading summary</title>
-<style>{_STYLE}</style></head><body>
-<h1>Grading summary</h1>
-<p class=muted>{e(source)}: {len(verdicts)} answers graded in {seconds:.1f} s.
-{total['correct']} correct, {total['incorrect']} incorrect, {total['invalid']} invalid, {total['undecided']} undecided.</p>
-<h2>Per part</h2>
-<table><tr><th>part</th><th>answers</th><th>correct</th><th>incorrect</th><th>invalid</th><th>undecided</th><th>share correct</th><th>commonest diagnoses</th></tr>
-{''.join(rows)}</table>
-<h2>Commonest diagnoses</h2>
-<table><tr><th>diagnosis</th><th>answers</th></tr>{overall}</table>
-{_unreadable_section(list(unreadable))}</body></html>
-"""
+        parts.append({"part": part, "n": n, **{k: c[k] for k in ("correct", "incorrect", "invalid", "undecided")},
+                      "share": c["correct"] / n if n else 0.0,
+                      "common": [shown(g, m) for g, m in s["diagnoses"][part].most_common(COMMONEST_SHOWN)]})
+    overall = [shown(g, m, parts=sorted(s["overall_parts"][g])) for g, m in s["overall"].most_common(20)]
+    return environment("html").get_template("summary.html.j2").render(
+        source=source, answers=len(verdicts), seconds=seconds, totals=total, parts=parts,
+        overall=overall, invalid=invalid[:INVALID_SHOWN], invalid_total=len(invalid), counted=counted)
 
 
-def _unreadable_section(lines: list[str]) -> str:
-    if not lines:
-        return ""
-    more = len(lines) - _UNREADABLE_SHOWN
-    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines[:_UNREADABLE_SHOWN])
-    tail = f"<p class=muted>and {more} more (see the verdicts file).</p>" if more > 0 else ""
-    return (f"<h2>Rows that could not be read</h2>\n<p class=muted>{len(lines)} rows, graded "
-            f"invalid:</p>\n<ul>{items}</ul>{tail}\n")
+def invalid_rows(rows: list[Row], verdicts: list[Verdict]) -> list[str]:
+    """Every row graded invalid, as "row N (line L): why" (the first line of the message: a
+    parse error's caret picture stays in the verdicts file)."""
+    out = []
+    for row, verdict in zip(rows, verdicts):
+        if verdict.status != INVALID:
+            continue
+        why = printable(verdict.message.splitlines()[0].rstrip(":") if verdict.message else "invalid")
+        out.append(why if why.startswith(row.where) else f"{row.where}: {why}")
+    return out
 
 
 class _Progress:
@@ -390,5 +399,5 @@ def grade_file(path: str | Path, out: str | Path, *, seed: int = 0, timeout: flo
     name = f"verdicts.{fmt}"
     publish(out, {name: verdicts_text(rows, verdicts, fmt),
                   "summary.html": summary_html(verdicts, printable(Path(path).name), seconds,
-                                               unreadable)})
+                                               invalid_rows(rows, verdicts))})
     return out / name, out / "summary.html", verdicts

@@ -234,6 +234,9 @@ def _wrong(part, answer, cases, values, k, where, parsed, points, seed) -> Verdi
     got, want = values[k][where], case.expected[where]
     counter = {"values": {**{n: v for n, v in case.sizes.items()}, **at},
                "answer": _plain(got), "expected": _plain(want),
+               # How wrong, for a summary: the entries that differ among all compared.
+               "entry": at, "differing": sum(1 for a, e in zip(values[k], case.expected) if a != e),
+               "entries": len(case.expected),
                "tensors": {n: case.lists[n] for n in _used(part, answer, case)}}
     diagnosis = _diagnose(part, answer, cases, values)
     names = ", ".join(_used(part, answer, case))

@@ -81,7 +81,7 @@ def judge_sets(part, answer, tgt, seed, parsed) -> Verdict:
             return Verdict(UNDECIDED, "The exact comparison and the sampled cross-check disagree.",
                            parsed=parsed, part=part.id, points=sampled.points)
         evidence = "proved"
-        return Verdict(CORRECT, f"Correct: the same set of {name}, {_latex(want.as_relational(var), part)} "
+        return Verdict(CORRECT, f"Correct: the same set of ${name}$, ${_latex(want.as_relational(var), part)}$ "
                        "(each end proved equal, openness compared).", parsed=parsed, part=part.id,
                        method="proved", points=sampled.points, evidence=evidence)
     return _exact_wrong(part, answer, diff, want, got, var, ns, tgt, seed, parsed, sampled)
@@ -111,19 +111,19 @@ def _exact_wrong(part, answer, diff, want, got, var, ns, tgt, seed, parsed, samp
     if diff.reason == "closed":
         which = "lower" if diff.end == "lower" else "upper"
         if diff.in_first:
-            meaning = (f"your condition includes the {which} end {name} = {where}, which the expected "
+            meaning = (f"your condition includes the {which} end ${name} = {where}$, which the expected "
                        "set excludes")
         else:
-            meaning = f"your condition excludes the {which} end {name} = {where}, which the expected set includes"
-        diagnosis = (f"constraint: the {which} end {where} should be "
+            meaning = f"your condition excludes the {which} end ${name} = {where}$, which the expected set includes"
+        diagnosis = (f"constraint: the {which} end ${where}$ should be "
                      + ("excluded (<, not <=)" if diff.in_first else "included (<=, not <)"))
     elif diff.reason == "shifted":
-        meaning = (f"at {name} = {where} your condition is {'true' if diff.in_first else 'false'} but the "
+        meaning = (f"at ${name} = {where}$ your condition is {'true' if diff.in_first else 'false'} but the "
                    f"expected one is {'false' if diff.in_first else 'true'}")
         diagnosis = (f"constraint: the {diff.end} end differs: the expected one is "
-                     f"{_latex(want.inf if diff.end == 'lower' else want.sup, part)}")
+                     f"${_latex(want.inf if diff.end == 'lower' else want.sup, part)}$")
     else:
-        meaning = f"at {name} = {where} one condition holds and the other does not"
+        meaning = f"at ${name} = {where}$ one condition holds and the other does not"
         diagnosis = "constraint: the set is empty on one side"
     slip = _declared_slip(part, got, var, ns)
     if slip is not None:
@@ -135,11 +135,11 @@ def _exact_wrong(part, answer, diff, want, got, var, ns, tgt, seed, parsed, samp
     if at:   # decided at sampled parameter values: they are part of the witness
         example = {answer.spelled.get(p.name, p.name): _round(float(v)) for p, v in at.items()}
         example[name] = _round(float(witness))
-        meaning += " (at " + ", ".join(f"{k} = {v}" for k, v in example.items() if k != name) + ")"
+        meaning += " (at " + ", ".join(f"${k} = {v}$" for k, v in example.items() if k != name) + ")"
     if example:
         counter["example"] = example
-    message = (f"Not the same set: {meaning}; the expected condition is {expected_rel}."
-               + (f" For example at {', '.join(f'{k} = {v}' for k, v in example.items())}."
+    message = (f"Not the same set: {meaning}; the expected condition is ${expected_rel}$."
+               + (f" For example at {', '.join(f'${k} = {v}$' for k, v in example.items())}."
                   if example and (witness.free_symbols or at) else "")
                + (f" Likely slip: {slip}." if slip else ""))
     return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=sampled.points,
@@ -191,13 +191,13 @@ def sampled_wrong(part, answer, rc, parsed, evidence=None) -> Verdict:
     point = rc.failure["point"]
     counter = {"values": _user_values(answer, point), "answer": rc.failure["answer"],
                "expected": rc.failure["expected"]}
-    where = ", ".join(f"{k} = {v}" for k, v in counter["values"].items())
+    where = ", ".join(f"${k} = {v}$" for k, v in counter["values"].items())
     message = (f"Not the same set: at {where} your condition is "
                f"{'true' if rc.failure['answer'] else 'false'} but the expected one is "
                f"{'true' if rc.failure['expected'] else 'false'}.")
     diagnosis = None
     if rc.missing is not None:
-        diagnosis = f"constraint: the condition {_latex(rc.missing, part)} is missing"
+        diagnosis = f"constraint: the condition ${_latex(rc.missing, part)}$ is missing"
     elif rc.superset:
         diagnosis = "constraint: the set is too large (a condition is missing or too weak)"
     elif rc.subset:

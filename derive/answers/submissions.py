@@ -3,7 +3,8 @@
 A row that cannot be read — a field longer than MAX_FIELD_CHARS, bytes that are not UTF-8,
 a lone surrogate (``"\\ud800"`` in JSON), an unterminated quote, the wrong number of CSV
 fields, a JSONL line that is not an object — becomes a :class:`Row` with an ``error`` that
-names it; the other rows are read as usual. Only a file that cannot be read at all (wrong
+names it; the other rows are read as usual. A row with an empty student is such a row too
+("empty student"): its verdict could be credited to nobody. Only a file that cannot be read at all (wrong
 suffix, unreadable, no usable header) is refused as a whole.
 """
 from __future__ import annotations
@@ -71,6 +72,9 @@ def read_submissions(path: str | Path) -> tuple[list[Row], str]:
     rows = _read_csv(text, path.name) if fmt == "csv" else _read_jsonl(text)
     for number, row in enumerate(rows, 1):
         row.number = number
+        if row.error is None and not str(row.fields.get("student") or "").strip():
+            # A verdict nobody can be credited with: flagged (and warned about), not graded.
+            row.error = "empty student"
     return rows, fmt
 
 

@@ -59,6 +59,8 @@ def _round(x):
     x = np.asarray(x, dtype=float)
     if x.size == 1:
         v = float(x.reshape(-1)[0])
+        if np.isfinite(v) and v.is_integer() and abs(v) < 2 ** 53:
+            return int(v)   # a one-hot y or a count reads y = (0, 1), not (0.0, 1.0)
         return v if not np.isfinite(v) else float(f"{v:.6g}")
     if x.ndim == 2 and x.shape[1] == 1:
         x = x[:, 0]
@@ -89,6 +91,8 @@ def _precise_number(x, digits: int):
         return "undefined"
     # Round to the digits shown first: a value computed at thousands of digits would make
     # nstr build (and refuse) a huge integer.
+    if mpmath.isint(x) and abs(x) < 2 ** 53:
+        return int(x)   # exactly a whole number: printed as one, never 1.0
     with mpmath.workdps(digits + 5):
         x = +mpmath.mpmathify(x)
         text = mpmath.nstr(x, digits)
@@ -137,9 +141,16 @@ def _point_text(counter: dict) -> str:
         sizes = ", ".join(f"{k} = {v}" for k, v in counter.get("sizes", {}).items())
         return (f"at {'the point' if not sizes else sizes} (values in the counterexample) your "
                 "answer and the expected one differ.")
-    where = ", ".join(f"{k} = {v}" for k, v in {**counter.get("sizes", {}), **values}.items())
-    return ((f"at {where} " if where else "") + f"your answer is {counter['answer']} but the "
-            f"expected value is {counter['expected']}.")
+    where = ", ".join(f"{k} = {_shown(v)}" for k, v in {**counter.get("sizes", {}), **values}.items())
+    return ((f"at {where} " if where else "") + f"your answer is {_shown(counter['answer'])} but the "
+            f"expected value is {_shown(counter['expected'])}.")
+
+
+def _shown(value) -> str:
+    """A value as the sheets write it: a vector (0, 1), a matrix ((1, 2), (3, 4))."""
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_shown(v) for v in value) + ")"
+    return str(value)
 
 
 def _latex(expr, part: Part) -> str:

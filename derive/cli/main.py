@@ -9,7 +9,6 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from ..model import registry
@@ -18,6 +17,7 @@ from .show import add_show_command
 from ..errors import DeriveError, OutputError
 from ..verify.cache import ReportCache
 from ..verify.claims import FAILED, REFUTED, verify_part
+from .progress import Progress
 
 FORMATS = ("html", "tex", "pdf")
 
@@ -26,8 +26,18 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+# Exit statuses of build and verify (check and grade document their own).
+EXIT_REFUTED, EXIT_BAD_INPUT, EXIT_NO_PDF = 1, 2, 3
+
+
+def _dimension(d) -> str | int:
+    """A shape entry as the listing shows it: a size name ("C"), a number (3), or a size
+    derived from others, printed as its formula."""
+    return d if isinstance(d, (str, int)) else str(d)
+
+
 def _variables(part) -> list[dict]:
-    return [{"name": v.name, "shape": list(v.shape), "domain": v.domain.description,
+    return [{"name": v.name, "shape": [_dimension(d) for d in v.shape], "domain": v.domain.description,
              "spellings": list(v.spellings)} for v in part.variables]
 
 
@@ -39,7 +49,8 @@ def cmd_list(args) -> int:
         return 0
     width = max(len(p.id) for p in parts)
     for p in parts:
-        names = ", ".join(v.name + (f"[{','.join(v.shape)}]" if v.shape else "") for v in p.variables)
+        names = ", ".join(v.name + (f"[{','.join(str(_dimension(d)) for d in v.shape)}]" if v.shape else "")
+                          for v in p.variables)
         print(f"{p.id:<{width}}  {'answer' if p.answer else '      '}  {p.title}"
               + (f"  ({names})" if names else ""))
     return 0
@@ -49,14 +60,14 @@ def _format_error(value) -> str:
     return "-" if value is None else f"{value:.1e}"
 
 
-def verify_all(parts, *, seed: int, budget: float, cases: int | None, progress: bool,
+def verify_all(parts, *, seed: int, budget: float, cases: int | None, progress: Progress | None = None,
                cache: ReportCache | None = None) -> dict:
     settings = {"seed": seed, "budget": budget, "cases": cases}
     reports = {}
     for n, part in enumerate(parts, 1):
         cached = cache.load(part, settings) if cache else None
         if progress:
-            _say(f"[{n}/{len(parts)}] {'cached ' if cached else 'verifying'} {part.id}")
+            progress.stage(f"{'cached' if cached else 'verifying'} {part.id} ({n}/{len(parts)})")
         reports[part.id] = cached or verify_part(part, seed=seed, budget=budget, cases=cases)
         if cache and not cached:
             cache.store(reports[part.id], settings)
@@ -65,8 +76,8 @@ def verify_all(parts, *, seed: int, budget: float, cases: int | None, progress: 
 
 def cmd_verify(args) -> int:
     parts = registry.select(args.parts)
-    reports = verify_all(parts, seed=args.seed, budget=args.budget, cases=args.cases,
-                         progress=not args.json and sys.stderr.isatty())
+    with Progress() as progress:
+        reports = verify_all(parts, seed=args.seed, budget=args.budget, cases=args.cases, progress=progress)
     if args.json:
         print(json.dumps([_report_json(r) for r in reports.values()], indent=2, default=str))
     else:
@@ -95,7 +106,7 @@ def cmd_verify(args) -> int:
             counts[r.outcome] = counts.get(r.outcome, 0) + 1
         print(f"{len(reports)} parts in {total:.1f} s: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
     bad = [r for r in reports.values() if r.outcome in (REFUTED, FAILED)]
-    return 1 if bad else 0
+    return EXIT_REFUTED if bad else 0
 
 
 def _size_range(sizes) -> str:
@@ -133,33 +144,41 @@ def cmd_build(args) -> int:
     parts = registry.select(args.parts)
     chosen = {p.id for p in parts}
     families = [f for f in registry.families() if any(p.id in chosen for p in f.parts)]
-    started = time.perf_counter()
     cache = None if args.fresh else ReportCache(out / ".cache")
-    reports = verify_all([p for f in families for p in f.parts], seed=args.seed, budget=args.budget,
-                         cases=args.cases, progress=True, cache=cache)
-    slips = judge_slips([p for f in families for p in f.parts], seed=args.seed)
-    written = build(families, reports, out, formats=args.format, progress=_say, slips=slips)
-    _say(f"built {len(written)} files in {time.perf_counter() - started:.1f} s into {out}/")
+    built = [p for f in families for p in f.parts]
+    with Progress() as progress:
+        reports = verify_all(built, seed=args.seed, budget=args.budget, cases=args.cases,
+                             progress=progress, cache=cache)
+        slips = judge_slips(built, seed=args.seed, progress=progress)
+        written = build(families, reports, out, formats=args.format, progress=progress.note, slips=slips,
+                        stage=progress.stage)
+        progress.note(f"built {len(written)} files in {progress.elapsed():.1f} s into {out}/")
     refuted = [r.part.id for r in reports.values() if r.outcome in (REFUTED, FAILED)]
     # A declared slip the checker accepts is a wrong claim about a wrong answer.
     refuted += [f"{pid} (slip {v['answer']!r} is judged {v['status']})" for pid, verdicts in slips.items()
                 for v in verdicts if v["status"] != "incorrect"]
+    no_pdf = getattr(written, "pdf_failures", [])
+    if no_pdf:
+        _say(f"derive: {len(no_pdf)} PDF{'s' * (len(no_pdf) != 1)} not written (every HTML and .tex sheet "
+             f"was): {no_pdf[0]}" + (f" (exit status {EXIT_NO_PDF})" if not refuted or args.allow_refuted else ""))
     if refuted:
         # The sheets are written anyway, so the refutation can be read on them.
         _say(f"derive: {len(refuted)} part{'s' * (len(refuted) != 1)} refuted or failed: {', '.join(refuted)}"
              + ("" if args.allow_refuted else "; the sheets show why (exit status 1; --allow-refuted exits 0)"))
-        return 0 if args.allow_refuted else 1
-    return 0
+        if not args.allow_refuted:
+            return EXIT_REFUTED
+    return EXIT_NO_PDF if no_pdf else 0
 
 
-def judge_slips(parts, seed: int = 0) -> dict[str, list[dict]]:
+def judge_slips(parts, seed: int = 0, progress: Progress | None = None) -> dict[str, list[dict]]:
     """Each declared slip judged by ``derive check``'s judge, in this process, as plain data
     for the sheets (render never imports the answer checker)."""
     from ..answers.judge import judge
     out: dict[str, list[dict]] = {}
-    for part in parts:
-        if not part.slips:
-            continue
+    with_slips = [p for p in parts if p.slips]
+    for n, part in enumerate(with_slips, 1):
+        if progress:
+            progress.stage(f"judging the slips of {part.id} ({n}/{len(with_slips)})")
         verdicts = []
         for slip in part.slips:
             verdict = judge(part, slip.answer, seed=seed)
@@ -229,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except DeriveError as exc:
         _say(f"derive: error: {exc}")
-        return 2
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         _say("derive: interrupted")
         return 130

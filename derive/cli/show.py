@@ -18,6 +18,7 @@ from ..model import registry
 from ..render.sheets import part_sheet
 from ..verify.claims import verify_part
 from ..verify.tables import WorkedTable, number_text
+from .terminal import latex_text, pad, prose_text, width
 
 _NUMBER = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?")
 
@@ -90,44 +91,56 @@ def show_data(part, *, seed: int = 0, budget: float = 10.0, cases: int | None = 
 
 
 def _table_text(table: dict) -> list[str]:
-    rows = [table["columns"]] + [[number_text(v) if not isinstance(v, str) else v for v in row]
-                                 for row in table["rows"]]
-    widths = [max(len(str(r[k])) for r in rows if k < len(r)) for k in range(len(table["columns"]))]
-    lines = [f"  {table['caption']}"]
+    def cell(v):
+        return prose_text(v) if isinstance(v, str) else number_text(v)
+    rows = [[prose_text(c) for c in table["columns"]]] + [[cell(v) for v in row] for row in table["rows"]]
+    widths = [max(width(r[k]) for r in rows if k < len(r)) for k in range(len(table["columns"]))]
+    lines = [f"  {prose_text(table['caption'])}"]
     for n, row in enumerate(rows):
-        cells = [str(v).ljust(w) if k == 0 else str(v).rjust(w) for k, (v, w) in enumerate(zip(row, widths))]
+        cells = [pad(v, w, left=k == 0) for k, (v, w) in enumerate(zip(row, widths))]
         lines.append("    " + "  ".join(cells).rstrip())
         if n == 0:
             lines.append("    " + "  ".join("-" * w for w in widths))
     return lines
 
 
+def _typed(answer: str) -> str:
+    """A slip as a student types it, quoted; one typed in LaTeX as the mathematics it is."""
+    return latex_text(answer) if "\\" in answer or "{" in answer else repr(answer)
+
+
 def show_text(data: dict) -> str:
-    lines = [f"{data['part']}: {data['title']}" + ("  (takes answers)" if data["answer"] else ""), "",
-             "Statement:", f"  {data['statement']}"]
+    """What ``derive show`` prints: the sheet's words and formulas as Unicode (no LaTeX, no
+    markup; ``--json`` keeps the LaTeX)."""
+    lines = [f"{data['part']}: {prose_text(data['title'])}" + ("  (takes answers)" if data["answer"] else ""),
+             "", "Statement:", f"  {prose_text(data['statement'])}"]
     if data["notation"]:
-        lines += ["", "Notation:"] + [f"  {n}" for n in data["notation"]]
+        lines += ["", "Notation:"] + [f"  {prose_text(n)}" for n in data["notation"]]
     if data["steps"]:
         lines += ["", "Derivation:"]
         for n, step in enumerate(data["steps"], 1):
-            lines += [f"  {n}. {step['equation']}", f"     because {step['why']}  [{step['outcome']}]"]
-    lines += ["", "Result:"] + [f"  {r}" for r in data["results"]]
+            lines += [f"  {n}. {latex_text(step['equation'])}",
+                      f"     because {prose_text(step['why'])}  [{step['outcome']}]"]
+            if step.get("detail"):
+                lines.append(f"     {prose_text(step['detail'])}")
+    lines += ["", "Result:"] + [f"  {latex_text(r)}" for r in data["results"]]
     if data["instance"]:
-        lines += [f"  {data['instance_label']}", f"  {data['instance']}"]
+        lines += [f"  {prose_text(data['instance_label'])}", f"  {latex_text(data['instance'])}"]
     if data["tables"]:
         lines += ["", "Worked quantities:"]
         for table in data["tables"]:
             lines += _table_text(table)
     lines += ["", f"Verification: {data['outcome']}"]
     for check in data["checks"]:
-        lines.append(f"  {check['heading']}: {check['outcome']}")
-        lines += [f"    {line}" for line in check["lines"]]
-        lines += [f"      {line}" for line in check["counterexample"]]
+        lines.append(f"  {prose_text(check['heading'])}: {check['outcome']}")
+        lines += [f"    {prose_text(line)}" for line in check["lines"]]
+        lines += [f"      {prose_text(line)}" for line in check["counterexample"]]
     if data["slips"]:
         lines += ["", "Slips the checker names:"]
-        lines += [f"  {s['answer']!r} ({s['why']}): {s['status']}" for s in data["slips"]]
+        lines += [f"  {_typed(s['answer'])} ({prose_text(s['why'])}): {s['status']}" for s in data["slips"]]
     if data["figures"]:
-        lines += ["", "Figures (on the sheet):"] + [f"  {f['name']}: {f['caption']}" for f in data["figures"]]
+        lines += ["", "Figures (on the sheet):"] + [f"  {f['name']}: {prose_text(f['caption'])}"
+                                                    for f in data["figures"]]
     return "\n".join(lines)
 
 

@@ -23,7 +23,7 @@ import sympy as sp
 
 from ..errors import InvalidArgument
 from ..model.functions import as_sympy
-from .tensors import Ordered
+from .tensors import InRange, Named, Ordered
 
 
 def _per_axis(name: str, value, axes: int, minimum: int) -> tuple[int, ...]:
@@ -160,38 +160,55 @@ def _sym(name: str) -> sp.Symbol:
 INDEX = {n: _sym(n) for n in ("a", "n", "f", "c", "h", "w", "i", "j", "k", "l", "m", "q", "r")}
 
 
-def _first_channel(f, filters, channels, groups):
-    """The first input channel of filter f's group: floor(f g / F) C / g."""
-    return sp.floor(f * groups / filters) * as_sympy(channels) / groups
+def group_of(f, z, label: str = "f") -> Named:
+    """gamma(f) = floor(f g / F), the group of filter f: it reads the C_g = C/g input channels
+    C_g gamma(f), ..., C_g gamma(f) + C_g - 1."""
+    return Named(rf"\gamma({label})", sp.floor(f * as_sympy(z["g"]) / z["F"]), rf"the group of filter ${label}$")
 
 
-def _group_sizes(z):
-    # sympify: at explicit sizes C / g must stay an exact integer, never the float 2.0
-    return as_sympy(z["C"]) / z["g"], as_sympy(z["F"]) / z["g"]
+def _input_channel(f, c, z, label: str = "f"):
+    """The input channel that channel c of filter f reads: C_g gamma(f) + c."""
+    return Ordered((z["C_g"], group_of(f, z, label)), c)
+
+
+def _taps(z):
+    """k_i, l_j: the kernel row and column at which output pixel (i, j) reads input pixel (h, w),
+    from s i + d k - P = h (an integer in range or no tap at all)."""
+    h, w, i, j = (INDEX[x] for x in "hwij")
+    s, P, d = z["s"], z["P"], z["d"]
+    return (Named("k_i", Ordered(h, P, (-1, s, i)) / d, "the kernel row at which output row $i$ reads input row $h$"),
+            Named("l_j", Ordered(w, P, (-1, s, j)) / d, "the kernel column at which output column $j$ reads "
+                  "input column $w$"))
 
 
 def grad_weight_2d(z) -> sp.Expr:
-    """dE/dW(f,c,h,w) = sum_{a,i,j} G(a,f,i,j) X(a, floor(fg/F) C/g + c, s i + d h - P, s j + d w - P)."""
+    """dE/dW(f,c,h,w) = sum_{a,i,j} G(a,f,i,j) X(a, C_g gamma(f) + c, s i + d h - P, s j + d w - P)."""
     a, f, c, h, w, i, j = (INDEX[n] for n in "afchwij")
     G, X = sp.IndexedBase("G"), sp.IndexedBase("X")
     s, P, d = z["s"], z["P"], z["d"]
-    body = G[a, f, i, j] * X[a, _first_channel(f, z["F"], z["C"], z["g"]) + c, Ordered((s, i), (d, h), -P),
-                             Ordered((s, j), (d, w), -P)]
+    body = G[a, f, i, j] * X[a, _input_channel(f, c, z), Ordered((s, i), (d, h), -P), Ordered((s, j), (d, w), -P)]
     return sp.Sum(body, (a, 0, z["B"] - 1), (i, 0, z["H_out"] - 1), (j, 0, z["W_out"] - 1))
 
 
+def _group_filters(z):
+    """gamma(c) = floor(c g / C), the group of input channel c, and the limits of f over the
+    F_g = F/g filters of that group: F_g gamma(c), ..., F_g gamma(c) + F_g - 1."""
+    c = INDEX["c"]
+    group = Named(r"\gamma(c)", sp.floor(c * as_sympy(z["g"]) / z["C"]), "the group of channel $c$")
+    per_group = Named("F_g", as_sympy(z["F"]) / z["g"], "the number of filters per group")
+    return group, (INDEX["f"], Ordered((per_group, group)), Ordered((per_group, group), per_group, -1))
+
+
 def grad_input_2d(z) -> sp.Expr:
-    """dE/dX(n,c,h,w) = sum_{f,i,j} G(n,f',i,j) W(f', c mod C/g, (h + P - s i)/d, (w + P - s j)/d),
-    f' = floor(cg/C) F/g + f over the F/g filters of c's group; a kernel index outside 0..K-1 or
-    not an integer contributes 0."""
-    n, c, h, w, f, i, j = (INDEX[x] for x in "nchwfij")
+    """dE/dX(n,c,h,w) = sum over the filters f of c's group and i, j of G(n,f,i,j) W(f, c - C_g gamma(c), k_i, l_j),
+    k_i = (h + P - s i)/d, l_j = (w + P - s j)/d; a kernel index outside 0..K-1 or not an
+    integer contributes 0."""
+    n, c, f, i, j = (INDEX[x] for x in "ncfij")
     G, W = sp.IndexedBase("G"), sp.IndexedBase("W")
-    s, P, d = z["s"], z["P"], z["d"]
-    per_group, filters_per_group = _group_sizes(z)
-    filt = sp.floor(c * z["g"] / z["C"]) * filters_per_group + f
-    body = G[n, filt, i, j] * W[filt, sp.Mod(c, per_group), Ordered(h, P, (-1, s, i)) / d,
-                                Ordered(w, P, (-1, s, j)) / d]
-    return sp.Sum(body, (f, 0, filters_per_group - 1), (i, 0, z["H_out"] - 1), (j, 0, z["W_out"] - 1))
+    k, l = _taps(z)
+    group, filters = _group_filters(z)
+    body = G[n, f, i, j] * W[f, Ordered(c, (-1, z["C_g"], group)), k, l]
+    return sp.Sum(body, filters, (i, 0, z["H_out"] - 1), (j, 0, z["W_out"] - 1))
 
 
 def grad_bias_2d(z) -> sp.Expr:
@@ -208,11 +225,28 @@ def grad_weight_1d(z) -> sp.Expr:
     return sp.Sum(G[i] * X[Ordered((z["s"], i), (z["d"], j), -z["P"])], (i, 0, z["N_out"] - 1))
 
 
-def grad_input_1d(z) -> sp.Expr:
-    """dL/dX_m = sum_j G_{(m + P - d j)/s} W_j (the full convolution of G with W at s = d = 1, P = 0)."""
+def output_position(z) -> Named:
+    """o_j = (m + P - d j)/s: the output position whose tap j reads X_m (s o_j + d j - P = m)."""
     m, j = INDEX["m"], INDEX["j"]
+    return Named("o_j", Ordered(m, z["P"], (-1, z["d"], j)) / z["s"],
+                 "the output position whose tap $j$ reads $X_m$, from $s o_j + d j - P = m$")
+
+
+def grad_input_1d(z) -> sp.Expr:
+    """dL/dX_m = sum_j [o_j in 0..N_out-1] G(o_j) W_j (the full convolution of G with W at s = d = 1, P = 0)."""
+    j = INDEX["j"]
     G, W = sp.IndexedBase("G"), sp.IndexedBase("W")
-    return sp.Sum(G[Ordered(m, z["P"], (-1, z["d"], j)) / z["s"]] * W[j], (j, 0, z["K"] - 1))
+    o = output_position(z)
+    return sp.Sum(InRange(o, z["N_out"]) * G[o] * W[j], (j, 0, z["K"] - 1))
+
+
+def input_deltas_1d(z) -> sp.Expr:
+    """dL/dX_m before the change of index: every output i and tap j, kept where the tap reads
+    X_m: delta_{m, s i + d j - P}."""
+    m, i, j = INDEX["m"], INDEX["i"], INDEX["j"]
+    G, W = sp.IndexedBase("G"), sp.IndexedBase("W")
+    body = G[i] * W[j] * Delta(m, Ordered((z["s"], i), (z["d"], j), -z["P"]))
+    return sp.Sum(body, (i, 0, z["N_out"] - 1), (j, 0, z["K"] - 1))
 
 
 # --- derivation steps of the 2-D weight gradient -------------------------------------------
@@ -231,26 +265,22 @@ def chain_rule_weight_2d(z) -> sp.Expr:
     f2, c2 = _sym("f'"), _sym("c'")
     G, X = sp.IndexedBase("G"), sp.IndexedBase("X")
     s, P, d = z["s"], z["P"], z["d"]
-    per_group = _group_sizes(z)[0]
-    delta = Delta
-    x = X[a, _first_channel(f2, z["F"], z["C"], z["g"]) + c2, Ordered((s, i), (d, k), -P), Ordered((s, j), (d, l), -P)]
-    body = G[a, f2, i, j] * delta(f2, f) * delta(c2, c) * delta(k, h) * delta(l, w) * x
+    x = X[a, _input_channel(f2, c2, z, "f'"), Ordered((s, i), (d, k), -P), Ordered((s, j), (d, l), -P)]
+    body = G[a, f2, i, j] * Delta(f2, f) * Delta(c2, c) * Delta(k, h) * Delta(l, w) * x
     return sp.Sum(body, (a, 0, z["B"] - 1), (f2, 0, z["F"] - 1), (i, 0, z["H_out"] - 1),
-                  (j, 0, z["W_out"] - 1), (c2, 0, per_group - 1), (k, 0, z["K_h"] - 1), (l, 0, z["K_w"] - 1))
+                  (j, 0, z["W_out"] - 1), (c2, 0, z["C_g"] - 1), (k, 0, z["K_h"] - 1), (l, 0, z["K_w"] - 1))
 
 
 def input_deltas_2d(z) -> sp.Expr:
-    """dE/dX(n,c,h,w) before the change of index: a sum over every output pixel and kernel tap
-    of the filters of c's group, kept where the tap lands on (h, w): delta_{s i + d k - P, h}."""
+    """dE/dX(n,c,h,w) before the change of index: a sum over the filters of c's group, every
+    output pixel and kernel tap, kept where the tap lands on (h, w): delta_{h, s i + d k - P}."""
     n, c, h, w, f, i, j, k, l = (INDEX[x] for x in "nchwfijkl")
     G, W = sp.IndexedBase("G"), sp.IndexedBase("W")
     s, P, d = z["s"], z["P"], z["d"]
-    per_group, filters_per_group = _group_sizes(z)
-    filt = sp.floor(c * z["g"] / z["C"]) * filters_per_group + f
-    delta = Delta
-    body = (G[n, filt, i, j] * W[filt, sp.Mod(c, per_group), k, l] * delta(h, Ordered((s, i), (d, k), -P))
-            * delta(w, Ordered((s, j), (d, l), -P)))
-    return sp.Sum(body, (f, 0, filters_per_group - 1), (i, 0, z["H_out"] - 1), (j, 0, z["W_out"] - 1),
+    group, filters = _group_filters(z)
+    body = (G[n, f, i, j] * W[f, Ordered(c, (-1, z["C_g"], group)), k, l]
+            * Delta(h, Ordered((s, i), (d, k), -P)) * Delta(w, Ordered((s, j), (d, l), -P)))
+    return sp.Sum(body, filters, (i, 0, z["H_out"] - 1), (j, 0, z["W_out"] - 1),
                   (k, 0, z["K_h"] - 1), (l, 0, z["K_w"] - 1))
 
 
@@ -346,16 +376,33 @@ def conv2d_valid(x: sp.Matrix, kernel: sp.Matrix) -> sp.Matrix:
     return sp.Matrix(out.tolist()[0][0])
 
 
-def multiplication_ratio(k: int, r: int):
-    """Mults per output of r pairs of 1-D passes over those of the direct k x k conv, on an
-    N x N input as N grows: each count is the sum over the loops of each algorithm (the row
-    pass runs over all N rows, the column pass over the O x O outputs, O = N - k + 1)."""
-    size, p, q, i, j = sp.symbols("N p q i j", integer=True, positive=True)
+# The input side of the low-rank counts: symbolic, so each count holds at every input size.
+INPUT_SIDE = sp.Symbol("N", integer=True, positive=True)
+
+
+def pass_counts(k, r):
+    """Mults of the direct k x k conv and of r pairs of 1-D passes on an N x N input (N symbolic),
+    each the sum over the loops of its algorithm: the row pass runs over all N rows, the column
+    pass over the O x O outputs, O = N - k + 1. Returns (direct, separable, O)."""
+    size, (p, q, i, j) = INPUT_SIDE, sp.symbols("p q i j", integer=True, positive=True)
     out = size - k + 1
     direct = sp.Sum(1, (i, 1, out), (j, 1, out), (p, 1, k), (q, 1, k)).doit()
     rows = sp.Sum(1, (i, 1, size), (j, 1, out), (q, 1, k)).doit()
     columns = sp.Sum(1, (i, 1, out), (j, 1, out), (p, 1, k)).doit()
-    return sp.limit(r * (rows + columns) / direct, size, sp.oo)
+    return direct, r * (rows + columns), out
+
+
+def per_output(k, r):
+    """(direct, separable) mults per output pixel on an N x N input: the counts over O^2."""
+    direct, separable, out = pass_counts(k, r)
+    return sp.factor(direct / out ** 2), sp.factor(separable / out ** 2)
+
+
+def multiplication_ratio(k, r):
+    """Mults per output of r pairs of 1-D passes over those of the direct k x k conv, on an
+    N x N input as N grows."""
+    direct, separable, _ = pass_counts(k, r)
+    return sp.limit(separable / direct, INPUT_SIDE, sp.oo)
 
 
 def footprint(out_position, kernel, stride=1, padding=0, dilation=1):

@@ -18,6 +18,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
+from sympy.core.symbol import Str
+from sympy.printing.precedence import PRECEDENCE
 
 from ..errors import InvalidArgument
 from ..model.functions import as_sympy
@@ -92,6 +94,12 @@ def evaluate(expr, tensors: Mapping[str, Any], env: Mapping[Any, int]):
                 inner.update(zip(names, values))
                 terms.append(walk(body, inner))
             return sum(terms, zero) if numeric else sp.Add(*terms)
+        if isinstance(e, (Named, Ordered)):
+            return walk(e.value, scope)
+        if isinstance(e, InRange):
+            x, n = (_index_value(a, scope) for a in e.args)
+            inside = isinstance(x, int) and 0 <= x < n
+            return (1.0 if inside else zero) if numeric else (sp.S.One if inside else zero)
         if isinstance(e, sp.Symbol):
             if e.name in scope:
                 return scope[e.name] if numeric else sp.Integer(scope[e.name])
@@ -106,7 +114,7 @@ def evaluate(expr, tensors: Mapping[str, Any], env: Mapping[Any, int]):
         if isinstance(e, sp.Mul):
             # Indicator factors first: a product with a vanishing Kronecker delta is 0 without
             # looking up the rest, which keeps the sums of a derivation step cheap.
-            deltas = [a for a in e.args if isinstance(a, sp.KroneckerDelta)]
+            deltas = [a for a in e.args if isinstance(a, (sp.KroneckerDelta, InRange))]
             for delta in deltas:
                 if walk(delta, scope) == 0:
                     return zero
@@ -197,13 +205,20 @@ class Ordered(sp.Expr):
     def _eval_is_integer(self):
         return self.value.is_integer
 
+    @property
+    def precedence(self):
+        # Read by SymPy's printers: (h + P - s i) / d keeps its brackets when folded inline.
+        if len(self.args) > 1:
+            return PRECEDENCE["Add"]
+        return PRECEDENCE["Mul"] if isinstance(self.args[0], sp.Tuple) else PRECEDENCE["Atom"]
+
     def _latex(self, printer):
         out = []
         for n, t in enumerate(self.args):
             factors = list(t.args) if isinstance(t, sp.Tuple) else [t]
             negative = factors[0] == -1 or (len(factors) == 1 and factors[0].could_extract_minus_sign())
             if factors[0] == -1:
-                factors = factors[1:]
+                factors = factors[1:] or [sp.S.One]   # the term -1 itself
             elif negative:
                 factors = [-factors[0]]
             body = " ".join(printer.parenthesize(f, 50) for f in factors)
@@ -211,8 +226,64 @@ class Ordered(sp.Expr):
         return " ".join(out)
 
 
+class Named(sp.Expr):
+    r"""A quantity a formula calls by its name: ``Named(r"\gamma(f)", floor(f g / F), "the group of
+    filter $f$")`` prints as $\gamma(f)$ and evaluates as its definition.
+
+    Group and stride arithmetic would otherwise put fractions inside the subscripts of
+    subscripts; a sheet states each name's definition once, in the line above the formula
+    that first uses it (``derive.render.printing.definitions``), printed from the same
+    definition every evaluation and proof uses, so the names cannot drift from what is proved.
+    """
+
+    def __new__(cls, label, definition, meaning=""):
+        # SymPy rebuilds a node from its args (Str), so both spellings are taken.
+        label, meaning = (x if isinstance(x, Str) else Str(x) for x in (label, meaning))
+        return sp.Expr.__new__(cls, label, as_sympy(definition), meaning)
+
+    @property
+    def label(self) -> str:
+        return self.args[0].name
+
+    @property
+    def definition(self):
+        return self.args[1]
+
+    @property
+    def meaning(self) -> str:
+        return self.args[2].name
+
+    @property
+    def value(self):
+        return plain(self.definition)
+
+    def _eval_is_integer(self):
+        return self.definition.is_integer
+
+    def _latex(self, printer):
+        return self.label
+
+
+class InRange(sp.Expr):
+    r"""The Iverson bracket $[x \in \{0, \dots, n - 1\}]$: 1 when the index ``x`` is an integer
+    from 0 to n - 1, else 0. It spells out on the sheet the convention :func:`evaluate`
+    applies to every tensor entry (an index outside its range, or not an integer, gives 0);
+    evaluated on its own, it tests exactly that."""
+
+    def __new__(cls, x, n):
+        return sp.Expr.__new__(cls, as_sympy(x), as_sympy(n))
+
+    def _eval_is_integer(self):
+        return True
+
+    def _latex(self, printer):
+        x, n = (printer._print(a) for a in self.args)
+        return rf"\left[{x} \in \left\{{0, \dots, {n} - 1\right\}}\right]"
+
+
 def plain(expr):
-    """``expr`` with every :class:`Ordered` replaced by its plain sum."""
-    if not isinstance(expr, sp.Basic) or not expr.has(Ordered):
+    """``expr`` with every :class:`Ordered` replaced by its plain sum and every :class:`Named`
+    by its definition."""
+    if not isinstance(expr, sp.Basic) or not expr.has(Ordered, Named):
         return expr
-    return expr.replace(lambda e: isinstance(e, Ordered), lambda e: e.value)
+    return expr.replace(lambda e: isinstance(e, (Ordered, Named)), lambda e: e.value)

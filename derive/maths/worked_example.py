@@ -16,6 +16,7 @@ typed in: each number on a sheet is a SymPy evaluation to ``DIGITS`` significant
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Callable, Mapping, Sequence
 
 import sympy as sp
@@ -23,7 +24,7 @@ import sympy as sp
 from ..errors import InvalidArgument
 from ..model.functions import as_sympy
 
-__all__ = ["DIGITS", "SGDStep", "exact", "sgd_run", "sgd_step", "significant"]
+__all__ = ["DIGITS", "SGDStep", "exact", "rounded", "sgd_run", "sgd_step", "significant"]
 
 # 30 significant digits: far beyond float64, so a float oracle is compared with a value whose
 # own error is negligible (below 1e-28 relative).
@@ -118,3 +119,19 @@ def significant(value, figures: int = 6) -> str:
     text = f"{x:.{figures}g}"
     return "0" if text in ("-0", "0") else text
 
+
+
+def rounded(value, figures: int = 6):
+    """A number, or each entry of a matrix, to ``figures`` significant digits as a SymPy Float
+    that prints as those digits: what a sheet boxes. Two derivations of the same worked number
+    agree exactly once rounded (each is accurate far beyond ``figures`` digits), so a boxed
+    number is proved equal to its derivation, not compared within a tolerance."""
+    if isinstance(value, sp.MatrixBase):
+        return value.applyfunc(lambda e: rounded(e, figures))
+    x = sp.N(as_sympy(value), DIGITS)
+    if not x.is_real or not x.is_finite:
+        raise InvalidArgument(f"{value!r} is not a finite real number")
+    if x == 0:
+        return sp.Float(0)
+    # Decimal rounding of the 30-digit value, so the box shows exactly the digits it holds.
+    return sp.Float(format(Decimal(str(x)), f".{figures - 1}e"), figures)

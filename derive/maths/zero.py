@@ -8,7 +8,9 @@ means "not proved", never "false": refutation needs a numeric counterexample.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
+import time
 from contextlib import contextmanager
 
 import sympy as sp
@@ -17,11 +19,38 @@ from ..errors import ProofTimeout
 from ..model.functions import as_sympy
 
 
+# An alarm that lands while Python runs a finaliser (a weakref callback, a __del__, a
+# garbage-collector callback such as Hypothesis's) cannot raise there: the exception would be
+# swallowed and reported as "unraisable", and the budget silently lost. So inside such code
+# the alarm is postponed by RETRY_SECONDS, and every raise also re-arms the timer, so a raise
+# that something swallowed anyway is repeated until it reaches the code under the budget.
+RETRY_SECONDS = 0.02
+_FINALISER_FILES = ("weakref.py", "_weakrefset.py")
+
+
+def _in_finaliser(frame) -> bool:
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "__del__" or code.co_name == "gc_callback" or code.co_filename.endswith(_FINALISER_FILES):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _swallow_own_timeouts(previous_hook):
+    """sys.unraisablehook that drops our own swallowed alarm (it is re-raised shortly)."""
+    def hook(unraisable):
+        if not isinstance(unraisable.exc_value, ProofTimeout):
+            previous_hook(unraisable)
+    return hook
+
+
 @contextmanager
 def time_limit(seconds: float | None):
     """Raise ProofTimeout after ``seconds`` (main thread on Unix; elsewhere no limit).
 
-    SymPy runs in pure Python, so the alarm interrupts it between bytecodes.
+    SymPy runs in pure Python, so the alarm interrupts it between bytecodes. Never raises
+    from a finaliser or from its own cleanup; an enclosing time limit keeps its deadline.
     """
     usable = (seconds is not None and hasattr(signal, "setitimer")
               and threading.current_thread() is threading.main_thread())
@@ -29,16 +58,34 @@ def time_limit(seconds: float | None):
         yield
         return
 
-    def on_alarm(signum, frame):
-        raise ProofTimeout(f"proof exceeded its budget of {seconds:g} s")
+    active = [True]
 
+    def on_alarm(signum, frame):
+        if not active[0]:
+            return
+        signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)   # again, should this raise be lost
+        if not _in_finaliser(frame):
+            raise ProofTimeout(f"proof exceeded its budget of {seconds:g} s")
+
+    started = time.monotonic()
+    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _swallow_own_timeouts(previous_hook)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left > 0 else seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        while active[0]:   # an alarm landing mid-cleanup must not leave our handler installed
+            try:
+                active[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            except ProofTimeout:
+                active[0] = True
         signal.signal(signal.SIGALRM, previous)
+        sys.unraisablehook = previous_hook
+        if outer_left > 0:   # the enclosing limit's clock kept running meanwhile
+            signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.monotonic() - started), 1e-3))
 
 
 def _exponentials_as_symbols(expr: sp.Expr) -> sp.Expr:

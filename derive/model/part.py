@@ -105,13 +105,23 @@ class Variable:
                 return ColumnVector(self.name, dims[0], 1)
             return sp.MatrixSymbol(self.name, *dims)
         if len(dims) == 1:
-            return sp.Matrix([sp.Symbol(f"{self.name}_{i + 1}", **assumptions) for i in range(dims[0])])
+            return sp.Matrix([sp.Symbol(self._entry_name(i + 1), **assumptions) for i in range(dims[0])])
         rows, cols = dims
 
         def entry(i, j):
             a, b = (min(i, j), max(i, j)) if self.symmetric else (i, j)
             return sp.Symbol(f"{self.name}_{{{a + 1},{b + 1}}}", **assumptions)
         return sp.Matrix(rows, cols, entry)
+
+    def _entry_name(self, index: int) -> str:
+        """Entry ``index`` of a vector: x_1 for x, but x_{i,1} for x_i and c_{y_i,1} for c_y_i, so
+        SymPy's printer does not flatten the two subscripts into one (x_{i1}, c_{yi1})."""
+        stem, _, sub = self.name.partition("_")
+        if not sub:
+            return f"{self.name}_{index}"
+        if sub in ("tilde", "hat", "bar"):   # SymPy prints wtilde_1 as \tilde{w}_{1}
+            return f"{stem}{sub}_{index}"
+        return f"{stem}_{{{sub},{index}}}"
 
     def _explicit_tensor(self, dims, assumptions) -> sp.Array:
         import itertools

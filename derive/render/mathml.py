@@ -39,6 +39,17 @@ def _q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
 
 
+_ITALIC_CORRECTION = "0.1em"
+# Italic capitals and f overhang their advance width on the right (a large italic correction).
+_OVERHANGING = set("ABCDEFGHIJKLMNOPQRSTUVWXYZf")
+
+
+def _leans_right(element) -> bool:
+    """Is ``element`` a single italic letter whose top overhangs to the right?"""
+    return (_tag(element) == "mi" and (element.text or "") in _OVERHANGING
+            and element.get("mathvariant") not in ("normal", "bold"))
+
+
 def _first_leaf(element):
     while _tag(element) == "mrow" and len(element):
         element = element[0]
@@ -139,10 +150,76 @@ def _tidy(root: ET.Element) -> None:
             elif text in ("/", "|", "\u2016"):      # ordinary symbols in TeX: |w| <= 1, a/b
                 child.set("lspace", "0")
                 child.set("rspace", "0")
+            if text in _CLOSERS and k and _leans_right(children[k - 1]):
+                # TeX adds an italic letter's italic correction before a closing fence; a
+                # browser does not, so the bracket of E[P] would touch the P.
+                child.set("lspace", _ITALIC_CORRECTION)
             elif text in ("\u2212", "+", "\u00b1"):
                 before = children[k - 1] if k else None
                 if before is None or (_tag(before) == "mo" and (before.text or "") not in _CLOSERS):
                     child.set("form", "prefix")    # a sign, not a binary operator: "= -1"
+
+
+_RELATION_COMMANDS = ("le", "leq", "ge", "geq", "ne", "neq", "approx", "equiv", "to", "in", "subseteq")
+_BINARY_COMMANDS = ("pm", "mp")
+_TOKEN = re.compile(r"\\[a-zA-Z]+|\\.|.", re.S)
+
+
+def split_display(tex: str) -> list[str]:
+    r"""A display cut after each top-level relation and + or - between terms, so a browser can
+    wrap a long line there (MathML has no line breaking of its own). Nothing inside braces,
+    \left...\right, parentheses or an environment is cut; a leading or unary sign stays.
+
+    >>> split_display(r"\frac{a}{b} = x + y_{i+1} - (u - v)")
+    ['\\frac{a}{b} =', ' x +', ' y_{i+1} -', ' (u - v)']
+    """
+    pieces, start, depth, previous = [], 0, 0, None
+    for match in _TOKEN.finditer(tex):
+        token = match.group()
+        if token.isspace():
+            continue
+        name = token[1:] if token.startswith("\\") else None
+        if token in ("{", "(", "[") or name in ("left", "begin", "{", "lfloor", "lceil", "langle"):
+            depth += 1
+        elif token in ("}", ")", "]") or name in ("right", "end", "}", "rfloor", "rceil", "rangle"):
+            depth -= 1
+        elif depth == 0 and previous is not None:
+            relation = token in ("=", "<", ">") or name in _RELATION_COMMANDS
+            binary = (token in ("+", "-") or name in _BINARY_COMMANDS) and not _is_operator(previous)
+            if relation or binary:
+                pieces.append(tex[start:match.end()])
+                start = match.end()
+        previous = token
+    pieces.append(tex[start:])
+    return [p for p in pieces if p.strip()]
+
+
+def _is_operator(token: str) -> bool:
+    """After these a + or - is a sign, not a binary operator."""
+    return token in ("=", "<", ">", "+", "-", ",", "&", "^", "_") or \
+        (token.startswith("\\") and token[1:] in (*_RELATION_COMMANDS, *_BINARY_COMMANDS, "cdot", "times", "quad", ","))
+
+
+def display_mathml(tex: str) -> str | None:
+    """A display as a run of MathML elements, one per piece of :func:`split_display`, so the
+    page wraps a long line between terms instead of clipping it; None when latex2mathml cannot
+    read it. Each piece but the last ends with its operator, spaced as between terms."""
+    pieces = split_display(tex)
+    out = []
+    for n, piece in enumerate(pieces):
+        math = to_mathml(piece, display=True)
+        if math is None:
+            return to_mathml(tex, display=True) if len(pieces) > 1 else None
+        if n + 1 < len(pieces):
+            root = ET.fromstring(math)
+            last = root
+            while len(last) and _tag(last) in ("math", "mrow"):
+                last = last[-1]
+            if _tag(last) == "mo":
+                last.set("form", "infix")   # last in its row it would be a postfix, unspaced
+            math = ET.tostring(root, encoding="unicode")
+        out.append(math)
+    return "".join(out)
 
 
 def to_mathml(tex: str, display: bool = False) -> str | None:

@@ -9,6 +9,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
 
+from ..maths.tensors import Named
 from ..model.functions import SquaredNorm
 
 
@@ -104,6 +105,8 @@ class DeriveLatexPrinter(LatexPrinter):
         if content == 1:
             return super()._print_MatMul(expr)
         body = super()._print_MatMul(sp.MatMul(*rest, evaluate=False)) if len(rest) > 1 else self._print(rest[0])
+        if len(rest) == 1 and isinstance(rest[0], (sp.MatAdd, sp.Add)):   # 1/3 (A + b), never 1/3 A + b
+            body = rf"\left({body}\right)"
         if content == -1:
             return f"-{body}"
         if content.is_negative:
@@ -228,6 +231,38 @@ def latex(expr, names: dict[str, str] | None = None, **settings) -> str:
     if isinstance(expr, str):
         return expr
     return DeriveLatexPrinter(settings, names).doprint(expr)
+
+
+def definitions(expr, names: dict[str, str] | None = None, seen: set | None = None) -> str:
+    r"""The definitions of the named quantities (:class:`~derive.maths.tensors.Named`) that
+    ``expr`` uses and ``seen`` does not hold yet, as a clause for the line above it:
+    "where $\gamma(f) = ...$ is the group of filter $f$"; "" when there are none. Printed
+    from the definitions the proofs evaluate; ``seen`` (labels) is updated.
+
+    >>> import sympy as sp
+    >>> from derive.maths.tensors import Named
+    >>> definitions(sp.IndexedBase("x")[Named("o_j", sp.Symbol("m") / 2, "the output")])
+    'where $o_j = m / 2$ is the output'
+    """
+    seen = set() if seen is None else seen
+    parts = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, Named) and node.label not in seen:
+            seen.add(node.label)
+            # "where a = 1 is the first, b = 2 the second": one "is" for the whole list
+            meaning = f"{'' if parts else ' is'} {node.meaning}" if node.meaning else ""
+            # inline, in prose: c g / C rather than a fraction shrunk to script size
+            parts.append(f"${node.label} = {latex(node.definition, names, fold_short_frac=True)}${meaning}")
+    if not parts:
+        return ""
+    return "where " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1])
+
+
+def explained(why: str, expr, names: dict[str, str] | None = None, seen: set | None = None) -> str:
+    """A step's reason followed by the definitions of the names its formula is the first to use,
+    so each named index (a group, a kernel tap) is defined in the line above its first use."""
+    where = definitions(expr, names, seen)
+    return f"{why}; {where}" if where else why
 
 
 def names_of(variables) -> dict[str, str]:

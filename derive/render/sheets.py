@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
@@ -19,7 +19,8 @@ from ..errors import InvalidArgument, ProblemDefinitionError
 from ..errors import ProofTimeout
 from ..maths.zero import time_limit
 from ..model.part import Part, Variable
-from .printing import interval, latex, names_of
+from .prose import computed_value, domain_text, for_readers
+from .printing import explained, interval, latex, names_of
 from ..model.registry import Family
 from ..verify.claims import FAILED, PASSED, PROVED, REFUTED, TESTED, Claim, PartReport
 
@@ -58,6 +59,15 @@ class Table:
     caption: str                    # inline text
     rows: tuple[tuple[str, ...], ...]     # (label, value, ...), all inline text
     header: tuple[str, ...] = ()          # column names, for a table of worked quantities
+
+    @property
+    def tall(self) -> tuple[bool, ...]:
+        """Per row: does it hold a fraction, root or big operator? Such a row is taller than a
+        line of text, so print gives it a strut, or it touches the rows above and below."""
+        return tuple(bool(_TALL_MATH.search(" ".join(row))) for row in self.rows)
+
+
+_TALL_MATH = re.compile(r"\\(?:[dt]?frac|sqrt|sum|prod|int|binom|begin)(?![a-zA-Z])")
 
 
 @dataclass(frozen=True)
@@ -172,7 +182,11 @@ def _counterexample_lines(counter: Mapping | None) -> tuple[str, ...]:
         return ()
     def shown(value):   # a mapping of values reads "x = (0, 1), g = (1, 0)", not as a dict
         if isinstance(value, Mapping):
-            return ", ".join(f"{k} = {v}" for k, v in value.items())
+            return ", ".join(f"{k} = {shown(v)}" for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return "(" + ", ".join(str(shown(v)) for v in value) + ")"
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return int(value)     # an integer drawn as a float reads as one: (0, 1), not (0.0, 1.0)
         return value
     return tuple(f"{key}: {shown(value)}" for key, value in counter.items() if value not in ({}, [], None, ""))
 
@@ -192,7 +206,7 @@ def _variable_note(var: Variable, general) -> str:
         kind = f"${dim_tex(var.shape[0])} \\times {dim_tex(var.shape[1])}$ matrix"
     else:
         kind = "tensor of shape $(" + ", ".join(dim_tex(d) for d in var.shape) + ")$"
-    text = f"${name}$: {kind}, {var.domain.description}"
+    text = f"${name}$: {kind}, {domain_text(var.domain, name)}"
     if var.definition is not None:
         definition = latex(var.definition(general), names_of(general.variables.values()))
         text += f"; ${name} = {definition}$"
@@ -215,25 +229,32 @@ def _index_symbols(indices: str) -> list[sp.Symbol]:
 
 def _steps(part: Part, claims: Sequence[Claim]) -> tuple[StepView, ...]:
     names = names_of(part.variables)
-    views, previous = [], None
+    views, previous, defined = [], None, set()
     for step, claim in zip(part.steps, claims):
         # Consecutive steps about the same quantity read as one chain of equalities.
         lhs = rf"\phantom{{{step.lhs}}}" if step.lhs == previous else step.lhs
         previous = step.lhs
         detail = "" if claim.outcome == PROVED else claim.detail
-        shown = equation(step.lhs, step.rhs(part.general, *_index_symbols(step.indices)), names)
-        views.append(StepView(lhs + shown[len(step.lhs):], step.why, claim.outcome, detail))
+        shown = equation(step.lhs, rhs := step.rhs(part.general, *_index_symbols(step.indices)), names)
+        views.append(StepView(lhs + shown[len(step.lhs):], explained(step.why, rhs, names, defined), claim.outcome, detail))
     return tuple(views)
 
 
 def _simplified(expr):
     """SymPy's own simplification of an instance, within a small budget (else as derived)."""
+    gave_up = False
+
     def one(e):
+        nonlocal gave_up
+        if gave_up:   # entries of one instance are alike: one that ran out of time, all would
+            return e
         try:
             with time_limit(INSTANCE_SIMPLIFY_SECONDS):
                 simpler = min((sp.simplify(e), sp.factor(e)), key=sp.count_ops)
-        except (ProofTimeout, TypeError, ValueError, AttributeError, NotImplementedError,
-                sp.PolynomialError):
+        except ProofTimeout:
+            gave_up = True
+            return e
+        except (TypeError, ValueError, AttributeError, NotImplementedError, sp.PolynomialError):
             return e
         # Only a clear gain: a rewrite of the same size would hide what the derivation did.
         return simpler if sp.count_ops(simpler) <= INSTANCE_SIMPLER * sp.count_ops(e) else e
@@ -255,7 +276,7 @@ def _instance(part: Part) -> tuple[str | None, str]:
     shown = equation(part.result_lhs, derived, names_of(part.variables))
     if len(shown) - len(part.result_lhs) > INSTANCE_MAX_CHARS:
         return None, ""
-    where = f" at ${', '.join(f'{k} = {v}' for k, v in sizes.items())}$" if sizes else ""
+    where = f" at ${', '.join(f'{dim_tex(k)} = {v}' for k, v in sizes.items())}$" if sizes else ""
     return shown, f"What SymPy computes from the forward definition{where}:"
 
 
@@ -293,7 +314,7 @@ def _size_choices(sizes: Sequence[str]) -> str:
     out = []
     for label in sizes:
         match = _SIZE_CHOICE.match(label)
-        out.append(rf"${match.group(1)} \in \{{{match.group(2)}\}}$" if match else label)
+        out.append(rf"${dim_tex(match.group(1))} \in \{{{match.group(2)}\}}$" if match else label)
     return "; ".join(out)
 
 
@@ -353,7 +374,8 @@ def _checks(report: PartReport) -> tuple[Check, ...]:
     numeric = report.numeric()
     if numeric is not None:
         # A worked example has no variables to draw: its one case is the catalogue's numbers.
-        kind = "random case" if report.part.variables else "case, the worked numbers"
+        fixed = getattr(report.part.oracle, "cases", 0) == 1   # one case (a grid, a point): none drawn
+        kind = ("case" if fixed else "random case") if report.part.variables else "case, the worked numbers"
         cases = kind if numeric.cases == 1 else kind.replace("case", "cases", 1)
         checks.append(_numeric_check(numeric, cases))
     known = {"closed form", "step", "result", "numeric"}
@@ -376,7 +398,9 @@ def _number_tex(x) -> str:
     """A checker's number as LaTeX: 0.507425, or 3.72 \times 10^{-26} (never 3.72e-26)."""
     if isinstance(x, bool):
         return r"\text{true}" if x else r"\text{false}"
-    if not isinstance(x, (int, float)) or isinstance(x, int) or x == 0 or math.isnan(x):
+    if isinstance(x, float) and x == 0:
+        return "0"    # 0.0 beside 1 in y = (0, 1) would read as a different kind of number
+    if not isinstance(x, (int, float)) or isinstance(x, int) or math.isnan(x):
         return str(x)
     if math.isinf(x):
         return r"\infty" if x > 0 else r"-\infty"
@@ -398,11 +422,6 @@ def _value_tex(value) -> str:
 
 def _name_tex(name: str, names: Mapping[str, str]) -> str:
     return names.get(name) or latex(sp.Symbol(name))
-
-
-def _cell(value: str) -> str:
-    """A computed value as inline text: its own math if it has any, else code (a number)."""
-    return value if "$" in value or "``" in value else f"``{value}``"
 
 
 _DIMENSIONS = re.compile(r"\b(\d+)((?:x\d+)+)\b")
@@ -434,7 +453,7 @@ def _table(demo) -> Table:
     if getattr(demo, "columns", None) and callable(getattr(demo, "table", None)):
         rows = tuple((_worked_text(str(row[0])), *(_worked_cell(v) for v in row[1:])) for row in demo.table())
         return Table(demo.caption, rows, tuple(demo.columns))
-    return Table(demo.caption, tuple((str(a), _cell(str(b))) for a, b in demo.compute()))
+    return Table(demo.caption, tuple((str(a), computed_value(str(b))) for a, b in demo.compute()))
 
 
 def slip_view(part: Part, verdict: Mapping) -> SlipView:
@@ -494,15 +513,19 @@ def part_sheet(part: Part, report: PartReport, slips: Sequence[Mapping] = ()) ->
 
 
 def family_sheet(family: Family, reports: Mapping[str, PartReport],
-                 slips: Mapping[str, Sequence[Mapping]] | None = None) -> FamilySheet:
+                 slips: Mapping[str, Sequence[Mapping]] | None = None,
+                 on_part: Callable[[int, Part], None] | None = None) -> FamilySheet:
+    """``on_part(n, part)`` hears each part as its sheet begins (some do seconds of maths)."""
     missing = [p.id for p in family.parts if p.id not in reports]
     if missing:
         raise InvalidArgument(f"no verification report for parts {missing} of family {family.name!r}; "
                               "verify them first (derive.verify_part)")
-    parts = tuple(part_sheet(p, reports[p.id], (slips or {}).get(p.id, ())) for p in family.parts)
+    heard = on_part or (lambda n, part: None)   # ``or``: it returns None, then the sheet is made
+    parts = tuple(heard(n, p) or part_sheet(p, reports[p.id], (slips or {}).get(p.id, ()))
+                  for n, p in enumerate(family.parts, 1))
     stems = [f.stem for p in parts for f in p.figures]
     clash = sorted({s for s in stems if stems.count(s) > 1})
     if clash:
         raise ProblemDefinitionError(f"family {family.name!r}: two figures share the file name {clash}; "
                                      "give each figure of a family its own name")
-    return FamilySheet(family.name, family.title, family.intro, parts)
+    return FamilySheet(family.name, family.title, for_readers(family.intro), parts)

@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 
 from . import figures as figure_files
 from ..errors import InvalidArgument, OutputError
-from .mathml import to_mathml
+from .mathml import display_mathml, to_mathml
 from ..model.registry import Family
 from .sheets import FamilySheet, family_sheet
 from ..verify.claims import FAILED, PASSED, PROVED, REFUTED, TESTED, PartReport
@@ -102,7 +102,10 @@ def _html_inline(text: str) -> Markup:
 
 
 def _html_display(tex: str) -> Markup:
-    return Markup('<div class="display">{}</div>').format(mathml(tex, display=True))
+    # One MathML element per top-level term, so a long line wraps between terms (display_mathml).
+    out = display_mathml(tex)
+    body = Markup('<code class="tex">{}</code>').format(tex) if out is None else Markup(out)
+    return Markup('<div class="display">{}</div>').format(body)
 
 
 def _tex_inline(text: str) -> TexSafe:
@@ -207,15 +210,79 @@ def pdflatex() -> str | None:
     return shutil.which("pdflatex")
 
 
+# The Debian package of TeX files a sheet (or a broken TeX installation) may lack, so a
+# missing file comes with the one command that fixes it.
+TEX_FILE_PACKAGES = {
+    "needspace.sty": "texlive-latex-extra", "titlesec.sty": "texlive-latex-extra",
+    "enumitem.sty": "texlive-latex-extra", "mathtools.sty": "texlive-latex-recommended",
+    "xcolor.sty": "texlive-latex-recommended", "booktabs.sty": "texlive-latex-recommended",
+    "microtype.sty": "texlive-latex-recommended", "lmodern.sty": "lmodern",
+    "amssymb.sty": "texlive-base", "amsfonts.sty": "texlive-base",
+    "amsmath.sty": "texlive-latex-base", "geometry.sty": "texlive-latex-base",
+    "graphicx.sty": "texlive-latex-base", "hyperref.sty": "texlive-latex-base",
+    "tabularx.sty": "texlive-latex-base", "array.sty": "texlive-latex-base",
+}
+_MISSING_FILE = re.compile(r"! LaTeX Error: File `([^']+)' not found"
+                           r"|! Font \S+=(\S+) at .*not loadable: Metric \(TFM\) file not found")
+# A missing package, class or font fails every sheet the same way: they share one preamble.
+PREAMBLE_FILES = (".sty", ".cls", ".def", ".fd", ".cfg", ".tfm")
+
+
+class LatexFailed(OutputError):
+    """pdflatex did not make a PDF; ``missing`` names the TeX file it could not find, if any."""
+
+    def __init__(self, message: str, missing: str | None = None):
+        super().__init__(message)
+        self.missing = missing
+
+
+def missing_tex_file(log: str) -> str | None:
+    """The file a pdflatex log says is missing (``needspace.sty``, ``ec-lmr10.tfm``), if any."""
+    match = _MISSING_FILE.search(log)
+    if match is None:
+        return None
+    name = match.group(1) or match.group(2)
+    return name if match.group(1) else f"{name}.tfm"
+
+
+def install_hint(missing: str) -> str:
+    """How to get a missing TeX file on Debian or Ubuntu."""
+    package = TEX_FILE_PACKAGES.get(missing) or ("lmodern" if missing.startswith(("ec-lm", "lm")) else None)
+    if package:
+        return f"it is in the Debian package {package} (apt-get install {package})"
+    return (f"find the package that provides it with `apt-file search {missing}` "
+            f"(or TeX Live's `tlmgr search --global --file {missing}`)")
+
+
+def _error_lines(log: str) -> str:
+    """The first error of a pdflatex log with its context, up to the line number
+    ("! Undefined control sequence. <recently read> \\foo l.208 \\end{tabularx}")."""
+    lines = log.splitlines()
+    at = next((i for i, line in enumerate(lines) if line.startswith("!")), None)
+    if at is None:
+        return "no error line in the log"
+    shown = []
+    for line in lines[at:at + 8]:
+        if line.strip():
+            shown.append(line.strip())
+        if line.startswith("l."):
+            break
+    return " ".join(shown)
+
+
 def compile_pdf(tex_source: str, name: str, out_dir: Path) -> Path:
     """Compile LaTeX source to out_dir/<name>.pdf; the PDF appears only if pdflatex succeeds.
 
     pdflatex runs in out_dir (so figures/... resolves) with its auxiliary files in a
-    scratch folder that is removed afterwards.
+    scratch folder that is removed afterwards; its log is kept in out_dir/.latex/<name>.log.
+    A failure raises LatexFailed, removes any PDF of an earlier run (it would no longer match
+    the sheet) and leaves no .log or .aux beside the sheets.
     """
     exe = pdflatex()
     if exe is None:
         raise OutputError(f"pdflatex not found; {PDFLATEX_HINT}")
+    for stale in (f"{name}.log", f"{name}.aux"):   # left by older versions of derive
+        (out_dir / stale).unlink(missing_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="derive-latex-", dir=out_dir))
     try:
         (scratch / f"{name}.tex").write_text(tex_source, encoding="utf-8")
@@ -225,19 +292,22 @@ def compile_pdf(tex_source: str, name: str, out_dir: Path) -> Path:
             run = subprocess.run(command, cwd=out_dir, capture_output=True, timeout=PDFLATEX_TIMEOUT,
                                  stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired as exc:
-            raise OutputError(f"pdflatex on {name}.tex ran past {PDFLATEX_TIMEOUT} s") from exc
+            (out_dir / f"{name}.pdf").unlink(missing_ok=True)
+            raise LatexFailed(f"pdflatex on {name}.tex ran past {PDFLATEX_TIMEOUT} s") from exc
         pdf = scratch / f"{name}.pdf"
         log = scratch / f"{name}.log"
-        if log.is_file():
-            # Kept so layout can be checked (overfull boxes); out of the published files' way.
-            (out_dir / LATEX_LOGS).mkdir(exist_ok=True)
-            write_atomic(out_dir / LATEX_LOGS / f"{name}.log", log.read_text(errors="replace"))
+        text = log.read_text(errors="replace") if log.is_file() else run.stdout.decode(errors="replace")
+        # Kept so layout can be checked (overfull boxes) and a failure read; out of the
+        # published files' way.
+        (out_dir / LATEX_LOGS).mkdir(exist_ok=True)
+        kept = write_atomic(out_dir / LATEX_LOGS / f"{name}.log", text)
         if run.returncode != 0 or not pdf.is_file():
-            log = (scratch / f"{name}.log")
-            text = log.read_text(errors="replace") if log.is_file() else run.stdout.decode(errors="replace")
-            kept = write_atomic(out_dir / f"{name}.log", text)
-            first = next((l for l in text.splitlines() if l.startswith("!")), "no error line in the log")
-            raise OutputError(f"pdflatex failed on {name}.tex: {first} (full log: {kept})")
+            (out_dir / f"{name}.pdf").unlink(missing_ok=True)
+            missing = missing_tex_file(text)
+            if missing:
+                raise LatexFailed(f"pdflatex cannot find {missing}, so {name}.pdf was not written; "
+                                  f"{install_hint(missing)} (full log: {kept})", missing)
+            raise LatexFailed(f"pdflatex failed on {name}.tex: {_error_lines(text)} (full log: {kept})")
         target = out_dir / f"{name}.pdf"
         try:
             os.replace(pdf, target)
@@ -274,44 +344,82 @@ def _figures(sheet: FamilySheet, out_dir: Path, formats: set[str]) -> tuple[dict
     return svgs, written
 
 
+class Written(list):
+    """The paths a build wrote, plus ``pdf_failures``: one message per sheet whose PDF
+    pdflatex could not make (every other file is written regardless)."""
+
+    def __init__(self):
+        super().__init__()
+        self.pdf_failures: list[str] = []
+
+
 def build(families: Sequence[Family], reports: Mapping[str, PartReport], out_dir: str | Path,
           formats: Iterable[str] = frozenset({"html", "tex", "pdf"}),
           progress: Callable[[str], None] | None = None,
-          slips: Mapping[str, Sequence[Mapping]] | None = None) -> list[Path]:
+          slips: Mapping[str, Sequence[Mapping]] | None = None,
+          stage: Callable[[str], None] | None = None) -> Written:
     """Write index.html and, per family, <family>.html, <family>.tex and <family>.pdf
     (PDF only when pdflatex is installed), figures under figures/. Returns the paths
-    written. ``progress`` receives one line per file and the note when pdflatex is absent.
-    ``slips`` maps a part id to the checker's verdicts on its declared slips (plain dicts:
-    answer, why, status, parsed, counterexample), shown in each part's common-slips box.
+    written. ``progress`` receives one line per file and the note when pdflatex is absent
+    or fails; ``stage`` hears each stage as it begins (rendering a part, drawing a figure,
+    compiling a PDF). ``slips`` maps a part id to the checker's verdicts on its declared
+    slips (plain dicts: answer, why, status, parsed, counterexample), shown in each part's
+    common-slips box.
+
+    A PDF that pdflatex cannot make costs only that PDF: its message is in the result's
+    ``pdf_failures`` and every HTML and .tex sheet and the index are still written.
     """
     chosen = _check_formats(formats)
     say = progress or (lambda message: None)
+    begin = stage or (lambda message: None)
     out_dir = Path(out_dir)
     _prepare(out_dir)
-    sheets = [family_sheet(f, reports, slips) for f in families]
+    sheets = []
+    for family in families:
+        count = len(family.parts)
+        sheets.append(family_sheet(family, reports, slips, on_part=lambda n, part: begin(
+            f"rendering {part.id} ({n}/{count})")))
     want_pdf = "pdf" in chosen and pdflatex() is not None
     if "pdf" in chosen and not want_pdf:
         say(f"pdflatex not found, so no PDF was written; to get PDFs, {PDFLATEX_HINT}")
-    written: list[Path] = []
+    written = Written()
+    give_up, skipped = None, 0   # a missing package: the remaining sheets would fail the same way
     for sheet in sheets:
+        begin(f"drawing the figures of {sheet.name}")
         svgs, figure_paths = _figures(sheet, out_dir, chosen)
         written += figure_paths
-        links = {"html": "html" in chosen, "tex": "tex" in chosen, "pdf": want_pdf}
-        if "html" in chosen:
-            page = environment("html").get_template("family.html.j2").render(
-                family=sheet, svgs=svgs, links=links)
-            written.append(write_atomic(out_dir / f"{sheet.name}.html", page))
-            say(f"wrote {written[-1]}")
+        pdf_written = False
         if chosen & {"tex", "pdf"}:
             source = environment("tex").get_template("family.tex.j2").render(family=sheet)
             if "tex" in chosen:
                 written.append(write_atomic(out_dir / f"{sheet.name}.tex", source))
                 say(f"wrote {written[-1]}")
-            if want_pdf:
-                written.append(compile_pdf(source, sheet.name, out_dir))
-                say(f"wrote {written[-1]}")
+            if want_pdf and give_up is None:
+                begin(f"compiling {sheet.name}.pdf")
+                try:
+                    written.append(compile_pdf(source, sheet.name, out_dir))
+                    pdf_written = True
+                    say(f"wrote {written[-1]}")
+                except LatexFailed as failure:
+                    written.pdf_failures.append(str(failure))
+                    say(f"warning: {failure}")
+                    if failure.missing and failure.missing.endswith(PREAMBLE_FILES):
+                        give_up = failure.missing
+            elif want_pdf:
+                (out_dir / f"{sheet.name}.pdf").unlink(missing_ok=True)   # stale: no longer matches
+                written.pdf_failures.append(f"{sheet.name}.pdf not compiled: {give_up} is missing")
+                skipped += 1
+        if "html" in chosen:
+            begin(f"writing {sheet.name}.html")
+            links = {"html": True, "tex": "tex" in chosen, "pdf": pdf_written}
+            page = environment("html").get_template("family.html.j2").render(
+                family=sheet, svgs=svgs, links=links)
+            written.append(write_atomic(out_dir / f"{sheet.name}.html", page))
+            say(f"wrote {written[-1]}")
+    if skipped:
+        say(f"warning: {skipped} more PDF{'s' * (skipped != 1)} not tried: every sheet needs {give_up}")
     if "html" in chosen:
-        links = {"html": True, "tex": "tex" in chosen, "pdf": want_pdf}
+        links = {"html": True, "tex": "tex" in chosen, "pdf": want_pdf and not written.pdf_failures}
         page = environment("html").get_template("index.html.j2").render(families=sheets, links=links)
         written.append(write_atomic(out_dir / "index.html", page))
         say(f"wrote {written[-1]}")

@@ -195,12 +195,12 @@ MULTIPLIERS = Part(
     id="conv.multipliers", title="Width and resolution multipliers",
     statement=r"A depthwise separable layer (depthwise $D_K \times D_K$ with 'same' padding, then pointwise "
               r"$M \to N$) runs on a $D_F \times D_F$ map. Thin every layer to $\alpha M$ and $\alpha N$ channels "
-              r"and shrink the map to $\rho D_F$. What is its cost? " + MACS,
+              r"and shrink the map to $\rho D_F$. What is its cost, $\text{mults}(\alpha, \rho)$? " + MACS,
     variables=(D_K, M_, N_ch, D_F, alpha, rho), answer=True, neighbours=("conv.separable_ratio",),
     derive=thinned_cost,
     result=lambda v: v.D_K ** 2 * v.alpha * v.M * v.rho ** 2 * v.D_F ** 2
     + v.alpha ** 2 * v.M * v.N * v.rho ** 2 * v.D_F ** 2,
-    result_lhs=r"M(\alpha, \rho)",
+    result_lhs=r"\text{mults}(\alpha, \rho)",   # not M: M is the input channels
     oracle=Oracle(measured_thinned, COUNTED + r" at integer $\alpha M$, $\alpha N$ and $\rho D_F$", 1e-12,
                   r"the closed form is evaluated in float64 at fractional $\alpha$ and $\rho$ (error $\approx 10^{-16}$); the "
                   "count is exact, and a wrong term or power is off by at least 1 part in 50"),

@@ -8,10 +8,10 @@ from derive import Figure, Oracle, Part, Slip, Step, Variable
 from derive.maths.convolution import (INDEX, banded, chain_rule, chain_rule_weight_2d, conv1d_matrix,
                                       cross_correlate, derived_gradient, footprint, grad_bias_2d,
                                       grad_input_1d, grad_input_2d, grad_weight_1d, grad_weight_2d,
-                                      gradient_footprint, input_deltas_2d, multiplication_ratio,
-                                      output_size, per_group, transposed_conv1d)
+                                      gradient_footprint, input_deltas_1d, input_deltas_2d, INPUT_SIDE,
+                                      multiplication_ratio, output_size, per_group, per_output, transposed_conv1d)
 from derive.maths.tensors import index_formula
-from derive.model.functions import as_sympy
+from derive.model.functions import as_sympy, held_fraction
 from derive.model.part import DerivedSize
 from derive.verify.conv_oracles import add_axes, fd_gradient
 from derive.verify.conv_checks import FrameworkCheck, ScipyCheck
@@ -46,6 +46,11 @@ NAMES_1D = ("N", "K", "s", "P", "d")
 ROWS_1D = [(3, 1, 1, 0, 1), (4, 2, 1, 0, 1), (5, 3, 1, 0, 1), (6, 3, 2, 1, 1), (6, 2, 3, 2, 2), (5, 2, 1, 1, 2),
            (8, 1, 3, 1, 1)]
 NUMERIC_1D = {"N": [5, 8, 13], "K": [1, 2, 3], "s": [1, 2, 3], "P": [0, 1, 2], "d": [1, 2]}
+
+
+# What SymPy computes is shown for two images of 2 x 1 pixels: the batch and the spatial sums
+# show in four terms, a line that fits the page (the first proof size gives nine).
+INSTANCE_2D = dict(zip(NAMES_2D, (2, 1, 1, 1, 2, 1, 1, 1, 1, 0, 1)))
 
 
 def columns(names, rows):
@@ -88,10 +93,14 @@ def chain_step(wrt, lhs, out=(a, sp.Symbol("f'", integer=True), i, j)):
 DW = r"\frac{\partial E}{\partial W_{f,c,h,w}}"
 DX = r"\frac{\partial E}{\partial X_{n,c,h,w}}"
 DB = r"\frac{\partial E}{\partial b_{f}}"
+DX_1D = r"\frac{\partial L}{\partial X_m}"
+MULTS_DIRECT, MULTS_SEPARABLE = r"\text{mults}_{\text{direct}}", r"\text{mults}_{\text{separable}}"
+RATIO = rf"\frac{{{MULTS_SEPARABLE}}}{{{MULTS_DIRECT}}}"
 STATEMENT_2D = (r"A conv layer maps $X$ of shape $(B, C, H_{in}, W_{in})$ with weights $W$ of shape "
-                r"$(F, C/g, K_h, K_w)$ and bias $b$ of shape $(F)$ to "
-                r"$O_{a,f,i,j} = b_f + \sum_{c,k,l} W_{f,c,k,l} X_{a, \lfloor fg/F \rfloor C/g + c, s i + d k - P, s j + d l - P}$ "
-                r"(cross-correlation, stride $s$, zero padding $P$, dilation $d$, $g$ groups; "
+                r"$(F, C_g, K_h, K_w)$ and bias $b$ of shape $(F)$ to "
+                r"$O_{a,f,i,j} = b_f + \sum_{c,k,l} W_{f,c,k,l} X_{a, C_g \gamma(f) + c, s i + d k - P, s j + d l - P}$, "
+                r"where $C_g = C/g$ is the number of input channels per group and $\gamma(f) = \lfloor f g / F \rfloor$ "
+                r"the group of filter $f$ (cross-correlation, stride $s$, zero padding $P$, dilation $d$, $g$ groups; "
                 r"$H_{out} = \lfloor (H_{in} + 2P - d(K_h - 1) - 1)/s \rfloor + 1$). With $G = \partial E / \partial O$, ")
 CATALOGUE_FORM = " At $P = 0$, $d = 1$, $g = 1$ this is the catalogue's form."
 
@@ -184,13 +193,13 @@ PARTS = [
         statement=STATEMENT_2D + r"find $\partial E / \partial W_{f,c,h,w}$." + CATALOGUE_FORM,
         variables=LAYER, sizes=columns(NAMES_2D, ROWS_2D), numeric_sizes=NUMERIC_2D,
         derive=lambda v: derived_gradient(v, "W"),
-        result=index_formula(grad_weight_2d, WRT_FREE["W"], "W"), result_lhs=DW,
+        result=index_formula(grad_weight_2d, WRT_FREE["W"], "W"), result_lhs=DW, instance_sizes=INSTANCE_2D,
         steps=(chain_step("W", DW),
                Step(DW, index_formula(chain_rule_weight_2d, WRT_FREE["W"], "W"),
                     r"$\partial O_{a,f',i,j} / \partial W_{f,c,h,w}$ from the forward: Kronecker deltas pick "
-                    r"the one weight"),
+                    r"the one weight: filter $f'$ reads input channel $C_g \gamma(f') + c'$"),
                Step(DW, index_formula(grad_weight_2d, WRT_FREE["W"], "W"),
-                    r"the deltas collapse the sums over $f', c', k, l$")),
+                    r"the deltas collapse the sums over $f', c', k, l$ to $f' = f$, $c' = c$, $k = h$, $l = w$")),
         oracle=oracle("W"), checks=(FrameworkCheck("W"), ScipyCheck("W")),
         neighbours=("conv.grad_input_2d", "conv.grad_bias"),
         answer=True, slips=SLIPS["conv.grad_weight_2d"], answer_sizes=ANSWER_2D,
@@ -204,10 +213,12 @@ PARTS = [
         result=index_formula(grad_input_2d, WRT_FREE["X"], "X"), result_lhs=DX,
         steps=(chain_step("X", DX),
                Step(DX, index_formula(input_deltas_2d, WRT_FREE["X"], "X"),
-                    r"$\partial O / \partial X_{n,c,h,w}$: the taps with $s i + d k - P = h$, "
-                    r"$s j + d l - P = w$ in the filters of $c$'s group"),
+                    r"$\partial O / \partial X_{n,c,h,w}$ from the forward: only the filters of $c$'s group read "
+                    r"channel $c$ (as their channel $c - C_g \gamma(c)$), through the taps with $s i + d k - P = h$, "
+                    r"$s j + d l - P = w$"),
                Step(DX, index_formula(grad_input_2d, WRT_FREE["X"], "X"),
-                    r"change of index: the delta fixes $k = (h + P - s i)/d$, $l = (w + P - s j)/d$")),
+                    r"change of index: the deltas fix $k = k_i$ and $l = l_j$; a tap that is not an integer in "
+                    r"$\{0, \dots, K - 1\}$ contributes 0")),
         oracle=oracle("X"), checks=(FrameworkCheck("X"), ScipyCheck("X")), figures=(FOOTPRINT,),
         neighbours=("conv.grad_weight_2d", "conv.grad_bias"),
         answer=True, slips=SLIPS["conv.grad_input_2d"], answer_sizes=ANSWER_2D,
@@ -218,6 +229,7 @@ PARTS = [
         variables=LAYER, sizes=columns(NAMES_2D, ROWS_2D[:4]), numeric_sizes=NUMERIC_2D,
         derive=lambda v: derived_gradient(v, "b"),
         result=index_formula(grad_bias_2d, WRT_FREE["b"], "b"), result_lhs=DB,
+        instance_sizes=INSTANCE_2D,
         steps=(chain_step("b", DB),),
         oracle=oracle("b"), checks=(FrameworkCheck("b"),),
         neighbours=("conv.grad_weight_2d",),
@@ -245,9 +257,15 @@ PARTS = [
                   r"contributes 0.",
         variables=SIGNAL, sizes=columns(NAMES_1D, ROWS_1D), numeric_sizes=NUMERIC_1D,
         derive=lambda v: derived_gradient(v, "X"),
-        result=index_formula(grad_input_1d, (m,), "X"), result_lhs=r"\frac{\partial L}{\partial X_m}",
-        steps=(Step(r"\frac{\partial L}{\partial X_m}",
-                    lambda v: chain_rule(v, "X", (m,), (i,), "Z"), "chain rule through every $Z_i$"),),
+        result=index_formula(grad_input_1d, (m,), "X"), result_lhs=DX_1D,
+        instance_sizes=dict(N=4, K=2, s=1, P=0, d=1),   # the full convolution: G slides past W
+        steps=(Step(DX_1D, lambda v: chain_rule(v, "X", (m,), (i,), "Z"), "chain rule through every $Z_i$"),
+               Step(DX_1D, index_formula(input_deltas_1d, (m,), "X"),
+                    r"$\partial Z_i / \partial X_m$ from the forward: tap $j$ of output $i$ reads "
+                    r"$X_{s i + d j - P}$, so it contributes $W_j$ when $s i + d j - P = m$ and 0 otherwise"),
+               Step(DX_1D, index_formula(grad_input_1d, (m,), "X"),
+                    r"the delta fixes $i = o_j$; the bracket is 1 when $o_j$ is an output position, an integer in "
+                    r"$\{0, \dots, N_{out} - 1\}$, and 0 otherwise")),
         oracle=oracle("X", one_d=True), checks=(ScipyCheck("X", one_d=True),),
         neighbours=("conv.grad_weight_1d",)),
     Part(
@@ -286,7 +304,21 @@ PARTS = [
                   r"ratio of multiplications per output, separable over direct, as the input grows.",
         sizes={"k": [2, 3, 3, 4, 5], "r": [1, 1, 2, 3, 2]}, numeric_sizes={"k": [3, 4], "r": [1, 2, 3]},
         derive=lambda v: multiplication_ratio(v.k, v.r),
-        result=lambda v: 2 * as_sympy(v.r) / v.k, result_lhs=r"\frac{\text{mults}_{\text{separable}}}{\text{mults}_{\text{direct}}}",
+        result=lambda v: 2 * as_sympy(v.r) / v.k, result_lhs=RATIO, instance_sizes={"k": 5, "r": 1},
+        steps=(Step(MULTS_DIRECT, lambda v: as_sympy(v.k) ** 2,
+                    r"per output of the direct $k \times k$ conv on an $N \times N$ input: SymPy sums its loops over "
+                    r"the $O \times O$ outputs ($O = N - k + 1$) and the $k \times k$ taps, and divides by $O^2$",
+                    target=lambda v: per_output(v.k, v.r)[0]),
+               Step(MULTS_SEPARABLE, lambda v: v.r * v.k * (2 * INPUT_SIDE - v.k + 1) / (INPUT_SIDE - v.k + 1),
+                    r"per output of the $r$ pairs of passes: the row pass with $v_i$ makes $k$ products for each of "
+                    r"the $N \times O$ entries it computes, the column pass with $\sigma_i u_i$ another $k$ for each "
+                    r"of the $O \times O$ outputs; their sum divided by $O^2$",
+                    target=lambda v: per_output(v.k, v.r)[1]),
+               Step(MULTS_SEPARABLE, lambda v: 2 * v.r * v.k,
+                    r"as the input grows ($N \to \infty$, so $N / O \to 1$): the row pass's extra rows no longer count",
+                    target=lambda v: sp.limit(per_output(v.k, v.r)[1], INPUT_SIDE, sp.oo)),
+               Step(RATIO, lambda v: held_fraction(2 * v.r * v.k, as_sympy(v.k) ** 2),
+                    r"the saving: the separable form takes $2 r k$ of the $k^2$ mults per output, fewer when $r < k/2$")),
         oracle=Oracle(lambda x: measured_ratio(int(x["k"]), int(x["r"])),
                       "multiplications counted while running both algorithms in NumPy, extrapolated in N",
                       1e-9, r"the counted ratio is exactly $(r/k)(N/O + 1)$, $O = N - k + 1$, so extrapolating "

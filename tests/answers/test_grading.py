@@ -56,7 +56,9 @@ def test_grade_csv_keeps_order_and_extra_columns(tmp_path):
     page_text = page.read_text()
     assert "softmax.ce_grad" in page_text and verdicts[1].diagnosis_kind in page_text
     assert "http://" not in page_text and "https://" not in page_text and "<script" not in page_text
-    assert "could not be read" not in page_text
+    # Every invalid row is listed with where it is and why, not only the unreadable ones.
+    assert "4 rows could not be read or checked" in page_text
+    assert "row 5 (line 6): unknown part" in page_text and "row 6 (line 7): empty answer" in page_text
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["summary.html", "verdicts.csv"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary folder left"
 
@@ -133,8 +135,8 @@ def test_a_bad_row_is_invalid_alone_and_named_in_a_warning(tmp_path, suffix, con
     out = read_csv(table) if suffix == ".csv" else [json.loads(line) for line in written.splitlines()]
     assert [r["status"] for r in out] == expected and reason in out[1]["message"]
     assert out[1].get("student", "bob").startswith("bob"), "the bad row keeps what could be read"
-    listed = html.escape(warnings[0].split("; the row is graded invalid")[0])
-    assert listed in page.read_bytes().decode("utf-8"), "the summary lists the unreadable row"
+    listed = warnings[0].split("; the row is graded invalid")[0]
+    assert listed in html.unescape(page.read_bytes().decode("utf-8")), "the summary lists the unreadable row"
 
 
 def test_files_that_cannot_be_read_at_all_are_refused_clearly(tmp_path):
@@ -179,9 +181,65 @@ def test_summary_counts_diagnoses_per_part(tmp_path):
     s = summarise(verdicts)
     assert s["parts"]["softmax.ce_grad"] == {"correct": 1, "incorrect": 1}
     assert s["parts"]["activation.sigmoid_grad"] == {"invalid": 2, "incorrect": 1}
-    kinds = [verdicts[1].diagnosis_kind, verdicts[6].diagnosis_kind]   # both wrong by a sign
-    assert None not in kinds and sum(s["overall"].values()) == 2
-    assert s["overall"] == {k: kinds.count(k) for k in kinds}
+    groups = [grading.diagnosis_group(verdicts[n].diagnosis) for n in (1, 6)]   # both wrong by a sign
+    assert sum(s["overall"].values()) == 2 and s["overall"] == {g: groups.count(g) for g in groups}
+    # A declared slip counts by its own words, any other diagnosis by its kind alone.
+    assert groups[0] == ("slip", verdicts[1].diagnosis.split(": ", 1)[1]) and groups[1] == ("sign", "")
+    assert s["overall_parts"][groups[0]] == {"softmax.ce_grad"}
+
+
+def test_summary_groups_slips_by_their_words_and_lists_every_invalid_row(tmp_path):
+    rows = ([{"student": f"s{n}", "part": "softmax.ce_grad", "answer": "y - s"} for n in range(3)]
+            + [{"student": "t", "part": "softmax.ce_grad", "answer": "2*(s - y)"},
+               {"student": "u", "part": "activation.sigmoid_grad", "answer": "sigma(z)"}])
+    src = tmp_path / "subs.csv"
+    write_csv(src, rows)
+    with open(src, "a", encoding="utf-8") as fh:
+        fh.write("".join(f"v{n},softmax.ce_grad,a,b\n" for n in range(7)))   # 7 unquoted commas
+    _, page, verdicts = grade_file(src, tmp_path / "out", timeout=None)
+    text = html.unescape(page.read_text())
+    sign, factor = verdicts[0].diagnosis, verdicts[3].diagnosis
+    assert sign.startswith("slip: ") and factor.startswith("slip: ") and sign != factor
+    per_part = text.split("<h2>Commonest diagnoses")[0]
+    assert f"{sign.split(': ', 1)[1]} (3)" in per_part and "carried over (1)" in per_part
+    assert "$" not in text, "math in a slip's words is shown as MathML"
+    assert "slip (4)" not in text
+    assert "12 answers graded" in text and "7 rows could not be read or checked:" in text
+    assert all(f"row {n} (line {n + 1}): the row has 4 fields" in text for n in range(6, 13))
+
+
+def test_one_row_is_one_row(tmp_path):
+    src = tmp_path / "subs.csv"
+    write_csv(src, [{"student": "ada", "part": "softmax.ce_grad", "answer": "s - y"},
+                    {"student": "bob", "part": "softmax.ce_grad", "answer": "s -"}])
+    _, page, _ = grade_file(src, tmp_path / "out", timeout=None)
+    text = page.read_text()
+    assert "2 answers graded" in text and "1 row could not be read or checked:" in text
+    assert "1 rows" not in text
+
+
+@pytest.mark.parametrize("student", ["", "   "])
+def test_a_row_with_an_empty_student_is_invalid_and_named(tmp_path, student):
+    src = tmp_path / "subs.csv"
+    write_csv(src, [{"student": "ada", "part": "softmax.ce_grad", "answer": "s - y"},
+                    {"student": student, "part": "softmax.ce_grad", "answer": "s - y"}])
+    warnings = []
+    table, page, verdicts = grade_file(src, tmp_path / "out", timeout=None, warn=warnings.append)
+    assert [v.status for v in verdicts] == ["correct", "invalid"]
+    assert verdicts[1].message == "row 2 (line 3): empty student"
+    assert warnings == ["row 2 (line 3): empty student; the row is graded invalid"]
+    assert "row 2 (line 3): empty student" in page.read_text()
+    # Rows given directly (not read from a file) are held to the same rule.
+    (verdict,) = grade_rows([{"student": None, "part": "softmax.ce_grad", "answer": "s - y"}], timeout=None)
+    assert verdict.status == "invalid" and verdict.message == "row 1 (line 1): empty student"
+
+
+def test_the_summary_escapes_what_it_shows(tmp_path):
+    src = tmp_path / "subs.csv"
+    write_csv(src, [{"student": "ada", "part": "<script>x</script>", "answer": "s"}])
+    _, page, _ = grade_file(src, tmp_path / "out", timeout=None)
+    text = page.read_text()
+    assert "<script>" not in text and "&lt;script&gt;" in text
 
 
 # ----------------------------------------------------------------------------- once per pair

@@ -200,7 +200,7 @@ def test_derive_check_command(capsys, argv, status):
         import json
         assert json.loads(out)["diagnosis"] == "slip: the stride forgotten"
     if "--reveal" in argv:
-        assert r"W_{f,c,h - i s,w - j s}" in out
+        assert "W[f,c,h - i s,w - j s]" in out   # the terminal prints indices in brackets
 
 
 RIGHT_2D = r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i+h,s j+w}"

@@ -39,13 +39,13 @@ ISSUE_EXAMPLES = [
     row("activation.tanh_grad", "1.000000005*(1 - tanh(z)^2)", INCORRECT, "extra factor"),
     # Closed or shifted bounds: the sets compared exactly, a witness at the differing end.
     row("optim.gd_step_bound", "0 < eps <= 2/lambda_max", INCORRECT,
-        "includes the upper end eps = \\frac{2}{\\lambda_{\\max}}", "message"),
-    row("optim.gd_step_bound", "0 <= eps < 2/lambda_max", INCORRECT, "lower end 0 should be excluded"),
+        "includes the upper end $eps = \\frac{2}{\\lambda_{\\max}}$", "message"),
+    row("optim.gd_step_bound", "0 <= eps < 2/lambda_max", INCORRECT, "lower end $0$ should be excluded"),
     row("optim.gd_step_bound", "0 < eps < 2.002/lambda_max", INCORRECT,
         "\\frac{2001}{1000 \\lambda_{\\max}}", "message"),
     row("optim.gd_step_bound", "0.0005 < eps < 2/lambda_max", INCORRECT, "\\frac{1}{4000}", "message"),
-    row("optim.newton_step_bound", "0 < eps <= 2", INCORRECT, "includes the upper end eps = 2", "message"),
-    row("optim.newton_step_bound", "0 <= eps < 2", INCORRECT, "lower end 0 should be excluded"),
+    row("optim.newton_step_bound", "0 < eps <= 2", INCORRECT, "includes the upper end $eps = 2$", "message"),
+    row("optim.newton_step_bound", "0 <= eps < 2", INCORRECT, "lower end $0$ should be excluded"),
     row("optim.newton_step_bound", "0 < eps < 2.002", INCORRECT, "\\frac{2001}{1000}", "message"),
     row("optim.newton_step_bound", "0.0005 < eps < 2", INCORRECT, "\\frac{1}{4000}", "message"),
     # Differences confined to a region: breakpoints and large magnitudes are sampled.
@@ -59,8 +59,8 @@ ISSUE_EXAMPLES = [
     row("activation.tanh_grad", r"1 - \tanh^2 z", CORRECT, "proved", "evidence"),
     row("activation.tanh_sigmoid", r"\frac{\sinh z}{\cosh z}", CORRECT, "proved", "evidence"),
     # Parsing: the inner product where the outer one is needed; an over-long sum.
-    row("softmax.jacobian", "s^T s", INCORRECT, "transpose: s^\\top s is the inner product"),
-    row("softmax.jacobian", "diag(s) - s^T s", INCORRECT, "transpose: s^\\top s is the inner product"),
+    row("softmax.jacobian", "s^T s", INCORRECT, "transpose: $s^\\top s$ is the inner product"),
+    row("softmax.jacobian", "diag(s) - s^T s", INCORRECT, "transpose: $s^\\top s$ is the inner product"),
     row("softmax.ce_grad", "s - y + sum_{i=1}^{C^5} 0*s", INVALID, "the sum over i has 1024 terms at C = 4",
         "message"),
     # Evidence says exactly what holds.

@@ -136,3 +136,102 @@ def test_build_fails_when_a_declared_slip_is_not_refuted(capsys, tmp_path):
                        "--out", str(tmp_path / "sheets"), "--format", "html")
     assert code == 1
     assert "is judged correct" in err
+
+
+def test_list_prints_every_family_and_every_shape(capsys):
+    from derive.model.registry import families
+    code, out, err = run(capsys, "list")
+    assert code == 0 and "Traceback" not in err
+    every = [p for f in families() for p in f.parts]
+    assert len(out.splitlines()) == len(every)
+    for family in families():
+        code, out, err = run(capsys, "list", family.name)
+        assert code == 0, (family.name, err)
+        assert {line.split()[0] for line in out.splitlines()} == {p.id for p in family.parts}
+    code, out, _ = run(capsys, "list", "--json")
+    listed = json.loads(out)
+    assert code == 0 and len(listed) == len(every)
+    # Numeric shape entries (activation.relu_fit, conv.toeplitz) stay numbers in JSON and print in the listing.
+    numeric = [(p["id"], v["name"], v["shape"]) for p in listed for v in p["variables"]
+               if any(isinstance(d, int) for d in v["shape"])]
+    assert numeric, "no part with a numeric shape left to test the listing with"
+    part, name, shape = numeric[0]
+    _, out, _ = run(capsys, "list", part)
+    assert f"{name}[{','.join(map(str, shape))}]" in out
+
+
+SMALL = WRONG_CLAIM.split("PARTS = [")[0] + '''PARTS = [jacobian("temperature.jacobian", lambda v: (diag(v.s) - v.s * v.s.T) / v.T)]
+'''
+
+# A pdflatex that lacks needspace.sty, as on a machine without texlive-latex-extra: it writes
+# the log pdflatex writes and leaves an .aux behind, and makes no PDF.
+FAKE_PDFLATEX = r'''#!/bin/sh
+out=.
+for arg; do case "$arg" in -output-directory=*) out="${arg#-output-directory=}";; esac; done
+for arg; do tex="$arg"; done
+name=$(basename "$tex" .tex)
+printf '%s\n' "This is pdfTeX (fake)" "! LaTeX Error: File \`needspace.sty' not found." "" \
+  "Type X to quit or <RETURN> to proceed," "l.11 \\usepackage" > "$out/$name.log"
+: > "$out/$name.aux"
+echo "! LaTeX Error: File \`needspace.sty' not found."
+exit 1
+'''
+
+
+@pytest.fixture
+def tex_without_extra(tmp_path, monkeypatch):
+    folder = tmp_path / "texbin"
+    folder.mkdir()
+    fake = folder / "pdflatex"
+    fake.write_text(FAKE_PDFLATEX)
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:{__import__('os').environ['PATH']}")
+    return fake
+
+
+def test_a_missing_latex_package_costs_only_the_pdfs(capsys, tmp_path, tex_without_extra):
+    module = tmp_path / "temperature.py"
+    module.write_text(SMALL)
+    out = tmp_path / "sheets"
+    out.mkdir()
+    for stale in ("temperature.log", "temperature.aux", "temperature.pdf"):   # an earlier failed run
+        (out / stale).write_text("stale")
+    code, _, err = run(capsys, "--problems", str(module), "build", "temperature", "--out", str(out))
+    assert code == 3, err
+    for written in ("temperature.html", "temperature.tex", "index.html"):
+        assert (out / written).is_file(), written
+    assert "needspace.sty" in err and "apt-get install texlive-latex-extra" in err
+    assert "exit status 3" in err and "Traceback" not in err
+    left = sorted(p.name for p in out.iterdir() if p.suffix in (".log", ".aux", ".pdf"))
+    assert left == [], f"stale files of a failed run left in the output folder: {left}"
+    assert not list(out.glob("derive-latex-*"))
+    assert "needspace.sty" in (out / ".latex" / "temperature.log").read_text()   # the full log, aside
+    assert ".pdf" not in (out / "index.html").read_text() and ".pdf" not in (out / "temperature.html").read_text()
+    # Every stage is on stderr with the time since the start, as plain lines (stderr is not a terminal).
+    for stage in ("verifying temperature.jacobian (1/1)", "rendering temperature.jacobian (1/1)",
+                  "compiling temperature.pdf", "wrote " + str(out / "temperature.html")):
+        assert re.search(rf"^\[\s*\d+\.\d s\] {re.escape(stage)}$", err, re.M), stage
+
+
+def test_verify_reports_each_part_with_elapsed_time(capsys):
+    code, _, err = run(capsys, "verify", "activation.tanh_grad", "activation.relu_grad", "--cases", "5")
+    assert code == 0
+    assert re.search(r"^\[\s*\d+\.\d s\] verifying activation\.tanh_grad \(1/2\)$", err, re.M)
+    assert re.search(r"^\[\s*\d+\.\d s\] verifying activation\.relu_grad \(2/2\)$", err, re.M)
+
+
+def test_progress_on_a_terminal_rewrites_one_line():
+    import io
+    from derive.cli.progress import CLEAR, Progress
+    stream, now = io.StringIO(), [0.0]
+    with Progress(stream, live=True, clock=lambda: now[0], tick=60) as progress:
+        progress.stage("verifying a.b (1/2)")
+        now[0] = 3.0
+        progress.stage("verifying a.c (2/2)")
+        progress.note("wrote x.html")
+    text = stream.getvalue()
+    assert text.count("\n") == 1 and "[   3.0 s] wrote x.html\n" in text   # only the note stays
+    assert text.count(CLEAR) >= 3 and text.endswith(CLEAR)             # stages rewritten, then cleared
+    plain = io.StringIO()
+    Progress(plain, live=False, clock=lambda: 0.0).stage("judging the slips of a.b (1/1)")
+    assert plain.getvalue() == "[   0.0 s] judging the slips of a.b (1/1)\n"

@@ -1,5 +1,6 @@
 """`derive show PART [--json]`: the sheet's content for one part, in words or as data."""
 import json
+import re
 
 import pytest
 
@@ -9,6 +10,8 @@ from derive.cli.show import show_data, show_text
 from derive.model.claim import CLOSED_FORM_CLAIM, PROVED, Claim, PartReport
 
 PARTS = all_parts()
+# A LaTeX command, an inline-math dollar, RST code or bold marks, or a script's raw group.
+RAW = re.compile(r"\\[a-zA-Z{}|]|\$|``|\*\*|[_^]\{")
 
 
 def stub_report(part):
@@ -29,6 +32,8 @@ def test_show_lays_out_every_part(part):
         assert all(1 <= len(row) <= len(table["columns"]) for row in table["rows"])
     text = show_text(data)
     assert part.id in text and "Verification: proved" in text
+    raw = [line for line in text.splitlines() if RAW.search(line)]
+    assert not raw, f"LaTeX or markup on the terminal: {raw[:3]}"
 
 
 def run(capsys, *argv):
@@ -63,3 +68,21 @@ def test_show_text_has_steps_result_table_and_record(capsys):
 def test_show_unknown_part_is_a_one_line_error(capsys):
     code, out, err = run(capsys, "show", "conv.nope")
     assert code == 2 and "conv.nope" in err and "Traceback" not in err
+
+
+def test_show_prints_unicode_and_json_keeps_latex(capsys):
+    code, out, _ = run(capsys, "show", "softmax.jacobian")
+    assert code == 0
+    assert "J = ∂s/∂z = diag(s) - s sᵀ" in out
+    assert "2.         = sᵢ (δᵢⱼ - sⱼ)" in out, "a continued chain stays aligned under its first line"
+    assert not RAW.search(out)
+    code, out, _ = run(capsys, "show", "softmax.jacobian", "--json")
+    data = json.loads(out)
+    assert data["result"].startswith(r"J = \frac{\partial s}{\partial z}")
+    assert data["steps"][1]["equation"].startswith(r"\phantom{")
+
+
+def test_a_check_at_a_fixed_point_is_not_called_random(capsys):
+    # The oracle of sigmoid_grad_max takes one case, a grid over [-8, 8]: nothing is drawn.
+    code, out, _ = run(capsys, "show", "activation.sigmoid_grad_max")
+    assert code == 0 and "    1 case." in out and "random case" not in out

@@ -104,3 +104,11 @@ def test_worked_results_are_exact_numbers():
     assert get_part("conv.se_cost").derive(None) == sp.Rational(1, 73)
     assert get_part("conv.skip_grad").derive(None) == sp.Rational(141, 125)
     assert get_part("conv.bilinear").derive(None) == sp.Rational(3, 8)
+
+
+def test_no_result_is_named_like_one_of_its_variables():
+    """conv.multipliers once called its cost M(alpha, rho) while M is the input channels."""
+    import re
+    for part in arith.PARTS:
+        letters = set(re.findall(r"(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])", re.sub(r"\\text\{[^}]*\}", "", part.result_lhs)))
+        assert not letters & {v.name for v in part.variables}, (part.id, part.result_lhs)

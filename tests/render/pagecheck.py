@@ -92,18 +92,54 @@ LEADS = ("PROBLEM", "DERIVATION", "RESULT", "VERIFICATION", "COMPUTED WHEN THIS 
          "What SymPy computes", "Common slips")
 
 
-def orphaned_headings(pdf: Path) -> list[str]:
-    """Pages whose last line of text, above the page number, is a heading (needs pdftotext)."""
-    import subprocess
+# A part's title is followed by its id and verification badge on one line: "batchnorm.scale  proved".
+# A page ending with that line has orphaned the part's heading (the title sits just above it).
+PART_ID_LINE = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\s+(?:proved|passed|refuted|failed|unproved but tested)$")
+
+
+def orphaned_in_text(text: str, name: str = "") -> list[str]:
+    """Pages (split at form feeds, as pdftotext -layout writes them) whose last line of text,
+    above the page number, is a heading, a lead-in or a part's title and id line."""
     found = []
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
     for number, page in enumerate(text.split("\f"), 1):
         lines = [line.strip() for line in page.splitlines() if line.strip()]
         if lines and lines[-1].isdigit():
             lines.pop()
-        if lines and lines[-1].startswith(LEADS):
-            found.append(f"{pdf.name} page {number} ends with {lines[-1][:60]!r}")
+        if lines and (lines[-1].startswith(LEADS) or PART_ID_LINE.match(lines[-1])):
+            found.append(f"{name} page {number} ends with {lines[-1][:60]!r}")
+    return found
+
+
+def orphaned_headings(pdf: Path) -> list[str]:
+    """Pages of ``pdf`` that end with a heading (needs pdftotext)."""
+    import subprocess
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return orphaned_in_text(text, pdf.name)
+
+
+def destinations(pdf: Path) -> dict[str, int]:
+    """The PDF's named destinations (hyperref anchors) and the page each is on (needs pdfinfo)."""
+    import subprocess
+    listing = subprocess.run(["pdfinfo", "-dests", str(pdf)], capture_output=True, text=True, check=True).stdout
+    found = {}
+    for line in listing.splitlines():
+        match = re.match(r'^\s*(\d+)\s+\[.*\]\s+"(.*)"$', line)
+        if match:
+            found[match.group(2)] = int(match.group(1))
+    return found
+
+
+def split_figures(dests: dict[str, int], name: str = "") -> list[str]:
+    """Figures whose caption is on another page than the image (anchors figure-<stem> and
+    caption-<stem>, which the sheet's template puts at the image's top and at its caption)."""
+    found = []
+    for anchor, page in sorted(dests.items()):
+        if anchor.startswith("figure-"):
+            stem = anchor[len("figure-"):]
+            caption = dests.get(f"caption-{stem}")
+            if caption != page:
+                found.append(f"{name}: figure {stem} is on page {page}, its caption on page {caption}")
     return found
 
 

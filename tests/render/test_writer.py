@@ -3,6 +3,8 @@ for each format; bad formats and unwritable folders give clear errors."""
 import dataclasses
 import re
 import shutil
+import subprocess
+from pathlib import Path
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
@@ -120,7 +122,7 @@ def test_tex_escapes_text_and_keeps_math(toy_build):
     assert r"\#2 \textasciitilde{} \textasciicircum{} \textbackslash{} \{braces\} \$5" in tex
     assert r"Find $\frac{d}{dx} x^2$" in tex
     assert r"\boxed{\frac{d}{dx} x^2 = 2 x}" in tex
-    assert r"\includegraphics[width=0.8\linewidth]{figures/toy-parabola.pdf}" in tex
+    assert r"\figurebox{toy-parabola}{0.8\linewidth}{the curve $y = x^2$ \& its slope}" in tex
 
 
 @pytest.mark.parametrize("text, pieces", [
@@ -245,9 +247,118 @@ def test_the_toy_sheet_with_special_characters_compiles(toy_build):
 
 @pytest.mark.slow
 @needs_pdflatex
-def test_failed_latex_writes_no_pdf_and_keeps_the_log(tmp_path):
+def test_failed_latex_writes_no_pdf_and_keeps_the_log_aside(tmp_path):
     broken = "\\documentclass{article}\\begin{document}\\undefinedmacro\\end{document}"
-    with pytest.raises(OutputError, match="Undefined control sequence"):
+    (tmp_path / "broken.pdf").write_text("a PDF of an earlier run")
+    with pytest.raises(OutputError, match=r"Undefined control sequence.* l\.1 "):
         render.compile_pdf(broken, "broken", tmp_path)
     assert not (tmp_path / "broken.pdf").exists()
-    assert (tmp_path / "broken.log").is_file()
+    assert (tmp_path / ".latex" / "broken.log").is_file()
+    assert not list(tmp_path.glob("broken.*")), "nothing of a failed run beside the sheets"
+
+
+@needs_pdflatex
+def test_a_package_pdflatex_cannot_find_is_named(tmp_path):
+    source = "\\documentclass{article}\\usepackage{derivenosuchpackage}\\begin{document}x\\end{document}"
+    with pytest.raises(render.LatexFailed, match="cannot find derivenosuchpackage.sty") as failure:
+        render.compile_pdf(source, "sheet", tmp_path)
+    assert failure.value.missing == "derivenosuchpackage.sty"
+    assert "apt-file search derivenosuchpackage.sty" in str(failure.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".latex"]
+
+
+@pytest.mark.parametrize("log, missing, hint", [
+    ("! LaTeX Error: File `needspace.sty' not found.", "needspace.sty", "apt-get install texlive-latex-extra"),
+    ("! Font T1/lmr/m/n/10.95=ec-lmr10 at 10.95pt not loadable: Metric (TFM) file not found.",
+     "ec-lmr10.tfm", "apt-get install lmodern"),
+    ("! LaTeX Error: File `fancyfoo.sty' not found.", "fancyfoo.sty", "apt-file search fancyfoo.sty"),
+    ("! Undefined control sequence.", None, None),
+])
+def test_a_missing_tex_file_is_named_with_its_debian_package(log, missing, hint):
+    assert render.missing_tex_file(f"This is pdfTeX\n{log}\nl.11") == missing
+    if hint:
+        assert hint in render.install_hint(missing)
+
+
+# ---------------------------------------------------------------- the TeX the README installs
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _apt_packages(text: str) -> set[str]:
+    """The package names after "apt-get install" (options, continuations and redirects skipped)."""
+    words = text.split("apt-get install", 1)[1].replace("\\\n", " ").split("\n")[0].split("`")[0].split()
+    return {w for w in words if not w.startswith(("-", ">", "2>"))}
+
+
+def readme_tex_packages() -> set[str]:
+    return _apt_packages((ROOT / "README.md").read_text())
+
+
+def test_ci_installs_exactly_the_tex_packages_the_readme_names():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert readme_tex_packages() == _apt_packages(ci)
+    assert readme_tex_packages() >= {"texlive-latex-base", "lmodern"}
+    assert "needspace" not in ci
+
+
+def _with_dependencies(packages: set[str]) -> set[str]:
+    """The packages and, recursively, the installed packages they depend on (dpkg's records)."""
+    seen, todo = set(), list(packages)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        run = subprocess.run(["dpkg-query", "-W", "-f=${Depends}, ${Pre-Depends}", name],
+                             capture_output=True, text=True)
+        for alternative in re.split(r"[,|]", run.stdout if run.returncode == 0 else ""):
+            dep = alternative.strip().split(" ")[0].split(":")[0]
+            if dep:
+                todo.append(dep)
+    return seen
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("dpkg") is None,
+                    reason="needs pdflatex and dpkg (a Debian or Ubuntu machine) to map TeX files to packages")
+def test_the_preamble_needs_only_the_tex_packages_the_readme_installs(tmp_path):
+    base = (render.TEMPLATES / "tex" / "base.tex.j2").read_text()
+    loaded = {name.strip() for group in re.findall(r"\\usepackage(?:\[[^]]*\])?\{([^}]*)\}", base)
+              for name in group.split(",")}
+    assert loaded, "no \\usepackage found in the preamble"
+    missing = [name for name in sorted(loaded)
+               if subprocess.run(["kpsewhich", f"{name}.sty"], capture_output=True).returncode != 0]
+    assert not missing, f"the preamble loads packages this TeX does not have: {missing}"
+    # Compile the preamble with some text (fonts load only when used) and list every file
+    # pdflatex read (-recorder), the packages' own dependencies included.
+    source = render.environment("tex").get_template("base.tex.j2").render().replace(
+        "\\begin{document}\n", "\\begin{document}\nText $x^2 \\le \\mathbb{R}$ \\textbf{b} \\textsf{s} "
+        "\\texttt{t} \\section*{H}\\parthead{P}x\n")
+    (tmp_path / "preamble.tex").write_text(source)
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-recorder", "preamble.tex"],
+                         cwd=tmp_path, capture_output=True, timeout=120)
+    assert run.returncode == 0, run.stdout.decode(errors="replace")[-2000:]
+    read = sorted({line.split(" ", 1)[1] for line in (tmp_path / "preamble.fls").read_text().splitlines()
+                   if line.startswith("INPUT /usr/share/")})
+    owners = subprocess.run(["dpkg", "-S", *read], capture_output=True, text=True).stdout
+    packages = {line.split(":")[0].strip() for line in owners.splitlines() if ":" in line}
+    allowed = _with_dependencies(readme_tex_packages())
+    assert packages, "dpkg knows none of the files pdflatex read"
+    assert packages <= allowed, f"files from packages the README does not install: {sorted(packages - allowed)}"
+
+
+def test_a_missing_package_stops_the_pdfs_not_the_sheets(tmp_path, monkeypatch):
+    fake = tmp_path / "pdflatex"
+    fake.write_text("#!/bin/sh\nfor a; do case $a in -output-directory=*) o=${a#*=};; esac; t=$a; done\n"
+                    "n=$(basename $t .tex); echo \"! LaTeX Error: File \\`needspace.sty' not found.\" > $o/$n.log\n"
+                    "echo called >> " + str(tmp_path / "calls") + "\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(render, "pdflatex", lambda: str(fake))
+    other = dataclasses.replace(TOY, name="toy2")
+    out, messages = tmp_path / "out", []
+    written = render.build([TOY, other], reports_for([TOY]), out, progress=messages.append)
+    assert (tmp_path / "calls").read_text().count("called") == 1   # the second would fail the same way
+    assert len(written.pdf_failures) == 2 and "texlive-latex-extra" in written.pdf_failures[0]
+    assert "warning: 1 more PDF not tried: every sheet needs needspace.sty" in messages
+    assert {p.name for p in written} >= {"toy.html", "toy.tex", "toy2.html", "toy2.tex", "index.html"}
+    assert not list(out.glob("*.pdf")) and not list(out.glob("*.log"))
