@@ -38,7 +38,7 @@ def per_part(moments: bool) -> dict[str, tuple[float, float, str]]:
     one cold answer check of grad_x (a fresh Part object, so no checker cache is warm)."""
     import dataclasses
 
-    from derive.answers.judge import judge
+    from derive.answers.decide.judge import judge
     from derive.maths import normalisation
     from derive.verify.claims import verify_part
     from problems import batchnorm

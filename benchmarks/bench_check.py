@@ -28,10 +28,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from derive import all_parts, get_part  # noqa: E402
-from derive.answers import judge as judging  # noqa: E402
-from derive.answers import grading as grading_module  # noqa: E402
-from derive.answers.grading import grade_file  # noqa: E402
-from derive.answers.worker import WorkerPool  # noqa: E402
+from derive.answers.decide import judge as judging  # noqa: E402
+from derive.answers.serve import grading as grading_module  # noqa: E402
+from derive.answers.serve.grading import grade_file  # noqa: E402
+from derive.answers.serve.worker import WorkerPool  # noqa: E402
 
 # Templates per part: {k} becomes a per-answer integer, so most answers are distinct trees
 # while staying correct, wrong or invalid as labelled.

@@ -28,9 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from derive import equivalent  # noqa: E402
-from derive.answers.free import EXPRESSION_LIMITS, expression_part  # noqa: E402
-from derive.answers.parse import parse_answer  # noqa: E402
-from derive.answers.vocabulary import Vocabulary  # noqa: E402
+from derive.answers.serve.free import EXPRESSION_LIMITS, expression_part  # noqa: E402
+from derive.answers.read.parse import parse_answer  # noqa: E402
+from derive.answers.read.vocabulary import Vocabulary  # noqa: E402
 from derive.errors import ProofTimeout  # noqa: E402
 from derive.maths.zero import time_limit  # noqa: E402
 

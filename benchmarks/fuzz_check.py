@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import derive  # noqa: E402
-from derive.answers.judge import expected_latex  # noqa: E402
+from derive.answers.decide.judge import expected_latex  # noqa: E402
 
 OPERATORS = ["+", "-", "*", "/", "^", "**", "@", "(", ")", "[", "]", "{", "}", "|", "||", ",", "_",
              "'", ".T", "^T", "=", "<", "<=", ">", "!", " ", " ", " "]

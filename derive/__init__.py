@@ -6,9 +6,9 @@ The public front: declare parts with :class:`Part`, :class:`Variable`, :class:`S
 """
 import sys as _sys
 
-from .answers.verdict import Verdict
-from .answers.free import equivalent
-from .answers.worker import check
+from .model.verdict import Verdict
+from .answers.serve.free import equivalent
+from .answers.serve.worker import check
 from .errors import (AnswerSyntaxError, DeriveError, InvalidArgument, OutputError,
                      ProblemDefinitionError, UnknownPart)
 from .model.part import Demonstration, Figure, Namespace, Oracle, Part, Slip, Step, Variable

@@ -1,3 +1,5 @@
-"""Checking a student's answer, a pipeline read top to bottom: text -> lexemes (lexer) -> tokens
-(resolver) -> tree (builder, nodes) -> Answer -> comparison (equivalence) -> verdict and diagnosis.
-May import render.printing, verify, maths, model and errors; never cli. Each stage imports only later ones."""
+"""Checking a student's answer, in three stages, each importing only the stages after it:
+serve (worker pool, batches, free expressions) -> decide (points, precision, equivalence, sets,
+diagnosis, counterexamples, the judge) -> read (text to one tree: lexer, resolver, grammar,
+builder, nodes, vocabulary, limits). May import render.printing, verify, maths, model and
+errors; never cli."""

@@ -8,11 +8,11 @@ import shlex
 import sys
 from collections import Counter
 
-from ..answers.grading import _Progress, default_jobs, grade_file
-from ..answers.judge import expected_latex
-from ..answers.verdict import EXIT_STATUS, INVALID, Verdict
-from ..answers.free import equivalent
-from ..answers.worker import check
+from ..answers.serve.grading import _Progress, default_jobs, grade_file
+from ..answers.decide.judge import expected_latex
+from ..model.verdict import EXIT_STATUS, INVALID, Verdict
+from ..answers.serve.free import equivalent
+from ..answers.serve.worker import check
 from ..errors import DeriveError, InvalidArgument
 from ..model import registry
 from .terminal import latex_text, prose_text

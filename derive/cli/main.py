@@ -173,7 +173,7 @@ def cmd_build(args) -> int:
 def judge_slips(parts, seed: int = 0, progress: Progress | None = None) -> dict[str, list[dict]]:
     """Each declared slip judged by ``derive check``'s judge, in this process, as plain data
     for the sheets (render never imports the answer checker)."""
-    from ..answers.judge import judge
+    from ..answers.decide.judge import judge
     out: dict[str, list[dict]] = {}
     with_slips = [p for p in parts if p.slips]
     for n, part in enumerate(with_slips, 1):

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import re
 
-from ..answers.judge import judge
+from ..answers.decide.judge import judge
 from ..model import registry
 from ..render.sheets import part_sheet
 from ..verify.claims import verify_part

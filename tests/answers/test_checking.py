@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive import all_parts, get_part
-from derive.answers.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
-from derive.answers.worker import check
+from derive.model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
+from derive.answers.serve.worker import check
 from derive.cli.main import main
 from derive.errors import UnknownPart
 
@@ -203,7 +203,7 @@ def test_same_seed_same_verdict_and_verdict_is_frozen():
 @pytest.mark.slow
 def test_worker_enforces_the_hard_time_limit_and_recovers(monkeypatch):
     import time
-    from derive.answers import worker as checking
+    from derive.answers.serve import worker as checking
     # The worker is forked, so it inherits a judge that hangs; the caller must not.
     checking._WORKER.stop()
     monkeypatch.setattr(checking, "judge", lambda *a, **k: time.sleep(60))
@@ -263,7 +263,7 @@ def test_cli_exit_statuses_and_reveal(capsys):
 import sympy as sp  # noqa: E402
 
 from derive import Part, Variable  # noqa: E402
-from derive.answers.judge import judge  # noqa: E402
+from derive.answers.decide.judge import judge  # noqa: E402
 from derive.model.domains import POSITIVE, UNIT_INTERVAL  # noqa: E402
 from derive.model.functions import diag  # noqa: E402
 
@@ -331,14 +331,14 @@ ANSWER_PARTS = [p for p in all_parts() if p.answer]
 def test_every_answer_part_accepts_its_own_result_printed_in_latex(part):
     """Generic: the expected result, printed by the project's LaTeX printer, is parsed back
     and judged correct; so every part with declared variables can be checked."""
-    from derive.answers.judge import expected_latex
+    from derive.answers.decide.judge import expected_latex
     tex = expected_latex(part)
     verdict = check(part.id, tex, timeout=None)
     assert verdict.status == CORRECT, (tex, verdict.message)
 
 
 def test_plain_text_double_bars_are_a_norm():
-    from derive.answers.worker import check as check_answer
+    from derive.answers.serve.worker import check as check_answer
     right = check_answer("dropout.expected_loss", "||y - p X w||^2 + p(1-p) w^T diag(X^T X) w", timeout=None)
     wrong = check_answer("dropout.expected_loss", "||y - p X w||^2 + (1-p)^2 w^T diag(X^T X) w", timeout=None)
     assert right.status == "correct", right.message

@@ -165,7 +165,8 @@ def test_an_overrunning_check_comes_back_undecided():
 
 
 def test_caches_of_expression_parts_stay_bounded(monkeypatch):
-    from derive.answers import equivalence, free
+    from derive.answers.decide import equivalence
+    from derive.answers.serve import free
     monkeypatch.setattr(free, "MAX_PARTS", 3)
     for k in range(8):
         assert equivalent(f"x + {k}", f"{k} + x", timeout=None).status == "correct"

@@ -9,10 +9,10 @@ import stat
 
 import pytest
 
-from derive.answers import grading
-from derive.answers.grading import grade_file, grade_rows, read_submissions, summarise
-from derive.answers.submissions import MAX_FIELD_CHARS
-from derive.answers.verdict import UNDECIDED, Verdict
+from derive.answers.serve import grading
+from derive.answers.serve.grading import grade_file, grade_rows, read_submissions, summarise
+from derive.answers.serve.submissions import MAX_FIELD_CHARS
+from derive.model.verdict import UNDECIDED, Verdict
 from derive.cli.main import main
 from derive.errors import InvalidArgument, OutputError
 
@@ -364,7 +364,7 @@ def test_cli_grade_refuses_bad_jobs(tmp_path, capsys, jobs):
 @pytest.mark.slow
 def test_a_repeated_answer_that_times_out_costs_one_timeout(monkeypatch):
     import time
-    from derive.answers import worker
+    from derive.answers.serve import worker
     real = worker.judge
 
     def judge(part, answer, **kwargs):   # forked workers inherit it: one answer hangs

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.answers.index_eval import compile_index, nested_ints
-from derive.answers.index_judge import answer_sizes, index_vocabulary
-from derive.answers.index_parse import parse_index_answer
-from derive.answers.equivalence import vocabulary
-from derive.answers.judge import judge
-from derive.answers.verdict import CORRECT, INCORRECT, INVALID
+from derive.answers.read.index_eval import compile_index, nested_ints
+from derive.answers.decide.index_judge import answer_sizes, index_vocabulary
+from derive.answers.read.index_parse import parse_index_answer
+from derive.answers.decide.equivalence import vocabulary
+from derive.answers.decide.judge import judge
+from derive.model.verdict import CORRECT, INCORRECT, INVALID
 from derive.maths import tensors
 from derive.model.registry import get_part
 

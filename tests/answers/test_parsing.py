@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive.errors import AnswerSyntaxError, DeriveError
-from derive.answers.parse import AnswerLimitError, AnswerShapeError, Vocabulary, parse_answer
+from derive.answers.read.parse import AnswerLimitError, AnswerShapeError, Vocabulary, parse_answer
 
 SOFTMAX = Vocabulary.from_variables([
     V(name="z", shape=("C",), spellings=()),

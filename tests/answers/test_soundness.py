@@ -10,10 +10,10 @@ import pytest
 import sympy as sp
 
 from derive import all_parts
-from derive.answers.judge import judge
-from derive.answers.parse import Vocabulary, parse_answer
-from derive.answers.verdict import CORRECT, INCORRECT, INVALID
-from derive.answers.worker import check
+from derive.answers.decide.judge import judge
+from derive.answers.read.parse import Vocabulary, parse_answer
+from derive.model.verdict import CORRECT, INCORRECT, INVALID
+from derive.answers.serve.worker import check
 from derive.maths.sets import compare_sets
 from derive.model import registry
 
@@ -121,8 +121,8 @@ def test_exact_false_is_the_old_float_baseline():
 
 
 def test_precise_decision_needs_more_digits_only_when_the_answer_cancels():
-    from derive.answers.equivalence import vocabulary
-    from derive.answers.precision import DIFFERENT, EQUAL, PreciseTarget, decide
+    from derive.answers.decide.equivalence import vocabulary
+    from derive.answers.decide.precision import DIFFERENT, EQUAL, PreciseTarget, decide
     part = registry.get_part("activation.tanh_grad")
     target = PreciseTarget(part, {})
     vocab = vocabulary(part)
@@ -143,7 +143,7 @@ def test_an_answer_wrong_at_one_size_only_is_caught_at_that_size(size):
 
 
 def test_size_sweep_covers_every_size_up_to_12():
-    from derive.answers.points import size_sweep
+    from derive.answers.decide.points import size_sweep
     part = registry.get_part("optim.gd_closed_form")
     ts = sorted({s["t"] for s in size_sweep(part, ["t"])})
     assert ts == list(range(0, 13))
@@ -227,7 +227,7 @@ def test_vocabulary_and_function_powers(text, latex):
 def test_hyperbolic_functions_evaluate_in_floats_and_high_precision(name, value):
     answer = parse_answer(f"{name}(z)", VOCAB)
     assert answer.evaluate({"z": 0.3}) == pytest.approx(value, rel=1e-14)
-    from derive.answers.precision import PreciseEvaluator
+    from derive.answers.decide.precision import PreciseEvaluator
     with mpmath.workdps(50):
         ev = PreciseEvaluator({"z": np.array(mpmath.mpf(0.3), dtype=object).reshape(1, 1, 1)}, {}, {})
         assert float(ev(answer.tree).reshape(-1)[0]) == pytest.approx(value, rel=1e-15)
@@ -257,7 +257,7 @@ def test_label_indicator_and_number_spellings(text, value):
 
 
 def test_a_label_past_the_vector_is_an_evaluation_error_not_a_crash():
-    from derive.answers.nodes import AnswerEvaluationError
+    from derive.answers.read.nodes import AnswerEvaluationError
     with pytest.raises(AnswerEvaluationError, match="past the end of c"):
         parse_answer("c_{y_1}", LABELS).evaluate({**AT, "y": [4, 1, 1]})
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from derive.answers import worker
-from derive.answers.verdict import CORRECT, INVALID, UNDECIDED
+from derive.answers.serve import worker
+from derive.model.verdict import CORRECT, INVALID, UNDECIDED
 from derive.errors import InvalidArgument
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -54,7 +54,7 @@ def cpu_seconds(pid: int) -> float:
 CALLER = textwrap.dedent("""
     import sys, threading
     import derive
-    from derive.answers import worker
+    from derive.answers.serve import worker
 
     def spin(*args, **kwargs):
         while True:

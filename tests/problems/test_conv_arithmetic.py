@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 from derive import get_part
-from derive.answers.judge import judge
+from derive.answers.decide.judge import judge
 from derive.maths.networks import analyse, totals, with_bias
 from derive.verify.claims import PASSED, REFUTED, cross_check
 from problems.conv import arithmetic as arith

@@ -201,7 +201,7 @@ def test_figures_draw():
 
 
 # ----------------------------------------------------------------------------- answers
-checking = pytest.importorskip("derive.answers.worker")
+checking = pytest.importorskip("derive.answers.serve.worker")
 
 
 @pytest.mark.parametrize("part_id, answer, status", [

@@ -34,7 +34,7 @@ from .lexer import normalise, scan
 from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits, check_text
 from .resolver import Resolver
 from .nodes import (WILD, AnswerShapeError, Comp, Delta, Idx, Node, Sum, children, is_scalar, show_shape, walk)
-from ..errors import AnswerSyntaxError
+from ...errors import AnswerSyntaxError
 from .vocabulary import Vocabulary, VocabularyEntry
 
 # AnswerLimitError, AnswerShapeError, DEFAULT_LIMITS, Limits and VocabularyEntry live

@@ -23,13 +23,13 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from ..errors import AnswerSyntaxError, DeriveError
-from ..maths import tensors
-from ..maths.zero import time_limit
-from ..model.part import Part
-from .index_eval import compile_index, nested_ints
-from .index_parse import IndexAnswer, IndexVocabulary, parse_index_answer, vocabulary_for
-from .verdict import CORRECT, INCORRECT, INVALID, Verdict
+from ...errors import AnswerSyntaxError, DeriveError
+from ...maths import tensors
+from ...maths.zero import time_limit
+from ...model.part import Part
+from ..read.index_eval import compile_index, nested_ints
+from ..read.index_parse import IndexAnswer, IndexVocabulary, parse_index_answer, vocabulary_for
+from ...model.verdict import CORRECT, INCORRECT, INVALID, Verdict
 
 __all__ = ["answer_sizes", "expected_index_latex", "index_vocabulary", "is_index_part", "judge_indexed"]
 
@@ -328,6 +328,6 @@ def expected_index_latex(part: Part) -> str:
 
 
 def _written_latex(expr) -> str:
-    from .index_parse import _WrittenPrinter
+    from ..read.index_parse import _WrittenPrinter
     return _WrittenPrinter().doprint(expr)
 

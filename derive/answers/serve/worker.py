@@ -21,10 +21,10 @@ import threading
 from concurrent.futures import Future
 from queue import SimpleQueue
 
-from ..errors import DeriveError, InvalidArgument
-from ..model import registry
-from .judge import judge
-from .verdict import INVALID, UNDECIDED, Verdict
+from ...errors import DeriveError, InvalidArgument
+from ...model import registry
+from ..decide.judge import judge
+from ...model.verdict import INVALID, UNDECIDED, Verdict
 
 __all__ = ["WorkerPool", "check", "default_pool_size"]
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from ..errors import ProofTimeout
-from ..maths.zero import time_limit
-from ..verify.proof import difference_is_zero
+from ...errors import ProofTimeout
+from ...maths.zero import time_limit
+from ...verify.proof import difference_is_zero
 from .equivalence import scaled_errors
 from .precision import DIFFERENT, EQUAL, UNKNOWN, Decision, PreciseTarget, decide, equal_digits
 

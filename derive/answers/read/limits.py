@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import AnswerSyntaxError
+from ...errors import AnswerSyntaxError
 
 __all__ = ["AnswerLimitError", "DEFAULT_LIMITS", "Limits", "check_text"]
 

@@ -28,8 +28,8 @@ from typing import Mapping, Sequence
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from ..errors import AnswerSyntaxError
-from ..maths.tensors import Ordered
+from ...errors import AnswerSyntaxError
+from ...maths.tensors import Ordered
 from .lexer import Lexeme, normalise, scan, spelling_key
 from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits, check_text
 

@@ -20,10 +20,10 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 
-from ..model.part import Part
-from ..verify.numeric import NUMPY_FUNCTIONS, compile_numpy
-from .parse import Answer
-from .vocabulary import Vocabulary
+from ...model.part import Part
+from ...verify.numeric import NUMPY_FUNCTIONS, compile_numpy
+from ..read.parse import Answer
+from ..read.vocabulary import Vocabulary
 
 # Both sides are float64 evaluations of the same quantity through at most a few hundred
 # operations on O(1) numbers (the samplers keep values within about 1e-2 .. 1e2), so honest

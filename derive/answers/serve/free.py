@@ -25,18 +25,18 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 
-from ..errors import AnswerSyntaxError, DeriveError, InvalidArgument, ProofTimeout
-from ..maths.zero import time_limit
-from ..model import domains
-from ..model.part import Part, Variable
-from . import decision, equivalence
-from .judge import _judge_exact
-from .lexer import FUNCTION_ALIASES, GREEK, WEAK_FUNCTIONS, normalise, scan
-from .limits import DEFAULT_LIMITS, AnswerLimitError
-from .nodes import AnswerRangeError, SlipError
-from .parse import parse_answer
-from .verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
-from .vocabulary import Vocabulary
+from ...errors import AnswerSyntaxError, DeriveError, InvalidArgument, ProofTimeout
+from ...maths.zero import time_limit
+from ...model import domains
+from ...model.part import Part, Variable
+from ..decide import decision, equivalence
+from ..decide.judge import _judge_exact
+from ..read.lexer import FUNCTION_ALIASES, GREEK, WEAK_FUNCTIONS, normalise, scan
+from ..read.limits import DEFAULT_LIMITS, AnswerLimitError
+from ..read.nodes import AnswerRangeError, SlipError
+from ..read.parse import parse_answer
+from ...model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
+from ..read.vocabulary import Vocabulary
 from .worker import CPU_SECONDS_PER_WALL_SECOND, _POOL, _check_timeout
 
 __all__ = ["DOMAINS", "equivalent", "expression_part", "judge_expression"]

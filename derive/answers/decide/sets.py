@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..errors import DeriveError, ProofTimeout
-from ..maths.inequalities import NotSolvable, solution_set
-from ..maths.sets import compare_sets
-from ..maths.zero import time_limit
+from ...errors import DeriveError, ProofTimeout
+from ...maths.inequalities import NotSolvable, solution_set
+from ...maths.sets import compare_sets
+from ...maths.zero import time_limit
 from .equivalence import RelationComparison, compare_relation
-from .verdict import CORRECT, INCORRECT, UNDECIDED, Verdict, _latex, _round
+from ...model.verdict import CORRECT, INCORRECT, UNDECIDED, Verdict
+from .presentation import _latex, _round
 
 SET_BUDGET = 2.0
 
@@ -149,7 +150,7 @@ def _exact_wrong(part, answer, diff, want, got, var, ns, tgt, seed, parsed, samp
 def _declared_slip(part, got, var, ns) -> str | None:
     """The part's declared slip (Part.slips) whose set is exactly the answer's, in its words."""
     from .equivalence import vocabulary
-    from .parse import parse_answer
+    from ..read.parse import parse_answer
     for slip in getattr(part, "slips", ()):
         try:
             slip_answer = parse_answer(slip.answer, vocabulary(part))
@@ -187,7 +188,7 @@ def _numeric_witness(witness, var, ns, tgt, seed, answer) -> dict | None:
 
 def sampled_wrong(part, answer, rc, parsed, evidence=None) -> Verdict:
     """The verdict on an answer whose set differs at a sampled point, with the likely slip."""
-    from .verdict import _user_values
+    from .presentation import _user_values
     point = rc.failure["point"]
     counter = {"values": _user_values(answer, point), "answer": rc.failure["answer"],
                "expected": rc.failure["expected"]}

@@ -8,17 +8,17 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from ..model.part import Part
-from ..verify.numeric import compile_numpy
-from .answer import Answer
+from ...model.part import Part
+from ...verify.numeric import compile_numpy
+from ..read.answer import Answer
 from .equivalence import Target, _symbol_columns, scaled_errors
-from .nodes import Bin, Neg, Node, Num, Transpose, walk
-from .verdict import _latex
-from ..errors import DeriveError
-from ..model import registry
+from ..read.nodes import Bin, Neg, Node, Num, Transpose, walk
+from .presentation import _latex
+from ...errors import DeriveError
+from ...model import registry
 from .equivalence import target
-from .latex import LatexPrinter
-from .nodes import is_scalar, show_shape
+from ..read.latex import LatexPrinter
+from ..read.nodes import is_scalar, show_shape
 
 def _close(a: np.ndarray, t: np.ndarray) -> bool:
     err = scaled_errors(a, t)
@@ -149,7 +149,7 @@ def _declared_slip(answer: Answer, part: Part, batches, A) -> str | None:
     hit = _SLIPS.get(part.id)
     if hit is None or hit[0] is not part:
         from .equivalence import vocabulary
-        from .parse import parse_answer
+        from ..read.parse import parse_answer
         parsed = []
         for slip in part.slips:
             try:
@@ -325,8 +325,8 @@ def _target_pieces(part: Part, batches, kind: str) -> list:
 def _explicit(expr):
     """A general-form term with explicit matrices substituted, as an explicit matrix."""
     from sympy.matrices.expressions import DiagMatrix, DiagonalMatrix
-    from ..model import functions
-    from ..model.functions import Softmax, diag, softmax
+    from ...model import functions
+    from ...model.functions import Softmax, diag, softmax
     diag_types = (DiagMatrix, DiagonalMatrix) + ((functions.Diag,) if hasattr(functions, "Diag") else ())
 
     def as_matrix(x):

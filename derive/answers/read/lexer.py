@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits
-from ..errors import AnswerSyntaxError
+from ...errors import AnswerSyntaxError
 
 __all__ = ["ALLOWED", "FUNCTION_ALIASES", "FUNCTION_LIST", "GREEK", "Lexeme", "WEAK_FUNCTIONS",
            "normalise", "scan", "spelling_key"]

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InvalidArgument
+from ...errors import InvalidArgument
 
 __all__ = ["FORMATS", "MAX_FIELD_CHARS", "REQUIRED", "Row", "printable", "read_submissions"]
 

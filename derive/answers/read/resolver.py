@@ -10,7 +10,7 @@ from __future__ import annotations
 from lark import Token
 
 from .lexer import FUNCTION_ALIASES, FUNCTION_LIST, WEAK_FUNCTIONS, Lexeme
-from ..errors import AnswerSyntaxError
+from ...errors import AnswerSyntaxError
 from .vocabulary import Vocabulary
 
 __all__ = ["DERIVATIVES", "Resolver"]

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import AnswerSyntaxError
+from ...errors import AnswerSyntaxError
 
 SCALAR = (1, 1)
 WILD = ("*", "*")

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Sequence
 
 from .lexer import GREEK, spelling_key
 from .nodes import SCALAR
-from ..errors import AnswerSyntaxError
+from ...errors import AnswerSyntaxError
 
 __all__ = ["Vocabulary", "VocabularyEntry"]
 

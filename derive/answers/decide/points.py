@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..errors import ProofTimeout
-from ..maths.zero import time_limit
-from ..model.domains import Interval, OneHot, Simplex, StepCount, StepSize, SymmetricPositiveDefinite
+from ...errors import ProofTimeout
+from ...maths.zero import time_limit
+from ...model.domains import Interval, OneHot, Simplex, StepCount, StepSize, SymmetricPositiveDefinite
 from .equivalence import Batch, Target, stack_points
-from .nodes import Call, Iverson, Name, walk
+from ..read.nodes import Call, Iverson, Name, walk
 
 LARGEST_TESTED_SIZE = 12
 POINTS_PER_EXTRA_SIZE = 4
@@ -145,7 +145,7 @@ def _answer_pieces(answer, ns) -> list:
 
 
 def _subtree_sympy(answer, node, ns):
-    from .answer import Answer
+    from ..read.answer import Answer
     sub = Answer(answer.text, answer.syntax, node, answer.vocabulary, answer.free_indices,
                  answer.index_ranges, answer.spelled)
     if answer.free_indices:

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .submissions import MAX_FIELD_CHARS, Row, printable, read_submissions
-from .verdict import INVALID, UNDECIDED, Verdict
+from ...model.verdict import INVALID, UNDECIDED, Verdict
 from .worker import WorkerPool, check
-from ..errors import DeriveError, InvalidArgument, OutputError
-from ..model import registry
+from ...errors import DeriveError, InvalidArgument, OutputError
+from ...model import registry
 
 __all__ = ["VERDICT_COLUMNS", "default_jobs", "diagnosis_group", "grade_file", "grade_rows",
            "invalid_rows", "publish", "read_submissions", "summarise", "summary_html", "verdicts_text"]
@@ -221,7 +221,7 @@ def summary_html(verdicts: list[Verdict], source: str, seconds: float,
                  invalid: Iterable[str] = ()) -> str:
     """The summary page (templates/html/summary.html.j2); ``invalid`` lists the rows graded
     invalid, each as "row N (line L): why"."""
-    from ..render.writer import environment
+    from ...render.writer import environment
     s = summarise(verdicts)
     total = Counter(v.status for v in verdicts)
     invalid = list(invalid)

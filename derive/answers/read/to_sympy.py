@@ -5,7 +5,7 @@ from typing import Any, Mapping
 
 import sympy as sp
 
-from ..model import functions as F
+from ...model import functions as F
 from .nodes import AnswerEvaluationError, is_scalar
 
 

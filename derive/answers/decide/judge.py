@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .nodes import show_shape
+from ..read.nodes import show_shape
 from .equivalence import (Comparison, compare, compare_relation, target, vocabulary)
-from ..errors import AnswerSyntaxError
-from ..model.part import Part
-from .parse import Answer, parse_answer
+from ...errors import AnswerSyntaxError
+from ...model.part import Part
+from ..read.parse import Answer, parse_answer
 from .diagnosis import diagnose
-from .verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict, _counterexample, _latex, _point_text, _shape_of_array, _size_text
-from .verdict import precise_counterexample
+from ...model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
+from .presentation import _counterexample, _latex, _point_text, _shape_of_array, _size_text
+from .presentation import precise_counterexample
 from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, prove_sizes, prove_at
-from .limits import AnswerLimitError
-from .nodes import AnswerRangeError, SlipError
+from ..read.limits import AnswerLimitError
+from ..read.nodes import AnswerRangeError, SlipError
 from .points import breakpoint_batches, sizes_used_as_numbers, sweep_batches
 from .sets import judge_sets, sampled_wrong
 from .index_judge import expected_index_latex, is_index_part, judge_indexed

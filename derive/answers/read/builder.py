@@ -17,7 +17,7 @@ from .limits import AnswerLimitError, Limits
 from .nodes import (ELEMENTWISE, SCALAR, WILD, AnswerShapeError, SlipError, Bin, Call, Comp, Const, Delta,
                           Idx, Iverson, Matrix, Name, Neg, Node, Num, Pow, Relation, Sum, Transpose, is_scalar,
                           settle, show_shape, unify, walk)
-from ..errors import AnswerSyntaxError
+from ...errors import AnswerSyntaxError
 from .vocabulary import Vocabulary
 
 __all__ = ["Builder", "TOKEN_WORDS", "lark_parser"]

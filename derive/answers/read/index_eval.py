@@ -20,8 +20,8 @@ from typing import Callable
 
 import sympy as sp
 
-from ..errors import InvalidArgument
-from ..maths.tensors import Ordered, plain
+from ...errors import InvalidArgument
+from ...maths.tensors import Ordered, plain
 
 __all__ = ["compile_index", "nested_ints"]
 
