@@ -1,22 +1,23 @@
 """Answer-checking speed, side by side in one run on the same mixed answers:
 
-1. time per check, float-only decisions against exact ones (``judge(..., exact=False)``
-   against the default), in this process, each answer judged both ways back to back so a
-   busy shared machine slows both alike; and the same through a warm worker (round trip);
+1. time per check in this process, and the same through a warm worker (round trip). An
+   earlier version also timed the old float-only decisions (``judge(..., exact=False)``)
+   as a baseline; that judge is gone, so the column is no longer measured;
 2. ``derive grade`` of 10,000 answers with ``--jobs 1`` against ``--jobs 2`` (reading the
    CSV, workers started cold, verdicts and summary written), on the same file.
 
 Run: python benchmarks/bench_check.py [--answers 10000] [--latency 400] [--jobs 1,2]
 Targets (a 2-core machine): median <= 5 ms per check with exact decisions; --jobs 2 at
-least 1.7x faster than --jobs 1; 10,000 answers in under 15 s. The verdict cache is off
-throughout, so every answer is judged for real; identical (part, answer) pairs are still
-checked once per batch, as ``derive grade`` does (their number is printed).
+least 1.7x faster than --jobs 1; 10,000 answers in under 15 s. Every timed answer is
+judged for real, not found in the verdict cache: it is emptied before each check in
+process, and the warm worker is warmed with another seed (the cache's key includes it).
+Identical (part, answer) pairs are still checked once per batch, as ``derive grade`` does
+(their number is printed).
 """
 from __future__ import annotations
 
 import argparse
 import csv
-import inspect
 import os
 import sys
 import tempfile
@@ -79,33 +80,25 @@ def timed(fn) -> tuple[float, object]:
 ESCAPED: list[str] = []   # in-process judge() calls that raised (the worker would catch them)
 
 
-def judged(part, text, **kwargs):
+def judged(part, text):
+    judging._VERDICTS.clear()   # judged for real, not found in the verdict cache
     try:
-        return judging.judge(part, text, **kwargs)
+        return judging.judge(part, text)
     except Exception as exc:
-        ESCAPED.append(f"{part.id} {text!r} {kwargs}: {type(exc).__name__}: {str(exc)[:80]}")
+        ESCAPED.append(f"{part.id} {text!r}: {type(exc).__name__}: {str(exc)[:80]}")
 
 
-def latencies(pool: list[tuple[str, str]], has_exact: bool) -> dict[str, np.ndarray]:
-    """Per-check milliseconds: in process both ways (alternating which goes first), and
-    through one warm worker."""
+def latencies(pool: list[tuple[str, str]]) -> dict[str, np.ndarray]:
+    """Per-check milliseconds: in process, and through one warm worker."""
     parts = {pid: get_part(pid) for pid, _ in pool}
     for pid, text in pool:                     # compile every target once: "warm"
         judged(parts[pid], text)
-        if has_exact:
-            judged(parts[pid], text, exact=False)
-    exact, floats = [], []
-    for n, (pid, text) in enumerate(pool):
-        ways = [("exact", {}), ("float", {"exact": False})] if has_exact else [("exact", {})]
-        for name, kwargs in (ways if n % 2 else ways[::-1]):
-            seconds, _ = timed(lambda: judged(parts[pid], text, **kwargs))
-            (exact if name == "exact" else floats).append(seconds * 1000)
-    rows = {"exact decisions, in process": np.array(exact)}
-    if has_exact:
-        rows["float-only decisions, in process"] = np.array(floats)
+    rows = {"exact decisions, in process": np.array(
+        [timed(lambda: judged(parts[pid], text))[0] * 1000 for pid, text in pool])}
+    judging._VERDICTS.clear()   # forked workers start with an empty cache
     with WorkerPool(1) as workers:
         for pid, text in pool:
-            workers.check(pid, text, timeout=30)
+            workers.check(pid, text, seed=1, timeout=30)
         rows["exact decisions, warm worker round trip"] = np.array(
             [timed(lambda: workers.check(pid, text, timeout=30))[0] * 1000 for pid, text in pool])
     return rows
@@ -124,8 +117,6 @@ class _MeasuredPool(WorkerPool):
             except (OSError, ValueError):
                 pass
         super().stop()
-
-    close = stop
 
 
 def grading(pool: list[tuple[str, str]], jobs_list: list[int]) -> dict[int, tuple]:
@@ -154,10 +145,7 @@ def main() -> None:
     args = ap.parse_args()
     jobs_list = [int(j) for j in args.jobs.split(",")]
     rng = np.random.default_rng(2026)
-    judging.CACHE_VERDICTS = False   # forked workers inherit this: every answer is judged
-    has_exact = "exact" in inspect.signature(judging.judge).parameters
-
-    lat = latencies(answer_pool(args.latency, rng), has_exact)
+    lat = latencies(answer_pool(args.latency, rng))
     pool = answer_pool(args.answers, rng)
     unique = len(set(pool))
     grades = grading(pool, jobs_list)
@@ -168,8 +156,6 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: |")
     for name, ms in lat.items():
         print(f"| {name} | {np.median(ms):.2f} ms | {np.percentile(ms, 95):.2f} ms | {ms.max():.1f} ms |")
-    if not has_exact:
-        print("| float-only decisions | judge() has no `exact` keyword yet: not measured | | |")
     if ESCAPED:
         print(f"\n{len(ESCAPED)} in-process judge() calls raised (timed all the same):")
         for line in sorted(set(ESCAPED))[:10]:

@@ -24,6 +24,13 @@ class UnknownPart(DeriveError, LookupError):
                          f"(run `derive list` for all {len(known)})")
 
 
+def _pointed(message: str, text: str, position: int | None) -> str:
+    """The message with the column and a caret under it, when both are known."""
+    if position is None or not text:
+        return message
+    return message + f" at column {position + 1}:\n  {text}\n  {' ' * position}^"
+
+
 class AnswerSyntaxError(DeriveError, ValueError):
     """An answer that cannot be parsed; carries the text and the 0-based column."""
 
@@ -31,10 +38,42 @@ class AnswerSyntaxError(DeriveError, ValueError):
         self.text = text
         self.position = position
         self.reason = message
-        where = ""
-        if position is not None and text:
-            where = f" at column {position + 1}:\n  {text}\n  {' ' * position}^"
-        super().__init__(message + where)
+        super().__init__(_pointed(message, text, position))
+
+
+class AnswerShapeError(AnswerSyntaxError):
+    """An answer whose parts do not fit together (e.g. adding a vector to a matrix)."""
+
+
+class AnswerLimitError(AnswerSyntaxError):
+    """An answer past a size limit (length, nesting, exponent, number of digits)."""
+
+
+class RecognisedSlip(DeriveError, ValueError):
+    """Not a syntax error but a verdict: the answer's parts cannot fit together because of
+    a slip the reader recognises (s^T s, the inner product, where the outer product s s^T
+    is needed), so the answer is incorrect, with ``diagnosis`` saying which slip. Kept
+    apart from AnswerSyntaxError, which means invalid; a reader's caller handles both."""
+
+    def __init__(self, message: str, text: str, position: int, diagnosis: str):
+        self.text = text
+        self.position = position
+        self.reason = message
+        self.diagnosis = diagnosis
+        super().__init__(_pointed(message, text, position))
+
+
+class AnswerEvaluationError(DeriveError, ValueError):
+    """A value could not be computed at a point (e.g. a sum bound past a vector's end)."""
+
+
+class AnswerRangeError(AnswerEvaluationError):
+    """A sum whose range, at the size being evaluated, is longer than allowed: the answer is
+    invalid (it would be at every large enough size), with the sum's position."""
+
+    def __init__(self, message: str, pos: int):
+        super().__init__(message)
+        self.pos = pos
 
 
 class ProblemDefinitionError(DeriveError, TypeError):
@@ -45,5 +84,31 @@ class OutputError(DeriveError, OSError):
     """An output folder or file that cannot be written."""
 
 
+class LatexFailed(OutputError):
+    """pdflatex did not make a PDF; ``missing`` names the TeX file it could not find, if any."""
+
+    def __init__(self, message: str, missing: str | None = None):
+        super().__init__(message)
+        self.missing = missing
+
+
+class MissingLibrary(DeriveError, ImportError):
+    """An optional library a check needs is not installed."""
+
+
 class ProofTimeout(DeriveError, TimeoutError):
     """A symbolic proof ran past its time budget."""
+
+
+class SimulationMismatch(DeriveError, AssertionError):
+    """A simulated case that disagrees with its claim (an AssertionError, so Hypothesis
+    shrinks it as a failing example)."""
+
+
+class PartRefuted(DeriveError, AssertionError):
+    """A part whose verification refuted or failed a claim (the pytest plugin's failure);
+    ``report`` is the part's report."""
+
+    def __init__(self, report):
+        super().__init__(report.part.id)
+        self.report = report

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ..errors import DeriveError
+from ..errors import DeriveError, PartRefuted
 from ..model import registry
 from ..model.claim import FAILED, REFUTED
 
@@ -70,28 +70,24 @@ class PartItem(pytest.Item):
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, PartRefuted):
-            return excinfo.value.describe()
+            return refutation(excinfo.value.report)
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
         return self.path, None, f"derive part {self.part.id}"
 
 
-class PartRefuted(Exception):
-    def __init__(self, report):
-        super().__init__(report.part.id)
-        self.report = report
-
-    def describe(self) -> str:
-        lines = [f"{self.report.part.id}: {self.report.outcome}"]
-        for claim in self.report.claims:
-            if claim.outcome not in (REFUTED, FAILED):
-                continue
-            if claim.worst_error is not None and claim.tolerance is not None:
-                why = f"worst error {claim.worst_error:.3g} > tolerance {claim.tolerance:g} ({claim.method})"
-            else:
-                why = claim.detail or claim.statement
-            lines.append(f"  {claim.kind}: {claim.outcome}. {why}")
-            if claim.counterexample:
-                lines.append("  counterexample: " + json.dumps(claim.counterexample, default=str))
-        return "\n".join(lines)
+def refutation(report) -> str:
+    """A refuted part's failure text: each refuted or failed claim and its counterexample."""
+    lines = [f"{report.part.id}: {report.outcome}"]
+    for claim in report.claims:
+        if claim.outcome not in (REFUTED, FAILED):
+            continue
+        if claim.worst_error is not None and claim.tolerance is not None:
+            why = f"worst error {claim.worst_error:.3g} > tolerance {claim.tolerance:g} ({claim.method})"
+        else:
+            why = claim.detail or claim.statement
+        lines.append(f"  {claim.kind}: {claim.outcome}. {why}")
+        if claim.counterexample:
+            lines.append("  counterexample: " + json.dumps(claim.counterexample, default=str))
+    return "\n".join(lines)

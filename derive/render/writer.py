@@ -26,7 +26,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import figures as figure_files
-from ..errors import InvalidArgument, OutputError
+from ..errors import InvalidArgument, LatexFailed, OutputError
 from .mathml import display_mathml, to_mathml
 from ..model.registry import Family
 from .sheets import FamilySheet, family_sheet
@@ -226,14 +226,6 @@ _MISSING_FILE = re.compile(r"! LaTeX Error: File `([^']+)' not found"
                            r"|! Font \S+=(\S+) at .*not loadable: Metric \(TFM\) file not found")
 # A missing package, class or font fails every sheet the same way: they share one preamble.
 PREAMBLE_FILES = (".sty", ".cls", ".def", ".fd", ".cfg", ".tfm")
-
-
-class LatexFailed(OutputError):
-    """pdflatex did not make a PDF; ``missing`` names the TeX file it could not find, if any."""
-
-    def __init__(self, message: str, missing: str | None = None):
-        super().__init__(message)
-        self.missing = missing
 
 
 def missing_tex_file(log: str) -> str | None:

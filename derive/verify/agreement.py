@@ -3,7 +3,7 @@
 ``engine()`` gives the engine's numbers (SymPy, 30 digits) and ``reference()`` the same names
 computed another way (a hand-written NumPy backward pass, finite differences, JAX autodiff).
 It goes in ``Part.checks``. A reference that needs a missing optional library raises
-:class:`~derive.verify.optional.MissingLibrary` and the claim is "skipped", never passed.
+:class:`~derive.errors.MissingLibrary` and the claim is "skipped", never passed.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import numpy as np
 
 from ..model.claim import FAILED, PASSED, REFUTED, Claim
 from .numeric import scaled_error
-from .optional import SKIPPED, MissingLibrary
+from ..errors import MissingLibrary
+from .optional import SKIPPED
 
 __all__ = ["AgreementCheck"]
 

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..errors import InvalidArgument
 from .numeric import FD_STEP
-from .optional import MissingLibrary, jax_numpy
+from ..errors import MissingLibrary
+from .optional import jax_numpy
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from ..errors import InvalidArgument
 from ..model.claim import FAILED, PASSED, REFUTED, SKIPPED, Claim
 from ..model.domains import Domain
 from .numeric import scaled_error
-from .optional import MissingLibrary, jax_numpy
+from ..errors import MissingLibrary
+from .optional import jax_numpy
 
 __all__ = ["BATCH", "SMALL_EPS", "BatchDomain", "JaxGradientCheck", "SKIPPED", "SmallPositive",
            "batch_norm", "class_batch_run", "class_means_train_and_test", "normalised", "running_statistics",

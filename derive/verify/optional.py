@@ -1,19 +1,14 @@
 """Optional libraries (JAX): without them a check's claim is "skipped", never passed.
 
-:func:`jax_numpy` imports JAX in float64 or raises :class:`MissingLibrary`;
+:func:`jax_numpy` imports JAX in float64 or raises :class:`~derive.errors.MissingLibrary`;
 :class:`~derive.verify.agreement.AgreementCheck` turns that into the outcome ``skipped``.
 """
 from __future__ import annotations
 
-from ..errors import DeriveError
+from ..errors import MissingLibrary
 from ..model.claim import SKIPPED
 
-__all__ = ["SKIPPED", "MissingLibrary", "jax_numpy"]
-
-
-
-class MissingLibrary(DeriveError, ImportError):
-    """An optional library a check needs is not installed."""
+__all__ = ["SKIPPED", "jax_numpy"]
 
 
 def jax_numpy():

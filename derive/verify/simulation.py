@@ -16,6 +16,7 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings, seed as hypothesis_seed
 from hypothesis import strategies as st
 
+from ..errors import SimulationMismatch
 from ..model.claim import FAILED, PASSED, REFUTED, Claim
 from .claims import _Numeric
 
@@ -46,10 +47,6 @@ def at_values(part, formula, sizes: Mapping[str, int], values: Mapping[str, Any]
 
 
 _CACHE: dict[int, Any] = {}
-
-
-class Mismatch(AssertionError):
-    """A simulated case that disagrees with the claim."""
 
 
 @dataclass(frozen=True)
@@ -84,19 +81,19 @@ class Simulation:
             except Exception as exc:  # a crash is a failed case, reported with its input
                 stats["failing"] = {"case": _plain(case), "error": float("inf"),
                                     "exception": f"{type(exc).__name__}: {exc}"}
-                raise Mismatch(str(exc)) from exc
+                raise SimulationMismatch(str(exc)) from exc
             stats["cases"] += 1
             if error <= self.tolerance:
                 stats["worst"] = max(stats["worst"], float(error))
                 return
             stats["failing"] = {**_plain(record), "error": float(error)}
-            raise Mismatch(f"{part.id}: {self.statement}: error {error:.3g} > {self.tolerance:g} "
+            raise SimulationMismatch(f"{part.id}: {self.statement}: error {error:.3g} > {self.tolerance:g} "
                            f"at {stats['failing']}")
 
         try:
             holds()
             outcome, counter = PASSED, None
-        except Mismatch:
+        except SimulationMismatch:
             counter = stats["failing"]
             outcome = FAILED if "exception" in counter else REFUTED
         return Claim(part.id, "simulation", self.statement, outcome, self.method, (),

@@ -205,14 +205,14 @@ def test_worker_enforces_the_hard_time_limit_and_recovers(monkeypatch):
     import time
     from derive.answers.serve import worker as checking
     # The worker is forked, so it inherits a judge that hangs; the caller must not.
-    checking._WORKER.stop()
+    checking._POOL.stop()
     monkeypatch.setattr(checking, "judge", lambda *a, **k: time.sleep(60))
     started = time.monotonic()
     verdict = check("activation.sigmoid_grad", "sigma(z)*(1-sigma(z))", timeout=1.0)
     assert verdict.status == UNDECIDED and "longer than 1 s" in verdict.message
     assert time.monotonic() - started < 10
     monkeypatch.undo()
-    checking._WORKER.stop()
+    checking._POOL.stop()
     assert check("activation.sigmoid_grad", "sigma(z)*(1-sigma(z))", timeout=30).status == CORRECT
 
 

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive.errors import AnswerSyntaxError, DeriveError
-from derive.answers.read.parse import AnswerLimitError, AnswerShapeError, Vocabulary, parse_answer
+from derive.errors import AnswerLimitError, AnswerShapeError
+from derive.answers.read.parse import Vocabulary, parse_answer
 
 SOFTMAX = Vocabulary.from_variables([
     V(name="z", shape=("C",), spellings=()),

@@ -114,9 +114,11 @@ def test_counterexample_prefers_a_visible_difference():
     assert float(verdict.counterexample["difference"]) > 1e-6
 
 
-def test_exact_false_is_the_old_float_baseline():
+def test_high_precision_rejects_what_the_float_proposal_accepts():
+    from derive.answers.decide.equivalence import compare, target, vocabulary
     part = registry.get_part("softmax.ce_grad")
-    assert judge(part, "s - y + 9e-9", exact=False).status == CORRECT   # why exact decisions exist
+    floats = compare(parse_answer("s - y + 9e-9", vocabulary(part)), target(part).batches(0))
+    assert floats.equal is True   # why floats only propose and high precision decides
     assert judge(part, "s - y + 9e-9").status == INCORRECT
 
 
@@ -257,7 +259,7 @@ def test_label_indicator_and_number_spellings(text, value):
 
 
 def test_a_label_past_the_vector_is_an_evaluation_error_not_a_crash():
-    from derive.answers.read.nodes import AnswerEvaluationError
+    from derive.errors import AnswerEvaluationError
     with pytest.raises(AnswerEvaluationError, match="past the end of c"):
         parse_answer("c_{y_1}", LABELS).evaluate({**AT, "y": [4, 1, 1]})
 

@@ -146,14 +146,15 @@ def test_a_worker_stops_itself_past_its_cpu_time(monkeypatch):
         started = time.monotonic()
         # A wall-clock limit of a minute that the caller never reaches: one CPU second is
         # allowed, so the kernel stops the worker (SIGXCPU) within about two.
-        verdict = pool._run(("softmax.ce_grad", "SPIN", "auto", 0, 0.3, 1), 60)
+        verdict = pool._run(("softmax.ce_grad", worker.judge_safely,
+                             ("softmax.ce_grad", "SPIN", "auto", 0, 0.3), 1), 60)
         elapsed = time.monotonic() - started
         assert verdict.status == UNDECIDED and "more than 1 s of CPU time" in verdict.message, verdict
         assert elapsed < 20
         monkeypatch.undo()
         assert pool.check("softmax.ce_grad", "y - s", timeout=30).status == "incorrect"
     finally:
-        pool.close()
+        pool.stop()
 
 
 def test_a_part_without_answers_refuses_one_in_python_and_in_the_worker():

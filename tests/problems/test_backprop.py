@@ -19,7 +19,8 @@ from derive.render.printing import latex
 from derive.verify.agreement import AgreementCheck
 from derive.verify.networks import (finite_difference_gradients, jax_gradients, mlp_backward, mlp_loss,
                                     neuron_backward, neuron_loss)
-from derive.verify.optional import SKIPPED, MissingLibrary
+from derive.errors import MissingLibrary
+from derive.verify.optional import SKIPPED
 from problems import backprop
 
 

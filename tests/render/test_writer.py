@@ -13,6 +13,7 @@ import sympy as sp
 
 from derive import (Demonstration, Figure, InvalidArgument, Oracle, OutputError, Part, Step, Variable,
                     families, verify_part)
+from derive.errors import LatexFailed
 from derive.render import writer as render
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
 from derive.model.registry import Family
@@ -260,7 +261,7 @@ def test_failed_latex_writes_no_pdf_and_keeps_the_log_aside(tmp_path):
 @needs_pdflatex
 def test_a_package_pdflatex_cannot_find_is_named(tmp_path):
     source = "\\documentclass{article}\\usepackage{derivenosuchpackage}\\begin{document}x\\end{document}"
-    with pytest.raises(render.LatexFailed, match="cannot find derivenosuchpackage.sty") as failure:
+    with pytest.raises(LatexFailed, match="cannot find derivenosuchpackage.sty") as failure:
         render.compile_pdf(source, "sheet", tmp_path)
     assert failure.value.missing == "derivenosuchpackage.sty"
     assert "apt-file search derivenosuchpackage.sty" in str(failure.value)

@@ -18,46 +18,32 @@ from __future__ import annotations
 import numpy as np
 
 from ..read.nodes import show_shape
-from .equivalence import (Comparison, compare, compare_relation, target, vocabulary)
-from ...errors import AnswerSyntaxError
+from .equivalence import Comparison, compare, target, vocabulary
+from ...errors import AnswerLimitError, AnswerRangeError, AnswerSyntaxError, RecognisedSlip
 from ...model.part import Part
-from ..read.parse import Answer, parse_answer
+from ..read.parse import Answer, Vocabulary, parse_answer
 from .diagnosis import diagnose
 from ...model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
-from .presentation import _counterexample, _latex, _point_text, _shape_of_array, _size_text
+from .presentation import _counterexample, _latex, _point_text, _shape_of_array
 from .presentation import precise_counterexample
-from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, prove_sizes, prove_at
-from ..read.limits import AnswerLimitError
-from ..read.nodes import AnswerRangeError, SlipError
+from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, prove_sizes
 from .points import breakpoint_batches, sizes_used_as_numbers, sweep_batches
-from .sets import judge_sets, sampled_wrong
+from .sets import judge_sets
 from .index_judge import expected_index_latex, is_index_part, judge_indexed
 
 def judge(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
-          proof_budget: float = 1.0, exact: bool = True) -> Verdict:
-    """Check in this process, without the hard time limit (the worker calls this).
-
-    ``exact=False`` gives the old float-only decisions (tolerance 1e-8, sampled sets), kept
-    only as the benchmarks' baseline: it can accept s - y + 9e-9.
-    """
+          proof_budget: float = 1.0) -> Verdict:
+    """Check in this process, without the hard time limit (the worker calls this)."""
     if is_index_part(part):   # tensors are answered in index notation, decided exactly
         return judge_indexed(part, text, syntax=syntax, seed=seed, proof_budget=proof_budget)
-    try:
-        answer = parse_answer(text, vocabulary(part), syntax=syntax)
-    except SlipError as exc:
-        return Verdict(INCORRECT, str(exc), diagnosis=exc.diagnosis, part=part.id,
-                       position=exc.position)
-    except AnswerSyntaxError as exc:
-        return Verdict(INVALID, str(exc), part=part.id, position=exc.position)
-    key = (part.id, answer.tree, tuple(sorted(answer.spelled.items())), seed, exact)
-    hit = _VERDICTS.get(key) if CACHE_VERDICTS else None
+    answer = read_answer(text, vocabulary(part), part.id, syntax=syntax)
+    if isinstance(answer, Verdict):
+        return answer
+    key = (part.id, answer.tree, tuple(sorted(answer.spelled.items())), seed)
+    hit = _VERDICTS.get(key)
     if hit is not None and hit[0] is part:
         return hit[1]
-    try:
-        verdict = (_judge_exact if exact else _judge_parsed)(part, answer, seed, proof_budget)
-    except AnswerRangeError as exc:
-        error = AnswerLimitError(str(exc), answer.text, exc.pos)
-        verdict = Verdict(INVALID, str(error), part=part.id, position=exc.pos)
+    verdict = judge_answer(part, answer, seed, proof_budget)
     if len(_VERDICTS) > 20_000:   # a grading run repeats answers; memory stays bounded
         _VERDICTS.clear()
     _VERDICTS[key] = (part, verdict)
@@ -67,50 +53,28 @@ def judge(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
 # Verdicts by (part, parsed tree, spellings, seed): the same answer typed differently
 # by many students is judged once.
 _VERDICTS: dict[tuple, tuple] = {}
-CACHE_VERDICTS = True
 
 
-def _judge_parsed(part: Part, answer: Answer, seed: int, proof_budget: float) -> Verdict:
-    parsed = answer.latex()
-    tgt = target(part)
-    batches = tgt.batches(seed)
-    if not batches:
-        return Verdict(UNDECIDED, "no random point of this part's domain could be evaluated",
-                       parsed=parsed, part=part.id)
-    if tgt.is_relation:
-        return _judge_relation(part, answer, tgt, seed, parsed)
-    if answer.is_relation:
-        return Verdict(INCORRECT, "expected an expression, not an inequality", parsed=parsed,
-                       part=part.id, diagnosis="shape: an inequality where an expression is expected")
+def read_answer(text: str, vocab: Vocabulary, part_id: str, **parsing) -> Answer | Verdict:
+    """The parsed answer, or the verdict reading alone gives: invalid for text outside the
+    answer language, incorrect for a slip the reader recognises (with its diagnosis)."""
     try:
-        result = compare(answer, batches)
-    except (ValueError, ArithmeticError, np.linalg.LinAlgError, KeyError, IndexError) as exc:
-        return Verdict(UNDECIDED, f"the answer could not be evaluated at the random points ({exc})",
-                       parsed=parsed, part=part.id)
-    if result.equal is None:
-        return Verdict(UNDECIDED, "no random point gave a defined value to compare", parsed=parsed,
-                       part=part.id)
-    if result.equal:
-        # The float-only baseline proves at the smallest size only, as derive did before.
-        proved = proof_budget > 0 and prove_at(answer, part, part.proof_sizes()[0], proof_budget)
-        sizes = ", ".join(_size_text(b.sizes) for b in batches)
-        how = (f"proved exactly at {_size_text(part.proof_sizes()[0])} and equal at "
-               f"{result.points} random points" if proved else
-               f"equal to the expected answer at {result.points} random points")
-        return Verdict(CORRECT, f"Correct: {how} ({sizes}).", parsed=parsed, part=part.id,
-                       method="proved" if proved else "tested", points=result.points)
-    diagnosis = diagnose(answer, part, tgt, batches, result)
-    k, i = result.failure
-    batch = batches[k]
-    counter = _counterexample(answer, batch, i, result.answer_values[k][i], batch.expected[i])
-    if not result.shape_ok:
-        message = (f"Your answer is {show_shape(answer.shape)} but the expected answer is "
-                   f"{_shape_of_array(batch.expected[0], batch.sizes, answer)}.")
-    else:
-        message = "Not equal to the expected answer: " + _point_text(counter)
-    if diagnosis:
-        message += " Likely slip: " + diagnosis.split(": ", 1)[1] + "."
-    return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=result.points)
+        return parse_answer(text, vocab, **parsing)
+    except RecognisedSlip as slip:
+        return Verdict(INCORRECT, str(slip), diagnosis=slip.diagnosis, part=part_id,
+                       position=slip.position)
+    except AnswerSyntaxError as exc:
+        return Verdict(INVALID, str(exc), part=part_id, position=exc.position)
+
+
+def judge_answer(part: Part, answer: Answer, seed: int, proof_budget: float) -> Verdict:
+    """The verdict on a parsed answer; a sum longer than allowed at a size it is evaluated
+    at makes the answer invalid (it would be at every large enough size)."""
+    try:
+        return _judge_exact(part, answer, seed, proof_budget)
+    except AnswerRangeError as exc:
+        error = AnswerLimitError(str(exc), answer.text, exc.pos)
+        return Verdict(INVALID, str(error), part=part.id, position=exc.pos)
 
 
 def _judge_exact(part: Part, answer: Answer, seed: int, proof_budget: float) -> Verdict:
@@ -123,7 +87,9 @@ def _judge_exact(part: Part, answer: Answer, seed: int, proof_budget: float) -> 
                        parsed=parsed, part=part.id)
     if tgt.is_relation:
         if not answer.is_relation:
-            return _judge_relation(part, answer, tgt, seed, parsed)
+            return Verdict(INCORRECT, "expected an inequality (a condition such as 0 < eps < 2/lambda_max)",
+                           parsed=parsed, part=part.id, diagnosis="shape: an expression where a condition "
+                           "is expected")
         return judge_sets(part, answer, tgt, seed, parsed)
     if answer.is_relation:
         return Verdict(INCORRECT, "expected an expression, not an inequality", parsed=parsed,
@@ -184,21 +150,6 @@ def _wrong(part, answer, tgt, batches, result, parsed, outcome, ordinary=None) -
         message += " Likely slip: " + diagnosis.split(": ", 1)[1] + "."
     return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=result.points,
                    evidence=tested)
-
-
-def _judge_relation(part, answer, tgt, seed, parsed) -> Verdict:
-    if not answer.is_relation:
-        return Verdict(INCORRECT, "expected an inequality (a condition such as 0 < eps < 2/lambda_max)",
-                       parsed=parsed, part=part.id, diagnosis="shape: an expression where a condition "
-                       "is expected")
-    rc = compare_relation(answer, part, tgt, seed)
-    if rc.equal is None:
-        return Verdict(UNDECIDED, "the sets could not be compared", parsed=parsed, part=part.id)
-    if rc.equal:
-        return Verdict(CORRECT, f"Correct: the same set at {rc.points} sampled points on both sides "
-                       "of every boundary.", parsed=parsed, part=part.id, method="tested",
-                       points=rc.points)
-    return sampled_wrong(part, answer, rc, parsed)
 
 
 def expected_latex(part: Part) -> str:

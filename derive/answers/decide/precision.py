@@ -30,7 +30,8 @@ import sympy as sp
 from ...errors import ProofTimeout
 from ...maths.zero import time_limit
 from ..read.evaluate import Evaluator
-from ..read.nodes import AnswerEvaluationError, ELEMENTWISE, is_scalar
+from ...errors import AnswerEvaluationError
+from ..read.nodes import ELEMENTWISE, is_scalar
 
 LEVELS = (60, 120, 240, 480, 960, 1920)
 MAX_DIGITS = 4000            # beyond this a point is left unknown

@@ -1,5 +1,5 @@
 """The words that present a check's outcome: counterexample values rounded
-for a student, the point described in a sentence, sizes in words."""
+for a student, the point described in a sentence."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,10 +7,6 @@ import numpy as np
 from ...model.part import Part
 from ..read.answer import Answer
 from ..read.nodes import show_shape
-
-
-def _size_text(sizes) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sizes.items()) or "scalars"
 
 
 def _shape_of_array(arr, sizes, answer) -> str:

@@ -13,11 +13,11 @@ import numpy as np
 from lark import Lark, Token, Transformer
 from lark.lexer import Lexer
 
-from .limits import AnswerLimitError, Limits
-from .nodes import (ELEMENTWISE, SCALAR, WILD, AnswerShapeError, SlipError, Bin, Call, Comp, Const, Delta,
+from .limits import Limits
+from .nodes import (ELEMENTWISE, SCALAR, WILD, Bin, Call, Comp, Const, Delta,
                           Idx, Iverson, Matrix, Name, Neg, Node, Num, Pow, Relation, Sum, Transpose, is_scalar,
                           settle, show_shape, unify, walk)
-from ...errors import AnswerSyntaxError
+from ...errors import AnswerLimitError, AnswerShapeError, AnswerSyntaxError, RecognisedSlip
 from .vocabulary import Vocabulary
 
 __all__ = ["Builder", "TOKEN_WORDS", "lark_parser"]
@@ -320,7 +320,7 @@ class Builder(Transformer):
                 from .latex import LatexPrinter
                 printer = LatexPrinter(self.vocab.latex_names())
                 u, v = printer(node.a.x), printer(node.b)
-                raise SlipError(f"${u}^\\top {v}$ is the inner product, a scalar; the outer product "
+                raise RecognisedSlip(f"${u}^\\top {v}$ is the inner product, a scalar; the outer product "
                                 f"${u} {v}^\\top$ gives {show_shape(matrix.shape)}, as needed here", self.text,
                                 node.pos, f"transpose: ${u}^\\top {v}$ is the inner product (a scalar); "
                                 f"the outer product ${u} {v}^\\top$ is the matrix")

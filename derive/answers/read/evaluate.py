@@ -7,7 +7,8 @@ from typing import Mapping
 import numpy as np
 
 from .limits import DEFAULT_LIMITS
-from .nodes import AnswerEvaluationError, AnswerRangeError, Comp, ELEMENTWISE, Node, Sum, WILD, is_scalar
+from ...errors import AnswerEvaluationError, AnswerRangeError
+from .nodes import Comp, ELEMENTWISE, Node, Sum, WILD, is_scalar
 
 # A sum whose bounds depend on a size is bounded when evaluated, as a constant one is when parsed.
 MAX_SUM_TERMS = DEFAULT_LIMITS.max_sum_range

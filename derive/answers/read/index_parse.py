@@ -28,10 +28,10 @@ from typing import Mapping, Sequence
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from ...errors import AnswerSyntaxError
+from ...errors import AnswerLimitError, AnswerSyntaxError
 from ...maths.tensors import Ordered
 from .lexer import Lexeme, normalise, scan, spelling_key
-from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits, check_text
+from .limits import DEFAULT_LIMITS, Limits, check_text
 
 __all__ = ["IndexAnswer", "IndexVocabulary", "parse_index_answer"]
 

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits
-from ...errors import AnswerSyntaxError
+from .limits import DEFAULT_LIMITS, Limits
+from ...errors import AnswerLimitError, AnswerSyntaxError
 
 __all__ = ["ALLOWED", "FUNCTION_ALIASES", "FUNCTION_LIST", "GREEK", "Lexeme", "WEAK_FUNCTIONS",
            "normalise", "scan", "spelling_key"]

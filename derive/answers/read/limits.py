@@ -1,20 +1,17 @@
-"""Size limits on a submitted answer, and the error for going past one.
+"""Size limits on a submitted answer.
 
 Every stage of the parser enforces some of them (the scanner counts digits, the resolver's
 tokens are counted and their nesting checked, the builder bounds exponents and sums), so
-they live apart from all three.
+they live apart from all three. Going past one raises
+:class:`~derive.errors.AnswerLimitError`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...errors import AnswerSyntaxError
+from ...errors import AnswerLimitError, AnswerSyntaxError
 
-__all__ = ["AnswerLimitError", "DEFAULT_LIMITS", "Limits", "check_text"]
-
-
-class AnswerLimitError(AnswerSyntaxError):
-    """An answer past a size limit (length, nesting, exponent, number of digits)."""
+__all__ = ["DEFAULT_LIMITS", "Limits", "check_text"]
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import AnswerSyntaxError
-
 SCALAR = (1, 1)
 WILD = ("*", "*")
 
@@ -50,32 +48,6 @@ ELEMENTWISE = {
 }
 STRUCTURAL = ("softmax", "diag", "trace", "inv", "norm", "max", "min", "sum")
 FUNCTIONS = tuple(ELEMENTWISE) + STRUCTURAL
-
-
-class AnswerShapeError(AnswerSyntaxError):
-    """An answer whose parts do not fit together (e.g. adding a vector to a matrix)."""
-
-
-class AnswerEvaluationError(ValueError):
-    """A value could not be computed at a point (e.g. a sum bound past a vector's end)."""
-
-
-class AnswerRangeError(AnswerEvaluationError):
-    """A sum whose range, at the size being evaluated, is longer than allowed: the answer is
-    invalid (it would be at every large enough size), with the sum's position."""
-
-    def __init__(self, message: str, pos: int):
-        super().__init__(message)
-        self.pos = pos
-
-
-class SlipError(AnswerShapeError):
-    """An answer that cannot fit together because of a recognised slip (s^T s, the inner
-    product, where the outer product s s^T is needed): incorrect, with the diagnosis."""
-
-    def __init__(self, message, text, pos, diagnosis: str):
-        super().__init__(message, text, pos)
-        self.diagnosis = diagnosis
 
 
 # --------------------------------------------------------------------------- nodes

@@ -31,15 +31,15 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 
 from .builder import TOKEN_WORDS, Builder, lark_parser
 from .lexer import normalise, scan
-from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits, check_text
+from .limits import DEFAULT_LIMITS, Limits, check_text
 from .resolver import Resolver
-from .nodes import (WILD, AnswerShapeError, Comp, Delta, Idx, Node, Sum, children, is_scalar, show_shape, walk)
-from ...errors import AnswerSyntaxError
+from .nodes import (WILD, Comp, Delta, Idx, Node, Sum, children, is_scalar, show_shape, walk)
+from ...errors import AnswerLimitError, AnswerShapeError, AnswerSyntaxError, RecognisedSlip
 from .vocabulary import Vocabulary, VocabularyEntry
 
-# AnswerLimitError, AnswerShapeError, DEFAULT_LIMITS, Limits and VocabularyEntry live
-# elsewhere and are re-exported so that importers keep one place to import from.
-__all__ = ["Answer", "AnswerLimitError", "AnswerShapeError", "DEFAULT_LIMITS", "Limits",
+# DEFAULT_LIMITS, Limits and VocabularyEntry live elsewhere and are re-exported so that
+# importers keep one place to import from.
+__all__ = ["Answer", "DEFAULT_LIMITS", "Limits",
            "Vocabulary", "VocabularyEntry", "parse_answer"]
 
 
@@ -168,7 +168,9 @@ def parse_answer(text: str, vocabulary: Vocabulary, *, syntax: str = "auto",
                  limits: Limits = DEFAULT_LIMITS) -> Answer:
     """Parse ``text`` into an :class:`Answer` over the names of ``vocabulary``.
 
-    Raises AnswerSyntaxError (with ``position``) for anything outside the answer language.
+    Raises AnswerSyntaxError (with ``position``) for anything outside the answer language,
+    and RecognisedSlip (with ``diagnosis``) for an answer that does not fit together because
+    of a slip the reader recognises: that answer is incorrect, not invalid.
     """
     check_text(text, syntax, limits)
     stripped = text.strip()
@@ -210,7 +212,7 @@ def parse_answer(text: str, vocabulary: Vocabulary, *, syntax: str = "auto",
     try:
         node = Builder(text, vocabulary, limits).transform(tree)
     except VisitError as exc:
-        if isinstance(exc.orig_exc, AnswerSyntaxError):
+        if isinstance(exc.orig_exc, (AnswerSyntaxError, RecognisedSlip)):
             raise exc.orig_exc from None
         raise
     if node.shape == WILD:

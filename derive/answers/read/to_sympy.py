@@ -6,7 +6,8 @@ from typing import Any, Mapping
 import sympy as sp
 
 from ...model import functions as F
-from .nodes import AnswerEvaluationError, is_scalar
+from ...errors import AnswerEvaluationError
+from .nodes import is_scalar
 
 
 class SympyBuilder:

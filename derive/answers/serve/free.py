@@ -25,19 +25,18 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 
-from ...errors import AnswerSyntaxError, DeriveError, InvalidArgument, ProofTimeout
+from ...errors import AnswerSyntaxError, DeriveError, InvalidArgument, ProofTimeout, RecognisedSlip
 from ...maths.zero import time_limit
 from ...model import domains
 from ...model.part import Part, Variable
 from ..decide import decision, equivalence
-from ..decide.judge import _judge_exact
+from ..decide.judge import judge_answer, read_answer
 from ..read.lexer import FUNCTION_ALIASES, GREEK, WEAK_FUNCTIONS, normalise, scan
-from ..read.limits import DEFAULT_LIMITS, AnswerLimitError
-from ..read.nodes import AnswerRangeError, SlipError
+from ..read.limits import DEFAULT_LIMITS
 from ..read.parse import parse_answer
 from ...model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
 from ..read.vocabulary import Vocabulary
-from .worker import CPU_SECONDS_PER_WALL_SECOND, _POOL, _check_timeout
+from .worker import _POOL, _check_timeout, answered
 
 __all__ = ["DOMAINS", "equivalent", "expression_part", "judge_expression"]
 
@@ -192,7 +191,7 @@ def expression_part(expected: str, variables: Mapping | None = None, *,
     vocab = Vocabulary.from_variables(made)
     try:
         tree = parse_answer(expected, vocab, syntax=syntax, limits=EXPRESSION_LIMITS)
-    except AnswerSyntaxError as exc:
+    except (AnswerSyntaxError, RecognisedSlip) as exc:
         raise AnswerSyntaxError(f"the expected expression does not parse: {exc}") from None
     used = tree.names
     # Only the names the expression uses, plus every declared one (the caller said so).
@@ -238,31 +237,18 @@ def judge_expression(expected: str, variables, syntax: str, answer: str, seed: i
             part = expression_part(expected, variables, syntax=syntax, also=extra)
     except DeriveError as exc:
         return Verdict(INVALID, str(exc), part=FAMILY)
-    try:
-        parsed = parse_answer(answer, Vocabulary.from_variables(part.variables), syntax=syntax,
-                              limits=EXPRESSION_LIMITS)
-    except SlipError as exc:
-        return Verdict(INCORRECT, str(exc), diagnosis=exc.diagnosis, part=part.id,
-                       position=exc.position)
-    except AnswerSyntaxError as exc:
-        return Verdict(INVALID, str(exc), part=part.id, position=exc.position)
-    try:
-        verdict = _judge_exact(part, parsed, seed, budget)
-        if verdict.status == UNDECIDED:
-            return _ratio_proof(part, parsed, budget) or verdict
-        return _undefined_named(verdict)
-    except AnswerRangeError as exc:
-        error = AnswerLimitError(str(exc), answer, exc.pos)
-        return Verdict(INVALID, str(error), part=part.id, position=exc.pos)
-    except MemoryError:
-        return Verdict(UNDECIDED, "the check ran out of memory", part=part.id)
-    except RecursionError:
-        return Verdict(INVALID, "the answer is nested too deeply", part=part.id)
-    except DeriveError as exc:
-        return Verdict(INVALID, str(exc), part=part.id)
-    except Exception as exc:  # the worker must answer every request, whatever happens
-        return Verdict(UNDECIDED, f"the checker failed on this answer ({type(exc).__name__}: {exc})",
-                       part=part.id)
+    parsed = read_answer(answer, Vocabulary.from_variables(part.variables), part.id, syntax=syntax,
+                         limits=EXPRESSION_LIMITS)
+    if isinstance(parsed, Verdict):
+        return parsed
+    return answered(lambda: _judged(part, parsed, seed, budget), part.id)
+
+
+def _judged(part, parsed, seed: int, budget: float) -> Verdict:
+    verdict = judge_answer(part, parsed, seed, budget)
+    if verdict.status == UNDECIDED:
+        return _ratio_proof(part, parsed, budget) or verdict
+    return _undefined_named(verdict)
 
 
 UNDEFINED_SLIP = ("domain: the answer is undefined where the expected expression is defined "
@@ -323,11 +309,4 @@ def equivalent(expected: str, answer: str, *, variables: Mapping | None = None,
     declared = dict(variables) if variables else None
     if timeout is None:
         return judge_expression(expected, declared, syntax, answer, seed, 1.0)
-    budget = min(1.0, timeout * 0.3)
-    cpu = CPU_SECONDS_PER_WALL_SECOND * timeout + 1
-    request = (part.id, judge_expression, (expected, declared, syntax, answer, seed, budget), cpu)
-    verdict = _POOL._run(request, timeout)
-    if verdict is None:
-        return Verdict(UNDECIDED, f"the check took longer than {timeout:g} s and was stopped",
-                       part=part.id)
-    return verdict
+    return _POOL.run(part.id, judge_expression, (expected, declared, syntax, answer, seed), timeout)

@@ -19,14 +19,15 @@ import signal
 import sys
 import threading
 from concurrent.futures import Future
+from typing import Callable
 from queue import SimpleQueue
 
-from ...errors import DeriveError, InvalidArgument
+from ...errors import AnswerEvaluationError, DeriveError, InvalidArgument
 from ...model import registry
 from ..decide.judge import judge
 from ...model.verdict import INVALID, UNDECIDED, Verdict
 
-__all__ = ["WorkerPool", "check", "default_pool_size"]
+__all__ = ["WorkerPool", "answered", "check", "cores", "default_pool_size"]
 
 MEMORY_HEADROOM = 2 * 1024 ** 3   # bytes a worker may allocate beyond its size at start
 # numpy may run a few BLAS threads, so one wall second can be more than one CPU second; the
@@ -37,12 +38,13 @@ _PR_SET_PDEATHSIG = 1
 
 def default_pool_size() -> int:
     """Workers serving concurrent callers: the machine's cores, at least 2, at most 4."""
-    return min(4, max(2, _cores()))
+    return min(4, max(2, cores()))
 
 
-def _cores() -> int:
+def cores() -> int:
+    """The cores this process may run on."""
     try:
-        return len(os.sched_getaffinity(0))
+        return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
 
@@ -125,29 +127,30 @@ def _serve(conn, lifeline: int, parent_pid: int, inherited: list) -> None:
             return
         if request is None:
             return
-        if len(request) == 4:   # a judge of its own (derive.equivalent): (label, fn, args, cpu)
-            _, judge_fn, args, cpu_seconds = request
-            _cpu_limit(cpu_seconds)
-            conn.send(judge_fn(*args))
-            continue
-        part_id, text, syntax, seed, budget, cpu_seconds = request
+        _, judging, args, cpu_seconds = request   # (label, function, its arguments, CPU s)
         _cpu_limit(cpu_seconds)
-        conn.send(_safe_judge(part_id, text, syntax, seed, budget))
+        conn.send(judging(*args))
 
 
-def _safe_judge(part_id, text, syntax, seed, budget) -> Verdict:
+def answered(judging: Callable[[], Verdict], part_id: str) -> Verdict:
+    """``judging()``, or the verdict its failure means: every request gets a verdict."""
     try:
-        part = registry.get_part(part_id)
-        return judge(part, text, syntax=syntax, seed=seed, proof_budget=budget)
-    except DeriveError as exc:
-        return Verdict(INVALID, str(exc), part=part_id)
+        return judging()
     except MemoryError:
         return Verdict(UNDECIDED, "the check ran out of memory", part=part_id)
     except RecursionError:
         return Verdict(INVALID, "the answer is nested too deeply", part=part_id)
     except Exception as exc:  # the worker must answer every request, whatever happens
+        if isinstance(exc, DeriveError) and not isinstance(exc, AnswerEvaluationError):
+            return Verdict(INVALID, str(exc), part=part_id)   # refused input, in derive's words
         return Verdict(UNDECIDED, f"the checker failed on this answer ({type(exc).__name__}: {exc})",
                        part=part_id)
+
+
+def judge_safely(part_id: str, text: str, syntax: str, seed: int, budget: float) -> Verdict:
+    """The verdict on an answer to a registered part, whatever happens while judging it."""
+    return answered(lambda: judge(registry.get_part(part_id), text, syntax=syntax, seed=seed,
+                                  proof_budget=budget), part_id)
 
 
 # ----------------------------------------------------------------------------- in the caller
@@ -262,7 +265,7 @@ class WorkerPool:
     >>> pool = WorkerPool(2)                                  # doctest: +SKIP
     >>> pool.check("softmax.ce_grad", "s - y").status        # doctest: +SKIP
     'correct'
-    >>> pool.close()                                          # doctest: +SKIP
+    >>> pool.stop()                                           # doctest: +SKIP
     """
 
     def __init__(self, size: int | None = None):
@@ -285,12 +288,21 @@ class WorkerPool:
         if refused is not None:
             return refused
         _check_timeout(timeout, allow_none=False)
+        return self.run(part.id, judge_safely, (part.id, answer, syntax, seed), timeout)
+
+    def run(self, label: str, judging: Callable[..., Verdict], args: tuple,
+            timeout: float) -> Verdict:
+        """``judging(*args, budget)`` in one of this pool's workers, stopped after ``timeout``
+        seconds (then ``undecided``); ``budget`` is the share of the time a proof may take,
+        and the worker may use a little more CPU time than the wall-clock limit (BLAS
+        threads) before the kernel stops it. ``judging`` must be a module-level function
+        (it is sent to the worker) that returns a verdict whatever happens."""
         budget = min(1.0, timeout * 0.3)
         cpu = CPU_SECONDS_PER_WALL_SECOND * timeout + 1
-        verdict = self._run((part.id, answer, syntax, seed, budget, cpu), timeout)
+        verdict = self._run((label, judging, args + (budget,), cpu), timeout)
         if verdict is None:
             return Verdict(UNDECIDED, f"the check took longer than {timeout:g} s and was stopped",
-                           part=part_id)
+                           part=label)
         return verdict
 
     def _run(self, request: tuple, timeout: float) -> Verdict | None:
@@ -317,8 +329,6 @@ class WorkerPool:
                 self._idle.extend(idle)
                 self._cond.notify_all()
 
-    close = stop
-
     def terminate(self) -> None:
         """Kill every worker, busy ones too (their callers get ``undecided``), then stop."""
         for worker in self._workers:
@@ -331,7 +341,7 @@ class WorkerPool:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.close()
+        self.stop()
 
 
 def _registered() -> tuple:
@@ -368,7 +378,6 @@ def _check_timeout(timeout, *, allow_none: bool) -> None:
 
 
 _POOL = WorkerPool()
-_WORKER = _POOL   # the name older callers and tests use to stop the default workers
 
 
 def check(part_id: str, answer: str, *, syntax: str = "auto", seed: int = 0,
@@ -384,5 +393,5 @@ def check(part_id: str, answer: str, *, syntax: str = "auto", seed: int = 0,
         return refused
     _check_timeout(timeout, allow_none=True)
     if timeout is None:
-        return _safe_judge(part.id, answer, syntax, seed, 1.0)
+        return judge_safely(part.id, answer, syntax, seed, 1.0)
     return _POOL.check(part.id, answer, syntax=syntax, seed=seed, timeout=timeout)
