@@ -8,13 +8,14 @@ import shlex
 import sys
 from collections import Counter
 
-from ..answers.serve.grading import _Progress, default_jobs, grade_file
+from ..answers.serve.grading import default_jobs, grade_file
 from ..answers.decide.judge import expected_latex
 from ..model.verdict import EXIT_STATUS, INVALID, Verdict
 from ..answers.serve.free import equivalent
 from ..answers.serve.worker import check
 from ..errors import DeriveError, InvalidArgument
 from ..model import registry
+from .progress import BatchProgress
 from .terminal import latex_text, prose_text
 
 class _AnswerParser(argparse.ArgumentParser):
@@ -345,7 +346,7 @@ def _warn(message: str) -> None:
 def cmd_grade(args) -> int:
     table, page, verdicts = grade_file(args.submissions, args.out, seed=args.seed,
                                        timeout=args.timeout, jobs=args.jobs,
-                                       progress=_Progress(), warn=_warn)
+                                       progress=BatchProgress("grading", "answers"), warn=_warn)
     counts = Counter(v.status for v in verdicts)
     print(table)
     print(page)

@@ -106,6 +106,33 @@ class Progress:
             pass
 
 
+class BatchProgress:
+    """Progress through a batch, ``progress(done, total)``: one line rewritten in place with
+    the rate on a terminal, a line per 10% anywhere else. (Not a :class:`Progress`: a batch
+    reports counts thousands of times, not a few stages.)"""
+
+    def __init__(self, label: str, unit: str, stream: TextIO | None = None):
+        self.label, self.unit = label, unit
+        self.stream = stream or sys.stderr
+        self.tty = _is_terminal(self.stream)
+        self.started = time.perf_counter()
+        self.last = -1.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if self.tty:
+            if now - self.last < 0.1 and done != total:
+                return
+            self.last = now
+            rate = done / max(now - self.started, 1e-9)
+            self.stream.write(f"\r{self.label} {done}/{total} ({rate:.0f} {self.unit}/s)")
+            if done == total:
+                self.stream.write("\n")
+        elif done == total or done % max(1, total // 10) == 0:
+            self.stream.write(f"{self.label} {done}/{total}\n")
+        self.stream.flush()
+
+
 def _is_terminal(stream) -> bool:
     try:
         return stream.isatty()

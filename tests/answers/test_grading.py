@@ -10,7 +10,8 @@ import stat
 import pytest
 
 from derive.answers.serve import grading
-from derive.answers.serve.grading import grade_file, grade_rows, read_submissions, summarise
+from derive.answers.serve.grading import grade_file, grade_rows, read_submissions
+from derive.answers.serve.summary import diagnosis_group, summarise
 from derive.answers.serve.submissions import MAX_FIELD_CHARS
 from derive.model.verdict import UNDECIDED, Verdict
 from derive.cli.main import main
@@ -181,7 +182,7 @@ def test_summary_counts_diagnoses_per_part(tmp_path):
     s = summarise(verdicts)
     assert s["parts"]["softmax.ce_grad"] == {"correct": 1, "incorrect": 1}
     assert s["parts"]["activation.sigmoid_grad"] == {"invalid": 2, "incorrect": 1}
-    groups = [grading.diagnosis_group(verdicts[n].diagnosis) for n in (1, 6)]   # both wrong by a sign
+    groups = [diagnosis_group(verdicts[n].diagnosis) for n in (1, 6)]   # both wrong by a sign
     assert sum(s["overall"].values()) == 2 and s["overall"] == {g: groups.count(g) for g in groups}
     # A declared slip counts by its own words, any other diagnosis by its kind alone.
     assert groups[0] == ("slip", verdicts[1].diagnosis.split(": ", 1)[1]) and groups[1] == ("sign", "")

@@ -11,27 +11,25 @@ reader sees the previous grading or this one, never a mix.
 from __future__ import annotations
 
 import csv
-import ctypes
 import io
 import json
 import os
-import shutil
-import sys
-import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .submissions import MAX_FIELD_CHARS, Row, printable, read_submissions
 from ...model.verdict import INVALID, UNDECIDED, Verdict
-from .worker import WorkerPool, check
+from .atomic import replace_folder
+from .summary import invalid_rows, summary_html
+from .worker import WorkerPool, check, cores
 from ...errors import DeriveError, InvalidArgument, OutputError
 from ...model import registry
 
-__all__ = ["VERDICT_COLUMNS", "default_jobs", "diagnosis_group", "grade_file", "grade_rows",
-           "invalid_rows", "publish", "read_submissions", "summarise", "summary_html", "verdicts_text"]
+__all__ = ["VERDICT_COLUMNS", "default_jobs", "grade_file", "grade_rows", "publish",
+           "read_submissions", "verdicts_text"]
 
 VERDICT_COLUMNS = ("status", "diagnosis", "message", "parsed", "counterexample", "method", "evidence")
 OUTPUT_FILES = ("verdicts.csv", "verdicts.jsonl", "summary.html")
@@ -41,10 +39,7 @@ _SHOWN_OF_A_LONG_FIELD = 1000    # characters of an over-long field copied to th
 
 def default_jobs() -> int:
     """Worker processes for a batch: the machine's cores."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+    return cores()
 
 
 def _as_row(row, line: int) -> Row:
@@ -181,103 +176,6 @@ def verdicts_text(rows: list[Row], verdicts: list[Verdict], fmt: str) -> str:
     return buf.getvalue()
 
 
-def diagnosis_group(diagnosis: str) -> tuple[str, str]:
-    """What the summary counts a diagnosis ("kind: detail") as: a slip the part declares by
-    its own words (every declared slip has the kind "slip", which alone says nothing), any
-    other diagnosis by its kind alone (its detail names this answer's term or factor)."""
-    kind, _, detail = diagnosis.partition(": ")
-    return (kind, detail) if kind == "slip" and detail else (kind, "")
-
-
-def summarise(verdicts: Iterable[Verdict]) -> dict:
-    """Counts for the summary: ``parts`` (part -> status counts), ``diagnoses`` (part ->
-    counts of :func:`diagnosis_group`), ``overall`` (group -> count) and ``overall_parts``
-    (group -> the parts it was found in)."""
-    parts: dict[str, Counter] = defaultdict(Counter)
-    diagnoses: dict[str, Counter] = defaultdict(Counter)
-    overall: Counter = Counter()
-    where: dict[tuple, set] = defaultdict(set)
-    for v in verdicts:
-        part = v.part or "(none)"
-        parts[part][v.status] += 1
-        if v.diagnosis:
-            group = diagnosis_group(v.diagnosis)
-            diagnoses[part][group] += 1
-            overall[group] += 1
-            where[group].add(part)
-    return {"parts": parts, "diagnoses": diagnoses, "overall": overall, "overall_parts": where}
-
-
-INVALID_SHOWN = 500    # rows graded invalid listed on the page; the verdicts file has them all
-COMMONEST_SHOWN = 5    # diagnoses listed for one part
-
-
-def counted(n: int, noun: str) -> str:
-    """'1 row', '7 rows'."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def summary_html(verdicts: list[Verdict], source: str, seconds: float,
-                 invalid: Iterable[str] = ()) -> str:
-    """The summary page (templates/html/summary.html.j2); ``invalid`` lists the rows graded
-    invalid, each as "row N (line L): why"."""
-    from ...render.writer import environment
-    s = summarise(verdicts)
-    total = Counter(v.status for v in verdicts)
-    invalid = list(invalid)
-
-    def shown(group, count, **extra):
-        return {"kind": group[0], "detail": group[1], "count": count, **extra}
-
-    parts = []
-    for part in sorted(s["parts"]):
-        c = s["parts"][part]
-        n = sum(c.values())
-        parts.append({"part": part, "n": n, **{k: c[k] for k in ("correct", "incorrect", "invalid", "undecided")},
-                      "share": c["correct"] / n if n else 0.0,
-                      "common": [shown(g, m) for g, m in s["diagnoses"][part].most_common(COMMONEST_SHOWN)]})
-    overall = [shown(g, m, parts=sorted(s["overall_parts"][g])) for g, m in s["overall"].most_common(20)]
-    return environment("html").get_template("summary.html.j2").render(
-        source=source, answers=len(verdicts), seconds=seconds, totals=total, parts=parts,
-        overall=overall, invalid=invalid[:INVALID_SHOWN], invalid_total=len(invalid), counted=counted)
-
-
-def invalid_rows(rows: list[Row], verdicts: list[Verdict]) -> list[str]:
-    """Every row graded invalid, as "row N (line L): why" (the first line of the message: a
-    parse error's caret picture stays in the verdicts file)."""
-    out = []
-    for row, verdict in zip(rows, verdicts):
-        if verdict.status != INVALID:
-            continue
-        why = printable(verdict.message.splitlines()[0].rstrip(":") if verdict.message else "invalid")
-        out.append(why if why.startswith(row.where) else f"{row.where}: {why}")
-    return out
-
-
-class _Progress:
-    """A one-line progress display on stderr (a line per 10% when not a terminal)."""
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty()
-        self.started = time.perf_counter()
-        self.last = -1.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if self.tty:
-            if now - self.last < 0.1 and done != total:
-                return
-            self.last = now
-            rate = done / max(now - self.started, 1e-9)
-            self.stream.write(f"\rgrading {done}/{total} ({rate:.0f} answers/s)")
-            if done == total:
-                self.stream.write("\n")
-        elif done == total or done % max(1, total // 10) == 0:
-            self.stream.write(f"grading {done}/{total}\n")
-        self.stream.flush()
-
-
 def _check_output_folder(out: Path) -> None:
     """Refuse early (before any grading) a DIR that cannot be replaced safely."""
     if out.exists():
@@ -304,77 +202,13 @@ def _ours(name: str) -> bool:
     return name in OUTPUT_FILES or any(name.startswith(f".{f}.") for f in OUTPUT_FILES)
 
 
-def _remove_stale_temporaries(out: Path) -> None:
-    """Temporary folders left by a grading that was killed (its process is gone)."""
-    for tmp in out.parent.glob(f"{_TEMPORARY}{out.name}.*"):
-        pid = tmp.name.rsplit(".", 2)[-2] if tmp.name.count(".") >= 2 else ""
-        if pid.isdigit() and _alive(int(pid)):
-            continue   # a grading (perhaps in this process) is writing it right now
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders atomically (Linux renameat2); False where that is unavailable."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        swap = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    if swap(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (22, 38, 95):   # EINVAL, ENOSYS, EOPNOTSUPP: the file system cannot swap
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
 def publish(out: Path, files: dict[str, str]) -> None:
-    """Make ``out`` a folder holding exactly ``files`` (name -> text), as one unit: they are
-    written into a temporary folder next to it, which then takes its place. Files are mode
-    0644 and the folder 0755, whatever the umask."""
+    """Make ``out`` a folder holding exactly ``files`` (name -> text), as one unit (see
+    :func:`~derive.answers.serve.atomic.replace_folder`), after refusing a folder that holds
+    anything but grading output."""
     out = Path(os.path.abspath(out))
     _check_output_folder(out)
-    _remove_stale_temporaries(out)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f"{_TEMPORARY}{out.name}.{os.getpid()}.", dir=out.parent))
-    except OSError as exc:
-        raise OutputError(f"cannot write into {str(out.parent)!r}: {exc.strerror}") from None
-    try:
-        for name, text in files.items():
-            with open(tmp / name, "w", encoding="utf-8", errors="backslashreplace", newline="") as fh:
-                fh.write(text)
-            os.chmod(tmp / name, 0o644)
-        os.chmod(tmp, 0o755)
-        if not out.exists():
-            os.rename(tmp, out)
-        elif _exchange(tmp, out):
-            shutil.rmtree(tmp)            # the previous grading, now at the temporary name
-        else:
-            # No atomic swap: for a moment DIR is absent, but never half old, half new.
-            old = Path(f"{tmp}.old")
-            os.rename(out, old)
-            os.rename(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"cannot write into {str(out)!r}: {exc.strerror or exc}") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    replace_folder(out, files, _TEMPORARY)
 
 
 def grade_file(path: str | Path, out: str | Path, *, seed: int = 0, timeout: float | None = 5.0,
