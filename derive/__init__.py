@@ -4,8 +4,6 @@ The public front: declare parts with :class:`Part`, :class:`Variable`, :class:`S
 :class:`Oracle`; verify them with :func:`verify_part`; look them up with
 :func:`get_part` and :func:`all_parts`.
 """
-import sys as _sys
-
 from .model.verdict import Verdict
 from .answers.serve.free import equivalent
 from .answers.serve.worker import check
@@ -13,15 +11,7 @@ from .errors import (AnswerSyntaxError, DeriveError, InvalidArgument, OutputErro
                      ProblemDefinitionError, UnknownPart)
 from .model.part import Demonstration, Figure, Namespace, Oracle, Part, Slip, Step, Variable
 from .model.registry import all_parts, families, get_part, load_file, select
-from .model import domains, functions
-from .verify import numeric
 from .verify.claims import Claim, PartReport, verify_part
-
-# Problem modules import their vocabulary as derive.domains, derive.functions and
-# derive.numeric (the README's example does); those names stay stable whatever folder
-# the engine keeps them in.
-for _name, _module in (("domains", domains), ("functions", functions), ("numeric", numeric)):
-    _sys.modules[f"{__name__}.{_name}"] = _module
 
 __all__ = [
     "AnswerSyntaxError",

@@ -18,8 +18,7 @@ FRONT = {"derive", "derive.__main__"}
 # deciding, deciding reads, reading knows neither (module cycles are caught above).
 ANSWER_STAGES = ["serve", "decide", "read"]
 # What a problem module may use: the front, the authoring vocabulary and the engine's tools.
-PROBLEM_ALLOWED = ("derive", "derive.model", "derive.maths", "derive.verify", "derive.errors",
-                   "derive.domains", "derive.functions", "derive.numeric")
+PROBLEM_ALLOWED = ("derive", "derive.model", "derive.maths", "derive.verify", "derive.errors")
 
 
 def module_name(path: Path) -> str:

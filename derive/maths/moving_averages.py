@@ -2,9 +2,9 @@
 
 Adam's moment estimates are two of them, and so are batch norm's running statistics.
 The closed form for a symbolic t is derived by
-:func:`derive.recurrences.solve_first_order`, not typed in; the other helpers take it at
+:func:`derive.maths.recurrences.solve_first_order`, not typed in; the other helpers take it at
 an explicit t, iterate the recurrence, write the unrolled sum, and take its mean under
-stationary inputs. The NumPy loop that checks them is :func:`derive.dynamics.moving_average`.
+stationary inputs. The NumPy loop that checks them is :func:`derive.verify.dynamics.moving_average`.
 
 >>> import sympy as sp
 >>> b, mu, s = sp.Symbol("b", positive=True), sp.Symbol("mu"), sp.IndexedBase("s")

@@ -5,7 +5,7 @@ each eigenvector of H by their own factor. These tools derive what a sheet state
 such a method from its update rule: the gradient by differentiation, the iterates by
 iterating, the factor of an update that is a multiple of w, and the constant step that
 minimises the slower of two modes. The NumPy side that runs the methods (the
-independent oracle) is :mod:`derive.dynamics`.
+independent oracle) is :mod:`derive.verify.dynamics`.
 
 >>> import sympy as sp
 >>> h, e = sp.Matrix([[2, 0], [0, 3]]), sp.Symbol("e")

@@ -4,7 +4,7 @@ The independent oracles for claims about algorithms: gradient descent and damped
 on a quadratic with a chosen spectrum, exponential moving averages, and a classifier of
 a run by its per-eigenmode rates (converges, diverges, neither). Nothing here derives
 anything; :func:`step_bound_check` only reads a part's claimed step-size set to decide
-where to probe it. The SymPy side is :mod:`derive.quadratics`.
+where to probe it. The SymPy side is :mod:`derive.maths.quadratics`.
 """
 from __future__ import annotations
 
@@ -176,7 +176,7 @@ def probes(claimed: sp.Set, scale: float) -> list[tuple[float, str]]:
 
 
 def step_bound_check(update: Callable, point: Callable[[float, float], dict]):
-    """A :class:`derive.simulation.Simulation` check: run ``update`` on the case's random
+    """A :class:`derive.verify.simulation.Simulation` check: run ``update`` on the case's random
     quadratic at the :func:`probes` of the claimed step-size set and compare behaviours.
 
     ``point(lmin, lmax)`` maps the extreme eigenvalues to the part's variables.

@@ -1,6 +1,6 @@
 """Independent NumPy oracles for expectations over random masks and Gaussian noise.
 
-Nothing here uses SymPy or :mod:`derive.expectation`: an expectation is computed from
+Nothing here uses SymPy or :mod:`derive.maths.expectation`: an expectation is computed from
 the forward model alone, by
 
 * exact enumeration of every 0/1 mask with its probability (``mask_expectation``),

@@ -13,8 +13,8 @@ from derive import Figure, Oracle, Part, Slip, Step, Variable
 from derive.maths.networks import (OneOf, Shape, analyse, bilinear_weights, conv, count_layer, count_terms,
                                    depthwise, fc, field_terms, hat, layer_rows, map_coordinate, padding_sizes,
                                    pointwise, pool, receptive_fields, sizes, textbook_counts, totals)
-from derive.functions import held_fraction
-from derive.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
+from derive.model.functions import held_fraction
+from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
 from derive.verify.instrumented import (affine_limit, big_enough_input, gradient_support, image_point_weights,
                                         measure, measured_totals, per_layer, random_stacks,
                                         se_block_mults)

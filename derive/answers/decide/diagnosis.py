@@ -16,7 +16,7 @@ from ..read.nodes import Bin, Neg, Node, Num, Transpose, walk
 from .presentation import _latex
 from ...errors import DeriveError
 from ...model import registry
-from .equivalence import target
+from .equivalence import declared_slips, target
 from ..read.latex import LatexPrinter
 from ..read.nodes import is_scalar, show_shape
 
@@ -138,26 +138,10 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str |
     return None
 
 
-_SLIPS: dict = {}
-
-
 def _declared_slip(answer: Answer, part: Part, batches, A) -> str | None:
     """The part's declared slips (Part.slips): a wrong answer equal to one of them at every
     sampled point is that slip, named in the part's own words."""
-    if not getattr(part, "slips", ()):
-        return None
-    hit = _SLIPS.get(part.id)
-    if hit is None or hit[0] is not part:
-        from .equivalence import vocabulary
-        from ..read.parse import parse_answer
-        parsed = []
-        for slip in part.slips:
-            try:
-                parsed.append((slip, parse_answer(slip.answer, vocabulary(part))))
-            except DeriveError:
-                continue   # a slip outside the answer language cannot be matched
-        hit = _SLIPS[part.id] = (part, parsed)
-    for slip, slip_answer in hit[1]:
+    for slip, slip_answer in declared_slips(part):
         try:
             vals = [np.broadcast_to(slip_answer.evaluate_batch(b.arrays, b.sizes),
                                     b.expected.shape[:1] + a.shape[1:]) for a, b in zip(A, batches)]

@@ -22,7 +22,8 @@ import sympy as sp
 
 from ...model.part import Part
 from ...verify.numeric import NUMPY_FUNCTIONS, compile_numpy
-from ..read.parse import Answer
+from ...errors import DeriveError
+from ..read.parse import Answer, parse_answer
 from ..read.vocabulary import Vocabulary
 
 # Both sides are float64 evaluations of the same quantity through at most a few hundred
@@ -47,6 +48,24 @@ def vocabulary(part: Part) -> Vocabulary:
         # A part's sizes may include symbols no shape uses (a step count t): names too.
         hit = _VOCABULARIES[part.id] = (part, Vocabulary.from_variables(part.variables,
                                                                         sizes=list(part.sizes)))
+    return hit[1]
+
+
+_SLIPS: dict = {}
+
+
+def declared_slips(part: Part) -> list[tuple[Any, Answer]]:
+    """The part's declared slips (Part.slips) with their parsed answers, parsed once; a
+    slip outside the answer language can never be matched and is left out."""
+    hit = _SLIPS.get(part.id)
+    if hit is None or hit[0] is not part:
+        parsed = []
+        for slip in getattr(part, "slips", ()):
+            try:
+                parsed.append((slip, parse_answer(slip.answer, vocabulary(part))))
+            except (DeriveError, RecursionError):
+                continue
+        hit = _SLIPS[part.id] = (part, parsed)
     return hit[1]
 
 

@@ -13,7 +13,7 @@ from ...errors import DeriveError, ProofTimeout
 from ...maths.inequalities import NotSolvable, solution_set
 from ...maths.sets import compare_sets
 from ...maths.zero import time_limit
-from .equivalence import RelationComparison, compare_relation
+from .equivalence import RelationComparison, compare_relation, declared_slips
 from ...model.verdict import CORRECT, INCORRECT, UNDECIDED, Verdict
 from .presentation import _latex, _round
 
@@ -126,7 +126,7 @@ def _exact_wrong(part, answer, diff, want, got, var, ns, tgt, seed, parsed, samp
     else:
         meaning = f"at ${name} = {where}$ one condition holds and the other does not"
         diagnosis = "constraint: the set is empty on one side"
-    slip = _declared_slip(part, got, var, ns)
+    slip = _slip_with_the_same_set(part, got, var, ns)
     if slip is not None:
         diagnosis = f"slip: {slip}"
     expected_rel = _latex(want.as_relational(var), part)
@@ -147,13 +147,10 @@ def _exact_wrong(part, answer, diff, want, got, var, ns, tgt, seed, parsed, samp
                    evidence="proved different (exact sets" + (", at sampled parameters)" if at else ")"))
 
 
-def _declared_slip(part, got, var, ns) -> str | None:
+def _slip_with_the_same_set(part, got, var, ns) -> str | None:
     """The part's declared slip (Part.slips) whose set is exactly the answer's, in its words."""
-    from .equivalence import vocabulary
-    from ..read.parse import parse_answer
-    for slip in getattr(part, "slips", ()):
+    for slip, slip_answer in declared_slips(part):
         try:
-            slip_answer = parse_answer(slip.answer, vocabulary(part))
             if not slip_answer.is_relation:
                 continue
             with time_limit(SET_BUDGET):

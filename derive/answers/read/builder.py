@@ -1,5 +1,5 @@
-"""Stage 3 of answer parsing: the Lark LALR grammar (answer_grammar.lark) over the
-resolver's tokens, and the transformer that turns its tree into :mod:`derive.answer_tree`
+"""Stage 3 of answer parsing: the Lark LALR grammar (grammar.lark) over the resolver's
+tokens, and the transformer that turns its tree into :mod:`~derive.answers.read.nodes`
 nodes, checking shapes and limits on the way.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The whitelisted tree a submitted answer is parsed into, and what can be done with it.
 
-Every node is a frozen dataclass built by :mod:`derive.parsing` from the user's text;
+Every node is a frozen dataclass built by :mod:`~derive.answers.read.parse` from the user's text;
 nothing the user typed ever reaches eval or sympify. A tree can be
 
 * evaluated on NumPy arrays (:mod:`.evaluate`), batched over random points: each value is

@@ -1,18 +1,18 @@
 """Parse a submitted answer (plain text or LaTeX) into the whitelisted tree of
-:mod:`derive.answer_tree`.
+:mod:`~derive.answers.read.nodes`.
 
 Three stages, none of which evaluates user text:
 
-1. :mod:`derive.answer_lexer` cuts the text into lexemes (words, numbers, operators),
+1. :mod:`.lexer` cuts the text into lexemes (words, numbers, operators),
    turning LaTeX commands into the same lexemes plain text gives (``\\epsilon`` -> word
    "epsilon", ``\\hat{y}`` -> word "yhat", ``\\cdot`` -> "*").
-2. :mod:`derive.answer_resolver` uses the part's :class:`Vocabulary` (from
-   :mod:`derive.vocabulary`) to decide what each word is: a declared name in any of its
+2. :mod:`.resolver` uses the part's :class:`Vocabulary` (from
+   :mod:`.vocabulary`) to decide what each word is: a declared name in any of its
    spellings (``yhat``, ``softmax(z)``, ``lambda_max``), a function, an index letter, or a
    product of juxtaposed names (``pX``). It folds subscripts into one token and decides
    whether a bar opens or closes.
-3. A Lark LALR grammar (answer_grammar.lark) gives the structure, and
-   :mod:`derive.answer_builder` turns it into nodes, checking shapes and limits on the way.
+3. A Lark LALR grammar (grammar.lark) gives the structure, and
+   :mod:`.builder` turns it into nodes, checking shapes and limits on the way.
 
 This module runs the stages, checks what spans them (length, bracket nesting, index
 ranges) and wraps the result in an :class:`Answer`.

@@ -1,6 +1,6 @@
 """Stage 2 of answer parsing: decide what each lexeme is and emit Lark tokens.
 
-The part's :class:`~derive.vocabulary.Vocabulary` says whether a word is a declared name
+The part's :class:`~derive.answers.read.vocabulary.Vocabulary` says whether a word is a declared name
 in any of its spellings, a function, an index letter, or a product of juxtaposed names
 (``pX``). Subscripts are folded into one token here, and a bar is decided to open or close,
 because neither can be told by an LALR grammar without the names.

@@ -5,7 +5,7 @@ The instructor's expression is parsed by the same grammar as answers (never eval
 becomes a part built on the fly: its variables are the names the expression uses, real
 scalars unless declared (``{"x": "positive", "A": ("matrix", 3, 3)}``), and its result is
 the expression rebuilt in SymPy. The answer is then judged exactly as ``check`` judges one
-(judge.py): floats propose, high precision decides, a proof says what holds, a wrong
+(decide/judge.py): floats propose, high precision decides, a proof says what holds, a wrong
 answer gets a confirmed counterexample and a diagnosis, all in a worker process under a
 hard time limit.
 

@@ -19,8 +19,8 @@ import signal
 import sys
 import threading
 from concurrent.futures import Future
-from typing import Callable
 from queue import SimpleQueue
+from typing import Callable
 
 from ...errors import AnswerEvaluationError, DeriveError, InvalidArgument
 from ...model import registry
