@@ -31,11 +31,13 @@ from sympy.printing.latex import LatexPrinter
 from ...errors import AnswerSyntaxError
 from ...maths.tensors import Ordered
 from .lexer import Lexeme, normalise, scan, spelling_key
+from .index_tree import (INDEX_HINTS, INDEX_WORDS, UNBOUNDED as _UNBOUNDED, IndexBuilder, IndexResolver,
+                         index_expression)
 from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits, check_text
+from .parse import built, grammar_tree
 
 __all__ = ["IndexAnswer", "IndexVocabulary", "parse_index_answer"]
 
-_UNBOUNDED = sp.Symbol("unbounded_sum_range")   # placeholder until the ranges are read
 
 
 def index_symbol(letter: str) -> sp.Symbol:
@@ -113,7 +115,7 @@ class _WrittenPrinter(LatexPrinter):
 
 
 def parse_index_answer(text: str, vocab: IndexVocabulary, *, syntax: str = "auto",
-                       limits: Limits = DEFAULT_LIMITS) -> IndexAnswer:
+                       limits: Limits = DEFAULT_LIMITS, reader: str = "tree") -> IndexAnswer:
     """Parse ``text`` into an :class:`IndexAnswer`; AnswerSyntaxError (with the position)
     for anything outside the language or an index whose range cannot be known."""
     check_text(text, syntax, limits)
@@ -126,10 +128,17 @@ def parse_index_answer(text: str, vocab: IndexVocabulary, *, syntax: str = "auto
     if len(lexemes) > limits.max_tokens:
         raise AnswerLimitError(f"the answer has more than {limits.max_tokens} symbols", text,
                                lexemes[limits.max_tokens].pos)
-    reader = _Reader(text, lexemes, vocab, limits)
-    expr = reader.expr()
-    if reader.k < len(lexemes):
-        reader.fail(f"unexpected {lexemes[reader.k].value!r} here", lexemes[reader.k].pos)
+    if reader == "legacy":
+        legacy = _Reader(text, lexemes, vocab, limits)
+        expr = legacy.expr()
+        if legacy.k < len(lexemes):
+            legacy.fail(f"unexpected {lexemes[legacy.k].value!r} here", lexemes[legacy.k].pos)
+        spelled = legacy.spelled
+    else:
+        resolver = IndexResolver(text, lexemes, vocab, syntax)
+        tree = grammar_tree(text, resolver.stream(), limits, words=INDEX_WORDS, hints=INDEX_HINTS)
+        expr = index_expression(built(IndexBuilder(text, vocab, limits), tree), text)
+        spelled = resolver.spelled
     written, expr = expr, _bound_sums(expr, vocab, text)
     named = set(vocab.sizes) | set(vocab.tensors)
     letters = sorted(x.name for x in expr.free_symbols if isinstance(x, sp.Symbol) and x.name not in named)
@@ -138,7 +147,7 @@ def parse_index_answer(text: str, vocab: IndexVocabulary, *, syntax: str = "auto
         raise AnswerSyntaxError(f"the index {stray[0]} is neither summed nor one of the free indices "
                                 f"({', '.join(vocab.free)}) of the expected answer; sum over it or "
                                 "use the free indices' letters", text, _position(text, stray[0]))
-    return IndexAnswer(text, syntax, expr, tuple(x for x in vocab.free if x in letters), dict(reader.spelled),
+    return IndexAnswer(text, syntax, expr, tuple(x for x in vocab.free if x in letters), dict(spelled),
                        written)
 
 
