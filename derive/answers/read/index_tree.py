@@ -73,7 +73,7 @@ class IndexResolver(Resolver):
     """Lexemes of an index answer -> the shared grammar's tokens (see the module docstring)."""
 
     def __init__(self, text: str, lexemes: list[Lexeme], vocab, syntax: str):
-        super().__init__(text, lexemes, shared_vocabulary(vocab), syntax)
+        super().__init__(text, lexemes, vocab.shared, syntax)
         self.index_vocab = vocab
         self.summed: set[str] = set()   # letters some sum binds (read so far)
 
@@ -258,7 +258,7 @@ class IndexBuilder(Builder):
     whole-number powers; everything is a scalar."""
 
     def __init__(self, text: str, vocab, limits):
-        super().__init__(text, shared_vocabulary(vocab), limits)
+        super().__init__(text, vocab.shared, limits)
         self.index_vocab = vocab
 
     def entry(self, c):
