@@ -153,8 +153,9 @@ def parse_index_answer(text: str, vocab: IndexVocabulary, *, syntax: str = "auto
 
 def _position(text: str, letter: str, tree: Node) -> int:
     """Where the index letter is first written (as an index or a sum's letter)."""
-    found = [n.pos for n in walk(tree) if (isinstance(n, Idx) and n.letter == letter)
-             or (isinstance(n, IndexSum) and letter in n.letters)]
+    found = [n.pos for n in walk(tree) if isinstance(n, Idx) and n.letter == letter]
+    found += [at for n in walk(tree) if isinstance(n, IndexSum) for x, at in zip(n.letters, n.places)
+              if x == letter]
     return min(found) if found else max(text.find(letter), 0)
 
 

@@ -272,17 +272,17 @@ class IndexBuilder(Builder):
         return Entry(tensor.value, tuple(args), tensor.start_pos)
 
     def sum_free(self, c):
-        idx = next(t for t in c if isinstance(t, Token) and t.type == "IDX")
-        return IndexSum((idx.value,), None, None, c[-1], c[0].start_pos)
+        return self.sum_letters(c)
 
     def sum_letters(self, c):
-        letters = tuple(t.value for t in c if isinstance(t, Token) and t.type == "IDX")
-        return IndexSum(letters, None, None, c[-1], c[0].start_pos)
+        letters = [t for t in c if isinstance(t, Token) and t.type == "IDX"]
+        return IndexSum(tuple(t.value for t in letters), None, None, c[-1], c[0].start_pos,
+                        places=tuple(t.start_pos for t in letters))
 
     def sum_range(self, c):
         idx = next(t for t in c if isinstance(t, Token) and t.type == "IDX")
         lo, hi, body = [x for x in c if not isinstance(x, Token)]
-        return IndexSum((idx.value,), lo, hi, body, c[0].start_pos)
+        return IndexSum((idx.value,), lo, hi, body, c[0].start_pos, places=(idx.start_pos,))
 
     def sum_call(self, c):
         """sum(body, i, lo, hi) with bounds, or sum(body, a, i, j) over every valid index."""
@@ -293,9 +293,9 @@ class IndexBuilder(Builder):
             names = [e.letter for e in rest]
             if len(set(names)) != len(names):
                 self.fail(f"an index is summed twice in one sum: {', '.join(names)}", start, AnswerSyntaxError)
-            return IndexSum(tuple(names), None, None, body, start)
+            return IndexSum(tuple(names), None, None, body, start, places=tuple(e.pos for e in rest))
         if len(rest) == 3 and isinstance(rest[0], Idx):
-            return IndexSum((rest[0].letter,), rest[1], rest[2], body, start)
+            return IndexSum((rest[0].letter,), rest[1], rest[2], body, start, places=(rest[0].pos,))
         self.fail("sum(...) takes sum(body, i, lo, hi) or sum(body, a, i, j) with index letters",
                   rest[0].pos, AnswerSyntaxError)
 

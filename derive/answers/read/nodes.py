@@ -227,6 +227,7 @@ class IndexSum(Node):
     body: Node
     pos: int = field(default=0, compare=False)
     shape: tuple = field(default=SCALAR, compare=False, repr=False)
+    places: tuple = field(default=(), compare=False, repr=False)   # where each letter is written
 
 
 @dataclass(frozen=True)
