@@ -233,7 +233,8 @@ from derive.errors import AnswerSyntaxError  # noqa: E402
 
 
 @pytest.mark.parametrize("part_id, answer, understood", [
-    ("conv.grad_weight_2d", r"\sum_{aij} G_{afij} X_{a,c,si+h,sj+w}", r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i + h,s j + w}"),
+    ("conv.grad_weight_2d", r"\sum_{aij} G_{afij} X_{a,c,si+h,sj+w}",
+     r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i + h,s j + w}"),
     ("conv.grad_weight_2d", "sum(G(a,f,i,j)*X(a,c,s*i+h,s*j+w), a, i, j)",
      r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i + h,s j + w}"),
     ("conv.grad_weight_2d", r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,-h + s i,w-s j}",
@@ -264,6 +265,7 @@ def test_the_tree_of_an_index_answer_has_entries_and_sums_over_letters():
     (r"\sum_{a,a} G_{a,f,0,0}", 5, "an index is summed twice in one sum"),
     (r"\sum G", 0, "a sum needs its indices"),
     (r"\sum_{i,j=0}^{3} G_{0,f,i,j}", 9, "a lower bound goes with one index"),
+    (r"\sum_{i=0} G_{0,f,i,0}", 7, "a lower bound needs an upper one"),
     ("G_{0,f,0,0} = 1", 12, "'=' belongs only in a sum's lower bound"),
     (r"\sum_k G_{a,f,i,j}", 5, "the sum over k has no bounds"),
     (r"\sum_{i,j} G_{q,f,i,j}", 14, "the index q is neither summed"),

@@ -234,6 +234,8 @@ class IndexResolver(Resolver):
                 self.emit("COMMA", ",", at)
             self.emit("IDX", letter, at)
         if bounded:
+            if not self.is_op(self.closing(k, close) + 1, "^"):
+                self.fail(r"a lower bound needs an upper one: \sum_{i=0}^{N-K}", self.lx[k].pos)
             return k   # = lo } ^ hi: the grammar reads the bounds
         if braced:
             if not self.is_op(k, close):
@@ -242,6 +244,14 @@ class IndexResolver(Resolver):
             return k + 1
         self.emit("RBRACE", "}", letters[-1][1])
         return k
+
+    def closing(self, k: int, close: str) -> int:
+        """The lexeme that closes the bracket open at k (the end if none does)."""
+        opening, depth = {")": "(", "}": "{", "]": "["}[close], 1
+        while k + 1 < len(self.lx) and depth:
+            k += 1
+            depth += self.is_op(k, opening) - self.is_op(k, close)
+        return k if depth == 0 else len(self.lx)
 
     def summation_letter(self, ch: str, pos: int) -> str:
         vocab = self.index_vocab
