@@ -58,15 +58,7 @@ def shared_vocabulary(vocab) -> Vocabulary:
     and every spelling (lexeme key -> name) the part declares."""
     entries = tuple(VocabularyEntry(name, tuple(shape)) for name, shape in vocab.tensors.items())
     entries += tuple(VocabularyEntry(name, (), (), None, "size") for name in vocab.sizes)
-    shared = Vocabulary(entries)
-    # The spellings were already cut into lexeme keys (vocabulary_for): hand them on as such.
-    words = dict(shared._words)
-    phrases = dict(shared._phrases)
-    for key, name in vocab.spellings.items():
-        (words.setdefault(key[0], name) if len(key) == 1 else phrases.setdefault(key, name))
-    object.__setattr__(shared, "_words", words)
-    object.__setattr__(shared, "_phrases", phrases)
-    return shared
+    return Vocabulary(entries).with_keys(vocab.spellings)
 
 
 class IndexResolver(Resolver):
