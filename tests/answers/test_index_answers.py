@@ -222,3 +222,70 @@ def test_a_term_that_vanishes_at_small_sizes_is_found_at_the_first_size_it_adds(
 def test_a_1d_term_that_vanishes_below_k_6_is_found():
     verdict = judge(get_part("conv.grad_weight_1d"), r"\sum_{i=0}^{N-K} G_i X_{i+j} + (K-1)(K-2)(K-3)(K-4)(K-5) G_0")
     assert verdict.status == INCORRECT and "K=6" in verdict.message
+
+
+# --- index notation on the shared reader (issue 19, item 2): one lexer, one grammar, one tree --
+
+from derive.answers.read.nodes import Entry, IndexSum, walk  # noqa: E402
+from derive.answers.read.parse import parse_answer  # noqa: E402
+from derive.answers.read.vocabulary import Vocabulary  # noqa: E402
+from derive.errors import AnswerSyntaxError  # noqa: E402
+
+
+@pytest.mark.parametrize("part_id, answer, understood", [
+    ("conv.grad_weight_2d", r"\sum_{aij} G_{afij} X_{a,c,si+h,sj+w}",
+     r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i + h,s j + w}"),
+    ("conv.grad_weight_2d", "sum(G(a,f,i,j)*X(a,c,s*i+h,s*j+w), a, i, j)",
+     r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i + h,s j + w}"),
+    ("conv.grad_weight_2d", r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,-h + s i,w-s j}",
+     r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,- h + s i,w - s j}"),
+    ("conv.grad_weight_1d", "sum(G_i*X_(i+j), i, 0, N-K)", r"\sum_{i=0}^{- K + N} G_{i} X_{i + j}"),
+    ("conv.grad_weight_2d", r"\frac{1}{2} G_{0,f,0,0} - G_{0,f,1,0}^2", r"\frac{G_{0,f,0,0}}{2} - G_{0,f,1,0}^{2}"),
+])
+def test_every_spelling_is_read_into_one_tree(part_id, answer, understood):
+    parsed = parse_index_answer(answer, index_vocabulary(get_part(part_id)))
+    assert parsed.latex() == understood
+    nodes = list(walk(parsed.tree))
+    assert any(isinstance(n, Entry) for n in nodes)
+
+
+def test_the_tree_of_an_index_answer_has_entries_and_sums_over_letters():
+    tree = parse_index_answer(RIGHT_W2, index_vocabulary(get_part("conv.grad_weight_2d"))).tree
+    assert isinstance(tree, IndexSum) and tree.letters == ("a", "i", "j") and tree.lo is None
+    assert sorted(n.name for n in walk(tree) if isinstance(n, Entry)) == ["G", "X"]
+
+
+@pytest.mark.parametrize("answer, position, fragment", [
+    ("__import__('os')", 0, "unexpected '_' here"),   # the first error in the text, not 'import'
+    ("G_{0,f,0,0} @ 2", 12, "unexpected '@' here"),
+    ("sum(G(a,f,i,j))", 0, "sum(...) needs its index"),
+    ("G_{0,f,0,0}^{1/2}", 13, "whole-number exponent"),
+    ("(G_{0,f,0,0}", 0, "this ( is never closed"),
+    ("G_{0,f,0,0} +", 13, "ends too early; expected a number, a tensor entry"),
+    (r"\sum_{a,a} G_{a,f,0,0}", 5, "an index is summed twice in one sum"),
+    (r"\sum G", 0, "a sum needs its indices"),
+    (r"\sum_{i,j=0}^{3} G_{0,f,i,j}", 9, "a lower bound goes with one index"),
+    (r"\sum_{i=0} G_{0,f,i,0}", 7, "a lower bound needs an upper one"),
+    ("G_{0,f,0,0} = 1", 12, "'=' belongs only in a sum's lower bound"),
+    (r"\sum_k G_{a,f,i,j}", 5, "the sum over k has no bounds"),
+    (r"\sum_{i,j} G_{q,f,i,j}", 14, "the index q is neither summed"),
+    ("G_{0,f,0,0}/0", 11, "division by zero"),
+    ("[G_{0,f,0,0} = 1]", 0, "an Iverson bracket [a = b] is not part of index notation"),
+])
+def test_invalid_index_answers_say_where_and_what_was_expected(answer, position, fragment):
+    with pytest.raises(AnswerSyntaxError) as caught:
+        parse_index_answer(answer, index_vocabulary(get_part("conv.grad_weight_2d")))
+    assert fragment in str(caught.value) and caught.value.position == position, str(caught.value)
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (r"\sum_{i,j} x_i x_j", "one sum per index"),         # sums over letters are index notation
+    ("sum(x_i, 2, 1, n)", "sum(body, i, lo, hi)"),
+    (r"\sum_{j=1}^{i} x_j", "the index i may appear only in a subscript"),
+])
+def test_plain_answers_keep_their_one_letter_sums(answer, fragment):
+    from types import SimpleNamespace as V
+    vocab = Vocabulary.from_variables([V(name="x", shape=("n",), spellings=())])
+    with pytest.raises(AnswerSyntaxError) as caught:
+        parse_answer(answer, vocab)
+    assert fragment in str(caught.value), str(caught.value)

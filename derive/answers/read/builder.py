@@ -166,9 +166,20 @@ class Builder(Transformer):
         return c[0]
 
     def sum_call(self, c):
+        """sum(body, i, lo, hi); the grammar reads any sum(body, ...) (index notation sums
+        over several letters), so the shape of the arguments is checked here."""
         func = c[0]
-        body, idx, lo, hi = c[2], c[4], c[6], c[8]
-        return self._sum(idx.value, lo, hi, body, func.start_pos)
+        body, *rest = [x for x in c if not isinstance(x, Token)]
+        if len(rest) != 3 or not isinstance(rest[0], Idx):
+            where = rest[0].pos if rest and not isinstance(rest[0], Idx) else c[-1].start_pos
+            self.fail("sum(...) takes sum(body, i, lo, hi) with an index letter i and its bounds",
+                      where, AnswerSyntaxError)
+        idx, lo, hi = rest
+        return self._sum(idx.letter, lo, hi, body, func.start_pos)
+
+    def sum_letters(self, c):
+        self.fail("a sum runs over one index; write one sum per index, e.g. "
+                  "\\sum_{i=1}^{n} \\sum_{j=1}^{n}", c[0].start_pos, AnswerSyntaxError)
 
     def sum_free(self, c):
         toks = [x for x in c if isinstance(x, Token)]
@@ -180,6 +191,9 @@ class Builder(Transformer):
         idx = next(t for t in c if isinstance(t, Token) and t.type == "IDX")
         nodes = [x for x in c if not isinstance(x, Token)]
         lo, hi, body = nodes
+        if isinstance(hi, Idx):   # ^i, an outer index, bounds only index notation's sums
+            self.fail(f"the index {hi.letter} may appear only in a subscript (s_{hi.letter}) or as a "
+                      "sum's variable", hi.pos, AnswerSyntaxError)
         return self._sum(idx.value, lo, hi, body, c[0].start_pos)
 
     # operators

@@ -179,6 +179,30 @@ class Sum(Node):
 
 
 @dataclass(frozen=True)
+class Entry(Node):
+    """An entry of a tensor in index notation: X_{a,c,s i+h} or X(a, c, s*i+h). Each index is
+    an expression of index letters and sizes, counted from 0; an entry outside the tensor is 0."""
+    name: str
+    indices: tuple
+    pos: int = field(default=0, compare=False)
+    shape: tuple = field(default=SCALAR, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class IndexSum(Node):
+    """A sum in index notation over one or more letters (\\sum_{a,i,j}, sum(body, a, i, j)),
+    each from 0; without bounds an index runs over the axes it addresses, with them (one
+    letter only) from lo to hi inclusive."""
+    letters: tuple
+    lo: Node | None
+    hi: Node | None
+    body: Node
+    pos: int = field(default=0, compare=False)
+    shape: tuple = field(default=SCALAR, compare=False, repr=False)
+    places: tuple = field(default=(), compare=False, repr=False)   # where each letter is written
+
+
+@dataclass(frozen=True)
 class Relation(Node):
     """A chain a < b <= c: ops[k] relates operands[k] and operands[k + 1]."""
     ops: tuple
@@ -196,8 +220,10 @@ def children(node: Node) -> tuple:
         return (node.base, node.exp)
     if isinstance(node, Call):
         return node.args
-    if isinstance(node, Sum):
+    if isinstance(node, (Sum, IndexSum)):
         return tuple(c for c in (node.lo, node.hi, node.body) if c is not None)
+    if isinstance(node, Entry):
+        return node.indices
     if isinstance(node, Relation):
         return node.operands
     if isinstance(node, Matrix):

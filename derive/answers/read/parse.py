@@ -50,7 +50,7 @@ def _detect(text: str) -> str:
     return "latex" if ("\\" in text or "{" in text or "}" in text) else "text"
 
 
-def _check_nesting(text: str, tokens: list[Token], limits: Limits):
+def _check_nesting(text: str, tokens: list[Token], limits: Limits, closed: bool = True):
     stack: list[Token] = []
     for tok in tokens:
         if tok.type in ("LPAR", "LBRACK", "LBRACE", "ABSL", "NORML"):
@@ -65,9 +65,23 @@ def _check_nesting(text: str, tokens: list[Token], limits: Limits):
                 want = TOKEN_WORDS[pairs[tok.type]]
                 raise AnswerSyntaxError(f"this {tok.value} has no matching {want}", text, tok.start_pos)
             stack.pop()
-    if stack:
+    if stack and closed:
         tok = stack[-1]
         raise AnswerSyntaxError(f"this {tok.value} is never closed", text, tok.start_pos)
+
+
+def _nested(text: str, tokens, limits: Limits):
+    """The tokens as they come, each bracket checked against its opener on the way."""
+    taken: list[Token] = []
+    for tok in tokens:
+        taken.append(tok)
+        if tok.type in _BRACKETS:
+            _check_nesting(text, [t for t in taken if t.type in _BRACKETS], limits, closed=False)
+        yield tok
+    _check_nesting(text, taken, limits)
+
+
+_BRACKETS = ("LPAR", "LBRACK", "LBRACE", "ABSL", "NORML", "RPAR", "RBRACK", "RBRACE", "ABSR", "NORMR")
 
 
 def _tree_depth(tree) -> int:
@@ -164,6 +178,58 @@ def _node_depth(node: Node) -> int:
     return deepest
 
 
+# What a plain answer's parse error says for these tokens, given the token's value.
+PLAIN_HINTS = {
+    "IDX": "the index {value} may appear only in a subscript (s_{value}) or as a sum's variable",
+    "SUB": "_ may follow only a vector or matrix name (s_i) or sum",
+    "EQ": ("'=' may appear only in [a = b] and sum limits; type just the expression, "
+           "without a left-hand side such as 'J ='"),
+}
+
+
+def grammar_tree(text: str, tokens, limits: Limits, *, words: dict = TOKEN_WORDS, hints: dict | None = None):
+    """The resolver's tokens read by the grammar (plain answers and index notation alike);
+    AnswerSyntaxError at the first token the grammar cannot take, saying what it expected
+    (in ``words``; ``hints`` replaces the message for a token type, given its value).
+
+    ``tokens`` is a list (checked for nesting first) or an iterator the grammar pulls from,
+    so that the resolver's errors and the grammar's come in the order of the text."""
+    if isinstance(tokens, list):
+        _check_nesting(text, tokens, limits)
+    else:
+        tokens = _nested(text, tokens, limits)
+    hints = PLAIN_HINTS if hints is None else hints
+    try:
+        tree = lark_parser().parse(tokens)
+    except UnexpectedToken as exc:
+        tok = exc.token
+        expected = sorted({words[t] for t in exc.expected if t in words})
+        if tok.type == "$END":
+            msg = hints.get("$END", "the answer ends too early; expected " + ", ".join(expected[:8]))
+            raise AnswerSyntaxError(msg, text, len(text.rstrip())) from None
+        if tok.type in hints:
+            msg = hints[tok.type].format(value=tok.value)
+        else:
+            msg = f"unexpected {words.get(tok.type, tok.type)} here; expected " + ", ".join(expected[:8])
+        raise AnswerSyntaxError(msg, text, tok.start_pos) from None
+    except UnexpectedInput as exc:  # pragma: no cover - UnexpectedToken covers LALR
+        raise AnswerSyntaxError("cannot read the answer", text, getattr(exc, "pos_in_stream", 0)) from None
+    if _tree_depth(tree) > limits.max_depth:
+        raise AnswerLimitError(f"the answer is nested more than {limits.max_depth} levels deep", text, 0)
+    return tree
+
+
+def built(builder: Builder, tree) -> Node:
+    """The grammar's tree turned into nodes by ``builder``; its AnswerSyntaxError or
+    RecognisedSlip as raised."""
+    try:
+        return builder.transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, (AnswerSyntaxError, RecognisedSlip)):
+            raise exc.orig_exc from None
+        raise
+
+
 def parse_answer(text: str, vocabulary: Vocabulary, *, syntax: str = "auto",
                  limits: Limits = DEFAULT_LIMITS) -> Answer:
     """Parse ``text`` into an :class:`Answer` over the names of ``vocabulary``.
@@ -184,37 +250,8 @@ def parse_answer(text: str, vocabulary: Vocabulary, *, syntax: str = "auto",
                                lexemes[limits.max_tokens].pos)
     resolver = Resolver(text, lexemes, vocabulary, syntax)
     tokens = resolver.run()
-    _check_nesting(text, tokens, limits)
-    try:
-        tree = lark_parser().parse(tokens)
-    except UnexpectedToken as exc:
-        tok = exc.token
-        expected = sorted({TOKEN_WORDS.get(t, t) for t in exc.expected if not t.startswith("__")})
-        if tok.type == "$END":
-            raise AnswerSyntaxError("the answer ends too early; expected " + ", ".join(expected[:8]),
-                                    text, len(text.rstrip())) from None
-        what = TOKEN_WORDS.get(tok.type, tok.type)
-        if tok.type == "IDX":
-            msg = (f"the index {tok.value} may appear only in a subscript (s_{tok.value}) or as a "
-                   "sum's variable")
-        elif tok.type == "SUB":
-            msg = "_ may follow only a vector or matrix name (s_i) or sum"
-        elif tok.type == "EQ":
-            msg = ("'=' may appear only in [a = b] and sum limits; type just the expression, "
-                   "without a left-hand side such as 'J ='")
-        else:
-            msg = f"unexpected {what} here; expected " + ", ".join(expected[:8])
-        raise AnswerSyntaxError(msg, text, tok.start_pos) from None
-    except UnexpectedInput as exc:  # pragma: no cover - UnexpectedToken covers LALR
-        raise AnswerSyntaxError("cannot read the answer", text, getattr(exc, "pos_in_stream", 0)) from None
-    if _tree_depth(tree) > limits.max_depth:
-        raise AnswerLimitError(f"the answer is nested more than {limits.max_depth} levels deep", text, 0)
-    try:
-        node = Builder(text, vocabulary, limits).transform(tree)
-    except VisitError as exc:
-        if isinstance(exc.orig_exc, (AnswerSyntaxError, RecognisedSlip)):
-            raise exc.orig_exc from None
-        raise
+    tree = grammar_tree(text, tokens, limits)
+    node = built(Builder(text, vocabulary, limits), tree)
     if node.shape == WILD:
         raise AnswerShapeError("the size of I is not fixed by the answer", text, node.pos)
     ranges, free = _index_ranges(node, vocabulary, text)

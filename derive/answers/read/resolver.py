@@ -57,6 +57,15 @@ class Resolver:
             k = self.step(k)
         return self.tokens
 
+    def stream(self):
+        """The tokens as they are resolved, so that a grammar reading them stops at the first
+        one it cannot take before a later word is looked at (the errors come in text order)."""
+        k = 0
+        while k < len(self.lx):
+            start = len(self.tokens)
+            k = self.step(k)
+            yield from self.tokens[start:]
+
     def step(self, k: int) -> int:
         lx = self.lx[k]
         if lx.kind == "num":

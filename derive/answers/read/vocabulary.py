@@ -7,7 +7,7 @@ A :class:`Vocabulary` maps every spelling of a declared name (``yhat``, ``\\hat{
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from .lexer import GREEK, spelling_key
 from .nodes import SCALAR
@@ -89,6 +89,17 @@ class Vocabulary:
         if indices is None:
             indices = tuple(c for c in "ijklm" if c not in taken)
         return cls(tuple(entries), tuple(indices))
+
+    def with_keys(self, keys: Mapping[tuple, str]) -> "Vocabulary":
+        """This vocabulary with more spellings, given already cut into lexeme keys
+        (:func:`~.lexer.spelling_key`) -> canonical name; its own spellings win."""
+        out = Vocabulary(self.entries, self.indices)
+        for key, name in keys.items():
+            if len(key) == 1:
+                out._words.setdefault(key[0], name)
+            elif key:
+                out._phrases.setdefault(key, name)
+        return out
 
     def entry(self, name: str) -> VocabularyEntry:
         for e in self.entries:
