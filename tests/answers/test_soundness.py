@@ -210,10 +210,10 @@ VOCAB = Vocabulary.from_variables([V(name="s", shape=("C",), spellings=()),
     ("s s^T / T", r"\frac{s s^\top}{T}"),           # a variable named T: still a transpose
     ("s^T s", r"s^\top s"),
     ("z^T", "z^{T}"),                               # a scalar to the power T
-    (r"\tanh^2 z", r"\tanh\left(z\right)^{2}"),
-    (r"\cosh^{2} z - \sinh^2 z", r"\cosh\left(z\right)^{2} - \sinh\left(z\right)^{2}"),
+    (r"\tanh^2 z", r"\tanh^{2}{\left(z \right)}"),     # a function's power as the sheets write it
+    (r"\cosh^{2} z - \sinh^2 z", r"\cosh^{2}{\left(z \right)} - \sinh^{2}{\left(z \right)}"),
     ("sech(z) csch(z) coth(z)", None),
-    (r"\operatorname{sech}^2 z", r"\operatorname{sech}\left(z\right)^{2}"),
+    (r"\operatorname{sech}^2 z", r"\operatorname{sech}^{2}{\left(z \right)}"),
 ])
 def test_vocabulary_and_function_powers(text, latex):
     answer = parse_answer(text, VOCAB)

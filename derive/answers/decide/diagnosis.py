@@ -17,7 +17,7 @@ from .presentation import _latex
 from ...errors import DeriveError
 from ...model import registry
 from .equivalence import target
-from ..read.latex import LatexPrinter
+from ..read.latex import AnswerTreePrinter
 from ..read.nodes import is_scalar, show_shape
 
 def _close(a: np.ndarray, t: np.ndarray) -> bool:
@@ -88,7 +88,7 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str |
             return f"extra factor: an extra factor {answer.spelled.get(name, name)}"
         if fits([a * v for a, v in zip(A, vals)]):
             return f"missing factor: a factor {answer.spelled.get(name, name)} is missing"
-    printer = LatexPrinter(answer.vocabulary.latex_names())
+    printer = AnswerTreePrinter(answer.vocabulary.latex_names())
     worst = max((float(np.nanmax(np.where(np.isfinite(e), e, np.nan))) for e in
                  (scaled_errors(a, t) for a, t in zip(A, T)) if np.any(np.isfinite(e))), default=None)
     if worst is not None and worst < 1e-5:
@@ -170,7 +170,7 @@ def _declared_slip(answer: Answer, part: Part, batches, A) -> str | None:
 
 def _inner_product(answer: Answer) -> str | None:
     """u^T v (a scalar) where the expected answer is a matrix: the outer product u v^T."""
-    printer = LatexPrinter(answer.vocabulary.latex_names())
+    printer = AnswerTreePrinter(answer.vocabulary.latex_names())
     for node in walk(answer.tree):
         if (isinstance(node, Bin) and node.op == "*" and isinstance(node.a, Transpose)
                 and node.a.x.shape and node.a.x.shape[1] == 1 and node.b.shape

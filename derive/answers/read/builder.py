@@ -317,8 +317,8 @@ class Builder(Transformer):
         for node in walk(scalar):
             if (isinstance(node, Bin) and node.op == "*" and isinstance(node.a, Transpose)
                     and node.a.x.shape == (matrix.shape[0], 1) and node.b.shape == (matrix.shape[0], 1)):
-                from .latex import LatexPrinter
-                printer = LatexPrinter(self.vocab.latex_names())
+                from .latex import AnswerTreePrinter
+                printer = AnswerTreePrinter(self.vocab.latex_names())
                 u, v = printer(node.a.x), printer(node.b)
                 raise SlipError(f"${u}^\\top {v}$ is the inner product, a scalar; the outer product "
                                 f"${u} {v}^\\top$ gives {show_shape(matrix.shape)}, as needed here", self.text,
