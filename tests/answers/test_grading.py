@@ -184,7 +184,7 @@ def test_summary_counts_diagnoses_per_part(tmp_path):
     groups = [grading.diagnosis_group(verdicts[n].diagnosis) for n in (1, 6)]   # both wrong by a sign
     assert sum(s["overall"].values()) == 2 and s["overall"] == {g: groups.count(g) for g in groups}
     # A declared slip counts by its own words, any other diagnosis by its kind alone.
-    assert groups[0] == ("slip", verdicts[1].diagnosis.split(": ", 1)[1]) and groups[1] == ("sign", "")
+    assert groups[0] == ("slip", verdicts[1].diagnosis.detail) and groups[1] == ("sign", "")
     assert s["overall_parts"][groups[0]] == {"softmax.ce_grad"}
 
 
@@ -199,9 +199,9 @@ def test_summary_groups_slips_by_their_words_and_lists_every_invalid_row(tmp_pat
     _, page, verdicts = grade_file(src, tmp_path / "out", timeout=None)
     text = html.unescape(page.read_text())
     sign, factor = verdicts[0].diagnosis, verdicts[3].diagnosis
-    assert sign.startswith("slip: ") and factor.startswith("slip: ") and sign != factor
+    assert sign.kind == "slip" and factor.kind == "slip" and sign != factor
     per_part = text.split("<h2>Commonest diagnoses")[0]
-    assert f"{sign.split(': ', 1)[1]} (3)" in per_part and "carried over (1)" in per_part
+    assert f"{sign.detail} (3)" in per_part and "carried over (1)" in per_part
     assert "$" not in text, "math in a slip's words is shown as MathML"
     assert "slip (4)" not in text
     assert "12 answers graded" in text and "7 rows could not be read or checked:" in text

@@ -12,7 +12,7 @@ import sympy as sp
 from derive import all_parts
 from derive.answers.decide.judge import judge
 from derive.answers.read.parse import Vocabulary, parse_answer
-from derive.model.verdict import CORRECT, INCORRECT, INVALID
+from derive.model.verdict import CORRECT, INCORRECT, INVALID, Diagnosis
 from derive.answers.serve.worker import check
 from derive.maths.sets import compare_sets
 from derive.model import registry
@@ -76,7 +76,7 @@ def test_a_declared_slip_names_the_meaning_of_a_wrong_end():
     verdict = check("optim.gd_step_bound", "0 < eps <= 2/lambda_max", timeout=None)
     slips = {s.answer: s.why for s in registry.get_part("optim.gd_step_bound").slips}
     if "0 < eps <= 2/lambda_max" in slips:
-        assert verdict.diagnosis == "slip: " + slips["0 < eps <= 2/lambda_max"]
+        assert verdict.diagnosis == Diagnosis("slip", slips["0 < eps <= 2/lambda_max"])
     assert verdict.counterexample["values"] == {"eps": "\\frac{2}{\\lambda_{\\max}}"}
 
 

@@ -18,6 +18,7 @@ from .nodes import (ELEMENTWISE, SCALAR, WILD, AnswerShapeError, SlipError, Bin,
                           Idx, Iverson, Matrix, Name, Neg, Node, Num, Pow, Relation, Sum, Transpose, is_scalar,
                           settle, show_shape, unify, walk)
 from ...errors import AnswerSyntaxError
+from ...model.verdict import Diagnosis
 from .vocabulary import Vocabulary
 
 __all__ = ["Builder", "TOKEN_WORDS", "lark_parser"]
@@ -322,8 +323,8 @@ class Builder(Transformer):
                 u, v = printer(node.a.x), printer(node.b)
                 raise SlipError(f"${u}^\\top {v}$ is the inner product, a scalar; the outer product "
                                 f"${u} {v}^\\top$ gives {show_shape(matrix.shape)}, as needed here", self.text,
-                                node.pos, f"transpose: ${u}^\\top {v}$ is the inner product (a scalar); "
-                                f"the outer product ${u} {v}^\\top$ is the matrix")
+                                node.pos, Diagnosis("transpose", f"${u}^\\top {v}$ is the inner product (a "
+                                                    f"scalar); the outer product ${u} {v}^\\top$ is the matrix"))
 
     def _call(self, func, args, pos):
         nargs = len(args)

@@ -35,7 +35,7 @@ from ..read.lexer import FUNCTION_ALIASES, GREEK, WEAK_FUNCTIONS, normalise, sca
 from ..read.limits import DEFAULT_LIMITS, AnswerLimitError
 from ..read.nodes import AnswerRangeError, SlipError
 from ..read.parse import parse_answer
-from ...model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
+from ...model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Diagnosis, Verdict
 from ..read.vocabulary import Vocabulary
 from .worker import CPU_SECONDS_PER_WALL_SECOND, _POOL, _check_timeout
 
@@ -265,8 +265,8 @@ def judge_expression(expected: str, variables, syntax: str, answer: str, seed: i
                        part=part.id)
 
 
-UNDEFINED_SLIP = ("domain: the answer is undefined where the expected expression is defined "
-                  "(a square root or logarithm of a negative number, a division by zero)")
+UNDEFINED_SLIP = Diagnosis("domain", "the answer is undefined where the expected expression is defined "
+                                     "(a square root or logarithm of a negative number, a division by zero)")
 
 
 def _undefined_named(verdict: Verdict) -> Verdict:
@@ -278,7 +278,7 @@ def _undefined_named(verdict: Verdict) -> Verdict:
         return verdict
     message = verdict.message.split(" Likely slip: ")[0]
     return replace(verdict, diagnosis=UNDEFINED_SLIP,
-                   message=message + " Likely slip: " + UNDEFINED_SLIP.split(": ", 1)[1] + ".")
+                   message=message + " Likely slip: " + UNDEFINED_SLIP.detail + ".")
 
 
 def _ratio_proof(part, parsed, budget: float) -> Verdict | None:

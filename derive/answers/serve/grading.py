@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .submissions import MAX_FIELD_CHARS, Row, printable, read_submissions
-from ...model.verdict import INVALID, UNDECIDED, Verdict
+from ...model.verdict import INVALID, UNDECIDED, Diagnosis, Verdict
 from .worker import WorkerPool, check
 from ...errors import DeriveError, InvalidArgument, OutputError
 from ...model import registry
@@ -129,6 +129,8 @@ def _check_one(checker, key: tuple, seed: int, timeout: float | None) -> Verdict
 
 # ----------------------------------------------------------------------------- output
 def _output_value(value):
+    if isinstance(value, Diagnosis):
+        return Diagnosis(value.kind, _output_value(value.detail))
     if isinstance(value, str):
         if len(value) > MAX_FIELD_CHARS:
             value = value[:_SHOWN_OF_A_LONG_FIELD] + f"... [{len(value):,} characters, cut]"
@@ -165,10 +167,17 @@ def renamed_columns(rows: Iterable[Row]) -> list[str]:
     return sorted({str(k) for r in rows for k in r.fields if str(k) in VERDICT_COLUMNS})
 
 
+def _json_value(value):
+    """A verdict field JSON has no type for: a diagnosis as {"kind", "detail"}, others as text."""
+    return value.to_json() if isinstance(value, Diagnosis) else str(value)
+
+
 def verdicts_text(rows: list[Row], verdicts: list[Verdict], fmt: str) -> str:
+    """The verdict rows as JSON lines (a diagnosis as {"kind", "detail"}) or CSV (a diagnosis
+    as its text "kind: detail", a counterexample as JSON)."""
     records = [_verdict_fields(r, v) for r, v in zip(rows, verdicts)]
     if fmt == "jsonl":
-        return "".join(json.dumps(r, default=str) + "\n" for r in records)
+        return "".join(json.dumps(r, default=_json_value) + "\n" for r in records)
     columns: dict[str, None] = {}
     for r in records:
         columns.update(dict.fromkeys(r))
@@ -181,12 +190,13 @@ def verdicts_text(rows: list[Row], verdicts: list[Verdict], fmt: str) -> str:
     return buf.getvalue()
 
 
-def diagnosis_group(diagnosis: str) -> tuple[str, str]:
-    """What the summary counts a diagnosis ("kind: detail") as: a slip the part declares by
-    its own words (every declared slip has the kind "slip", which alone says nothing), any
-    other diagnosis by its kind alone (its detail names this answer's term or factor)."""
-    kind, _, detail = diagnosis.partition(": ")
-    return (kind, detail) if kind == "slip" and detail else (kind, "")
+def diagnosis_group(diagnosis: Diagnosis) -> tuple[str, str]:
+    """What the summary counts a diagnosis as: a slip the part declares by its own words
+    (every declared slip has the kind "slip", which alone says nothing), any other diagnosis
+    by its kind alone (its detail names this answer's term or factor)."""
+    if diagnosis.kind == "slip" and diagnosis.detail:
+        return diagnosis.kind, diagnosis.detail
+    return diagnosis.kind, ""
 
 
 def summarise(verdicts: Iterable[Verdict]) -> dict:
