@@ -51,6 +51,7 @@ def test_grade_csv_keeps_order_and_extra_columns(tmp_path):
     assert [r["section"] for r in out] == [r["section"] for r in ROWS]
     assert [r["status"] for r in out] == EXPECTED
     assert "sign" in out[1]["diagnosis"]
+    assert out[1]["diagnosis"] == str(verdicts[1].diagnosis)   # a CSV cell: the text "kind: detail"
     assert json.loads(out[1]["counterexample"])["values"]
     assert "unknown part" in out[4]["message"]
     page_text = page.read_text()
@@ -71,6 +72,7 @@ def test_grade_jsonl_keeps_extra_columns(tmp_path):
     out = [json.loads(line) for line in table.read_text().splitlines()]
     assert len(out) == 3 and out[0]["section"] == "A"
     assert out[1]["counterexample"]["expected"]
+    assert out[1]["diagnosis"] == verdicts[1].diagnosis.to_json() and set(out[1]["diagnosis"]) == {"kind", "detail"}
 
 
 # ----------------------------------------------------------------------------- bad rows

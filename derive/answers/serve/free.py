@@ -276,7 +276,9 @@ def _undefined_named(verdict: Verdict) -> Verdict:
     counter = verdict.counterexample or {}
     if verdict.status != INCORRECT or counter.get("answer") != "undefined":
         return verdict
-    message = verdict.message.split(" Likely slip: ")[0]
+    message = verdict.message
+    if verdict.diagnosis:   # the sentence judge added for the diagnosis this one replaces
+        message = message.removesuffix(f" Likely slip: {verdict.diagnosis.detail}.")
     return replace(verdict, diagnosis=UNDEFINED_SLIP,
                    message=message + " Likely slip: " + UNDEFINED_SLIP.detail + ".")
 
