@@ -184,6 +184,9 @@ def test_an_inner_bound_may_use_an_outer_index():
 def test_understood_form_reads_as_typed():
     answer = parse_index_answer(RIGHT_W2, index_vocabulary(get_part("conv.grad_weight_2d")))
     assert answer.latex() == r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i + h,s j + w}"
+    # bounds lead with a positive term, as the sheets print them: N - K, not - K + N
+    bounded = parse_index_answer(r"\sum_{i=0}^{N-K} G_i X_{i+j}", index_vocabulary(get_part("conv.grad_weight_1d")))
+    assert bounded.latex() == r"\sum_{i=0}^{N - K} G_{i} X_{i + j}"
 
 
 @pytest.mark.parametrize("argv, status", [

@@ -26,10 +26,10 @@ from fractions import Fraction
 from typing import Mapping, Sequence
 
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
 
 from ...errors import AnswerSyntaxError
 from ...maths.tensors import Ordered
+from ...render.printing import DeriveLatexPrinter
 from .lexer import Lexeme, normalise, scan, spelling_key
 from .limits import DEFAULT_LIMITS, AnswerLimitError, Limits, check_text
 
@@ -74,11 +74,9 @@ class IndexAnswer:
         return _WrittenPrinter().doprint(self.written if self.written is not None else self.expr)
 
 
-class _WrittenPrinter(LatexPrinter):
-    """Sums as typed (``\\sum_{a,i,j}``, ``\\sum_{i=0}^{N - K}``) and entries as X_{a,c,h,w}."""
-
-    def __init__(self):
-        super().__init__({"mul_symbol": None})
+class _WrittenPrinter(DeriveLatexPrinter):
+    """The sheets' printer, with sums as typed (``\\sum_{a,i,j}``, ``\\sum_{i=0}^{N - K}``) and
+    entries as X_{a,c,h,w}."""
 
     def _print_Sum(self, expr):
         # SymPy keeps the innermost limit first; the outermost is printed first.
