@@ -53,9 +53,11 @@ class RecognisedSlip(DeriveError, ValueError):
     """Not a syntax error but a verdict: the answer's parts cannot fit together because of
     a slip the reader recognises (s^T s, the inner product, where the outer product s s^T
     is needed), so the answer is incorrect, with ``diagnosis`` saying which slip. Kept
-    apart from AnswerSyntaxError, which means invalid; a reader's caller handles both."""
+    apart from AnswerSyntaxError, which means invalid; a reader's caller handles both.
+    ``diagnosis`` is a :class:`derive.model.verdict.Diagnosis` (not imported: errors sit
+    below the model)."""
 
-    def __init__(self, message: str, text: str, position: int, diagnosis: str):
+    def __init__(self, message: str, text: str, position: int, diagnosis):
         self.text = text
         self.position = position
         self.reason = message

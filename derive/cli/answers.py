@@ -297,8 +297,7 @@ def verdict_text(verdict: Verdict, expected: str | None = None, *, plain_expecte
     if verdict.parsed:
         lines.append(f"  understood: {latex_text(verdict.parsed)}")
     if verdict.diagnosis:
-        kind, _, detail = verdict.diagnosis.partition(": ")
-        detail = prose_text(detail)
+        kind, detail = verdict.diagnosis.kind, prose_text(verdict.diagnosis.detail)
         lines.append(f"  diagnosis: {kind}" if not detail or detail in body else f"  diagnosis: {kind} — {detail}")
     if verdict.counterexample:
         stated = ("your answer is" in body or "your condition is" in body or "expected condition is" in body

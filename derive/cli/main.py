@@ -184,7 +184,7 @@ def judge_slips(parts, seed: int = 0, progress: Progress | None = None) -> dict[
             verdict = judge(part, slip.answer, seed=seed)
             verdicts.append({"answer": slip.answer, "why": slip.why, "status": verdict.status,
                              "parsed": verdict.parsed, "counterexample": verdict.counterexample,
-                             "diagnosis": verdict.diagnosis})
+                             "diagnosis": verdict.diagnosis and verdict.diagnosis.to_json()})
         out[part.id] = verdicts
     return out
 

@@ -66,7 +66,8 @@ def _slips(part, seed: int) -> list[dict]:
     for slip in part.slips:
         verdict = judge(part, slip.answer, seed=seed)
         out.append({"answer": slip.answer, "why": slip.why, "status": verdict.status,
-                    "diagnosis": verdict.diagnosis, "counterexample": verdict.counterexample})
+                    "diagnosis": verdict.diagnosis and verdict.diagnosis.to_json(),
+                    "counterexample": verdict.counterexample})
     return out
 
 

@@ -313,7 +313,8 @@ def latex_text(tex: str) -> str:
     """Display LaTeX as one line of Unicode (see the module's docstring)."""
     if not tex:
         return ""
-    text = _Reader(tex).read()
+    # SymPy writes \left(z \right): no blank before the closing bracket in plain text
+    text = _BLANK_BEFORE_CLOSE.sub(r"\1", _Reader(tex).read())
     return _SPACES.sub(" ", text) if not text.startswith(" ") else _keep_indent(text)
 
 
@@ -323,6 +324,7 @@ def _keep_indent(text: str) -> str:
     return text[:len(text) - len(stripped)] + _SPACES.sub(" ", stripped)
 
 
+_BLANK_BEFORE_CLOSE = re.compile(r"(?<=\S) +([)\]])")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _BACKQUOTED = re.compile(r"`([^`]+)`")
 

@@ -12,15 +12,35 @@ EXIT_STATUS = {CORRECT: 0, INCORRECT: 1, INVALID: 2, UNDECIDED: 3}
 
 
 @dataclass(frozen=True)
+class Diagnosis:
+    """The likely mistake behind a wrong answer: its ``kind`` (slip (one the part declares,
+    ``detail`` in its words), sign, factor, missing factor, extra factor, transpose, shape,
+    extra term, missing term, term sign, term factor, precision, constraint, neighbour,
+    domain) and the ``detail`` in words, inline math between dollars. JSON: the object
+    ``{"kind": ..., "detail": ...}``; ``str()`` reads "kind: detail".
+
+    >>> str(Diagnosis("sign", "the answer has the opposite sign"))
+    'sign: the answer has the opposite sign'
+    """
+    kind: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}" if self.detail else self.kind
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """The outcome of one check. ``diagnosis`` reads "<kind>: <detail>" (kinds: slip (one
-    the part declares, in its words), sign, factor, missing factor, extra factor, transpose,
-    shape, extra term, missing term, term sign, term factor, precision, constraint,
-    neighbour); ``method`` says how a correct answer was decided; ``evidence`` what holds."""
+    """The outcome of one check. ``diagnosis`` names the likely mistake of a wrong answer
+    (a :class:`Diagnosis`); ``method`` says how a correct answer was decided; ``evidence``
+    what holds."""
     status: str
     message: str
     counterexample: dict | None = None
-    diagnosis: str | None = None
+    diagnosis: Diagnosis | None = None
     parsed: str | None = None
     part: str = ""
     method: str | None = None     # "proved" (exact) or "tested" (numeric only)
@@ -32,9 +52,10 @@ class Verdict:
 
     @property
     def diagnosis_kind(self) -> str | None:
-        return self.diagnosis.split(":", 1)[0] if self.diagnosis else None
+        return self.diagnosis.kind if self.diagnosis else None
 
     def to_json(self) -> dict:
+        """The fields as JSON-ready data; ``diagnosis`` as ``{"kind": ..., "detail": ...}``."""
         return asdict(self)
 
     def _repr_html_(self) -> str:   # notebook display

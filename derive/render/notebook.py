@@ -57,6 +57,6 @@ def verdict_html(verdict: Any) -> str:
     as understood in MathML, and the counterexample as a table."""
     tone = {"correct": "passed", "incorrect": "refuted", "invalid": "failed"}.get(verdict.status, "tested")
     view = {"status": verdict.status, "tone": _tone(tone), "part": verdict.part, "message": verdict.message,
-            "parsed": verdict.parsed, "diagnosis": verdict.diagnosis,
+            "parsed": verdict.parsed, "diagnosis": verdict.diagnosis and str(verdict.diagnosis),
             "evidence": getattr(verdict, "evidence", None), "rows": _rows(verdict.counterexample)}
     return environment("html").get_template("notebook.html.j2").render(part=None, svgs={}, verdict=view)

@@ -26,7 +26,8 @@ class DeriveLatexPrinter(LatexPrinter):
     the course's."""
 
     def __init__(self, settings=None, names: dict[str, str] | None = None):
-        super().__init__({"mul_symbol": None, **(settings or {})})
+        # arcsin, not asin: the course's spelling of the inverse functions
+        super().__init__({"mul_symbol": None, "inv_trig_style": "full", **(settings or {})})
         self.names = names or {}
 
     def _print_Add(self, expr, order=None):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive import all_parts, get_part
-from derive.model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
+from derive.model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Diagnosis, Verdict
 from derive.answers.serve.worker import check
 from derive.cli.main import main
 from derive.errors import UnknownPart
@@ -151,7 +151,7 @@ def test_wrong_answers_get_a_counterexample_and_the_slip(part_id, answer, kind):
     verdict = check(part_id, answer, timeout=None)
     assert verdict.status == INCORRECT, verdict
     # A slip the part declares (Part.slips) takes precedence over the generic kinds.
-    declared = {f"slip: {s.why}" for s in get_part(part_id).slips}
+    declared = {Diagnosis("slip", s.why) for s in get_part(part_id).slips}
     assert verdict.diagnosis_kind == kind or verdict.diagnosis in declared, verdict.diagnosis
     ce = verdict.counterexample
     assert ce and "answer" in ce and "expected" in ce and ce["answer"] != ce["expected"], ce
@@ -240,7 +240,10 @@ def test_cli_check_json_for_a_sign_slip(capsys):
     data = json.loads(out)
     assert status == 1
     assert data["status"] == "incorrect" and data["part"] == "softmax.ce_grad"
-    assert data["diagnosis"].startswith(("sign", "slip: the sign")) and data["counterexample"]["values"]
+    diagnosis = data["diagnosis"]   # an object: {"kind": ..., "detail": ...}
+    assert set(diagnosis) == {"kind", "detail"}
+    assert diagnosis["kind"] == "sign" or (diagnosis["kind"], diagnosis["detail"][:8]) == ("slip", "the sign")
+    assert data["counterexample"]["values"]
     assert "expected" not in data  # only with --reveal
 
 

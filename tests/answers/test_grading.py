@@ -52,6 +52,7 @@ def test_grade_csv_keeps_order_and_extra_columns(tmp_path):
     assert [r["section"] for r in out] == [r["section"] for r in ROWS]
     assert [r["status"] for r in out] == EXPECTED
     assert "sign" in out[1]["diagnosis"]
+    assert out[1]["diagnosis"] == str(verdicts[1].diagnosis)   # a CSV cell: the text "kind: detail"
     assert json.loads(out[1]["counterexample"])["values"]
     assert "unknown part" in out[4]["message"]
     page_text = page.read_text()
@@ -72,6 +73,7 @@ def test_grade_jsonl_keeps_extra_columns(tmp_path):
     out = [json.loads(line) for line in table.read_text().splitlines()]
     assert len(out) == 3 and out[0]["section"] == "A"
     assert out[1]["counterexample"]["expected"]
+    assert out[1]["diagnosis"] == verdicts[1].diagnosis.to_json() and set(out[1]["diagnosis"]) == {"kind", "detail"}
 
 
 # ----------------------------------------------------------------------------- bad rows
@@ -185,7 +187,7 @@ def test_summary_counts_diagnoses_per_part(tmp_path):
     groups = [diagnosis_group(verdicts[n].diagnosis) for n in (1, 6)]   # both wrong by a sign
     assert sum(s["overall"].values()) == 2 and s["overall"] == {g: groups.count(g) for g in groups}
     # A declared slip counts by its own words, any other diagnosis by its kind alone.
-    assert groups[0] == ("slip", verdicts[1].diagnosis.split(": ", 1)[1]) and groups[1] == ("sign", "")
+    assert groups[0] == ("slip", verdicts[1].diagnosis.detail) and groups[1] == ("sign", "")
     assert s["overall_parts"][groups[0]] == {"softmax.ce_grad"}
 
 
@@ -200,9 +202,9 @@ def test_summary_groups_slips_by_their_words_and_lists_every_invalid_row(tmp_pat
     _, page, verdicts = grade_file(src, tmp_path / "out", timeout=None)
     text = html.unescape(page.read_text())
     sign, factor = verdicts[0].diagnosis, verdicts[3].diagnosis
-    assert sign.startswith("slip: ") and factor.startswith("slip: ") and sign != factor
+    assert sign.kind == "slip" and factor.kind == "slip" and sign != factor
     per_part = text.split("<h2>Commonest diagnoses")[0]
-    assert f"{sign.split(': ', 1)[1]} (3)" in per_part and "carried over (1)" in per_part
+    assert f"{sign.detail} (3)" in per_part and "carried over (1)" in per_part
     assert "$" not in text, "math in a slip's words is shown as MathML"
     assert "slip (4)" not in text
     assert "12 answers graded" in text and "7 rows could not be read or checked:" in text

@@ -14,7 +14,7 @@ from derive.answers.decide.index_judge import answer_sizes, index_vocabulary
 from derive.answers.read.index_parse import parse_index_answer
 from derive.answers.decide.equivalence import vocabulary
 from derive.answers.decide.judge import judge
-from derive.model.verdict import CORRECT, INCORRECT, INVALID
+from derive.model.verdict import CORRECT, INCORRECT, INVALID, Diagnosis
 from derive.maths import tensors
 from derive.model.registry import get_part
 
@@ -65,7 +65,7 @@ def test_verdicts(part_id, answer, status, diagnosis):
     verdict = judge(get_part(part_id), answer)
     assert verdict.status == status, verdict.message
     if diagnosis:
-        assert diagnosis in (verdict.diagnosis or ""), verdict
+        assert diagnosis in str(verdict.diagnosis or ""), verdict
     if status == CORRECT:
         assert "proved exactly against the derivation" in verdict.evidence
         assert verdict.method == "proved"
@@ -79,7 +79,7 @@ def test_declared_slips_are_each_named():
         assert part.answer and part.slips
         for slip in part.slips:
             verdict = judge(part, slip.answer)
-            assert verdict.status == INCORRECT and verdict.diagnosis == f"slip: {slip.why}", (slip, verdict)
+            assert verdict.status == INCORRECT and verdict.diagnosis == Diagnosis("slip", slip.why), (slip, verdict)
 
 
 def numpy_grad_weight(X, G, s, f, c, h, w):
@@ -184,6 +184,9 @@ def test_an_inner_bound_may_use_an_outer_index():
 def test_understood_form_reads_as_typed():
     answer = parse_index_answer(RIGHT_W2, index_vocabulary(get_part("conv.grad_weight_2d")))
     assert answer.latex() == r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i + h,s j + w}"
+    # bounds lead with a positive term, as the sheets print them: N - K, not - K + N
+    bounded = parse_index_answer(r"\sum_{i=0}^{N-K} G_i X_{i+j}", index_vocabulary(get_part("conv.grad_weight_1d")))
+    assert bounded.latex() == r"\sum_{i=0}^{N - K} G_{i} X_{i + j}"
 
 
 @pytest.mark.parametrize("argv, status", [
@@ -198,7 +201,7 @@ def test_derive_check_command(capsys, argv, status):
     out = capsys.readouterr().out
     if "--json" in argv:
         import json
-        assert json.loads(out)["diagnosis"] == "slip: the stride forgotten"
+        assert json.loads(out)["diagnosis"] == {"kind": "slip", "detail": "the stride forgotten"}
     if "--reveal" in argv:
         assert "W[f,c,h - i s,w - j s]" in out   # the terminal prints indices in brackets
 

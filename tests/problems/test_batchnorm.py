@@ -168,7 +168,7 @@ SLIPS = [(p.id, s) for p in batchnorm.PARTS for s in p.slips]
 def test_slips_are_incorrect_and_diagnosed(part_id, slip):
     verdict = derive.check(part_id, slip.answer, timeout=None)
     assert verdict.status == "incorrect" and verdict.counterexample, verdict.message
-    assert slip.why in (verdict.diagnosis or ""), verdict.diagnosis
+    assert slip.why in str(verdict.diagnosis or ""), verdict.diagnosis
 
 
 # ------------------------------------------------------------------ running statistics

@@ -17,7 +17,8 @@ from .presentation import _latex
 from ...errors import DeriveError
 from ...model import registry
 from .equivalence import declared_slips, target
-from ..read.latex import LatexPrinter
+from ..read.latex import AnswerTreePrinter
+from ...model.verdict import Diagnosis
 from ..read.nodes import is_scalar, show_shape
 
 def _close(a: np.ndarray, t: np.ndarray) -> bool:
@@ -42,13 +43,13 @@ def _nice(c: float) -> str:
     return f"{c:.4g}"
 
 
-def diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str | None:
+def diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> Diagnosis | None:
     """Name the likely slip, if one simple explanation fits at every sampled point."""
     with np.errstate(all="ignore"):
         return _diagnose(answer, part, tgt, batches, result)
 
 
-def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str | None:
+def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> Diagnosis | None:
     A = [np.broadcast_to(v, b.expected.shape[:1] + v.shape[1:]) for v, b in zip(result.answer_values, batches)]
     T = [b.expected for b in batches]
 
@@ -61,43 +62,43 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str |
     if not result.shape_ok:
         if all(a.shape[1:] == t.shape[1:][::-1] for a, t in zip(A, T)) and fits(
                 [np.swapaxes(a, 1, 2) for a in A]):
-            return "transpose: the answer is the transpose of the expected one"
+            return Diagnosis("transpose", "the answer is the transpose of the expected one")
         inner = _inner_product(answer)
         if inner is not None and all(t.shape[1] == t.shape[2] > 1 for t in T):
             return inner
-        return (f"shape: the answer is {show_shape(answer.shape)}, not the shape of the expected "
-                "answer")
+        return Diagnosis("shape", f"the answer is {show_shape(answer.shape)}, not the shape of the "
+                                  "expected answer")
     if fits([-a for a in A]):
-        return "sign: the answer has the opposite sign"
+        return Diagnosis("sign", "the answer has the opposite sign")
     if all(t.shape[1] == t.shape[2] for t in T) and not all(is_scalar(t.shape[1:]) for t in T) \
             and fits([np.swapaxes(a, 1, 2) for a in A]):
-        return "transpose: the answer is the transpose of the expected one"
+        return Diagnosis("transpose", "the answer is the transpose of the expected one")
     neighbour = _neighbour(answer, part, batches, A)
     if neighbour:
-        return f"neighbour: this is the answer to {neighbour}"
+        return Diagnosis("neighbour", f"this is the answer to {neighbour}")
     num = sum(float(np.nansum(a * t)) for a, t in zip(A, T))
     den = sum(float(np.nansum(t * t)) for t in T)
     if den > 0 and np.isfinite(num):
         c = num / den
         if abs(c) > 1e-9 and abs(c - 1) > 1e-6 and fits([a / c for a in A]):
-            return f"factor: the answer is {_nice(c)} times the expected one"
+            return Diagnosis("factor", f"the answer is {_nice(c)} times the expected one")
     for name in _scalar_names(part, batches):
         vals = [b.arrays[name] if name in b.arrays else np.full((1, 1, 1), float(b.sizes[name]))
                 for b in batches]
         if fits([a / v for a, v in zip(A, vals)]):
-            return f"extra factor: an extra factor {answer.spelled.get(name, name)}"
+            return Diagnosis("extra factor", f"an extra factor {answer.spelled.get(name, name)}")
         if fits([a * v for a, v in zip(A, vals)]):
-            return f"missing factor: a factor {answer.spelled.get(name, name)} is missing"
-    printer = LatexPrinter(answer.vocabulary.latex_names())
+            return Diagnosis("missing factor", f"a factor {answer.spelled.get(name, name)} is missing")
+    printer = AnswerTreePrinter(answer.vocabulary.latex_names())
     worst = max((float(np.nanmax(np.where(np.isfinite(e), e, np.nan))) for e in
                  (scaled_errors(a, t) for a, t in zip(A, T)) if np.any(np.isfinite(e))), default=None)
     if worst is not None and worst < 1e-5:
         # Too small a difference for the float explanations below (each fits to 1e-6).
         for factor in _factors(answer.tree):
             if isinstance(factor, Num) and abs(float(factor.value) - 1) < 1e-5:
-                return f"extra factor: an extra factor ${printer(factor)}$, close to but not 1"
-        return (f"precision: the answer differs from the expected one by only about {worst:.1g} "
-                "(relative): a constant rounded or perturbed")
+                return Diagnosis("extra factor", f"an extra factor ${printer(factor)}$, close to but not 1")
+        return Diagnosis("precision", f"the answer differs from the expected one by only about "
+                                      f"{worst:.1g} (relative): a constant rounded or perturbed")
     terms = _terms(answer.tree)
     if len(terms) > 1:
         for sign, term in terms:
@@ -115,16 +116,16 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str |
             if not fits([a - lam * sign * v for a, v in zip(A, vals)]):
                 continue
             if abs(lam - 1) < 1e-6:
-                return f"extra term: the term ${tex}$ should not be there"
+                return Diagnosis("extra term", f"the term ${tex}$ should not be there")
             if abs(lam - 2) < 1e-6:
-                return f"term sign: the term ${tex}$ has the wrong sign"
-            return f"term factor: the term ${tex}$ should be {_nice(1 - lam)} times what it is"
+                return Diagnosis("term sign", f"the term ${tex}$ has the wrong sign")
+            return Diagnosis("term factor", f"the term ${tex}$ should be {_nice(1 - lam)} times what it is")
     missing = _missing_term(part, batches, A, T)
     if missing:
-        return f"missing term: the term ${missing}$ is missing"
+        return Diagnosis("missing term", f"the term ${missing}$ is missing")
     missing = _missing_factor(part, batches, A, T)
     if missing:
-        return f"missing factor: a factor ${missing}$ is missing"
+        return Diagnosis("missing factor", f"a factor ${missing}$ is missing")
     slip = _constraint_slip(part, batches, A, T, answer)
     if slip:
         return slip
@@ -134,11 +135,11 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> str |
         except (ValueError, ArithmeticError, KeyError, IndexError):
             continue
         if fits([a / v for a, v in zip(A, vals)]):
-            return f"extra factor: an extra factor ${printer(factor)}$"
+            return Diagnosis("extra factor", f"an extra factor ${printer(factor)}$")
     return None
 
 
-def _declared_slip(answer: Answer, part: Part, batches, A) -> str | None:
+def _declared_slip(answer: Answer, part: Part, batches, A) -> Diagnosis | None:
     """The part's declared slips (Part.slips): a wrong answer equal to one of them at every
     sampled point is that slip, named in the part's own words."""
     for slip, slip_answer in declared_slips(part):
@@ -148,24 +149,24 @@ def _declared_slip(answer: Answer, part: Part, batches, A) -> str | None:
         except (ValueError, ArithmeticError, KeyError, IndexError):
             continue
         if all(v.shape == a.shape and _close(a, v) for a, v in zip(A, vals)):
-            return f"slip: {slip.why}"
+            return Diagnosis("slip", slip.why)
     return None
 
 
-def _inner_product(answer: Answer) -> str | None:
+def _inner_product(answer: Answer) -> Diagnosis | None:
     """u^T v (a scalar) where the expected answer is a matrix: the outer product u v^T."""
-    printer = LatexPrinter(answer.vocabulary.latex_names())
+    printer = AnswerTreePrinter(answer.vocabulary.latex_names())
     for node in walk(answer.tree):
         if (isinstance(node, Bin) and node.op == "*" and isinstance(node.a, Transpose)
                 and node.a.x.shape and node.a.x.shape[1] == 1 and node.b.shape
                 and node.b.shape[1] == 1 and node.b.shape[0] != 1):
             u, v = printer(node.a.x), printer(node.b)
-            return (f"transpose: ${u}^\\top {v}$ is the inner product (a scalar); the outer product "
-                    f"${u} {v}^\\top$ is the matrix")
+            return Diagnosis("transpose", f"${u}^\\top {v}$ is the inner product (a scalar); the outer "
+                                          f"product ${u} {v}^\\top$ is the matrix")
     return None
 
 
-def _constraint_slip(part: Part, batches, A, T, answer: Answer) -> str | None:
+def _constraint_slip(part: Part, batches, A, T, answer: Answer) -> Diagnosis | None:
     """A one-hot (or simplex) variable used wrongly: the answer is right exactly in the
     entries where that variable is 1 (or 0), as if every entry were 1 (or 0)."""
     for var in part.variables:
@@ -187,9 +188,9 @@ def _constraint_slip(part: Part, batches, A, T, answer: Answer) -> str | None:
         name = answer.spelled.get(var.name, var.name)
         for value, fits in where.items():
             if fits:
-                return (f"constraint: the answer is right only in the entries where {name} is "
-                        f"{value:g}, as if every entry of {name} were {value:g} "
-                        f"({name} is {var.domain.description})")
+                return Diagnosis("constraint", f"the answer is right only in the entries where {name} "
+                                               f"is {value:g}, as if every entry of {name} were {value:g} "
+                                               f"({name} is {var.domain.description})")
     return None
 
 

@@ -29,7 +29,7 @@ from ...maths.zero import time_limit
 from ...model.part import Part
 from ..read.index_eval import compile_index, nested_ints
 from ..read.index_parse import IndexAnswer, IndexVocabulary, parse_index_answer, vocabulary_for
-from ...model.verdict import CORRECT, INCORRECT, INVALID, Verdict
+from ...model.verdict import CORRECT, INCORRECT, INVALID, Diagnosis, Verdict
 
 __all__ = ["answer_sizes", "expected_index_latex", "index_vocabulary", "is_index_part", "judge_indexed"]
 
@@ -246,7 +246,7 @@ def _wrong(part, answer, cases, values, k, where, parsed, points, seed) -> Verdi
                f"{', '.join(f'{n}={v}' for n, v in at.items())} of your answer is {yours} but the "
                f"expected value is {_plain(want)} (decided exactly).")
     if diagnosis:
-        message += " Likely slip: " + diagnosis.split(": ", 1)[1] + "."
+        message += " Likely slip: " + diagnosis.detail + "."
     return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=points,
                    evidence=f"decided exactly at {points} entries")
 
@@ -258,11 +258,11 @@ def _used(part, answer, case) -> list[str]:
     return [n for n in case.tensors if n in read]
 
 
-def _diagnose(part, answer, cases, values) -> str | None:
+def _diagnose(part, answer, cases, values) -> Diagnosis | None:
     for slip, slip_answer in _slip_answers(part):
         try:
             if all(_values(slip_answer, part, c) == v for c, v in zip(cases, values)):
-                return f"slip: {slip.why}"
+                return Diagnosis("slip", slip.why)
         except (DeriveError, ArithmeticError, ValueError, TypeError):
             continue
     ratios = set()
@@ -280,9 +280,9 @@ def _diagnose(part, answer, cases, values) -> str | None:
     if len(ratios) == 1:
         r = ratios.pop()
         if r == -1:
-            return "sign: the answer has the opposite sign"
+            return Diagnosis("sign", "the answer has the opposite sign")
         if r != 1:
-            return f"factor: the answer is {r} times the expected one"
+            return Diagnosis("factor", f"the answer is {r} times the expected one")
     return None
 
 

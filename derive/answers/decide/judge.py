@@ -23,7 +23,7 @@ from ...errors import AnswerLimitError, AnswerRangeError, AnswerSyntaxError, Rec
 from ...model.part import Part
 from ..read.parse import Answer, Vocabulary, parse_answer
 from .diagnosis import diagnose
-from ...model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
+from ...model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Diagnosis, Verdict
 from .presentation import _counterexample, _latex, _point_text, _shape_of_array
 from .presentation import precise_counterexample
 from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, prove_sizes
@@ -88,12 +88,13 @@ def _judge_exact(part: Part, answer: Answer, seed: int, proof_budget: float) -> 
     if tgt.is_relation:
         if not answer.is_relation:
             return Verdict(INCORRECT, "expected an inequality (a condition such as 0 < eps < 2/lambda_max)",
-                           parsed=parsed, part=part.id, diagnosis="shape: an expression where a condition "
-                           "is expected")
+                           parsed=parsed, part=part.id,
+                           diagnosis=Diagnosis("shape", "an expression where a condition is expected"))
         return judge_sets(part, answer, tgt, seed, parsed)
     if answer.is_relation:
         return Verdict(INCORRECT, "expected an expression, not an inequality", parsed=parsed,
-                       part=part.id, diagnosis="shape: an inequality where an expression is expected")
+                       part=part.id, diagnosis=Diagnosis("shape", "an inequality where an expression is "
+                                                                   "expected"))
     batches = list(base) + sweep_batches(tgt, seed, sizes_used_as_numbers(answer))
     ordinary = len(batches)
     batches += breakpoint_batches(answer, tgt, base)
@@ -147,7 +148,7 @@ def _wrong(part, answer, tgt, batches, result, parsed, outcome, ordinary=None) -
         message = ("Not equal to the expected answer: " + _point_text(counter)[:-1]
                    + f" (confirmed at {outcome.decision.digits} digits).")
     if diagnosis:
-        message += " Likely slip: " + diagnosis.split(": ", 1)[1] + "."
+        message += " Likely slip: " + diagnosis.detail + "."
     return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=result.points,
                    evidence=tested)
 

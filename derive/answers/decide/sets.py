@@ -14,7 +14,7 @@ from ...maths.inequalities import NotSolvable, solution_set
 from ...maths.sets import compare_sets
 from ...maths.zero import time_limit
 from .equivalence import RelationComparison, compare_relation, declared_slips
-from ...model.verdict import CORRECT, INCORRECT, UNDECIDED, Verdict
+from ...model.verdict import CORRECT, INCORRECT, UNDECIDED, Diagnosis, Verdict
 from .presentation import _latex, _round
 
 SET_BUDGET = 2.0
@@ -116,19 +116,19 @@ def _exact_wrong(part, answer, diff, want, got, var, ns, tgt, seed, parsed, samp
                        "set excludes")
         else:
             meaning = f"your condition excludes the {which} end ${name} = {where}$, which the expected set includes"
-        diagnosis = (f"constraint: the {which} end ${where}$ should be "
-                     + ("excluded (<, not <=)" if diff.in_first else "included (<=, not <)"))
+        diagnosis = Diagnosis("constraint", f"the {which} end ${where}$ should be "
+                              + ("excluded (<, not <=)" if diff.in_first else "included (<=, not <)"))
     elif diff.reason == "shifted":
         meaning = (f"at ${name} = {where}$ your condition is {'true' if diff.in_first else 'false'} but the "
                    f"expected one is {'false' if diff.in_first else 'true'}")
-        diagnosis = (f"constraint: the {diff.end} end differs: the expected one is "
-                     f"${_latex(want.inf if diff.end == 'lower' else want.sup, part)}$")
+        diagnosis = Diagnosis("constraint", f"the {diff.end} end differs: the expected one is "
+                              f"${_latex(want.inf if diff.end == 'lower' else want.sup, part)}$")
     else:
         meaning = f"at ${name} = {where}$ one condition holds and the other does not"
-        diagnosis = "constraint: the set is empty on one side"
+        diagnosis = Diagnosis("constraint", "the set is empty on one side")
     slip = _slip_with_the_same_set(part, got, var, ns)
     if slip is not None:
-        diagnosis = f"slip: {slip}"
+        diagnosis = Diagnosis("slip", slip)
     expected_rel = _latex(want.as_relational(var), part)
     counter = {"values": {name: where}, "answer": bool(diff.in_first),
                "expected": not diff.in_first, "expected_set": expected_rel}
@@ -195,12 +195,12 @@ def sampled_wrong(part, answer, rc, parsed, evidence=None) -> Verdict:
                f"{'true' if rc.failure['expected'] else 'false'}.")
     diagnosis = None
     if rc.missing is not None:
-        diagnosis = f"constraint: the condition ${_latex(rc.missing, part)}$ is missing"
+        diagnosis = Diagnosis("constraint", f"the condition ${_latex(rc.missing, part)}$ is missing")
     elif rc.superset:
-        diagnosis = "constraint: the set is too large (a condition is missing or too weak)"
+        diagnosis = Diagnosis("constraint", "the set is too large (a condition is missing or too weak)")
     elif rc.subset:
-        diagnosis = "constraint: the set is too small (a condition is too strong)"
+        diagnosis = Diagnosis("constraint", "the set is too small (a condition is too strong)")
     if diagnosis:
-        message += " Likely slip: " + diagnosis.split(": ", 1)[1] + "."
+        message += " Likely slip: " + diagnosis.detail + "."
     return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=rc.points,
                    evidence=evidence)

@@ -8,7 +8,7 @@ import numpy as np
 import sympy as sp
 
 from .evaluate import Evaluator
-from .latex import LatexPrinter
+from .latex import AnswerTreePrinter
 from .nodes import Node, is_scalar
 from .to_sympy import SympyBuilder
 from .vocabulary import Vocabulary, VocabularyEntry
@@ -43,7 +43,7 @@ class Answer:
         return self.tree.shape
 
     def latex(self) -> str:
-        return LatexPrinter(self.vocabulary.latex_names())(self.tree)
+        return AnswerTreePrinter(self.vocabulary.latex_names())(self.tree)
 
     def _sizes_from(self, env: Mapping[str, Any]) -> dict[str, int]:
         sizes: dict[str, int] = {}

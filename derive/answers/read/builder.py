@@ -18,6 +18,7 @@ from .nodes import (ELEMENTWISE, SCALAR, WILD, Bin, Call, Comp, Const, Delta,
                           Idx, Iverson, Matrix, Name, Neg, Node, Num, Pow, Relation, Sum, Transpose, is_scalar,
                           settle, show_shape, unify, walk)
 from ...errors import AnswerLimitError, AnswerShapeError, AnswerSyntaxError, RecognisedSlip
+from ...model.verdict import Diagnosis
 from .vocabulary import Vocabulary
 
 __all__ = ["Builder", "TOKEN_WORDS", "lark_parser"]
@@ -331,13 +332,13 @@ class Builder(Transformer):
         for node in walk(scalar):
             if (isinstance(node, Bin) and node.op == "*" and isinstance(node.a, Transpose)
                     and node.a.x.shape == (matrix.shape[0], 1) and node.b.shape == (matrix.shape[0], 1)):
-                from .latex import LatexPrinter
-                printer = LatexPrinter(self.vocab.latex_names())
+                from .latex import AnswerTreePrinter
+                printer = AnswerTreePrinter(self.vocab.latex_names())
                 u, v = printer(node.a.x), printer(node.b)
                 raise RecognisedSlip(f"${u}^\\top {v}$ is the inner product, a scalar; the outer product "
                                 f"${u} {v}^\\top$ gives {show_shape(matrix.shape)}, as needed here", self.text,
-                                node.pos, f"transpose: ${u}^\\top {v}$ is the inner product (a scalar); "
-                                f"the outer product ${u} {v}^\\top$ is the matrix")
+                                node.pos, Diagnosis("transpose", f"${u}^\\top {v}$ is the inner product (a "
+                                                    f"scalar); the outer product ${u} {v}^\\top$ is the matrix"))
 
     def _call(self, func, args, pos):
         nargs = len(args)

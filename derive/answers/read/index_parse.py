@@ -30,7 +30,6 @@ from functools import cached_property
 from typing import Mapping, Sequence
 
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
 
 from ...errors import AnswerLimitError, AnswerSyntaxError
 from .lexer import normalise, scan, spelling_key
@@ -40,6 +39,7 @@ from .limits import DEFAULT_LIMITS, Limits, check_text
 from .nodes import Idx, IndexSum, Node, walk
 from .parse import built, grammar_tree
 from .vocabulary import Vocabulary
+from ...render.printing import DeriveLatexPrinter
 
 __all__ = ["IndexAnswer", "IndexVocabulary", "parse_index_answer"]
 
@@ -83,11 +83,9 @@ class IndexAnswer:
         return _WrittenPrinter().doprint(self.written if self.written is not None else self.expr)
 
 
-class _WrittenPrinter(LatexPrinter):
-    """Sums as typed (``\\sum_{a,i,j}``, ``\\sum_{i=0}^{N - K}``) and entries as X_{a,c,h,w}."""
-
-    def __init__(self):
-        super().__init__({"mul_symbol": None})
+class _WrittenPrinter(DeriveLatexPrinter):
+    """The sheets' printer, with sums as typed (``\\sum_{a,i,j}``, ``\\sum_{i=0}^{N - K}``) and
+    entries as X_{a,c,h,w}."""
 
     def _print_Sum(self, expr):
         # SymPy keeps the innermost limit first; the outermost is printed first.

@@ -34,7 +34,7 @@ from ..decide.judge import judge_answer, read_answer
 from ..read.lexer import FUNCTION_ALIASES, GREEK, WEAK_FUNCTIONS, normalise, scan
 from ..read.limits import DEFAULT_LIMITS
 from ..read.parse import parse_answer
-from ...model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Verdict
+from ...model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Diagnosis, Verdict
 from ..read.vocabulary import Vocabulary
 from .worker import _POOL, _check_timeout, answered
 
@@ -251,8 +251,8 @@ def _judged(part, parsed, seed: int, budget: float) -> Verdict:
     return _undefined_named(verdict)
 
 
-UNDEFINED_SLIP = ("domain: the answer is undefined where the expected expression is defined "
-                  "(a square root or logarithm of a negative number, a division by zero)")
+UNDEFINED_SLIP = Diagnosis("domain", "the answer is undefined where the expected expression is defined "
+                                     "(a square root or logarithm of a negative number, a division by zero)")
 
 
 def _undefined_named(verdict: Verdict) -> Verdict:
@@ -262,9 +262,11 @@ def _undefined_named(verdict: Verdict) -> Verdict:
     counter = verdict.counterexample or {}
     if verdict.status != INCORRECT or counter.get("answer") != "undefined":
         return verdict
-    message = verdict.message.split(" Likely slip: ")[0]
+    message = verdict.message
+    if verdict.diagnosis:   # the sentence judge added for the diagnosis this one replaces
+        message = message.removesuffix(f" Likely slip: {verdict.diagnosis.detail}.")
     return replace(verdict, diagnosis=UNDEFINED_SLIP,
-                   message=message + " Likely slip: " + UNDEFINED_SLIP.split(": ", 1)[1] + ".")
+                   message=message + " Likely slip: " + UNDEFINED_SLIP.detail + ".")
 
 
 def _ratio_proof(part, parsed, budget: float) -> Verdict | None:

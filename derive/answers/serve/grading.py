@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .submissions import MAX_FIELD_CHARS, Row, printable, read_submissions
-from ...model.verdict import INVALID, UNDECIDED, Verdict
+from ...model.verdict import INVALID, UNDECIDED, Diagnosis, Verdict
 from .atomic import replace_folder
 from .summary import invalid_rows, summary_html
 from .worker import WorkerPool, check, cores
@@ -124,6 +124,8 @@ def _check_one(checker, key: tuple, seed: int, timeout: float | None) -> Verdict
 
 # ----------------------------------------------------------------------------- output
 def _output_value(value):
+    if isinstance(value, Diagnosis):
+        return Diagnosis(value.kind, _output_value(value.detail))
     if isinstance(value, str):
         if len(value) > MAX_FIELD_CHARS:
             value = value[:_SHOWN_OF_A_LONG_FIELD] + f"... [{len(value):,} characters, cut]"
@@ -160,10 +162,17 @@ def renamed_columns(rows: Iterable[Row]) -> list[str]:
     return sorted({str(k) for r in rows for k in r.fields if str(k) in VERDICT_COLUMNS})
 
 
+def _json_value(value):
+    """A verdict field JSON has no type for: a diagnosis as {"kind", "detail"}, others as text."""
+    return value.to_json() if isinstance(value, Diagnosis) else str(value)
+
+
 def verdicts_text(rows: list[Row], verdicts: list[Verdict], fmt: str) -> str:
+    """The verdict rows as JSON lines (a diagnosis as {"kind", "detail"}) or CSV (a diagnosis
+    as its text "kind: detail", a counterexample as JSON)."""
     records = [_verdict_fields(r, v) for r, v in zip(rows, verdicts)]
     if fmt == "jsonl":
-        return "".join(json.dumps(r, default=str) + "\n" for r in records)
+        return "".join(json.dumps(r, default=_json_value) + "\n" for r in records)
     columns: dict[str, None] = {}
     for r in records:
         columns.update(dict.fromkeys(r))

@@ -6,17 +6,18 @@ from collections import Counter, defaultdict
 from typing import Iterable
 
 from .submissions import Row, printable
-from ...model.verdict import INVALID, Verdict
+from ...model.verdict import INVALID, Diagnosis, Verdict
 
 __all__ = ["counted", "diagnosis_group", "invalid_rows", "summarise", "summary_html"]
 
 
-def diagnosis_group(diagnosis: str) -> tuple[str, str]:
-    """What the summary counts a diagnosis ("kind: detail") as: a slip the part declares by
-    its own words (every declared slip has the kind "slip", which alone says nothing), any
-    other diagnosis by its kind alone (its detail names this answer's term or factor)."""
-    kind, _, detail = diagnosis.partition(": ")
-    return (kind, detail) if kind == "slip" and detail else (kind, "")
+def diagnosis_group(diagnosis: Diagnosis) -> tuple[str, str]:
+    """What the summary counts a diagnosis as: a slip the part declares by its own words
+    (every declared slip has the kind "slip", which alone says nothing), any other diagnosis
+    by its kind alone (its detail names this answer's term or factor)."""
+    if diagnosis.kind == "slip" and diagnosis.detail:
+        return diagnosis.kind, diagnosis.detail
+    return diagnosis.kind, ""
 
 
 def summarise(verdicts: Iterable[Verdict]) -> dict:
