@@ -3,6 +3,11 @@
 Outcomes, strongest first: proved, passed (a check with no proof attached), unproved-but-tested,
 failed (the check itself could not run), refuted (with a counterexample). A check whose optional
 library (JAX) is missing is skipped: it says so, and it never counts as passed.
+
+A part's finished record (:class:`PartRecord`) adds to its report what the checker says of its
+declared slips and the instance SymPy computes; ``derive.pipeline`` makes it once, and the sheets,
+``derive show`` and the notebook print it. Each record is JSON one way (``to_json``) and back
+(``from_json``), for ``--json`` output and the build cache alike.
 """
 from __future__ import annotations
 
@@ -32,6 +37,17 @@ class Claim:
     seconds: float = 0.0
     detail: str = ""
 
+    def to_json(self) -> dict:
+        """The claim as JSON-ready data (what ``derive verify --json`` prints per claim)."""
+        return {"kind": self.kind, "statement": self.statement, "outcome": self.outcome, "method": self.method,
+                "sizes": list(self.sizes), "cases": self.cases, "worst_error": self.worst_error,
+                "tolerance": self.tolerance, "counterexample": self.counterexample, "detail": self.detail,
+                "seconds": round(self.seconds, 3)}
+
+    @classmethod
+    def from_json(cls, part: str, data: Mapping[str, Any]) -> "Claim":
+        return cls(part, **{**data, "sizes": tuple(data["sizes"])})
+
 
 @dataclass(frozen=True)
 class PartReport:
@@ -50,6 +66,54 @@ class PartReport:
     def numeric(self) -> Claim | None:
         return next((c for c in self.claims if c.kind == "numeric"), None)
 
-    def _repr_html_(self) -> str:   # notebook display; rendering is reached only late
-        from ..render.notebook import report_html
-        return report_html(self)
+    def to_json(self) -> dict:
+        return {"part": self.part.id, "outcome": self.outcome, "seconds": round(self.seconds, 3),
+                "claims": [c.to_json() for c in self.claims]}
+
+    @classmethod
+    def from_json(cls, part: Part, data: Mapping[str, Any]) -> "PartReport":
+        return cls(part, tuple(Claim.from_json(part.id, c) for c in data["claims"]), data["seconds"])
+
+    # Notebook display; the pipeline and rendering are reached only late (as SymPy's printers).
+    def _repr_html_(self) -> str:
+        from ..pipeline import finish
+        from ..render.notebook import record_html
+        return record_html(finish(self.part, report=self))
+
+
+@dataclass(frozen=True)
+class Instance:
+    """The derived result at one small size, as SymPy computes it from the forward definition."""
+    equation: str                   # display LaTeX "lhs = value", printed once by the pipeline
+    sizes: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class PartRecord:
+    """Everything shown of a verified part: its report, the checker's verdicts on its declared
+    slips (plain data: answer, why, status, parsed, counterexample, diagnosis) and its instance."""
+    report: PartReport
+    slips: tuple[Mapping[str, Any], ...] = ()
+    instance: Instance | None = None
+
+    @property
+    def part(self) -> Part:
+        return self.report.part
+
+    @property
+    def outcome(self) -> str:
+        return self.report.outcome
+
+    def to_json(self) -> dict:
+        instance = self.instance and {"equation": self.instance.equation, "sizes": dict(self.instance.sizes)}
+        return {**self.report.to_json(), "slips": [dict(s) for s in self.slips], "instance": instance}
+
+    @classmethod
+    def from_json(cls, part: Part, data: Mapping[str, Any]) -> "PartRecord":
+        instance = data.get("instance")
+        return cls(PartReport.from_json(part, data), tuple(data.get("slips", ())),
+                   Instance(instance["equation"], instance["sizes"]) if instance else None)
+
+    def _repr_html_(self) -> str:   # notebook display
+        from ..render.notebook import record_html
+        return record_html(self)

@@ -16,8 +16,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidArgument, ProblemDefinitionError
-from ..errors import ProofTimeout
-from ..maths.zero import time_limit
+from ..model.claim import Instance, PartRecord
 from ..model.part import Part, Variable
 from .prose import computed_value, domain_text, for_readers
 from .printing import explained, interval, latex, names_of
@@ -26,8 +25,6 @@ from ..verify.claims import FAILED, PASSED, PROVED, REFUTED, TESTED, Claim, Part
 
 # A computed instance longer than this much LaTeX is more noise than help on a sheet.
 INSTANCE_MAX_CHARS = 260
-INSTANCE_SIMPLIFY_SECONDS = 2.0   # simplify the shown instance, within this budget,
-INSTANCE_SIMPLER = 0.6            # when that at least removes 40% of its operations
 
 OUTCOME_LABELS = {PROVED: "proved", PASSED: "passed", REFUTED: "refuted",
                   TESTED: "unproved but tested", FAILED: "failed"}
@@ -240,44 +237,13 @@ def _steps(part: Part, claims: Sequence[Claim]) -> tuple[StepView, ...]:
     return tuple(views)
 
 
-def _simplified(expr):
-    """SymPy's own simplification of an instance, within a small budget (else as derived)."""
-    gave_up = False
-
-    def one(e):
-        nonlocal gave_up
-        if gave_up:   # entries of one instance are alike: one that ran out of time, all would
-            return e
-        try:
-            with time_limit(INSTANCE_SIMPLIFY_SECONDS):
-                simpler = min((sp.simplify(e), sp.factor(e)), key=sp.count_ops)
-        except ProofTimeout:
-            gave_up = True
-            return e
-        except (TypeError, ValueError, AttributeError, NotImplementedError, sp.PolynomialError):
-            return e
-        # Only a clear gain: a rewrite of the same size would hide what the derivation did.
-        return simpler if sp.count_ops(simpler) <= INSTANCE_SIMPLER * sp.count_ops(e) else e
-    if isinstance(expr, sp.MatrixBase):
-        return expr.applyfunc(one)
-    return one(expr) if isinstance(expr, sp.Basic) and not expr.is_Relational else expr
-
-
-def _instance(part: Part) -> tuple[str | None, str]:
-    if not part.show_instance:
+def _instance(part: Part, instance: Instance | None) -> tuple[str | None, str]:
+    """The instance the pipeline computed, with its label; none when it is too long to help."""
+    if instance is None or len(instance.equation) - len(part.result_lhs) > INSTANCE_MAX_CHARS:
         return None, ""
-    sizes = dict(part.instance_sizes) if part.instance_sizes is not None else part.proof_sizes()[0]
-    try:
-        derived = _simplified(part.derive(part.namespace(sizes)))
-    except Exception:  # the verification report already carries any failure of derive
-        return None, ""
-    if isinstance(derived, sp.MatrixBase) and derived.shape == (1, 1):
-        derived = derived[0, 0]
-    shown = equation(part.result_lhs, derived, names_of(part.variables))
-    if len(shown) - len(part.result_lhs) > INSTANCE_MAX_CHARS:
-        return None, ""
+    sizes = instance.sizes
     where = f" at ${', '.join(f'{dim_tex(k)} = {v}' for k, v in sizes.items())}$" if sizes else ""
-    return shown, f"What SymPy computes from the forward definition{where}:"
+    return instance.equation, f"What SymPy computes from the forward definition{where}:"
 
 
 def _closed_form_check(claim: Claim) -> Check:
@@ -483,14 +449,13 @@ def slip_view(part: Part, verdict: Mapping) -> SlipView:
                     "refuted" if status == "incorrect" else "failed")
 
 
-def part_sheet(part: Part, report: PartReport, slips: Sequence[Mapping] = ()) -> PartSheet:
-    """The sheet of one part, from its declaration, its verification report and the checker's
-    verdicts on its declared slips."""
-    if report.part.id != part.id:
-        raise InvalidArgument(f"report for {report.part.id!r} given for part {part.id!r}")
+def part_sheet(record: PartRecord) -> PartSheet:
+    """The sheet of one part, from its declaration and its finished record (the verification
+    report, the checker's verdicts on its declared slips, the instance SymPy computed)."""
+    part, report = record.part, record.report
     names = names_of(part.variables)
     steps = [c for c in report.claims if c.kind == "step"]
-    instance, instance_label = _instance(part)
+    instance, instance_label = _instance(part, record.instance)
     result = equation(part.result_lhs, part.result(part.general), names)
     step_views = _steps(part, steps)
     further = tuple(equation(s.lhs, s.rhs(part.general, *_index_symbols(s.indices)), names) for s in part.also)
@@ -503,7 +468,7 @@ def part_sheet(part: Part, report: PartReport, slips: Sequence[Mapping] = ()) ->
         notation=tuple(_variable_note(v, part.general) for v in part.variables),
         steps=step_views,
         result=result, results=(result,) + further,
-        expects=part.expects or (f"${part.result_lhs}$" if part.answer else ""), slips=tuple(slip_view(part, v) for v in slips),
+        expects=part.expects or (f"${part.result_lhs}$" if part.answer else ""), slips=tuple(slip_view(part, v) for v in record.slips),
         instance=instance, instance_label=instance_label,
         outcome=report.outcome, outcome_label=OUTCOME_LABELS[report.outcome],
         checks=_checks(report),
@@ -512,17 +477,19 @@ def part_sheet(part: Part, report: PartReport, slips: Sequence[Mapping] = ()) ->
     )
 
 
-def family_sheet(family: Family, reports: Mapping[str, PartReport],
-                 slips: Mapping[str, Sequence[Mapping]] | None = None,
+def family_sheet(family: Family, records: Mapping[str, PartRecord],
                  on_part: Callable[[int, Part], None] | None = None) -> FamilySheet:
-    """``on_part(n, part)`` hears each part as its sheet begins (some do seconds of maths)."""
-    missing = [p.id for p in family.parts if p.id not in reports]
+    """``on_part(n, part)`` hears each part as its sheet begins."""
+    missing = [p.id for p in family.parts if p.id not in records]
     if missing:
-        raise InvalidArgument(f"no verification report for parts {missing} of family {family.name!r}; "
-                              "verify them first (derive.verify_part)")
+        raise InvalidArgument(f"no finished record for parts {missing} of family {family.name!r}; "
+                              "make them first (derive.pipeline.finish)")
+    wrong = [f"{p.id} (given the record of {records[p.id].part.id})" for p in family.parts
+             if records[p.id].part.id != p.id]
+    if wrong:
+        raise InvalidArgument(f"records given for the wrong parts: {', '.join(wrong)}")
     heard = on_part or (lambda n, part: None)   # ``or``: it returns None, then the sheet is made
-    parts = tuple(heard(n, p) or part_sheet(p, reports[p.id], (slips or {}).get(p.id, ()))
-                  for n, p in enumerate(family.parts, 1))
+    parts = tuple(heard(n, p) or part_sheet(records[p.id]) for n, p in enumerate(family.parts, 1))
     stems = [f.stem for p in parts for f in p.figures]
     clash = sorted({s for s in stems if stems.count(s) > 1})
     if clash:

@@ -49,13 +49,14 @@ def test_verification_is_reproducible_from_its_seed():
 
 
 def test_cached_reports_are_reused_only_while_nothing_changed(tmp_path):
+    from derive.model.claim import PartRecord
     from derive.verify.cache import ReportCache
     part = get_part("activation.tanh_grad")
     cache = ReportCache(tmp_path)
     settings = {"seed": 0, "budget": 10.0, "cases": 5}
     assert cache.load(part, settings) is None
     report = verify_part(part, cases=5)
-    cache.store(report, settings)
+    cache.store(PartRecord(report), settings)
     again = cache.load(part, settings)
-    assert again is not None and again.claims == report.claims and again.outcome == report.outcome
+    assert again is not None and again.report.claims == report.claims and again.outcome == report.outcome
     assert cache.load(part, {**settings, "seed": 1}) is None
