@@ -10,12 +10,13 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Mapping
 
 from ..model import registry
 from .answers import add_check_commands, add_grade_commands
 from .show import add_show_command
 from ..errors import DeriveError, OutputError
-from ..model.claim import FAILED, REFUTED
+from ..model.claim import FAILED, REFUTED, size_label
 from ..pipeline import finish_all, verify_all
 from ..verify.cache import ReportCache
 from .progress import Progress
@@ -99,11 +100,12 @@ def cmd_verify(args) -> int:
 def _size_range(sizes) -> str:
     if not sizes:
         return "-"
+    first, last = size_label(sizes[0]), size_label(sizes[-1])
     if len(sizes) == 1:
-        return sizes[0]
-    if "," not in sizes[0]:  # one dimension: C=2 .. 6
-        return f"{sizes[0]} .. {sizes[-1].split('=')[-1]}"
-    return f"{len(sizes)} sizes, {sizes[0]} .. {sizes[-1]}"
+        return first
+    if isinstance(sizes[-1], Mapping) and len(sizes[-1]) == 1:  # one dimension: C=2 .. 6
+        return f"{first} .. {next(iter(sizes[-1].values()))}"
+    return f"{len(sizes)} sizes, {first} .. {last}"
 
 
 def _formats(text: str) -> set[str]:

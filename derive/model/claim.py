@@ -12,13 +12,34 @@ declared slips and the instance SymPy computes; ``derive.pipeline`` makes it onc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Union
 
 from .part import Part
 
 PROVED, REFUTED, TESTED, FAILED, PASSED = "proved", "refuted", "unproved-but-tested", "failed", "passed"
 SKIPPED = "skipped"
 CLOSED_FORM_CLAIM = "the closed form equals the derived result"
+
+# Where a claim was checked, one entry per size: a mapping of each size's name to the value it
+# was proved at ({"C": 2, "H": 3}; {} for a part without sizes) or to the values its cases were
+# drawn from ({"C": (2, 3, 4)}), or a check's own word for where it holds ("symbolic").
+SizeEntry = Union[Mapping[str, Union[int, tuple[int, ...]]], str]
+
+
+def size_label(entry: SizeEntry) -> str:
+    """An entry as plain text: "C=2, H=3", "scalar", "C in [2, 3, 4]", or the check's word."""
+    if isinstance(entry, str):
+        return entry
+    if not entry:
+        return "scalar"
+    return ", ".join(f"{k} in {list(v)}" if isinstance(v, (tuple, list)) else f"{k}={v}" for k, v in entry.items())
+
+
+def _entry(data) -> SizeEntry:
+    """A size entry back from JSON (lists were tuples)."""
+    if isinstance(data, str):
+        return data
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
 
 
 @dataclass(frozen=True)
@@ -29,7 +50,7 @@ class Claim:
     statement: str       # what is claimed, in words or LaTeX
     outcome: str         # proved | refuted | unproved-but-tested | failed
     method: str
-    sizes: tuple[str, ...] = ()
+    sizes: tuple[SizeEntry, ...] = ()
     cases: int = 0
     worst_error: float | None = None
     tolerance: float | None = None
@@ -37,16 +58,19 @@ class Claim:
     seconds: float = 0.0
     detail: str = ""
 
-    def to_json(self) -> dict:
-        """The claim as JSON-ready data (what ``derive verify --json`` prints per claim)."""
+    def to_json(self, *, printed: bool = True) -> dict:
+        """The claim as JSON-ready data: as ``derive verify --json`` prints it (sizes as labels,
+        "C=2"; seconds to the millisecond), or with ``printed=False`` whole, sizes as data, as
+        :meth:`from_json` reads it back."""
+        sizes = [size_label(s) if printed else s for s in self.sizes]
         return {"kind": self.kind, "statement": self.statement, "outcome": self.outcome, "method": self.method,
-                "sizes": list(self.sizes), "cases": self.cases, "worst_error": self.worst_error,
+                "sizes": sizes, "cases": self.cases, "worst_error": self.worst_error,
                 "tolerance": self.tolerance, "counterexample": self.counterexample, "detail": self.detail,
-                "seconds": round(self.seconds, 3)}
+                "seconds": round(self.seconds, 3) if printed else self.seconds}
 
     @classmethod
     def from_json(cls, part: str, data: Mapping[str, Any]) -> "Claim":
-        return cls(part, **{**data, "sizes": tuple(data["sizes"])})
+        return cls(part, **{**data, "sizes": tuple(_entry(s) for s in data["sizes"])})
 
 
 @dataclass(frozen=True)
@@ -66,9 +90,10 @@ class PartReport:
     def numeric(self) -> Claim | None:
         return next((c for c in self.claims if c.kind == "numeric"), None)
 
-    def to_json(self) -> dict:
-        return {"part": self.part.id, "outcome": self.outcome, "seconds": round(self.seconds, 3),
-                "claims": [c.to_json() for c in self.claims]}
+    def to_json(self, *, printed: bool = True) -> dict:
+        return {"part": self.part.id, "outcome": self.outcome,
+                "seconds": round(self.seconds, 3) if printed else self.seconds,
+                "claims": [c.to_json(printed=printed) for c in self.claims]}
 
     @classmethod
     def from_json(cls, part: Part, data: Mapping[str, Any]) -> "PartReport":
@@ -105,8 +130,10 @@ class PartRecord:
         return self.report.outcome
 
     def to_json(self) -> dict:
+        """Everything of the record as data, read back by :meth:`from_json` (the build cache)."""
         instance = self.instance and {"equation": self.instance.equation, "sizes": dict(self.instance.sizes)}
-        return {**self.report.to_json(), "slips": [dict(s) for s in self.slips], "instance": instance}
+        return {**self.report.to_json(printed=False), "slips": [dict(s) for s in self.slips],
+                "instance": instance}
 
     @classmethod
     def from_json(cls, part: Part, data: Mapping[str, Any]) -> "PartRecord":

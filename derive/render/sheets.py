@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidArgument, ProblemDefinitionError
-from ..model.claim import Instance, PartRecord
+from ..model.claim import Instance, PartRecord, SizeEntry, size_label
 from ..model.part import Part, Variable
 from .prose import computed_value, domain_text, for_readers
 from .printing import explained, interval, latex, names_of
@@ -152,22 +152,23 @@ def _product(numbers) -> int:
     return total
 
 
-def _sizes_sentence(labels: Sequence[str]) -> str:
-    """("C=2", "C=3") -> "at $C = 2, 3$"; several dimensions keep one tuple per size."""
-    if not labels or list(labels) == ["scalar"]:
+def _sizes_sentence(sizes: Sequence[SizeEntry]) -> str:
+    """({"C": 2}, {"C": 3}) -> "at $C = 2, 3$"; several dimensions keep one tuple per size."""
+    if not sizes or list(sizes) == [{}]:
         return ""
-    if not all("=" in item for label in labels for item in label.split(", ")):
-        return "at " + ", ".join(labels)    # a check's own size words ("symbolic", "worked example")
-    pairs = [[item.split("=", 1) for item in label.split(", ")] for label in labels]
-    names = [[n for n, _ in p] for p in pairs]
+    if not all(isinstance(s, Mapping) and s and not any(isinstance(v, (tuple, list)) for v in s.values())
+               for s in sizes):   # a check's own size words ("symbolic"), or sizes drawn from choices
+        return "at " + ", ".join(map(size_label, sizes))
+    names = [list(s) for s in sizes]
     if all(n == names[0] for n in names) and len(names[0]) == 1:
-        return f"at ${dim_tex(names[0][0])} = {', '.join(p[0][1] for p in pairs)}$"
+        return f"at ${dim_tex(names[0][0])} = {', '.join(str(s[names[0][0]]) for s in sizes)}$"
     if all(n == names[0] for n in names):
-        values = [sorted({int(p[k][1]) for p in pairs}) for k in range(len(names[0]))]
-        if len(labels) == len(set(labels)) == _product(len(v) for v in values):
+        values = [sorted({int(s[n]) for s in sizes}) for n in names[0]]
+        distinct = {tuple(s.items()) for s in sizes}
+        if len(sizes) == len(distinct) == _product(len(v) for v in values):
             grid = ", ".join(f"{dim_tex(n)} \\in \\{{{', '.join(map(str, v))}\\}}" for n, v in zip(names[0], values))
-            return f"at all {len(labels)} sizes with ${grid}$"
-    return "at " + "; ".join("$" + ", ".join(f"{dim_tex(n)} = {v}" for n, v in p) + "$" for p in pairs)
+            return f"at all {len(sizes)} sizes with ${grid}$"
+    return "at " + "; ".join("$" + ", ".join(f"{dim_tex(n)} = {v}" for n, v in s.items()) + "$" for s in sizes)
 
 
 def _joined(what: str, where: str, how: str) -> str:
@@ -272,15 +273,14 @@ def _steps_check(claims: Sequence[Claim]) -> Check | None:
     return Check("Derivation steps", outcome, tuple(lines))
 
 
-_SIZE_CHOICE = re.compile(r"^(\w+) in \[([\d, ]+)\]$")
-
-
-def _size_choices(sizes: Sequence[str]) -> str:
-    """("t in [1, 2, 3]",) -> "$t \\in \\{1, 2, 3\\}$": the sizes the cases were drawn from."""
+def _size_choices(sizes: Sequence[SizeEntry]) -> str:
+    """({"t": (1, 2, 3)},) -> "$t \\in \\{1, 2, 3\\}$": the sizes the cases were drawn from."""
     out = []
-    for label in sizes:
-        match = _SIZE_CHOICE.match(label)
-        out.append(rf"${dim_tex(match.group(1))} \in \{{{match.group(2)}\}}$" if match else label)
+    for entry in sizes:
+        if isinstance(entry, Mapping) and entry and all(isinstance(v, tuple) for v in entry.values()):
+            out += [rf"${dim_tex(name)} \in \{{{', '.join(map(str, values))}\}}$" for name, values in entry.items()]
+        else:
+            out.append(size_label(entry))
     return "; ".join(out)
 
 

@@ -19,13 +19,13 @@ def test_scientific(x, tex):
     assert scientific(x) == tex
 
 
-@pytest.mark.parametrize("labels, sentence", [
-    (("C=2", "C=3", "C=4"), "at $C = 2, 3, 4$"),
-    (("scalar",), ""),
-    (("N=2, d=1", "N=3, d=2"), "at $N = 2, d = 1$; $N = 3, d = 2$"),
+@pytest.mark.parametrize("sizes, sentence", [
+    (({"C": 2}, {"C": 3}, {"C": 4}), "at $C = 2, 3, 4$"),
+    (({},), ""),
+    (({"N": 2, "d": 1}, {"N": 3, "d": 2}), "at $N = 2, d = 1$; $N = 3, d = 2$"),
 ])
-def test_sizes_sentence(labels, sentence):
-    assert _sizes_sentence(labels) == sentence
+def test_sizes_sentence(sizes, sentence):
+    assert _sizes_sentence(sizes) == sentence
 
 
 def _softmax_part(name="jacobian"):
