@@ -1,11 +1,10 @@
 """``derive show PART [--json]``: what the sheet says for one part, in the terminal or as data.
 
 The part's finished record is made by the same pipeline as the sheets' (:mod:`derive.pipeline`),
-then laid out by the same code that builds them (:func:`derive.render.sheets.part_sheet`): statement, notation, derivation steps, the
-result(s), the worked tables and the verification record. ``--json`` gives the same as
-data; a worked table's quantities come as numbers (from
-:class:`derive.verify.tables.WorkedTable`), and a plain demonstration's values as numbers
-where they read as one.
+then laid out by the same code that builds them (:func:`derive.render.sheets.part_sheet`):
+statement, notation, derivation steps, the result(s), the worked tables and the verification
+record. ``--json`` gives the same as data; a worked table's quantities come as numbers, and a
+plain demonstration's values as numbers where they read as one.
 """
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ import re
 from ..model import registry
 from ..pipeline import finish
 from ..render.sheets import part_sheet
-from ..verify.tables import WorkedTable, number_text
+from ..verify.tables import number_text, plain_number
 from .terminal import latex_text, pad, prose_text, width
 
 _NUMBER = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?")
@@ -43,14 +42,17 @@ def _value(text: str):
     return text
 
 
-def tables(part) -> list[dict]:
+def tables(record) -> list[dict]:
+    """The record's worked numbers as data: a worked table's quantities as numbers, a plain
+    demonstration's values as numbers where they read as one."""
     out = []
-    for demo in part.demonstrations:
-        if isinstance(demo, WorkedTable):
-            out.append(demo.data())
+    for demo in record.worked:
+        if demo.columns:
+            out.append({"caption": demo.caption, "columns": list(demo.columns),
+                        "rows": [[row[0], *[plain_number(v) for v in row[1:]]] for row in demo.rows]})
         else:
             out.append({"caption": demo.caption, "columns": ["quantity", "value"],
-                        "rows": [[str(label), _value(str(value))] for label, value in demo.compute()]})
+                        "rows": [[label, _value(value)] for label, value in demo.rows]})
     return out
 
 
@@ -69,7 +71,7 @@ def show_data(part, *, seed: int = 0, budget: float = 10.0, cases: int | None = 
             "steps": [dataclasses.asdict(s) for s in sheet.steps],
             "result": sheet.result, "results": list(getattr(sheet, "results", (sheet.result,))),
             "instance": sheet.instance, "instance_label": sheet.instance_label,
-            "tables": tables(part),
+            "tables": tables(record),
             "outcome": report.outcome,
             "checks": [{"heading": c.heading, "outcome": c.outcome, "lines": list(c.lines),
                         "counterexample": list(c.counterexample)} for c in sheet.checks],

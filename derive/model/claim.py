@@ -12,6 +12,7 @@ declared slips and the instance SymPy computes; ``derive.pipeline`` makes it onc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Mapping, Union
 
 from .part import Part
@@ -114,12 +115,32 @@ class Instance:
 
 
 @dataclass(frozen=True)
+class Worked:
+    """A demonstration's numbers, computed once: rows (label, value, ...) under ``columns`` for a
+    worked table, or (label, value as text) pairs for a plain demonstration (no ``columns``).
+    A cell is text, an int, a float, an exact Fraction, or None where it does not apply."""
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+
+def _cell_json(value):
+    return {"fraction": [value.numerator, value.denominator]} if isinstance(value, Fraction) else value
+
+
+def _cell(data):
+    return Fraction(*data["fraction"]) if isinstance(data, dict) else data
+
+
+@dataclass(frozen=True)
 class PartRecord:
     """Everything shown of a verified part: its report, the checker's verdicts on its declared
-    slips (plain data: answer, why, status, parsed, counterexample, diagnosis) and its instance."""
+    slips (plain data: answer, why, status, parsed, counterexample, diagnosis), its instance and
+    the numbers of its demonstrations."""
     report: PartReport
     slips: tuple[Mapping[str, Any], ...] = ()
     instance: Instance | None = None
+    worked: tuple[Worked, ...] = ()
 
     @property
     def part(self) -> Part:
@@ -132,14 +153,18 @@ class PartRecord:
     def to_json(self) -> dict:
         """Everything of the record as data, read back by :meth:`from_json` (the build cache)."""
         instance = self.instance and {"equation": self.instance.equation, "sizes": dict(self.instance.sizes)}
+        worked = [{"caption": w.caption, "columns": list(w.columns),
+                   "rows": [[_cell_json(v) for v in row] for row in w.rows]} for w in self.worked]
         return {**self.report.to_json(printed=False), "slips": [dict(s) for s in self.slips],
-                "instance": instance}
+                "instance": instance, "worked": worked}
 
     @classmethod
     def from_json(cls, part: Part, data: Mapping[str, Any]) -> "PartRecord":
         instance = data.get("instance")
+        worked = tuple(Worked(w["caption"], tuple(w["columns"]), tuple(tuple(_cell(v) for v in row) for row in w["rows"]))
+                       for w in data.get("worked", ()))
         return cls(PartReport.from_json(part, data), tuple(data.get("slips", ())),
-                   Instance(instance["equation"], instance["sizes"]) if instance else None)
+                   Instance(instance["equation"], instance["sizes"]) if instance else None, worked)
 
     def _repr_html_(self) -> str:   # notebook display
         from ..render.notebook import record_html

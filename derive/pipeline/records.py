@@ -1,5 +1,6 @@
 """A part's finished record, made once: its verification report, the checker's verdicts on its
-declared slips and the instance SymPy computes from the forward definition.
+declared slips, the instance SymPy computes from the forward definition and the numbers of its
+demonstrations (worked tables).
 
 ``finish_all`` serves ``derive build`` (with the on-disk cache of ``OUT/.cache``); ``finish``
 serves ``derive show`` and the notebook, and ``verified`` the pytest plugin and ``derive
@@ -8,13 +9,15 @@ is verified once.
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Callable, Mapping, Sequence
 
+import numpy as np
 import sympy as sp
 
 from ..errors import ProofTimeout
 from ..maths.zero import time_limit
-from ..model.claim import Instance, PartRecord, PartReport
+from ..model.claim import Instance, PartRecord, PartReport, Worked
 from ..model.part import Part
 from ..render.printing import names_of
 from ..render.sheets import equation
@@ -29,7 +32,7 @@ Stage = Callable[[str], None]
 # What this process has made, by part (its id and the object itself: a reloaded module's part
 # with the same id is another part) and settings.
 _reports: dict[tuple, tuple[Part, PartReport]] = {}
-_finishing: dict[tuple, tuple[Part, tuple, Instance | None]] = {}
+_finishing: dict[tuple, tuple[Part, tuple, Instance | None, tuple[Worked, ...]]] = {}
 
 
 def _remembered(memo: dict, key: tuple, part: Part, make: Callable):
@@ -60,15 +63,16 @@ def finish(part: Part, *, seed: int = 0, budget: float = 10.0, cases: int | None
            report: PartReport | None = None) -> PartRecord:
     """The part's finished record; verified here unless its ``report`` is given."""
     report = report or verified(part, seed=seed, budget=budget, cases=cases)
-    slips, instance = _remembered(_finishing, (part.id, id(part), seed), part,
-                                  lambda: (judge_slips(part, seed), shown_instance(part)))
-    return PartRecord(report, slips, instance)
+    slips, instance, numbers = _remembered(_finishing, (part.id, id(part), seed), part,
+                                           lambda: (judge_slips(part, seed), shown_instance(part), worked(part)))
+    return PartRecord(report, slips, instance, numbers)
 
 
 def finish_all(parts: Sequence[Part], *, seed: int, budget: float, cases: int | None,
                stage: Stage | None = None, cache: ReportCache | None = None) -> dict[str, PartRecord]:
     """Every part's record (``derive build``): verified (or reused from ``cache`` while nothing
-    it depends on changed), then its slips judged, with each stage named to ``stage``."""
+    it depends on changed), then its slips judged, its instance and worked numbers computed,
+    with each stage named to ``stage``."""
     say = stage or (lambda message: None)
     settings = {"seed": seed, "budget": budget, "cases": cases}
     records: dict[str, PartRecord] = {}
@@ -86,9 +90,9 @@ def finish_all(parts: Sequence[Part], *, seed: int, budget: float, cases: int | 
         say(f"judging the slips of {part.id} ({n}/{len(with_slips)})")
         records[part.id] = PartRecord(reports[part.id], judge_slips(part, seed))
     for part in fresh:
-        say(f"computing what SymPy derives for {part.id}")
+        say(f"computing what SymPy derives and the worked numbers for {part.id}")
         slips = records[part.id].slips if part.id in records else ()
-        records[part.id] = PartRecord(reports[part.id], slips, shown_instance(part))
+        records[part.id] = PartRecord(reports[part.id], slips, shown_instance(part), worked(part))
         if cache:
             cache.store(records[part.id], settings)
     return {p.id: records[p.id] for p in parts}
@@ -104,6 +108,33 @@ def judge_slips(part: Part, seed: int = 0) -> tuple[dict, ...]:
                          "parsed": verdict.parsed, "counterexample": verdict.counterexample,
                          "diagnosis": verdict.diagnosis})
     return tuple(verdicts)
+
+
+def _number(value):
+    """A worked number as plain data: SymPy and NumPy numbers as int or float, an exact
+    fraction kept exact (the sheet prints it as one)."""
+    if isinstance(value, sp.Rational) and not value.is_Integer:
+        return Fraction(int(value.p), int(value.q))
+    if isinstance(value, sp.Basic):
+        return int(value) if value.is_Integer else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def worked(part: Part) -> tuple[Worked, ...]:
+    """The numbers of each demonstration, computed once (some take seconds)."""
+    out = []
+    for demo in part.demonstrations:
+        columns, table = getattr(demo, "columns", None), getattr(demo, "table", None)
+        if columns and callable(table):
+            rows = tuple((str(row[0]), *(_number(v) for v in row[1:])) for row in table())
+            out.append(Worked(demo.caption, tuple(columns), rows))
+        else:
+            out.append(Worked(demo.caption, (), tuple((str(a), str(b)) for a, b in demo.compute())))
+    return tuple(out)
 
 
 def simplified(expr):

@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable, Mapping, Sequence
 
-import numpy as np
 import sympy as sp
 
 from ..errors import InvalidArgument, ProblemDefinitionError
-from ..model.claim import Instance, PartRecord, SizeEntry, size_label
+from ..model.claim import Instance, PartRecord, SizeEntry, Worked, size_label
 from ..model.part import Part, Variable
 from .prose import computed_value, domain_text, for_readers
 from .printing import explained, interval, latex, names_of
@@ -404,22 +404,20 @@ def _worked_cell(value) -> str:
         return ""
     if isinstance(value, str):
         return _worked_text(value)
-    if isinstance(value, sp.Rational) and not value.is_Integer:
-        return rf"$\frac{{{value.p}}}{{{value.q}}} \approx {float(value):.6g}$"
-    if isinstance(value, sp.Basic):
-        value = int(value) if value.is_Integer else float(value)
-    if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+    if isinstance(value, Fraction):
+        return rf"$\frac{{{value.numerator}}}{{{value.denominator}}} \approx {float(value):.6g}$"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
         return "$" + f"{int(value):,}".replace(",", r"\,") + "$"
     return f"${_number_tex(float(value))}$"
 
 
-def _table(demo) -> Table:
-    """A demonstration as a sheet table: a worked table keeps its columns (one row per layer),
-    any other is (label, value) pairs."""
-    if getattr(demo, "columns", None) and callable(getattr(demo, "table", None)):
-        rows = tuple((_worked_text(str(row[0])), *(_worked_cell(v) for v in row[1:])) for row in demo.table())
-        return Table(demo.caption, rows, tuple(demo.columns))
-    return Table(demo.caption, tuple((str(a), computed_value(str(b))) for a, b in demo.compute()))
+def _table(demo: Worked) -> Table:
+    """A demonstration's numbers as a sheet table: a worked table keeps its columns (one row per
+    layer), any other is (label, value) pairs."""
+    if demo.columns:
+        rows = tuple((_worked_text(row[0]), *(_worked_cell(v) for v in row[1:])) for row in demo.rows)
+        return Table(demo.caption, rows, demo.columns)
+    return Table(demo.caption, tuple((a, computed_value(b)) for a, b in demo.rows))
 
 
 def slip_view(part: Part, verdict: Mapping) -> SlipView:
@@ -472,7 +470,7 @@ def part_sheet(record: PartRecord) -> PartSheet:
         instance=instance, instance_label=instance_label,
         outcome=report.outcome, outcome_label=OUTCOME_LABELS[report.outcome],
         checks=_checks(report),
-        demonstrations=tuple(_table(d) for d in part.demonstrations),
+        demonstrations=tuple(_table(d) for d in record.worked),
         figures=tuple(FigureView(figure_stem(part, f.name), f.caption, f.draw) for f in part.figures),
     )
 

@@ -121,3 +121,20 @@ def test_answer_parts_say_what_derive_check_expects_and_show_their_slips():
     assert slip.answer == "$x^{3}$" and slip.outcome == "refuted"
     assert slip.verdict == "``derive check`` says incorrect: at $x = 0.5$ it gives $0.125$ where the result is $0.75$."
     assert part_sheet(finish(_toy(answer=True))).expects == "$f'(x)$"
+
+
+def test_a_sheet_is_laid_out_from_the_record_without_deriving_or_computing_again():
+    from derive import Demonstration
+    calls = []
+
+    def derive(v):
+        calls.append("derive")
+        return 2 * v.x
+    part = Part(id="toy.twice", title="Twice", statement="Find $2x$.", variables=(Variable("x"),),
+                derive=derive, result=lambda v: 2 * v.x, result_lhs="y",
+                demonstrations=(Demonstration("numbers", lambda: calls.append("compute") or [("a", "1")]),))
+    record = finish(part, report=PartReport(part, ()))
+    assert calls == ["derive", "compute"]          # the pipeline computes each once
+    calls.clear()
+    first, second = part_sheet(record), part_sheet(record)
+    assert calls == [] and first == second and len(first.demonstrations[0].rows) == 1

@@ -157,8 +157,8 @@ def test_an_unwritable_output_folder_is_a_clear_error(tmp_path):
         render.write_atomic(blocker / "page.html", "x")
 
 
-def test_missing_reports_are_named(tmp_path):
-    with pytest.raises(InvalidArgument, match=r"no verification report for parts \['toy.square'\]"):
+def test_missing_records_are_named(tmp_path):
+    with pytest.raises(InvalidArgument, match=r"no finished record for parts \['toy.square'\]"):
         render.build([TOY], {}, tmp_path, formats={"html"})
 
 

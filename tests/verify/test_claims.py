@@ -64,14 +64,17 @@ def test_cached_reports_are_reused_only_while_nothing_changed(tmp_path):
 
 
 def test_a_finished_record_round_trips_through_json_with_its_sizes_as_data():
-    from derive.model.claim import Instance, PartRecord
+    from fractions import Fraction
+    from derive.model.claim import Instance, PartRecord, Worked
     part = get_part("softmax.ce_grad")
     report = verify_part(part, cases=5)
     assert report.claims[0].sizes[0] == {"C": 2}
     assert report.numeric().sizes == ({"C": (2, 3, 4, 5, 6, 9, 16)},)
     slip = {"answer": "y - s", "why": "sign", "status": "incorrect", "parsed": "y - s",
             "counterexample": {"sizes": {"C": 2}}, "diagnosis": None}
-    record = PartRecord(report, (slip,), Instance("g = s - y", {"C": 2}))
+    worked = (Worked("costs", ("layer", "ratio", "params"), (("conv 1", Fraction(1, 73), 44272, None),)),
+              Worked("overflow", (), (("exp(1000)", "inf"),)))
+    record = PartRecord(report, (slip,), Instance("g = s - y", {"C": 2}), worked)
     again = PartRecord.from_json(part, json.loads(json.dumps(record.to_json())))
     assert again == record
     printed = report.to_json()["claims"]
