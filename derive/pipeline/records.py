@@ -106,8 +106,13 @@ def judge_slips(part: Part, seed: int = 0) -> tuple[dict, ...]:
         verdict = judge(part, slip.answer, seed=seed)
         verdicts.append({"answer": slip.answer, "why": slip.why, "status": verdict.status,
                          "parsed": verdict.parsed, "counterexample": verdict.counterexample,
-                         "diagnosis": verdict.diagnosis})
+                         "diagnosis": _data(verdict.diagnosis)})
     return tuple(verdicts)
+
+
+def _data(diagnosis):
+    """A diagnosis as plain data, whether it is text or an object with ``to_json``."""
+    return diagnosis.to_json() if hasattr(diagnosis, "to_json") else diagnosis
 
 
 def _number(value):

@@ -13,10 +13,10 @@ import sympy as sp
 
 from derive import (Demonstration, Figure, InvalidArgument, Oracle, OutputError, Part, Step, Variable,
                     families, verify_part)
-from derive.pipeline import finish
 from derive.render import writer as render
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
 from derive.model.registry import Family
+from derive.pipeline import finish
 from derive.verify.claims import REFUTED
 
 NASTY = "50% of cases_1 & <b>bold</b> #2 ~ ^ \\ {braces} \\$5 (σ ≤ 1 → ∞)"
