@@ -5,9 +5,10 @@ failed (the check itself could not run), refuted (with a counterexample). A chec
 library (JAX) is missing is skipped: it says so, and it never counts as passed.
 
 A part's finished record (:class:`PartRecord`) adds to its report what the checker says of its
-declared slips and the instance SymPy computes; ``derive.pipeline`` makes it once, and the sheets,
-``derive show`` and the notebook print it. Each record is JSON one way (``to_json``) and back
-(``from_json``), for ``--json`` output and the build cache alike.
+declared slips, the instance SymPy computes and its worked numbers; ``derive.pipeline`` makes it
+once, and the sheets, ``derive show`` and the notebook print it. A claim or report becomes JSON
+one way (``to_json``: as ``--json`` prints it, or whole with ``printed=False``), and a whole
+record comes back with ``from_json`` (the build cache).
 """
 from __future__ import annotations
 
