@@ -2,4 +2,4 @@
 serve (worker pool, batches, free expressions) -> decide (points, precision, equivalence, sets,
 diagnosis, counterexamples, the judge) -> read (text to one tree: lexer, resolver, grammar,
 builder, nodes, vocabulary, limits). May import render.printing, verify, maths, model and
-errors; never cli."""
+errors; never pipeline or cli."""

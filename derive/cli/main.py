@@ -10,13 +10,15 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Mapping
 
 from ..model import registry
 from .answers import add_check_commands, add_grade_commands
 from .show import add_show_command
 from ..errors import DeriveError, OutputError
+from ..model.claim import FAILED, REFUTED, size_label
+from ..pipeline import finish_all, verify_all
 from ..verify.cache import ReportCache
-from ..verify.claims import FAILED, REFUTED, verify_part
 from .progress import Progress
 
 FORMATS = ("html", "tex", "pdf")
@@ -60,26 +62,12 @@ def _format_error(value) -> str:
     return "-" if value is None else f"{value:.1e}"
 
 
-def verify_all(parts, *, seed: int, budget: float, cases: int | None, progress: Progress | None = None,
-               cache: ReportCache | None = None) -> dict:
-    settings = {"seed": seed, "budget": budget, "cases": cases}
-    reports = {}
-    for n, part in enumerate(parts, 1):
-        cached = cache.load(part, settings) if cache else None
-        if progress:
-            progress.stage(f"{'cached' if cached else 'verifying'} {part.id} ({n}/{len(parts)})")
-        reports[part.id] = cached or verify_part(part, seed=seed, budget=budget, cases=cases)
-        if cache and not cached:
-            cache.store(reports[part.id], settings)
-    return reports
-
-
 def cmd_verify(args) -> int:
     parts = registry.select(args.parts)
     with Progress() as progress:
-        reports = verify_all(parts, seed=args.seed, budget=args.budget, cases=args.cases, progress=progress)
+        reports = verify_all(parts, seed=args.seed, budget=args.budget, cases=args.cases, stage=progress.stage)
     if args.json:
-        print(json.dumps([_report_json(r) for r in reports.values()], indent=2, default=str))
+        print(json.dumps([r.to_json() for r in reports.values()], indent=2, default=str))
     else:
         print(f"{'part':<30} {'outcome':<20} {'time':>6} {'proved at':<30} {'cases':>5} {'worst err':>9} {'tol':>7}")
         for r in reports.values():
@@ -112,20 +100,12 @@ def cmd_verify(args) -> int:
 def _size_range(sizes) -> str:
     if not sizes:
         return "-"
+    first, last = size_label(sizes[0]), size_label(sizes[-1])
     if len(sizes) == 1:
-        return sizes[0]
-    if "," not in sizes[0]:  # one dimension: C=2 .. 6
-        return f"{sizes[0]} .. {sizes[-1].split('=')[-1]}"
-    return f"{len(sizes)} sizes, {sizes[0]} .. {sizes[-1]}"
-
-
-def _report_json(report) -> dict:
-    return {"part": report.part.id, "outcome": report.outcome, "seconds": round(report.seconds, 3),
-            "claims": [{"kind": c.kind, "statement": c.statement, "outcome": c.outcome,
-                        "method": c.method, "sizes": list(c.sizes), "cases": c.cases,
-                        "worst_error": c.worst_error, "tolerance": c.tolerance,
-                        "counterexample": c.counterexample, "detail": c.detail,
-                        "seconds": round(c.seconds, 3)} for c in report.claims]}
+        return first
+    if isinstance(sizes[-1], Mapping) and len(sizes[-1]) == 1:  # one dimension: C=2 .. 6
+        return f"{first} .. {next(iter(sizes[-1].values()))}"
+    return f"{len(sizes)} sizes, {first} .. {last}"
 
 
 def _formats(text: str) -> set[str]:
@@ -147,16 +127,14 @@ def cmd_build(args) -> int:
     cache = None if args.fresh else ReportCache(out / ".cache")
     built = [p for f in families for p in f.parts]
     with Progress() as progress:
-        reports = verify_all(built, seed=args.seed, budget=args.budget, cases=args.cases,
-                             progress=progress, cache=cache)
-        slips = judge_slips(built, seed=args.seed, progress=progress)
-        written = build(families, reports, out, formats=args.format, progress=progress.note, slips=slips,
-                        stage=progress.stage)
+        records = finish_all(built, seed=args.seed, budget=args.budget, cases=args.cases,
+                             stage=progress.stage, cache=cache)
+        written = build(families, records, out, formats=args.format, progress=progress.note, stage=progress.stage)
         progress.note(f"built {len(written)} files in {progress.elapsed():.1f} s into {out}/")
-    refuted = [r.part.id for r in reports.values() if r.outcome in (REFUTED, FAILED)]
+    refuted = [r.part.id for r in records.values() if r.outcome in (REFUTED, FAILED)]
     # A declared slip the checker accepts is a wrong claim about a wrong answer.
-    refuted += [f"{pid} (slip {v['answer']!r} is judged {v['status']})" for pid, verdicts in slips.items()
-                for v in verdicts if v["status"] != "incorrect"]
+    refuted += [f"{r.part.id} (slip {v['answer']!r} is judged {v['status']})" for r in records.values()
+                for v in r.slips if v["status"] != "incorrect"]
     no_pdf = getattr(written, "pdf_failures", [])
     if no_pdf:
         _say(f"derive: {len(no_pdf)} PDF{'s' * (len(no_pdf) != 1)} not written (every HTML and .tex sheet "
@@ -168,25 +146,6 @@ def cmd_build(args) -> int:
         if not args.allow_refuted:
             return EXIT_REFUTED
     return EXIT_NO_PDF if no_pdf else 0
-
-
-def judge_slips(parts, seed: int = 0, progress: Progress | None = None) -> dict[str, list[dict]]:
-    """Each declared slip judged by ``derive check``'s judge, in this process, as plain data
-    for the sheets (render never imports the answer checker)."""
-    from ..answers.decide.judge import judge
-    out: dict[str, list[dict]] = {}
-    with_slips = [p for p in parts if p.slips]
-    for n, part in enumerate(with_slips, 1):
-        if progress:
-            progress.stage(f"judging the slips of {part.id} ({n}/{len(with_slips)})")
-        verdicts = []
-        for slip in part.slips:
-            verdict = judge(part, slip.answer, seed=seed)
-            verdicts.append({"answer": slip.answer, "why": slip.why, "status": verdict.status,
-                             "parsed": verdict.parsed, "counterexample": verdict.counterexample,
-                             "diagnosis": verdict.diagnosis and verdict.diagnosis.to_json()})
-        out[part.id] = verdicts
-    return out
 
 
 def _ensure_writable(out: Path) -> None:

@@ -1,7 +1,7 @@
 """The pytest plugin: keep a course's own problem modules green in its own CI.
 
 ``pytest --derive-problems PATH`` (a problem module or a folder of them; repeatable) collects
-one test per part and verifies it as ``derive verify`` does. A refuted or failed part fails
+one test per part and verifies it as ``derive verify`` does (through :mod:`derive.pipeline`). A refuted or failed part fails
 with each refuted claim and its counterexample; each test carries a mark named for its family,
 so ``-m temperature`` selects one family. Installed with derive (entry point ``pytest11``).
 """
@@ -62,8 +62,8 @@ class PartItem(pytest.Item):
         self.part = part
 
     def runtest(self):
-        from ..verify.claims import verify_part
-        report = verify_part(self.part, seed=self.config.getoption("--derive-seed"))
+        from ..pipeline import verified
+        report = verified(self.part, seed=self.config.getoption("--derive-seed"))
         self.user_properties.append(("outcome", report.outcome))
         if report.outcome in (REFUTED, FAILED):
             raise PartRefuted(report)

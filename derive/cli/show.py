@@ -1,11 +1,10 @@
 """``derive show PART [--json]``: what the sheet says for one part, in the terminal or as data.
 
-The part is verified, then laid out by the same code that builds the sheets
-(:func:`derive.render.sheets.part_sheet`): statement, notation, derivation steps, the
-result(s), the worked tables and the verification record. ``--json`` gives the same as
-data; a worked table's quantities come as numbers (from
-:class:`derive.verify.tables.WorkedTable`), and a plain demonstration's values as numbers
-where they read as one.
+The part's finished record is made by the same pipeline as the sheets' (:mod:`derive.pipeline`),
+then laid out by the same code that builds them (:func:`derive.render.sheets.part_sheet`):
+statement, notation, derivation steps, the result(s), the worked tables and the verification
+record. ``--json`` gives the same as data; a worked table's quantities come as numbers, and a
+plain demonstration's values as numbers where they read as one.
 """
 from __future__ import annotations
 
@@ -13,11 +12,10 @@ import dataclasses
 import json
 import re
 
-from ..answers.decide.judge import judge
 from ..model import registry
+from ..pipeline import finish
 from ..render.sheets import part_sheet
-from ..verify.claims import verify_part
-from ..verify.tables import WorkedTable, number_text
+from ..verify.tables import number_text, plain_number
 from .terminal import latex_text, pad, prose_text, width
 
 _NUMBER = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?")
@@ -44,49 +42,41 @@ def _value(text: str):
     return text
 
 
-def tables(part) -> list[dict]:
+def tables(record) -> list[dict]:
+    """The record's worked numbers as data: a worked table's quantities as numbers, a plain
+    demonstration's values as numbers where they read as one."""
     out = []
-    for demo in part.demonstrations:
-        if isinstance(demo, WorkedTable):
-            out.append(demo.data())
+    for demo in record.worked:
+        if demo.columns:
+            out.append({"caption": demo.caption, "columns": list(demo.columns),
+                        "rows": [[row[0], *[plain_number(v) for v in row[1:]]] for row in demo.rows]})
         else:
             out.append({"caption": demo.caption, "columns": ["quantity", "value"],
-                        "rows": [[str(label), _value(str(value))] for label, value in demo.compute()]})
+                        "rows": [[label, _value(value)] for label, value in demo.rows]})
     return out
 
 
-def _claim(c) -> dict:
-    return {"kind": c.kind, "statement": c.statement, "outcome": c.outcome, "method": c.method,
-            "sizes": list(c.sizes), "cases": c.cases, "worst_error": c.worst_error, "tolerance": c.tolerance,
-            "counterexample": c.counterexample, "detail": c.detail, "seconds": round(c.seconds, 3)}
-
-
-def _slips(part, seed: int) -> list[dict]:
-    out = []
-    for slip in part.slips:
-        verdict = judge(part, slip.answer, seed=seed)
-        out.append({"answer": slip.answer, "why": slip.why, "status": verdict.status,
-                    "diagnosis": verdict.diagnosis and verdict.diagnosis.to_json(),
-                    "counterexample": verdict.counterexample})
-    return out
+# What ``--json`` shows of a slip's verdict (the sheet also prints the answer as parsed).
+_SLIP_FIELDS = ("answer", "why", "status", "diagnosis", "counterexample")
 
 
 def show_data(part, *, seed: int = 0, budget: float = 10.0, cases: int | None = None, report=None) -> dict:
     """Everything ``derive show`` prints for one part, as JSON-ready data (the part is
     verified unless its ``report`` is given)."""
-    report = report or verify_part(part, seed=seed, budget=budget, cases=cases)
-    sheet = part_sheet(part, report)
+    record = finish(part, seed=seed, budget=budget, cases=cases, report=report)
+    report = record.report
+    sheet = part_sheet(record)
     data = {"part": part.id, "family": part.family, "title": part.title, "answer": part.answer,
             "statement": sheet.statement, "notation": list(sheet.notation),
             "steps": [dataclasses.asdict(s) for s in sheet.steps],
             "result": sheet.result, "results": list(getattr(sheet, "results", (sheet.result,))),
             "instance": sheet.instance, "instance_label": sheet.instance_label,
-            "tables": tables(part),
+            "tables": tables(record),
             "outcome": report.outcome,
             "checks": [{"heading": c.heading, "outcome": c.outcome, "lines": list(c.lines),
                         "counterexample": list(c.counterexample)} for c in sheet.checks],
-            "claims": [_claim(c) for c in report.claims],
-            "slips": _slips(part, seed) if part.answer else [],
+            "claims": [c.to_json() for c in report.claims],
+            "slips": [{k: s[k] for k in _SLIP_FIELDS} for s in record.slips] if part.answer else [],
             "figures": [{"name": f.stem, "caption": f.caption} for f in sheet.figures]}
     return data
 

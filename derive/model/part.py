@@ -333,12 +333,12 @@ class Part:
     def family(self) -> str:
         return self.id.split(".")[0]
 
-    # Notebook display. Like SymPy's printing, the model reaches verification and rendering
+    # Notebook display. Like SymPy's printing, the model reaches the pipeline and rendering
     # only through these late imports, so neither is a dependency of the model.
-    def _repr_html_(self) -> str:
-        from ..render.notebook import report_html
-        from ..verify.claims import verify_part
-        return report_html(verify_part(self))
+    def _repr_html_(self) -> str:   # the pipeline's record, made once however often it is shown
+        from ..pipeline import finish
+        from ..render.notebook import record_html
+        return record_html(finish(self))
 
     def _repr_latex_(self) -> str:
         from ..render.notebook import part_latex

@@ -1,9 +1,11 @@
 """Parts, reports and verdicts in notebooks: the HTML (MathML, inline SVG figures) and LaTeX that
-Jupyter shows for ``Part``, ``PartReport`` and ``Verdict`` through their ``_repr_html_`` and
-``_repr_latex_``. A part is shown as its sheet shows it, from the same template.
+Jupyter shows for ``Part``, ``PartReport``, ``PartRecord`` and ``Verdict`` through their
+``_repr_html_`` and ``_repr_latex_``. A part is shown as its sheet shows it, from the same
+template and the same finished record (made once by :mod:`derive.pipeline`).
 
->>> from derive import get_part, verify_part                      # doctest: +SKIP
->>> html = report_html(verify_part(get_part("softmax.ce_grad")))  # doctest: +SKIP
+>>> from derive import get_part                                   # doctest: +SKIP
+>>> from derive.pipeline import finish                            # doctest: +SKIP
+>>> html = record_html(finish(get_part("softmax.ce_grad")))       # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..model.claim import PartReport
+from ..model.claim import PartRecord
 from ..model.part import Part
 from . import figures as figure_files
 from .printing import latex, names_of
@@ -20,9 +22,9 @@ from .sheets import part_sheet
 from .writer import _tone, environment
 
 
-def report_html(report: PartReport) -> str:
+def record_html(record: PartRecord) -> str:
     """A verified part as its sheet shows it: statement, derivation, results, checks, figures."""
-    sheet = part_sheet(report.part, report)
+    sheet = part_sheet(record)
     svgs = {}
     for fig in sheet.figures:
         svg, _pdf = figure_files.draw(fig.draw, fig.stem)

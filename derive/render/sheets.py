@@ -10,14 +10,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable, Mapping, Sequence
 
-import numpy as np
 import sympy as sp
 
 from ..errors import InvalidArgument, ProblemDefinitionError
-from ..errors import ProofTimeout
-from ..maths.zero import time_limit
+from ..model.claim import Instance, PartRecord, SizeEntry, Worked, size_label
 from ..model.part import Part, Variable
 from .prose import computed_value, domain_text, for_readers
 from .printing import explained, interval, latex, names_of
@@ -26,8 +25,6 @@ from ..verify.claims import FAILED, PASSED, PROVED, REFUTED, TESTED, Claim, Part
 
 # A computed instance longer than this much LaTeX is more noise than help on a sheet.
 INSTANCE_MAX_CHARS = 260
-INSTANCE_SIMPLIFY_SECONDS = 2.0   # simplify the shown instance, within this budget,
-INSTANCE_SIMPLER = 0.6            # when that at least removes 40% of its operations
 
 OUTCOME_LABELS = {PROVED: "proved", PASSED: "passed", REFUTED: "refuted",
                   TESTED: "unproved but tested", FAILED: "failed"}
@@ -155,22 +152,23 @@ def _product(numbers) -> int:
     return total
 
 
-def _sizes_sentence(labels: Sequence[str]) -> str:
-    """("C=2", "C=3") -> "at $C = 2, 3$"; several dimensions keep one tuple per size."""
-    if not labels or list(labels) == ["scalar"]:
+def _sizes_sentence(sizes: Sequence[SizeEntry]) -> str:
+    """({"C": 2}, {"C": 3}) -> "at $C = 2, 3$"; several dimensions keep one tuple per size."""
+    if not sizes or list(sizes) == [{}]:
         return ""
-    if not all("=" in item for label in labels for item in label.split(", ")):
-        return "at " + ", ".join(labels)    # a check's own size words ("symbolic", "worked example")
-    pairs = [[item.split("=", 1) for item in label.split(", ")] for label in labels]
-    names = [[n for n, _ in p] for p in pairs]
+    if not all(isinstance(s, Mapping) and s and not any(isinstance(v, (tuple, list)) for v in s.values())
+               for s in sizes):   # a check's own size words ("symbolic"), or sizes drawn from choices
+        return "at " + ", ".join(map(size_label, sizes))
+    names = [list(s) for s in sizes]
     if all(n == names[0] for n in names) and len(names[0]) == 1:
-        return f"at ${dim_tex(names[0][0])} = {', '.join(p[0][1] for p in pairs)}$"
+        return f"at ${dim_tex(names[0][0])} = {', '.join(str(s[names[0][0]]) for s in sizes)}$"
     if all(n == names[0] for n in names):
-        values = [sorted({int(p[k][1]) for p in pairs}) for k in range(len(names[0]))]
-        if len(labels) == len(set(labels)) == _product(len(v) for v in values):
+        values = [sorted({int(s[n]) for s in sizes}) for n in names[0]]
+        distinct = {tuple(s.items()) for s in sizes}
+        if len(sizes) == len(distinct) == _product(len(v) for v in values):
             grid = ", ".join(f"{dim_tex(n)} \\in \\{{{', '.join(map(str, v))}\\}}" for n, v in zip(names[0], values))
-            return f"at all {len(labels)} sizes with ${grid}$"
-    return "at " + "; ".join("$" + ", ".join(f"{dim_tex(n)} = {v}" for n, v in p) + "$" for p in pairs)
+            return f"at all {len(sizes)} sizes with ${grid}$"
+    return "at " + "; ".join("$" + ", ".join(f"{dim_tex(n)} = {v}" for n, v in s.items()) + "$" for s in sizes)
 
 
 def _joined(what: str, where: str, how: str) -> str:
@@ -240,44 +238,13 @@ def _steps(part: Part, claims: Sequence[Claim]) -> tuple[StepView, ...]:
     return tuple(views)
 
 
-def _simplified(expr):
-    """SymPy's own simplification of an instance, within a small budget (else as derived)."""
-    gave_up = False
-
-    def one(e):
-        nonlocal gave_up
-        if gave_up:   # entries of one instance are alike: one that ran out of time, all would
-            return e
-        try:
-            with time_limit(INSTANCE_SIMPLIFY_SECONDS):
-                simpler = min((sp.simplify(e), sp.factor(e)), key=sp.count_ops)
-        except ProofTimeout:
-            gave_up = True
-            return e
-        except (TypeError, ValueError, AttributeError, NotImplementedError, sp.PolynomialError):
-            return e
-        # Only a clear gain: a rewrite of the same size would hide what the derivation did.
-        return simpler if sp.count_ops(simpler) <= INSTANCE_SIMPLER * sp.count_ops(e) else e
-    if isinstance(expr, sp.MatrixBase):
-        return expr.applyfunc(one)
-    return one(expr) if isinstance(expr, sp.Basic) and not expr.is_Relational else expr
-
-
-def _instance(part: Part) -> tuple[str | None, str]:
-    if not part.show_instance:
+def _instance(part: Part, instance: Instance | None) -> tuple[str | None, str]:
+    """The instance the pipeline computed, with its label; none when it is too long to help."""
+    if instance is None or len(instance.equation) - len(part.result_lhs) > INSTANCE_MAX_CHARS:
         return None, ""
-    sizes = dict(part.instance_sizes) if part.instance_sizes is not None else part.proof_sizes()[0]
-    try:
-        derived = _simplified(part.derive(part.namespace(sizes)))
-    except Exception:  # the verification report already carries any failure of derive
-        return None, ""
-    if isinstance(derived, sp.MatrixBase) and derived.shape == (1, 1):
-        derived = derived[0, 0]
-    shown = equation(part.result_lhs, derived, names_of(part.variables))
-    if len(shown) - len(part.result_lhs) > INSTANCE_MAX_CHARS:
-        return None, ""
+    sizes = instance.sizes
     where = f" at ${', '.join(f'{dim_tex(k)} = {v}' for k, v in sizes.items())}$" if sizes else ""
-    return shown, f"What SymPy computes from the forward definition{where}:"
+    return instance.equation, f"What SymPy computes from the forward definition{where}:"
 
 
 def _closed_form_check(claim: Claim) -> Check:
@@ -306,15 +273,14 @@ def _steps_check(claims: Sequence[Claim]) -> Check | None:
     return Check("Derivation steps", outcome, tuple(lines))
 
 
-_SIZE_CHOICE = re.compile(r"^(\w+) in \[([\d, ]+)\]$")
-
-
-def _size_choices(sizes: Sequence[str]) -> str:
-    """("t in [1, 2, 3]",) -> "$t \\in \\{1, 2, 3\\}$": the sizes the cases were drawn from."""
+def _size_choices(sizes: Sequence[SizeEntry]) -> str:
+    """({"t": (1, 2, 3)},) -> "$t \\in \\{1, 2, 3\\}$": the sizes the cases were drawn from."""
     out = []
-    for label in sizes:
-        match = _SIZE_CHOICE.match(label)
-        out.append(rf"${dim_tex(match.group(1))} \in \{{{match.group(2)}\}}$" if match else label)
+    for entry in sizes:
+        if isinstance(entry, Mapping) and entry and all(isinstance(v, tuple) for v in entry.values()):
+            out += [rf"${dim_tex(name)} \in \{{{', '.join(map(str, values))}\}}$" for name, values in entry.items()]
+        else:
+            out.append(size_label(entry))
     return "; ".join(out)
 
 
@@ -438,22 +404,20 @@ def _worked_cell(value) -> str:
         return ""
     if isinstance(value, str):
         return _worked_text(value)
-    if isinstance(value, sp.Rational) and not value.is_Integer:
-        return rf"$\frac{{{value.p}}}{{{value.q}}} \approx {float(value):.6g}$"
-    if isinstance(value, sp.Basic):
-        value = int(value) if value.is_Integer else float(value)
-    if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+    if isinstance(value, Fraction):
+        return rf"$\frac{{{value.numerator}}}{{{value.denominator}}} \approx {float(value):.6g}$"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
         return "$" + f"{int(value):,}".replace(",", r"\,") + "$"
     return f"${_number_tex(float(value))}$"
 
 
-def _table(demo) -> Table:
-    """A demonstration as a sheet table: a worked table keeps its columns (one row per layer),
-    any other is (label, value) pairs."""
-    if getattr(demo, "columns", None) and callable(getattr(demo, "table", None)):
-        rows = tuple((_worked_text(str(row[0])), *(_worked_cell(v) for v in row[1:])) for row in demo.table())
-        return Table(demo.caption, rows, tuple(demo.columns))
-    return Table(demo.caption, tuple((str(a), computed_value(str(b))) for a, b in demo.compute()))
+def _table(demo: Worked) -> Table:
+    """A demonstration's numbers as a sheet table: a worked table keeps its columns (one row per
+    layer), any other is (label, value) pairs."""
+    if demo.columns:
+        rows = tuple((_worked_text(row[0]), *(_worked_cell(v) for v in row[1:])) for row in demo.rows)
+        return Table(demo.caption, rows, demo.columns)
+    return Table(demo.caption, tuple((a, computed_value(b)) for a, b in demo.rows))
 
 
 def slip_view(part: Part, verdict: Mapping) -> SlipView:
@@ -483,14 +447,13 @@ def slip_view(part: Part, verdict: Mapping) -> SlipView:
                     "refuted" if status == "incorrect" else "failed")
 
 
-def part_sheet(part: Part, report: PartReport, slips: Sequence[Mapping] = ()) -> PartSheet:
-    """The sheet of one part, from its declaration, its verification report and the checker's
-    verdicts on its declared slips."""
-    if report.part.id != part.id:
-        raise InvalidArgument(f"report for {report.part.id!r} given for part {part.id!r}")
+def part_sheet(record: PartRecord) -> PartSheet:
+    """The sheet of one part, from its declaration and its finished record (the verification
+    report, the checker's verdicts on its declared slips, the instance SymPy computed)."""
+    part, report = record.part, record.report
     names = names_of(part.variables)
     steps = [c for c in report.claims if c.kind == "step"]
-    instance, instance_label = _instance(part)
+    instance, instance_label = _instance(part, record.instance)
     result = equation(part.result_lhs, part.result(part.general), names)
     step_views = _steps(part, steps)
     further = tuple(equation(s.lhs, s.rhs(part.general, *_index_symbols(s.indices)), names) for s in part.also)
@@ -503,26 +466,28 @@ def part_sheet(part: Part, report: PartReport, slips: Sequence[Mapping] = ()) ->
         notation=tuple(_variable_note(v, part.general) for v in part.variables),
         steps=step_views,
         result=result, results=(result,) + further,
-        expects=part.expects or (f"${part.result_lhs}$" if part.answer else ""), slips=tuple(slip_view(part, v) for v in slips),
+        expects=part.expects or (f"${part.result_lhs}$" if part.answer else ""), slips=tuple(slip_view(part, v) for v in record.slips),
         instance=instance, instance_label=instance_label,
         outcome=report.outcome, outcome_label=OUTCOME_LABELS[report.outcome],
         checks=_checks(report),
-        demonstrations=tuple(_table(d) for d in part.demonstrations),
+        demonstrations=tuple(_table(d) for d in record.worked),
         figures=tuple(FigureView(figure_stem(part, f.name), f.caption, f.draw) for f in part.figures),
     )
 
 
-def family_sheet(family: Family, reports: Mapping[str, PartReport],
-                 slips: Mapping[str, Sequence[Mapping]] | None = None,
+def family_sheet(family: Family, records: Mapping[str, PartRecord],
                  on_part: Callable[[int, Part], None] | None = None) -> FamilySheet:
-    """``on_part(n, part)`` hears each part as its sheet begins (some do seconds of maths)."""
-    missing = [p.id for p in family.parts if p.id not in reports]
+    """``on_part(n, part)`` hears each part as its sheet begins."""
+    missing = [p.id for p in family.parts if p.id not in records]
     if missing:
-        raise InvalidArgument(f"no verification report for parts {missing} of family {family.name!r}; "
-                              "verify them first (derive.verify_part)")
+        raise InvalidArgument(f"no finished record for parts {missing} of family {family.name!r}; "
+                              "make them first (derive.pipeline.finish)")
+    wrong = [f"{p.id} (given the record of {records[p.id].part.id})" for p in family.parts
+             if records[p.id].part.id != p.id]
+    if wrong:
+        raise InvalidArgument(f"records given for the wrong parts: {', '.join(wrong)}")
     heard = on_part or (lambda n, part: None)   # ``or``: it returns None, then the sheet is made
-    parts = tuple(heard(n, p) or part_sheet(p, reports[p.id], (slips or {}).get(p.id, ()))
-                  for n, p in enumerate(family.parts, 1))
+    parts = tuple(heard(n, p) or part_sheet(records[p.id]) for n, p in enumerate(family.parts, 1))
     stems = [f.stem for p in parts for f in p.figures]
     clash = sorted({s for s in stems if stems.count(s) > 1})
     if clash:

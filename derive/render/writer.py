@@ -5,10 +5,11 @@ One Jinja environment factory serves both formats. LaTeX templates use ``\\VAR{.
 ``\\BLOCK{...}`` delimiters because ``{`` and ``%`` are everywhere in LaTeX. Both formats
 escape by default: whatever a filter did not mark as safe is escaped for its format.
 
->>> from derive import families, verify_part
+>>> from derive import families
+>>> from derive.pipeline import finish
 >>> fams = [f for f in families() if f.name == "activation"]
->>> reps = {p.id: verify_part(p) for f in fams for p in f.parts}
->>> build(fams, reps, "build", formats={"html"})  # doctest: +SKIP
+>>> records = {p.id: finish(p) for f in fams for p in f.parts}
+>>> build(fams, records, "build", formats={"html"})  # doctest: +SKIP
 [PosixPath('build/activation.html'), PosixPath('build/index.html')]
 """
 from __future__ import annotations
@@ -30,7 +31,8 @@ from ..errors import InvalidArgument, LatexFailed, OutputError
 from .mathml import display_mathml, to_mathml
 from ..model.registry import Family
 from .sheets import FamilySheet, family_sheet
-from ..verify.claims import FAILED, PASSED, PROVED, REFUTED, TESTED, PartReport
+from ..model.claim import PartRecord
+from ..verify.claims import FAILED, PASSED, PROVED, REFUTED, TESTED
 
 FORMATS = ("html", "tex", "pdf")
 def _templates_folder() -> Path:
@@ -345,18 +347,16 @@ class Written(list):
         self.pdf_failures: list[str] = []
 
 
-def build(families: Sequence[Family], reports: Mapping[str, PartReport], out_dir: str | Path,
+def build(families: Sequence[Family], records: Mapping[str, PartRecord], out_dir: str | Path,
           formats: Iterable[str] = frozenset({"html", "tex", "pdf"}),
           progress: Callable[[str], None] | None = None,
-          slips: Mapping[str, Sequence[Mapping]] | None = None,
           stage: Callable[[str], None] | None = None) -> Written:
     """Write index.html and, per family, <family>.html, <family>.tex and <family>.pdf
     (PDF only when pdflatex is installed), figures under figures/. Returns the paths
     written. ``progress`` receives one line per file and the note when pdflatex is absent
     or fails; ``stage`` hears each stage as it begins (rendering a part, drawing a figure,
-    compiling a PDF). ``slips`` maps a part id to the checker's verdicts on its declared
-    slips (plain dicts: answer, why, status, parsed, counterexample), shown in each part's
-    common-slips box.
+    compiling a PDF). ``records`` maps a part id to its finished record (its report, the
+    checker's verdicts on its declared slips, its instance: see :mod:`derive.pipeline`).
 
     A PDF that pdflatex cannot make costs only that PDF: its message is in the result's
     ``pdf_failures`` and every HTML and .tex sheet and the index are still written.
@@ -369,7 +369,7 @@ def build(families: Sequence[Family], reports: Mapping[str, PartReport], out_dir
     sheets = []
     for family in families:
         count = len(family.parts)
-        sheets.append(family_sheet(family, reports, slips, on_part=lambda n, part: begin(
+        sheets.append(family_sheet(family, records, on_part=lambda n, part: begin(
             f"rendering {part.id} ({n}/{count})")))
     want_pdf = "pdf" in chosen and pdflatex() is not None
     if "pdf" in chosen and not want_pdf:

@@ -1,5 +1,6 @@
-"""An on-disk cache of verification reports, so rebuilding sheets after a template edit
-does not redo every proof.
+"""An on-disk cache of finished part records (the verification report, the verdicts on the
+declared slips, the instance), so rebuilding sheets after a template edit does not redo every
+proof.
 
 A report is reused only when nothing that could change it has changed: the key hashes the
 engine's sources, the part's problem module, the seed, budget and case count, and the
@@ -7,7 +8,6 @@ versions of SymPy, NumPy and Hypothesis. ``derive verify`` never reads it.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..model.part import Part
-from .claims import Claim, PartReport
+from ..model.claim import PartRecord
 
 ENGINE = Path(__file__).resolve().parent.parent  # the whole derive package
 
@@ -65,24 +65,22 @@ class ReportCache:
     def _path(self, part: Part) -> Path:
         return self.folder / f"{part.id}.json"
 
-    def load(self, part: Part, settings: dict) -> PartReport | None:
+    def load(self, part: Part, settings: dict) -> PartRecord | None:
         try:
             data = json.loads(self._path(part).read_text())
         except (OSError, ValueError):
             return None
         if data.get("key") != _fingerprint(part, settings):
             return None
-        claims = tuple(Claim(**{**c, "sizes": tuple(c["sizes"])}) for c in data["claims"])
-        return PartReport(part, claims, data["seconds"])
+        return PartRecord.from_json(part, data)
 
-    def store(self, report: PartReport, settings: dict) -> None:
-        data = {"key": _fingerprint(report.part, settings), "seconds": report.seconds,
-                "claims": [dataclasses.asdict(c) for c in report.claims]}
+    def store(self, record: PartRecord, settings: dict) -> None:
+        data = {"key": _fingerprint(record.part, settings), **record.to_json()}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(fd, "w") as handle:
                 json.dump(data, handle, default=str)
-            os.replace(tmp, self._path(report.part))
+            os.replace(tmp, self._path(record.part))
         except OSError:
             pass  # a cache that cannot be written only costs time

@@ -18,12 +18,8 @@ from ..model.functions import as_sympy, is_condition
 from ..model.part import Namespace, Part, Step
 from .numeric import compile_numpy, scaled_error
 from ..model.claim import (CLOSED_FORM_CLAIM, FAILED, PASSED, PROVED, REFUTED, TESTED, Claim,
-                           PartReport)
+                           PartReport, size_label)
 from .proof import difference_is_zero, entries
-
-
-def size_label(sizes: Mapping[str, int]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sizes.items()) or "scalar"
 
 
 def _as_matrix(x):
@@ -142,14 +138,14 @@ def _readable(values: Mapping[str, Any]) -> dict:
 
 def prove_closed_form(part: Part, budget: float, rng) -> Claim:
     started = time.perf_counter()
-    proved: list[str] = []
+    proved: list[dict[str, int]] = []
     per_size = budget  # each size gets the whole budget: a loaded machine must not turn proofs into tests
     for sizes in part.proof_sizes():
         ns = part.namespace(sizes)
         derived, closed = part.derive(ns), part.result(ns)
         ok, where = difference_is_zero(closed, derived, [ns.definitions(), ns.constraints()], per_size)
         if ok:
-            proved.append(size_label(sizes))
+            proved.append(dict(sizes))
             continue
         counter = _symbolic_counterexample(part, sizes, part.result, part.derive, rng)
         outcome = REFUTED if counter else TESTED
@@ -180,7 +176,7 @@ def _entries_formula(part: Part, step: Step, side: str):
 
 def prove_step(part: Part, step: Step, budget: float, rng=None, kind: str = "step") -> Claim:
     started = time.perf_counter()
-    proved: list[str] = []
+    proved: list[dict[str, int]] = []
     for sizes in part.proof_sizes():
         ns = part.namespace(sizes)
         target = step.target(ns) if step.target else part.derive(ns)
@@ -188,7 +184,7 @@ def prove_step(part: Part, step: Step, budget: float, rng=None, kind: str = "ste
         ok, where = difference_is_zero(rhs, expected,
                                        [ns.definitions(), ns.constraints()], budget)
         if ok:
-            proved.append(size_label(sizes))
+            proved.append(dict(sizes))
             continue
         counter = None
         if rng is not None:
@@ -250,7 +246,7 @@ def cross_check(part: Part, seed: int, cases: int | None = None) -> Claim | None
             outcome = FAILED
     return Claim(part.id, "numeric", f"closed form agrees with {oracle.method}",
                  PASSED if outcome == PROVED else outcome, oracle.method,
-                 tuple(f"{d} in {c}" for d, c in choices.items()), cases=stats["cases"],
+                 tuple({d: tuple(c)} for d, c in choices.items()), cases=stats["cases"],
                  worst_error=stats["worst"] if counter is None else counter["error"],
                  tolerance=oracle.rtol, counterexample=counter,
                  seconds=time.perf_counter() - started, detail=oracle.tolerance_reason)

@@ -113,7 +113,7 @@ def _run_cases(part, wrt, seed, cases, reference, strategy, extra_examples, meth
         stats["cases"] += 1
         size = int(np.prod(values["X"].shape))
         if stats["largest"] is None or size > stats["largest"][0]:
-            stats["largest"] = (size, ", ".join(f"{k}={base[k]}" for k in ("B", "C", "F", "H_in", "W_in")))
+            stats["largest"] = (size, {k: base[k] for k in ("B", "C", "F", "H_in", "W_in")})
         if error > FLOAT_RTOL:
             stats["failing"] = {"sizes": base, "error": error, "evaluated": "term by term" if direct else "vectorised",
                                 "closed form": np.round(claimed, 6).reshape(-1)[:12].tolist(),
@@ -131,7 +131,7 @@ def _run_cases(part, wrt, seed, cases, reference, strategy, extra_examples, meth
     except Exception as exc:   # an oracle that cannot run is a failed check, never a pass
         return Claim(part.id, kind, statement, FAILED, method, cases=stats["cases"],
                      seconds=time.perf_counter() - started, detail=f"{type(exc).__name__}: {exc}")
-    largest = (stats["largest"][1],) if stats["largest"] else ()   # the largest layer, as "B=4, C=16, ..."
+    largest = (stats["largest"][1],) if stats["largest"] else ()   # the largest layer
     return Claim(part.id, kind, statement, outcome, method, largest, cases=stats["cases"],
                  worst_error=stats["worst"] if outcome == PASSED else stats["failing"]["error"],
                  tolerance=FLOAT_RTOL, counterexample=stats["failing"], seconds=time.perf_counter() - started,

@@ -74,7 +74,7 @@ class TransposeIsAdjoint:
             if not is_zero(sp.expand(lhs - rhs), 5.0):
                 return Claim(part.id, "adjoint", r"$\langle x, M t \rangle = \langle \mathrm{conv}^\top x, t \rangle$", REFUTED, "exact SymPy identity",
                              tuple(proved), seconds=time.perf_counter() - started)
-            proved.append(f"s={stride}, N={n}")
+            proved.append({"s": stride, "N": n})
         return Claim(part.id, "adjoint", r"$\langle x, M t \rangle = \langle \mathrm{conv}^\top x, t \rangle$",
                      PROVED, "exact SymPy identity", tuple(proved), seconds=time.perf_counter() - started)
 
@@ -99,7 +99,7 @@ class LowRankIdentity:
                 return Claim(part.id, "identity", "a rank-$r$ kernel equals $r$ pairs of 1-D passes", REFUTED,
                              "exact SymPy identity", tuple(proved), seconds=time.perf_counter() - started,
                              detail=f"differs at $k = {k}$, $r = {r}$, $N = {n}$")
-            proved.append(f"k={k}, r={r}, N={n}")
+            proved.append({"k": k, "r": r, "N": n})
         return Claim(part.id, "identity", r"$\mathrm{conv2d}(X, \sum_i u_i v_i^\top) = \sum_i$ column pass$(u_i)$ "
                      r"of row pass$(v_i)$", PROVED, "exact SymPy identity", tuple(proved),
                      seconds=time.perf_counter() - started)

@@ -173,7 +173,7 @@ class JaxGradientCheck:
             outcome, stats["failing"] = FAILED, {"exception": f"{type(exc).__name__}: {exc}"}
         return Claim(part.id, "framework oracle", self.statement, outcome,
                      f"``jax.grad`` of a ``jax.numpy`` forward pass (JAX {jax.__version__}, float64)",
-                     (f"{self.dim} in {list(self.sizes)}",), cases=stats["cases"], worst_error=stats["worst"],
+                     ({self.dim: tuple(self.sizes)},), cases=stats["cases"], worst_error=stats["worst"],
                      tolerance=self.tolerance, counterexample=stats["failing"],
                      seconds=time.perf_counter() - started, detail=self.tolerance_reason)
 

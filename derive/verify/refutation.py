@@ -39,7 +39,6 @@ class Refutation:
         truth, claim = (_exact(e, ns, values) for e in (derived, self.claimed(ns)))
         differ = [(t, c) for t, c in zip(truth, claim) if sp.simplify(t - c) != 0]
         readable = {name: _show(value) for name, value in self._shown(part, ns, values).items()}
-        where = ", ".join(f"{k} = {v}" for k, v in self.sizes.items())
         # The sheet appends the sizes ("at $m = 2$") from the claim's proved sizes; the method
         # names the point and the two values, as math.
         method = "exact SymPy evaluation of the derivation at the point below"
@@ -47,10 +46,10 @@ class Refutation:
             t, c = differ[0]
             return Claim(part.id, "refutation", self.statement, PROVED,
                          f"{method}: the derived value is ${sp.latex(sp.nsimplify(t))}$ where the claim says ${sp.latex(c)}$",
-                         (where,), counterexample={"sizes": dict(self.sizes), "values": readable,
+                         (dict(self.sizes),), counterexample={"sizes": dict(self.sizes), "values": readable,
                                                    "derived": str(sp.nsimplify(t)), "claimed": str(c)},
                          seconds=time.perf_counter() - started)
-        return Claim(part.id, "refutation", self.statement, REFUTED, method, (where,),
+        return Claim(part.id, "refutation", self.statement, REFUTED, method, (dict(self.sizes),),
                      seconds=time.perf_counter() - started,
                      detail="the claim and the derivation agree at this point, so it does not refute the claim")
 

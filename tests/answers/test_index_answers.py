@@ -242,7 +242,7 @@ from derive.errors import AnswerSyntaxError  # noqa: E402
      r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,s i + h,s j + w}"),
     ("conv.grad_weight_2d", r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,-h + s i,w-s j}",
      r"\sum_{a,i,j} G_{a,f,i,j} X_{a,c,- h + s i,w - s j}"),
-    ("conv.grad_weight_1d", "sum(G_i*X_(i+j), i, 0, N-K)", r"\sum_{i=0}^{- K + N} G_{i} X_{i + j}"),
+    ("conv.grad_weight_1d", "sum(G_i*X_(i+j), i, 0, N-K)", r"\sum_{i=0}^{N - K} G_{i} X_{i + j}"),
     ("conv.grad_weight_2d", r"\frac{1}{2} G_{0,f,0,0} - G_{0,f,1,0}^2", r"\frac{G_{0,f,0,0}}{2} - G_{0,f,1,0}^{2}"),
 ])
 def test_every_spelling_is_read_into_one_tree(part_id, answer, understood):

@@ -17,8 +17,8 @@ RAW = re.compile(r"\\[a-zA-Z{}|]|\$|``|\*\*|[_^]\{")
 def stub_report(part):
     """A report with every claim a sheet lays out, without the minutes of verifying every part
     (verification itself is tested part by part in tests/problems/test_parts.py)."""
-    claims = [Claim(part.id, "closed form", CLOSED_FORM_CLAIM, PROVED, "stub", ("scalar",))]
-    claims += [Claim(part.id, "step", step.lhs, PROVED, "stub", ("scalar",)) for step in part.steps]
+    claims = [Claim(part.id, "closed form", CLOSED_FORM_CLAIM, PROVED, "stub", ({},))]
+    claims += [Claim(part.id, "step", step.lhs, PROVED, "stub", ({},)) for step in part.steps]
     return PartReport(part, tuple(claims))
 
 

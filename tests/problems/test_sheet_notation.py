@@ -11,7 +11,7 @@ from derive import Step, get_part
 from derive.maths.worked_example import rounded
 from derive.model.claim import PROVED
 from derive.render.printing import latex, names_of
-from derive.render.sheets import _instance
+from derive.pipeline.records import shown_instance
 from derive.verify.claims import prove_step
 from problems import activation, backprop
 
@@ -24,7 +24,8 @@ FLATTENED_BEFORE = ("backprop.center_grad", "backprop.center_linear", "optim.gd_
 def _sheet_latex(part) -> str:
     """Everything of a part the sheet prints from SymPy: SymPy's instance, result, further results."""
     names = names_of(part.variables)
-    shown = [_instance(part)[0] or "", latex(part.result(part.general), names)]
+    instance = shown_instance(part)
+    shown = [instance.equation if instance else "", latex(part.result(part.general), names)]
     shown += [latex(s.rhs(part.general), names) for s in part.also if not s.indices]
     return " ".join(shown)
 
@@ -43,9 +44,9 @@ def test_the_pattern_sees_the_flattened_names_it_guards_against():
 
 
 def test_subscripted_vectors_keep_their_subscript_and_index_apart():
-    instance = _instance(get_part("backprop.center_grad"))[0]
+    instance = shown_instance(get_part("backprop.center_grad")).equation
     assert "x_{i,1}" in instance and "c_{y_i,1}" in instance, instance
-    assert "w_{0,1}" in _instance(get_part("optim.gd_closed_form"))[0]
+    assert "w_{0,1}" in shown_instance(get_part("optim.gd_closed_form")).equation
 
 
 def test_a_scalar_times_a_sum_of_matrices_keeps_its_parentheses():

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from derive import Demonstration, Figure, Oracle, Part, Variable, verify_part
+from derive import Demonstration, Figure, Oracle, Part, Variable
+from derive.pipeline import finish
 from derive.model import domains
 from derive.model.registry import Family
 from derive.render import writer as render
@@ -58,7 +59,7 @@ needs_tools = pytest.mark.skipif(not all(shutil.which(t) for t in ("pdflatex", "
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory):
     out = tmp_path_factory.mktemp("layout")
-    reports = {p.id: verify_part(p, cases=2) for p in LAYOUT.parts}
+    reports = {p.id: finish(p, cases=2) for p in LAYOUT.parts}
     formats = {"html", "tex", "pdf"} if shutil.which("pdflatex") else {"html", "tex"}
     render.build([LAYOUT], reports, out, formats=formats)
     return out

@@ -40,3 +40,13 @@ def test_the_example_notebook_runs_and_renders(tmp_path):
     out = Path(os.environ.get("DERIVE_NOTEBOOK_HTML", tmp_path / "derive.html"))
     out.write_text(body, encoding="utf-8")
     assert "<math" in body
+
+
+def test_showing_a_part_twice_verifies_it_once(monkeypatch):
+    import dataclasses
+    from derive.pipeline import records
+    calls, real = [], records.verify_part
+    monkeypatch.setattr(records, "verify_part", lambda *a, **k: calls.append(1) or real(*a, **k))
+    part = dataclasses.replace(derive.get_part("activation.relu_grad"))   # a new object: nothing remembered
+    assert part._repr_html_() == part._repr_html_()
+    assert len(calls) == 1

@@ -5,6 +5,8 @@ import sympy as sp
 
 from derive import InvalidArgument, Part, Variable, verify_part
 from derive.model.registry import Family
+from derive.model.claim import PartRecord
+from derive.pipeline import finish
 from derive.render.sheets import _sizes_sentence, family_sheet, part_sheet, scientific
 from derive.verify.claims import PROVED, Claim, PartReport
 
@@ -17,13 +19,13 @@ def test_scientific(x, tex):
     assert scientific(x) == tex
 
 
-@pytest.mark.parametrize("labels, sentence", [
-    (("C=2", "C=3", "C=4"), "at $C = 2, 3, 4$"),
-    (("scalar",), ""),
-    (("N=2, d=1", "N=3, d=2"), "at $N = 2, d = 1$; $N = 3, d = 2$"),
+@pytest.mark.parametrize("sizes, sentence", [
+    (({"C": 2}, {"C": 3}, {"C": 4}), "at $C = 2, 3, 4$"),
+    (({},), ""),
+    (({"N": 2, "d": 1}, {"N": 3, "d": 2}), "at $N = 2, d = 1$; $N = 3, d = 2$"),
 ])
-def test_sizes_sentence(labels, sentence):
-    assert _sizes_sentence(labels) == sentence
+def test_sizes_sentence(sizes, sentence):
+    assert _sizes_sentence(sizes) == sentence
 
 
 def _softmax_part(name="jacobian"):
@@ -33,7 +35,7 @@ def _softmax_part(name="jacobian"):
 
 def test_the_computed_instance_is_sympys_output_at_the_smallest_size():
     part = _softmax_part("nll")
-    sheet = part_sheet(part, verify_part(part, cases=3))
+    sheet = part_sheet(finish(part, cases=3))
     assert sheet.instance_label == "What SymPy computes from the forward definition at $C = 2$:"
     assert sheet.instance == (r"-\log p(y \mid x) = - y_{1} \log{\left(s_{1} \right)} "
                               r"- y_{2} \log{\left(s_{2} \right)}")
@@ -41,7 +43,7 @@ def test_the_computed_instance_is_sympys_output_at_the_smallest_size():
 
 def test_a_softmax_sheet_prints_general_formulas_and_chains_steps():
     part = _softmax_part()
-    sheet = part_sheet(part, verify_part(part, cases=3))
+    sheet = part_sheet(finish(part, cases=3))
     assert sheet.result == r"J = \frac{\partial s}{\partial z} = \operatorname{diag}\left(s\right) - s s^\top"
     first, second = sheet.steps
     assert first.equation.startswith(r"\frac{\partial s_i}{\partial z_j} = \frac{")
@@ -62,7 +64,7 @@ def test_further_claims_are_listed_with_their_own_words():
                 derive=lambda v: 2 * v.x, result=lambda v: 2 * v.x, result_lhs="y")
     extra = Claim(part.id, "simulation", "running it agrees", PROVED, "a loop in NumPy", (), cases=7,
                   worst_error=1e-15, tolerance=1e-12, detail="float64 round-off")
-    sheet = part_sheet(part, PartReport(part, (extra,)))
+    sheet = part_sheet(finish(part, report=PartReport(part, (extra,))))
     check = sheet.checks[-1]
     assert check.heading == "Simulation: running it agrees"
     assert check.lines == ("Method: a loop in NumPy.",
@@ -71,13 +73,13 @@ def test_further_claims_are_listed_with_their_own_words():
     assert sheet.instance is None          # SymPy's output is the result itself
 
 
-def test_a_report_for_another_part_is_rejected():
+def test_a_record_for_another_part_is_rejected():
     part = _softmax_part()
     other = Part(id="toy.other", title="t", statement="s", derive=lambda v: sp.S.One,
                  result=lambda v: sp.S.One, result_lhs="y")
-    with pytest.raises(InvalidArgument, match="report for 'toy.other' given for part 'softmax.jacobian'"):
-        part_sheet(part, PartReport(other, ()))
-    with pytest.raises(InvalidArgument, match=r"no verification report for parts \['softmax.jacobian'\]"):
+    with pytest.raises(InvalidArgument, match=r"softmax.jacobian \(given the record of toy.other\)"):
+        family_sheet(Family("softmax", "S", "", (part,)), {part.id: PartRecord(PartReport(other, ()))})
+    with pytest.raises(InvalidArgument, match=r"no finished record for parts \['softmax.jacobian'\]"):
         family_sheet(Family("softmax", "S", "", (part,)), {})
 
 
@@ -93,7 +95,7 @@ def test_every_asked_quantity_is_boxed_and_each_further_result_is_proved():
     part = _toy(also=(Step("f''(x)", lambda v: 6 * v.x, "", target=lambda v: sp.diff(v.x ** 3, v.x, 2)),
                       Step("f'''(x)", lambda v: 7, "", target=lambda v: sp.diff(v.x ** 3, v.x, 3))))
     report = verify_part(part)
-    sheet = part_sheet(part, report)
+    sheet = part_sheet(finish(part, report=report))
     assert sheet.results == ("f'(x) = 3 x^{2}", "f''(x) = 6 x", "f'''(x) = 7")
     further = next(c for c in sheet.checks if c.heading == "Further results")
     assert further.outcome == "refuted"                # 7 is not the third derivative
@@ -113,9 +115,26 @@ def test_answer_parts_say_what_derive_check_expects_and_show_their_slips():
     part = _toy(answer=True, expects=r"the slope $f'(x)$")
     verdict = {"answer": "x^3", "why": "the function for its slope", "status": "incorrect", "parsed": "x^{3}",
                "counterexample": {"values": {"x": 0.5}, "answer": 0.125, "expected": 0.75}, "diagnosis": None}
-    sheet = part_sheet(part, verify_part(part), [verdict])
+    sheet = part_sheet(PartRecord(verify_part(part), (verdict,)))
     assert sheet.expects == r"the slope $f'(x)$"
     (slip,) = sheet.slips
     assert slip.answer == "$x^{3}$" and slip.outcome == "refuted"
     assert slip.verdict == "``derive check`` says incorrect: at $x = 0.5$ it gives $0.125$ where the result is $0.75$."
-    assert part_sheet(_toy(answer=True), verify_part(_toy())).expects == "$f'(x)$"
+    assert part_sheet(finish(_toy(answer=True))).expects == "$f'(x)$"
+
+
+def test_a_sheet_is_laid_out_from_the_record_without_deriving_or_computing_again():
+    from derive import Demonstration
+    calls = []
+
+    def derive(v):
+        calls.append("derive")
+        return 2 * v.x
+    part = Part(id="toy.twice", title="Twice", statement="Find $2x$.", variables=(Variable("x"),),
+                derive=derive, result=lambda v: 2 * v.x, result_lhs="y",
+                demonstrations=(Demonstration("numbers", lambda: calls.append("compute") or [("a", "1")]),))
+    record = finish(part, report=PartReport(part, ()))
+    assert calls == ["derive", "compute"]          # the pipeline computes each once
+    calls.clear()
+    first, second = part_sheet(record), part_sheet(record)
+    assert calls == [] and first == second and len(first.demonstrations[0].rows) == 1

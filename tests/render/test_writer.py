@@ -17,6 +17,7 @@ from derive.errors import LatexFailed
 from derive.render import writer as render
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
 from derive.model.registry import Family
+from derive.pipeline import finish
 from derive.verify.claims import REFUTED
 
 NASTY = "50% of cases_1 & <b>bold</b> #2 ~ ^ \\ {braces} \\$5 (σ ≤ 1 → ∞)"
@@ -82,15 +83,15 @@ def check_html(text: str) -> WellFormed:
     return parser
 
 
-def reports_for(fams, cases=3):
-    return {p.id: verify_part(p, cases=cases) for f in fams for p in f.parts}
+def records_for(fams, cases=3):
+    return {p.id: finish(p, cases=cases) for f in fams for p in f.parts}
 
 
 @pytest.fixture(scope="module")
 def toy_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("toy")
     messages = []
-    written = render.build([TOY], reports_for([TOY]), out, formats={"html", "tex"}, progress=messages.append)
+    written = render.build([TOY], records_for([TOY]), out, formats={"html", "tex"}, progress=messages.append)
     return out, written, messages
 
 
@@ -152,13 +153,13 @@ def test_an_unwritable_output_folder_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(OutputError, match="cannot create output folder .*file/out"):
-        render.build([TOY], reports_for([TOY]), blocker / "out", formats={"html"})
+        render.build([TOY], records_for([TOY]), blocker / "out", formats={"html"})
     with pytest.raises(OutputError, match="cannot write"):
         render.write_atomic(blocker / "page.html", "x")
 
 
-def test_missing_reports_are_named(tmp_path):
-    with pytest.raises(InvalidArgument, match=r"no verification report for parts \['toy.square'\]"):
+def test_missing_records_are_named(tmp_path):
+    with pytest.raises(InvalidArgument, match=r"no finished record for parts \['toy.square'\]"):
         render.build([TOY], {}, tmp_path, formats={"html"})
 
 
@@ -172,7 +173,7 @@ def test_templates_reject_undefined_names():
 def test_without_pdflatex_the_build_says_how_to_get_pdfs(tmp_path, monkeypatch):
     monkeypatch.setattr(render, "pdflatex", lambda: None)
     messages = []
-    written = render.build([TOY], reports_for([TOY]), tmp_path, progress=messages.append)
+    written = render.build([TOY], records_for([TOY]), tmp_path, progress=messages.append)
     assert not list(tmp_path.glob("*.pdf"))
     assert any("pdflatex not found" in m and "apt-get install texlive-latex-base" in m for m in messages)
     assert tmp_path / "toy.tex" in written
@@ -186,14 +187,14 @@ def test_a_refuted_part_shows_its_counterexample(tmp_path):
     family = Family("activation", "Activation", "", (wrong,))
     report = verify_part(wrong, cases=5)
     assert report.outcome == REFUTED
-    render.build([family], {wrong.id: report}, tmp_path, formats={"html"})
+    render.build([family], {wrong.id: finish(wrong, report=report)}, tmp_path, formats={"html"})
     page = (tmp_path / "activation.html").read_text()
     check_html(page)
     assert "badge bad" in page and 'class="counterexample"' in page and "values:" in page
 
 
 def test_building_twice_gives_identical_pages(tmp_path):
-    reports = reports_for([TOY])
+    reports = records_for([TOY])
     first = render.build([TOY], reports, tmp_path / "a", formats={"html", "tex"})
     second = render.build([TOY], reports, tmp_path / "b", formats={"html", "tex"})
     for a, b in zip(first, second):
@@ -204,7 +205,7 @@ def test_building_twice_gives_identical_pages(tmp_path):
 def registered_build(tmp_path_factory):
     fams = families()
     out = tmp_path_factory.mktemp("all")
-    render.build(fams, reports_for(fams), out, formats={"html", "tex"})
+    render.build(fams, records_for(fams), out, formats={"html", "tex"})
     return fams, out
 
 
@@ -357,7 +358,7 @@ def test_a_missing_package_stops_the_pdfs_not_the_sheets(tmp_path, monkeypatch):
     monkeypatch.setattr(render, "pdflatex", lambda: str(fake))
     other = dataclasses.replace(TOY, name="toy2")
     out, messages = tmp_path / "out", []
-    written = render.build([TOY, other], reports_for([TOY]), out, progress=messages.append)
+    written = render.build([TOY, other], records_for([TOY]), out, progress=messages.append)
     assert (tmp_path / "calls").read_text().count("called") == 1   # the second would fail the same way
     assert len(written.pdf_failures) == 2 and "texlive-latex-extra" in written.pdf_failures[0]
     assert "warning: 1 more PDF not tried: every sheet needs needspace.sty" in messages

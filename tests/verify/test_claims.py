@@ -1,5 +1,6 @@
 """The verifier refutes wrong claims with counterexamples and reports what it did."""
 import dataclasses
+import json
 
 import sympy as sp
 
@@ -49,13 +50,32 @@ def test_verification_is_reproducible_from_its_seed():
 
 
 def test_cached_reports_are_reused_only_while_nothing_changed(tmp_path):
+    from derive.model.claim import PartRecord
     from derive.verify.cache import ReportCache
     part = get_part("activation.tanh_grad")
     cache = ReportCache(tmp_path)
     settings = {"seed": 0, "budget": 10.0, "cases": 5}
     assert cache.load(part, settings) is None
     report = verify_part(part, cases=5)
-    cache.store(report, settings)
+    cache.store(PartRecord(report), settings)
     again = cache.load(part, settings)
-    assert again is not None and again.claims == report.claims and again.outcome == report.outcome
+    assert again is not None and again.report.claims == report.claims and again.outcome == report.outcome
     assert cache.load(part, {**settings, "seed": 1}) is None
+
+
+def test_a_finished_record_round_trips_through_json_with_its_sizes_as_data():
+    from fractions import Fraction
+    from derive.model.claim import Instance, PartRecord, Worked
+    part = get_part("softmax.ce_grad")
+    report = verify_part(part, cases=5)
+    assert report.claims[0].sizes[0] == {"C": 2}
+    assert report.numeric().sizes == ({"C": (2, 3, 4, 5, 6, 9, 16)},)
+    slip = {"answer": "y - s", "why": "sign", "status": "incorrect", "parsed": "y - s",
+            "counterexample": {"sizes": {"C": 2}}, "diagnosis": None}
+    worked = (Worked("costs", ("layer", "ratio", "params"), (("conv 1", Fraction(1, 73), 44272, None),)),
+              Worked("overflow", (), (("exp(1000)", "inf"),)))
+    record = PartRecord(report, (slip,), Instance("g = s - y", {"C": 2}), worked)
+    again = PartRecord.from_json(part, json.loads(json.dumps(record.to_json())))
+    assert again == record
+    printed = report.to_json()["claims"]
+    assert printed[0]["sizes"][0] == "C=2" and printed[-1]["sizes"] == ["C in [2, 3, 4, 5, 6, 9, 16]"]
