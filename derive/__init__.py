@@ -11,7 +11,9 @@ from .answers.serve.free import equivalent
 from .answers.serve.worker import check
 from .errors import (AnswerSyntaxError, DeriveError, InvalidArgument, OutputError,
                      ProblemDefinitionError, UnknownPart)
-from .model.part import Demonstration, Figure, Namespace, Oracle, Part, Slip, Step, Variable
+from .model.part import (Demonstration, Derivation, Figure, Grading, Namespace, Oracle, Part, Sheet, Slip, Step,
+                          Variable)
+from .model import registry as _registry
 from .model.registry import all_parts, families, get_part, load_file, select
 from .model import domains, functions
 from .verify import numeric
@@ -23,12 +25,20 @@ from .verify.claims import Claim, PartReport, verify_part
 for _name, _module in (("domains", domains), ("functions", functions), ("numeric", numeric)):
     _sys.modules[f"{__name__}.{_name}"] = _module
 
+# The course catalogue ships beside the engine as the package ``problems``. The front, which
+# the command line, the pytest plugin and library callers all go through, hands it to the
+# registry by name, so no engine module depends on it (the registry imports it when first asked).
+CATALOGUE = "problems"
+_registry.add_package(CATALOGUE)
+
 __all__ = [
     "AnswerSyntaxError",
     "Claim",
     "Demonstration",
+    "Derivation",
     "DeriveError",
     "Figure",
+    "Grading",
     "InvalidArgument",
     "Namespace",
     "Oracle",
@@ -36,6 +46,7 @@ __all__ = [
     "Part",
     "PartReport",
     "ProblemDefinitionError",
+    "Sheet",
     "Slip",
     "Step",
     "UnknownPart",

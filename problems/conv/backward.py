@@ -266,8 +266,7 @@ PARTS = [
                Step(DX_1D, index_formula(grad_input_1d, (m,), "X"),
                     r"the delta fixes $i = o_j$; the bracket is 1 when $o_j$ is an output position, an integer in "
                     r"$\{0, \dots, N_{out} - 1\}$, and 0 otherwise")),
-        oracle=oracle("X", one_d=True), checks=(ScipyCheck("X", one_d=True),),
-        neighbours=("conv.grad_weight_1d",)),
+        oracle=oracle("X", one_d=True), checks=(ScipyCheck("X", one_d=True),)),
     Part(
         id="conv.toeplitz", title="Convolution as a banded matrix; transposed convolutions",
         statement=r"A 1-D conv with kernel $(w_1, w_2, w_3)$ on an input of length 4, padding 1, stride 1, is "
