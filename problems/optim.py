@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from derive import Figure, Oracle, Part, Slip, Step, Variable
+from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.model.domains import NONZERO, POSITIVE, SPD, STEP_COUNT, STEP_SIZE, Interval
 from derive.verify.dynamics import (TAU, behaviour, best_constant_step, converges, damped_newton, gradient_descent,
                              moving_average, random_quadratic, run, spd_with_spectrum, step_bound_check,
@@ -293,20 +293,15 @@ nu = Variable("nu", spellings=("E[g^2]", r"\mathbb{E}[g^2]", r"\mathbb{E}[g_t^2]
               latex=r"\mathbb{E}[g^2]")
 t_count = Variable("t", domain=STEP_COUNT)
 
-PARTS = [
-    Part(
-        id="optim.adam_unroll",
-        title="Adam's first moment, unrolled",
+ADAM_UNROLL = Part(
+    id="optim.adam_unroll", title="Adam's first moment, unrolled",
+    sheet=Sheet(
         statement=r"Adam keeps $m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t$ from $m_0 = 0$. "
                   r"Write $m_t$ as a sum over the gradients $g_1, \dots, g_t$.",
-        variables=(g_seq, beta_1), sizes={"t": range(1, 7)}, answer=True,
-        neighbours=("optim.adam_bias",), instance_sizes={"t": 3},
-        slips=(Slip("sum(beta_1^(t-i)*g_i, i, 1, t)", r"the factor $1 - \beta_1$ forgotten"),
-               Slip("(1-beta_1)*sum(beta_1^i*g_i, i, 1, t)",
-                    r"the exponent reversed: the oldest gradient weighted most")),
-        derive=unrolled,
-        result=lambda v: (1 - v.beta_1) * over_steps(v, lambda i, g: v.beta_1 ** (v.t - i) * g),
-        result_lhs="m_t",
+        instance_sizes={"t": 3}),
+    derivation=Derivation(
+        variables=(g_seq, beta_1), sizes={"t": range(1, 7)}, derive=unrolled,
+        result=lambda v: (1 - v.beta_1) * over_steps(v, lambda i, g: v.beta_1 ** (v.t - i) * g), result_lhs="m_t",
         steps=(
             Step(r"m_t / \beta_1^t", lambda v: over_steps(v, lambda i, g: (1 - v.beta_1) * g / v.beta_1 ** i),
                  r"$c_t = m_t / \beta_1^t$ ($\beta_1^t$ solves the homogeneous recurrence, by SymPy's rsolve) "
@@ -321,22 +316,26 @@ PARTS = [
         checks=(Induction(r"$m_t = (1 - \beta_1) \sum_{i=1}^{t} \beta_1^{t-i} g_i$ for every $t$",
                           lambda v: over_steps(v, lambda i, g: (1 - v.beta_1) * v.beta_1 ** (v.t - i) * g),
                           lambda v, prev, t: v.beta_1 * prev + (1 - v.beta_1) * G[t],
-                          lambda v: 0, sequence="g"),),
-    ),
-    Part(
-        id="optim.adam_bias",
-        title="Bias of Adam's moments and its correction",
+                          lambda v: 0, sequence="g"),)),
+    grading=Grading(
+        neighbours=("optim.adam_bias",),
+        slips=(Slip("sum(beta_1^(t-i)*g_i, i, 1, t)", r"the factor $1 - \beta_1$ forgotten"),
+               Slip("(1-beta_1)*sum(beta_1^i*g_i, i, 1, t)",
+                    r"the exponent reversed: the oldest gradient weighted most"))),
+)
+
+
+ADAM_BIAS = Part(
+    id="optim.adam_bias", title="Bias of Adam's moments and its correction",
+    sheet=Sheet(
         statement=r"For stationary gradients ($\mathbb{E}[g_i] = \mathbb{E}[g]$ for every $i$), find "
                   r"$\mathbb{E}[m_t]$, and the factor that makes $\hat m_t = m_t/(1 - \beta_1^t)$ unbiased; "
                   r"likewise for $v_t$ with $\beta_2$ and $\mathbb{E}[g^2]$.",
-        variables=(beta_1, t_count, mu, beta_2, nu), answer=True,
-        neighbours=("optim.adam_unroll",),
-        expects=r"$\mathbb{E}[m_t]$ in $\beta_1$, $t$ and $\mathbb{E}[g]$",
-        slips=(Slip("E[g]", r"the bias forgotten: that is $\mathbb{E}[\hat m_t]$"),
-               Slip("beta_1^t*E[g]", r"the weight of the zero start given instead of the rest")),
-        derive=lambda v: stationary_mean(v.beta_1, v.mu).subs(T, v.t),
-        result=lambda v: (1 - v.beta_1 ** v.t) * v.mu,
-        result_lhs=r"\mathbb{E}[m_t]",
+        figures=(Figure("adam_moments", r"$m_t$ and the corrected $\hat m_t$ over the first $40$ steps "
+                        r"for noisy gradients with $\mathbb{E}[g] = 1$ (NumPy)", _plot_adam_moments),)),
+    derivation=Derivation(
+        variables=(beta_1, t_count, mu, beta_2, nu), derive=lambda v: stationary_mean(v.beta_1, v.mu).subs(T, v.t),
+        result=lambda v: (1 - v.beta_1 ** v.t) * v.mu, result_lhs=r"\mathbb{E}[m_t]",
         steps=(
             Step(r"\mathbb{E}[m_t]", lambda v: (1 - v.beta_1) * v.mu * sp.Sum(v.beta_1 ** (v.t - I), (I, 1, v.t)),
                  r"linearity of $\mathbb{E}$ on $m_t = (1 - \beta_1) \sum_i \beta_1^{t-i} g_i$, "
@@ -358,20 +357,21 @@ PARTS = [
                  target=lambda v: stationary_mean(v.beta_2, v.nu, SQUARES).subs(T, v.t) / (1 - v.beta_2 ** v.t)),
         ),
         oracle=Oracle(monte_carlo_first_moment, r"Monte Carlo: the mean of $m_t$ over $40000$ simulated runs "
-                      "of the recurrence with stationary Gaussian gradients", 0.03, MC_REASON, cases=25),
-        figures=(Figure("adam_moments", r"$m_t$ and the corrected $\hat m_t$ over the first $40$ steps "
-                        r"for noisy gradients with $\mathbb{E}[g] = 1$ (NumPy)", _plot_adam_moments),),
-    ),
-    Part(
-        id="optim.adam_first_step",
-        title="Adam's first step with and without bias correction",
+                      "of the recurrence with stationary Gaussian gradients", 0.03, MC_REASON, cases=25)),
+    grading=Grading(
+        neighbours=("optim.adam_unroll",), expects=r"$\mathbb{E}[m_t]$ in $\beta_1$, $t$ and $\mathbb{E}[g]$",
+        slips=(Slip("E[g]", r"the bias forgotten: that is $\mathbb{E}[\hat m_t]$"),
+               Slip("beta_1^t*E[g]", r"the weight of the zero start given instead of the rest"))),
+)
+
+
+ADAM_FIRST_STEP = Part(
+    id="optim.adam_first_step", title="Adam's first step with and without bias correction",
+    sheet=Sheet(
         statement=r"With $\epsilon = 0$, find the magnitude of Adam's first update $|\theta_1 - \theta_0|$ "
-                  r"with and without bias correction.",
-        variables=(alpha, beta_1, beta_2, Variable("g_1", domain=NONZERO, latex="g_1")), answer=True,
-        neighbours=("optim.adam_bias",),
-        expects=r"the magnitude without correction, $|\theta_1 - \theta_0|_{\text{uncorrected}}$",
-        slips=(Slip("alpha", r"the corrected magnitude"),
-               Slip("alpha*(1-beta_1)/(1-beta_2)", r"the square root of $\hat v_1$ forgotten")),
+                  r"with and without bias correction."),
+    derivation=Derivation(
+        variables=(alpha, beta_1, beta_2, Variable("g_1", domain=NONZERO, latex="g_1")),
         derive=lambda v: first_step(v, correct=False),
         result=lambda v: v.alpha * (1 - v.beta_1) / sp.sqrt(1 - v.beta_2),
         result_lhs=r"|\theta_1 - \theta_0|_{\text{uncorrected}}",
@@ -389,21 +389,27 @@ PARTS = [
         oracle=Oracle(lambda x: abs(adam_numpy(0.0, [x["g_1"]], x["alpha"], x["beta_1"], x["beta_2"], 0.0,
                                                correct=False)[0]),
                       r"one step of a plain NumPy Adam loop without bias correction, $\epsilon = 0$", 1e-12,
-                      r"a handful of float64 operations: relative error about $10^{-15}$"),
-    ),
-    Part(
-        id="optim.adam_update",
-        title="The Adam update, step by step",
+                      r"a handful of float64 operations: relative error about $10^{-15}$")),
+    grading=Grading(
+        neighbours=("optim.adam_bias",),
+        expects=r"the magnitude without correction, $|\theta_1 - \theta_0|_{\text{uncorrected}}$",
+        slips=(Slip("alpha", r"the corrected magnitude"),
+               Slip("alpha*(1-beta_1)/(1-beta_2)", r"the square root of $\hat v_1$ forgotten"))),
+)
+
+
+ADAM_UPDATE = Part(
+    id="optim.adam_update", title="The Adam update, step by step",
+    sheet=Sheet(
         statement=r"Adam with $\alpha = 10^{-3}$, $\beta_1 = 0.9$, $\beta_2 = 0.999$, $\epsilon = 10^{-8}$: "
                   r"$m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t$, $v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2$, "
                   r"$\hat m_t = m_t/(1-\beta_1^t)$, $\hat v_t = v_t/(1-\beta_2^t)$, "
-                  r"$\theta_t = \theta_{t-1} - \alpha \hat m_t / (\sqrt{\hat v_t} + \epsilon)$.",
+                  r"$\theta_t = \theta_{t-1} - \alpha \hat m_t / (\sqrt{\hat v_t} + \epsilon)$."),
+    derivation=Derivation(
         variables=(Variable("g", ("T",), latex="g"), Variable("theta_0", latex=r"\theta_0"), alpha, beta_1,
                    beta_2, adam_eps),
-        sizes={"T": range(1, 4)}, numeric_sizes={"T": [1, 2, 3, 5, 8]},
-        derive=adam_trajectory,
-        result=adam_closed_form,
-        result_lhs=r"\theta_t",
+        sizes={"T": range(1, 4)}, numeric_sizes={"T": [1, 2, 3, 5, 8]}, derive=adam_trajectory,
+        result=adam_closed_form, result_lhs=r"\theta_t",
         steps=(
             Step(r"\hat m_t", lambda v, i: corrected_at(v, i, 1, v.beta_1),
                  r"the unrolled $m_t$ of the first part, over $1 - \beta_1^t$", "t",
@@ -430,19 +436,18 @@ PARTS = [
                        r"a $z$-score above $5$ has probability about $6 \times 10^{-7}$ per comparison when the "
                        r"estimate is unbiased; a bias of $\beta^t \mathbb{E}[g]$ shows as $z$ in the hundreds for "
                        r"small $t$", cases=12),
-        ),
-    ),
-    Part(
-        id="optim.gd_closed_form",
-        title="Gradient descent on a quadratic, in closed form",
+        )),
+)
+
+
+GD_CLOSED_FORM = Part(
+    id="optim.gd_closed_form", title="Gradient descent on a quadratic, in closed form",
+    sheet=Sheet(
         statement=r"For $f(w) = \frac12 w^\top H w$ and $w_{t+1} = w_t - \epsilon \nabla f(w_t)$, "
                   r"find $w_t$ in terms of $w_0$.",
-        variables=(H, w_0, step), sizes={"n": [1, 2, 3, 3], "t": [0, 1, 2, 3]}, answer=True,
-        neighbours=("optim.gd_step_bound", "optim.newton_step_bound"), instance_sizes={"n": 1, "t": 3},
-        slips=(Slip("(I + eps*H)^t*w_0", r"the step taken uphill: $+\epsilon \nabla f$"),
-               Slip("(I - eps*H)^(t-1)*w_0", r"one step too few: the count started at $w_1$")),
-        derive=gd_iterate,
-        result=gd_closed,
+        instance_sizes={"n": 1, "t": 3}),
+    derivation=Derivation(
+        variables=(H, w_0, step), sizes={"n": [1, 2, 3, 3], "t": [0, 1, 2, 3]}, derive=gd_iterate, result=gd_closed,
         result_lhs="w_t",
         steps=(
             Step(r"\nabla f(w_0)", lambda v: v.H * v.w_0, "differentiate $f$; $H$ is symmetric",
@@ -461,22 +466,27 @@ PARTS = [
                        r"$(I - \epsilon H)^t w_0$ evaluated at the sampled numbers against a NumPy loop", 1e-9,
                        r"$40$ float64 matrix-vector steps with $|1 - \epsilon\lambda| \le 1.4$: error below "
                        r"$10^{-9}$ of the largest value", cases=40),
-        ),
-    ),
-    Part(
-        id="optim.gd_step_bound",
-        title="The step-size bound of gradient descent",
+        )),
+    grading=Grading(
+        neighbours=("optim.gd_step_bound", "optim.newton_step_bound"),
+        slips=(Slip("(I + eps*H)^t*w_0", r"the step taken uphill: $+\epsilon \nabla f$"),
+               Slip("(I - eps*H)^(t-1)*w_0", r"one step too few: the count started at $w_1$"))),
+)
+
+
+GD_STEP_BOUND = Part(
+    id="optim.gd_step_bound", title="The step-size bound of gradient descent",
+    sheet=Sheet(
         statement=r"For symmetric positive definite $H$ with eigenvalues in $[\lambda_{\min}, \lambda_{\max}]$, "
                   r"for which $\epsilon$ does gradient descent on $\frac12 w^\top H w$ converge from every $w_0$?",
-        variables=(step, lambda_max, lambda_min), answer=True,
-        neighbours=("optim.gd_optimal_step", "optim.newton_step_bound"),
-        expects=r"the condition on $\epsilon$, e.g. as an inequality in $\epsilon$ and $\lambda_{\max}$",
-        slips=(Slip("0 < eps <= 2/lambda_max", r"the endpoint included: there the top mode oscillates forever"),
-               Slip("0 < eps < 2/(lambda_min + lambda_max)", r"the optimal step taken for the bound"),
-               Slip("eps < 2/lambda_max", r"the lower end dropped: a negative step climbs")),
-        derive=gd_step_bound,
-        result=lambda v: between(0, v.eps, 2 / v.lambda_max),
-        result_lhs=r"\{\epsilon : w_t \to 0 \ \forall w_0\}",
+        figures=(Figure("gd_losses", r"$f(w_t)$ on $H = \operatorname{diag}(1, 4)$ ($2/\lambda_{\max} = 0.5$): "
+                        r"below, at and above the bound (NumPy)", _plot_gd_losses),
+                 Figure("gd_paths", r"The iterates' $\lambda_{\max}$ coordinate on $H = \operatorname{diag}(1, 4)$ "
+                        r"flips sign every step: shrinking below the bound, constant at it, growing above",
+                        _plot_gd_paths))),
+    derivation=Derivation(
+        variables=(step, lambda_max, lambda_min), derive=gd_step_bound,
+        result=lambda v: between(0, v.eps, 2 / v.lambda_max), result_lhs=r"\{\epsilon : w_t \to 0 \ \forall w_0\}",
         steps=(
             Step(r"\{\epsilon : |1 - \epsilon\lambda| < 1\}", lambda v: between(0, v.eps, 2 / LAMBDA),
                  r"in $H$'s eigenbasis $w_t = \sum_i (1 - \epsilon\lambda_i)^t (q_i^\top w_0) q_i$: each mode "
@@ -495,27 +505,25 @@ PARTS = [
                            r"condition number from $2$ to $1000$, $0.1 \le \lambda_{\max} \le 100$) at $7$ step "
                            r"sizes per matrix: per-eigenmode rates over $200$ steps", 0.0,
                            "a probe passes when the observed behaviour is exactly the claimed one; rates "
-                           rf"are classified with a margin of $10^{{{round(np.log10(TAU))}}}$", cases=30),),
-        figures=(Figure("gd_losses", r"$f(w_t)$ on $H = \operatorname{diag}(1, 4)$ ($2/\lambda_{\max} = 0.5$): "
-                        r"below, at and above the bound (NumPy)", _plot_gd_losses),
-                 Figure("gd_paths", r"The iterates' $\lambda_{\max}$ coordinate on $H = \operatorname{diag}(1, 4)$ "
-                        r"flips sign every step: shrinking below the bound, constant at it, growing above",
-                        _plot_gd_paths)),
-    ),
-    Part(
-        id="optim.gd_optimal_step",
-        title="The optimal constant step and its rate",
+                           rf"are classified with a margin of $10^{{{round(np.log10(TAU))}}}$", cases=30),)),
+    grading=Grading(
+        neighbours=("optim.gd_optimal_step", "optim.newton_step_bound"),
+        expects=r"the condition on $\epsilon$, e.g. as an inequality in $\epsilon$ and $\lambda_{\max}$",
+        slips=(Slip("0 < eps <= 2/lambda_max", r"the endpoint included: there the top mode oscillates forever"),
+               Slip("0 < eps < 2/(lambda_min + lambda_max)", r"the optimal step taken for the bound"),
+               Slip("eps < 2/lambda_max", r"the lower end dropped: a negative step climbs"))),
+)
+
+
+GD_OPTIMAL_STEP = Part(
+    id="optim.gd_optimal_step", title="The optimal constant step and its rate",
+    sheet=Sheet(
         statement=r"Which $\epsilon$ minimises the worst contraction $\max(|1 - \epsilon\lambda_{\min}|, "
                   r"|1 - \epsilon\lambda_{\max}|)$, and what rate does it give, with "
-                  r"$\kappa = \lambda_{\max}/\lambda_{\min}$?",
-        variables=(lambda_min, lambda_max, kappa), answer=True,
-        neighbours=("optim.gd_step_bound",),
-        expects=r"the optimal step $\epsilon^*$ in $\lambda_{\min}$ and $\lambda_{\max}$",
-        slips=(Slip("1/lambda_max", r"the step that makes the top mode vanish, leaving the bottom one slow"),
-               Slip("2/lambda_max", r"the edge of the convergence bound, where the top mode stops contracting")),
-        derive=lambda v: optimal_step(v)[0],
-        result=lambda v: 2 / (v.lambda_min + v.lambda_max),
-        result_lhs=r"\epsilon^*",
+                  r"$\kappa = \lambda_{\max}/\lambda_{\min}$?"),
+    derivation=Derivation(
+        variables=(lambda_min, lambda_max, kappa), derive=lambda v: optimal_step(v)[0],
+        result=lambda v: 2 / (v.lambda_min + v.lambda_max), result_lhs=r"\epsilon^*",
         steps=(
             Step(r"\epsilon^*", lambda v: 2 / (v.lambda_min + v.lambda_max),
                  r"where $1 - \epsilon\lambda_{\min} = -(1 - \epsilon\lambda_{\max})$: the two extreme modes "
@@ -532,20 +540,22 @@ PARTS = [
                            r"steps $1\%$ smaller or larger do worse", step_bound_strategy, optimal_rate_check,
                            r"NumPy gradient descent on random SPD matrices (Hypothesis picks $n$, $\kappa \le 1000$ "
                            r"and $\lambda_{\max}$): observed per-mode rates over $200$ steps", 1e-9,
-                           r"rates measured from $200$ float64 steps are accurate to about $10^{-13}$", cases=30),),
-    ),
-    Part(
-        id="optim.newton_step_bound",
-        title="Damped Newton on a quadratic",
-        statement=r"Damped Newton $w_{t+1} = w_t - \epsilon H^{-1} \nabla f(w_t)$ on $f(w) = \frac12 w^\top H w$: "
-                  r"find $w_t$ and the step sizes for which it converges; what happens at $\epsilon = 1$?",
-        variables=(step, H, w_0), sizes={"n": [1, 2, 3]}, answer=True,
+                           r"rates measured from $200$ float64 steps are accurate to about $10^{-13}$", cases=30),)),
+    grading=Grading(
         neighbours=("optim.gd_step_bound",),
-        expects=r"the condition on $\epsilon$ for convergence",
-        slips=(Slip("0 < eps < 1", r"stopping at the one-step optimum $\epsilon = 1$"),
-               Slip("0 < eps <= 2", r"the endpoint included: at $\epsilon = 2$ the iterates flip sign forever")),
-        derive=newton_bound,
-        result=lambda v: between(0, v.eps, 2),
+        expects=r"the optimal step $\epsilon^*$ in $\lambda_{\min}$ and $\lambda_{\max}$",
+        slips=(Slip("1/lambda_max", r"the step that makes the top mode vanish, leaving the bottom one slow"),
+               Slip("2/lambda_max", r"the edge of the convergence bound, where the top mode stops contracting"))),
+)
+
+
+NEWTON_STEP_BOUND = Part(
+    id="optim.newton_step_bound", title="Damped Newton on a quadratic",
+    sheet=Sheet(
+        statement=r"Damped Newton $w_{t+1} = w_t - \epsilon H^{-1} \nabla f(w_t)$ on $f(w) = \frac12 w^\top H w$: "
+                  r"find $w_t$ and the step sizes for which it converges; what happens at $\epsilon = 1$?"),
+    derivation=Derivation(
+        variables=(step, H, w_0), sizes={"n": [1, 2, 3]}, derive=newton_bound, result=lambda v: between(0, v.eps, 2),
         result_lhs=r"\{\epsilon : w_t \to 0 \ \forall w_0\}",
         steps=(
             Step("w_1", lambda v: (1 - v.eps) * v.w_0, r"$H^{-1} \nabla f(w_0) = H^{-1} H w_0 = w_0$",
@@ -570,7 +580,12 @@ PARTS = [
                        r"NumPy damped Newton (``np.linalg.solve``) on random SPD matrices at $7$ step sizes per "
                        r"matrix: per-eigenmode rates over $200$ steps", 0.0,
                        "a probe passes when the observed behaviour is exactly the claimed one", cases=20),
-        ),
-    ),
-]
+        )),
+    grading=Grading(
+        neighbours=("optim.gd_step_bound",), expects=r"the condition on $\epsilon$ for convergence",
+        slips=(Slip("0 < eps < 1", r"stopping at the one-step optimum $\epsilon = 1$"),
+               Slip("0 < eps <= 2", r"the endpoint included: at $\epsilon = 2$ the iterates flip sign forever"))),
+)
 
+
+PARTS = [ADAM_UNROLL, ADAM_BIAS, ADAM_FIRST_STEP, ADAM_UPDATE, GD_CLOSED_FORM, GD_STEP_BOUND, GD_OPTIMAL_STEP, NEWTON_STEP_BOUND]
