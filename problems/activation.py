@@ -58,8 +58,7 @@ def grid_maximum_of_slope(_values):
 
 SIGMOID_GRAD = Part(
     id="activation.sigmoid_grad", title="Derivative of the sigmoid",
-    sheet=Sheet(
-        statement=r"For $\sigma(z) = 1/(1 + e^{-z})$, find $\sigma'(z)$ in terms of $\sigma(z)$."),
+    sheet=Sheet(statement=r"For $\sigma(z) = 1/(1 + e^{-z})$, find $\sigma'(z)$ in terms of $\sigma(z)$."),
     derivation=Derivation(
         variables=(z,), derive=lambda v: sp.diff(logistic(v.z), v.z), result=lambda v: sigma(v.z) * (1 - sigma(v.z)),
         result_lhs=r"\sigma'(z)",
@@ -67,37 +66,33 @@ SIGMOID_GRAD = Part(
                Step(r"\sigma'(z)", lambda v: held_product(1 / (1 + sp.exp(-v.z)), sp.exp(-v.z) / (1 + sp.exp(-v.z))),
                     r"split the square; the second factor is $1 - \sigma(z)$")),
         oracle=derivative_oracle(np_sigmoid, "central finite differences of a NumPy sigmoid")),
-    grading=Grading(
-        neighbours=("activation.tanh_grad",),
-        slips=(Slip("sigma(z)*(1 + sigma(z))", r"a sign slip in the second factor"),
-               Slip("sigma(z)^2", r"the second factor $1 - \sigma(z)$ taken as $\sigma(z)$"),
-               Slip("1 - sigma(z)^2", r"the derivative of $\tanh$ carried over"))),
+    grading=Grading(neighbours=("activation.tanh_grad",),
+                    slips=(Slip("sigma(z)*(1 + sigma(z))", r"a sign slip in the second factor"),
+                           Slip("sigma(z)^2", r"the second factor $1 - \sigma(z)$ taken as $\sigma(z)$"),
+                           Slip("1 - sigma(z)^2", r"the derivative of $\tanh$ carried over"))),
 )
 
 
 TANH_GRAD = Part(
     id="activation.tanh_grad", title="Derivative of tanh",
-    sheet=Sheet(
-        statement=r"For $\tanh z = (e^z - e^{-z})/(e^z + e^{-z})$, find $\tanh'(z)$ in terms of $\tanh z$."),
+    sheet=Sheet(statement=r"For $\tanh z = (e^z - e^{-z})/(e^z + e^{-z})$, find $\tanh'(z)$ in terms of $\tanh z$."),
     derivation=Derivation(
         variables=(z,), derive=lambda v: sp.diff(tanh_definition(v.z), v.z), result=lambda v: 1 - sp.tanh(v.z) ** 2,
         result_lhs=r"\tanh'(z)",
         steps=(Step(r"\tanh'(z)", lambda v: ((sp.exp(v.z) + sp.exp(-v.z)) ** 2 - (sp.exp(v.z) - sp.exp(-v.z)) ** 2)
                     / (sp.exp(v.z) + sp.exp(-v.z)) ** 2, "quotient rule"),),
         oracle=derivative_oracle(np.tanh, "central finite differences of NumPy tanh")),
-    grading=Grading(
-        neighbours=("activation.sigmoid_grad",),
-        slips=(Slip("1 + tanh(z)^2", r"the quotient rule's minus sign lost"),
-               Slip("tanh(z)*(1 - tanh(z))", r"the sigmoid's pattern $\sigma(1 - \sigma)$ carried over"))),
+    grading=Grading(neighbours=("activation.sigmoid_grad",),
+                    slips=(Slip("1 + tanh(z)^2", r"the quotient rule's minus sign lost"),
+                           Slip("tanh(z)*(1 - tanh(z))", r"the sigmoid's pattern $\sigma(1 - \sigma)$ carried over"))),
 )
 
 
 TANH_SIGMOID = Part(
     id="activation.tanh_sigmoid", title="tanh is a rescaled sigmoid",
-    sheet=Sheet(
-        statement=r"Show $\tanh z = 2\sigma(2z) - 1$.",
-        # SymPy's output is the definition itself
-        show_instance=False),
+    sheet=Sheet(statement=r"Show $\tanh z = 2\sigma(2z) - 1$.",
+                # SymPy's output is the definition itself
+                show_instance=False),
     derivation=Derivation(
         variables=(z,), derive=lambda v: tanh_definition(v.z), result=lambda v: 2 * sigma(2 * v.z) - 1,
         result_lhs=r"\tanh z",
@@ -106,33 +101,29 @@ TANH_SIGMOID = Part(
                Step(r"\tanh z", lambda v: 2 / (1 + sp.exp(-2 * v.z)) - 1, r"write $1 - u = 2 - (1 + u)$")),
         oracle=Oracle(lambda x: np.tanh(x["z"]), r"NumPy $\tanh$", 1e-12,
                       r"a few float64 operations on $O(1)$ numbers: error about $10^{-15}$")),
-    grading=Grading(
-        slips=(Slip("2*sigma(z) - 1", r"the argument's factor 2 forgotten"),
-               Slip("sigma(2*z) - 1", r"the outer factor 2 forgotten"))),
+    grading=Grading(slips=(Slip("2*sigma(z) - 1", r"the argument's factor 2 forgotten"),
+                           Slip("sigma(2*z) - 1", r"the outer factor 2 forgotten"))),
 )
 
 
 RELU_GRAD = Part(
     id="activation.relu_grad", title="Derivative of the ReLU",
-    sheet=Sheet(
-        statement=r"For $\operatorname{relu}(z) = \max(0, z)$, find the derivative for $z \neq 0$, "
-                  r"in terms of the Heaviside step $H(z)$, which is $1$ for $z > 0$ and $0$ for $z < 0$."),
+    sheet=Sheet(statement=r"For $\operatorname{relu}(z) = \max(0, z)$, find the derivative for $z \neq 0$, "
+                          r"in terms of the Heaviside step $H(z)$, which is $1$ for $z > 0$ and $0$ for $z < 0$."),
     derivation=Derivation(
         variables=(Variable("z", domain=AwayFromZero()),),
         derive=lambda v: sp.diff(sp.Piecewise((v.z, v.z > 0), (0, True)), v.z), result=lambda v: sp.Heaviside(v.z),
         result_lhs=r"\operatorname{relu}'(z)",
         oracle=derivative_oracle(lambda t: max(t, 0.0), r"central finite differences of $\max(0, z)$ in NumPy")),
-    grading=Grading(
-        slips=(Slip("z", r"the function itself instead of its slope"),
-               Slip("Heaviside(-z)", r"the two sides of the kink swapped"))),
+    grading=Grading(slips=(Slip("z", r"the function itself instead of its slope"),
+                           Slip("Heaviside(-z)", r"the two sides of the kink swapped"))),
 )
 
 
 SIGMOID_GRAD_MAX = Part(
     id="activation.sigmoid_grad_max", title="The sigmoid's slope is at most 1/4",
-    sheet=Sheet(
-        statement=r"Find $\max_z \sigma'(z)$ and where it is attained; conclude that $L$ stacked sigmoid "
-                  r"layers with $|w| \le 1$ scale a gradient by at most $(1/4)^L$."),
+    sheet=Sheet(statement=r"Find $\max_z \sigma'(z)$ and where it is attained; conclude that $L$ stacked sigmoid "
+                          r"layers with $|w| \le 1$ scale a gradient by at most $(1/4)^L$."),
     derivation=Derivation(
         variables=(Variable("L", domain=Positive()),), derive=lambda v: sigmoid_derivative_maximum()[1][0],
         result=lambda v: sp.Rational(1, 4), result_lhs=r"\max_z \sigma'(z)",
@@ -153,10 +144,9 @@ SIGMOID_GRAD_MAX = Part(
                       r"on a grid of step $0.001$ over $[-8, 8]$", 1e-6,
                       r"the grid contains $z = 0$ exactly, where the slope peaks; the central difference "
                       r"there errs by about $10^{-11}$", cases=1)),
-    grading=Grading(
-        neighbours=("activation.sigmoid_grad",), expects=r"the maximum slope $\max_z \sigma'(z)$, a number",
-        slips=(Slip("1/2", r"$\sigma(0) = 1/2$, the value, not the slope"),
-               Slip("1", r"the slope of the identity, as if $\sigma$ were linear near $0$"))),
+    grading=Grading(neighbours=("activation.sigmoid_grad",), expects=r"the maximum slope $\max_z \sigma'(z)$, a number",
+                    slips=(Slip("1/2", r"$\sigma(0) = 1/2$, the value, not the slope"),
+                           Slip("1", r"the slope of the identity, as if $\sigma$ were linear near $0$"))),
 )
 
 

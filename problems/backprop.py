@@ -52,9 +52,8 @@ def error_signal(v):
 def neuron_part(name, wrt, title, closed, chain, slips, extra=""):
     return Part(
         id=f"backprop.neuron_grad_{name}", title=f"The neuron: gradient of the regularised loss in {title}",
-        sheet=Sheet(
-            statement=NEURON_STATEMENT + rf"Find $\partial L_{{\mathrm{{reg}}}} / \partial {wrt}$ in terms of "
-                      rf"$y = \sigma(w x + b)$.{extra}"),
+        sheet=Sheet(statement=NEURON_STATEMENT + rf"Find $\partial L_{{\mathrm{{reg}}}} / \partial {wrt}$ in terms of "
+                              rf"$y = \sigma(w x + b)$.{extra}"),
         derivation=Derivation(
             variables=NEURON, derive=lambda v: sp.diff(regularised_loss(v), v.objects[name]), result=closed,
             result_lhs=rf"\frac{{\partial L_{{\mathrm{{reg}}}}}}{{\partial {wrt}}}",
@@ -439,17 +438,15 @@ def loss_gradient(v, wrt, batch):
 
 CENTER_GRAD = Part(
     id="backprop.center_grad", title="Centre loss: the gradient in a point",
-    sheet=Sheet(
-        statement=CENTER_STATEMENT + r"Find $\partial L_c / \partial x_i$."),
+    sheet=Sheet(statement=CENTER_STATEMENT + r"Find $\partial L_c / \partial x_i$."),
     derivation=Derivation(
         variables=(x_i, c_y), sizes=CENTER_SIZES, derive=lambda v: loss_gradient(v, v.x_i, batch_around(v, v.x_i)),
         result=lambda v: v.x_i - v.c_y_i, result_lhs=r"\frac{\partial L_c}{\partial x_i}",
         oracle=Oracle(lambda d: central_gradient(lambda u: center_loss(*np_batch_around(u, d["c_y_i"])), d["x_i"]),
                       "central finite differences of a NumPy centre loss over a batch of three with "
                       "random other points", FD_RTOL, FD_TOLERANCE_REASON)),
-    grading=Grading(
-        neighbours=("backprop.center_linear",),
-        slips=(Slip("c_{y_i} - x_i", "the sign: that is the gradient in the centre, not in the point"),)),
+    grading=Grading(neighbours=("backprop.center_linear",),
+                    slips=(Slip("c_{y_i} - x_i", "the sign: that is the gradient in the centre, not in the point"),)),
 )
 
 class Labels(Domain):
@@ -558,9 +555,8 @@ def np_linear_gradient(d):
 
 CENTER_LINEAR = Part(
     id="backprop.center_linear", title=r"Centre loss behind a linear layer",
-    sheet=Sheet(
-        statement=CENTER_STATEMENT + r"With $x_i = W z_i + b$, find $\partial L_c / \partial W$, "
-                  r"$\partial L_c / \partial b$ and $\partial L_c / \partial z_i$ (the answer)."),
+    sheet=Sheet(statement=CENTER_STATEMENT + r"With $x_i = W z_i + b$, find $\partial L_c / \partial W$, "
+                          r"$\partial L_c / \partial b$ and $\partial L_c / \partial z_i$ (the answer)."),
     derivation=Derivation(
         variables=LINEAR, sizes={"d": [1, 2, 3], "p": [1, 3, 2]}, derive=gradient_in("z_i"),
         result=lambda v: v.W.T * (v.x_i - v.c_y_i), result_lhs=r"\frac{\partial L_c}{\partial z_i}",

@@ -320,8 +320,7 @@ def jax_loss(jnp, u, d):
 
 GRAD_GAMMA = Part(
     id="batchnorm.grad_gamma", title="Gradient with respect to the scale γ",
-    sheet=Sheet(
-        statement=SETUP + r"Find $\partial l / \partial \gamma$."),
+    sheet=Sheet(statement=SETUP + r"Find $\partial l / \partial \gamma$."),
     derivation=Derivation(
         variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, derive=lambda v: sp.diff(loss(v, v.x), v.gamma),
         result=lambda v: h_sum(v), result_lhs=r"\frac{\partial l}{\partial \gamma}",
@@ -330,25 +329,22 @@ GRAD_GAMMA = Part(
                     r"batch, since $\gamma$ is shared by every $y_i$"),),
         oracle=fd_oracle(r"in $\gamma$", lambda d: bn.scaled_central_gradient(
             lambda u: np_loss(d, gamma=u[0]), np.array([d["gamma"]]), max(1.0, abs(d["gamma"])))[0])),
-    grading=Grading(
-        neighbours=("batchnorm.grad_beta", "batchnorm.grad_x"),
-        slips=(Slip("sum(g_j, j, 1, m)", r"$\partial l / \partial \beta$: the factor $\hat x_i$ lost"),
-               Slip("sum(g_j*x_j, j, 1, m)", r"$x_j$ in place of the normalised $\hat x_j$"))),
+    grading=Grading(neighbours=("batchnorm.grad_beta", "batchnorm.grad_x"),
+                    slips=(Slip("sum(g_j, j, 1, m)", r"$\partial l / \partial \beta$: the factor $\hat x_i$ lost"),
+                           Slip("sum(g_j*x_j, j, 1, m)", r"$x_j$ in place of the normalised $\hat x_j$"))),
 )
 
 
 GRAD_BETA = Part(
     id="batchnorm.grad_beta", title="Gradient with respect to the shift β",
-    sheet=Sheet(
-        statement=SETUP + r"Find $\partial l / \partial \beta$."),
+    sheet=Sheet(statement=SETUP + r"Find $\partial l / \partial \beta$."),
     derivation=Derivation(
         variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, derive=lambda v: sp.diff(loss(v, v.x), v.beta),
         result=lambda v: v.sum(lambda k: v.g[k], "m", "j"), result_lhs=r"\frac{\partial l}{\partial \beta}",
         oracle=fd_oracle(r"in $\beta$", lambda d: bn.scaled_central_gradient(
             lambda u: np_loss(d, beta=u[0]), np.array([d["beta"]]), max(1.0, abs(d["beta"])))[0])),
-    grading=Grading(
-        neighbours=("batchnorm.grad_gamma",),
-        slips=(Slip("g_i", r"one $g_i$: $\beta$ is shared by the batch, so its gradient sums over $i$"),)),
+    grading=Grading(neighbours=("batchnorm.grad_gamma",),
+                    slips=(Slip("g_i", r"one $g_i$: $\beta$ is shared by the batch, so its gradient sums over $i$"),)),
 )
 
 

@@ -18,8 +18,8 @@ from derive.model.functions import diag, hadamard, squared_norm
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_gradient
 from derive.verify.random_oracles import mask_expectation, monte_carlo_mean
 
-from problems._dropout_numpy import (_plot_convergence, _plot_strength, np_gauss, np_loss, np_ridge_gamma,
-                                     np_unit_dropout, np_unit_error, rows_expectation)
+from derive.verify.dropout_oracles import (np_gauss, np_loss, np_ridge_gamma, np_unit_dropout, np_unit_error,
+                                           plot_mask_average_convergence, plot_strength, rows_expectation)
 from derive.verify.simulation import Simulation, closed_form
 
 TITLE = "Dropout and noise injection"
@@ -221,7 +221,7 @@ def gauss_closed(v, scale):
     return fit ** 2 / 2 + scale / 2 * v.sum(lambda k: v.w[k] ** 2 * v.x[k] ** 2, "n")
 
 
-# --- independent NumPy oracles and the figures: problems/_dropout_numpy.py
+# --- independent NumPy oracles and the figures: derive/verify/dropout_oracles.py
 
 def enumeration(reference, what):
     """``what`` is inline text, e.g. "each row's $2^d$ masks"."""
@@ -275,8 +275,7 @@ GAUSS_CASES = cases_latex(r"\mathbb{E}[\delta_k \delta_l]", index_cases(
 
 MASK_MEAN = Part(
     id="dropout.mask_mean", title="Mean of the masked design",
-    sheet=Sheet(
-        statement=SETUP + r"Find $\mathbb{E}[P]$."),
+    sheet=Sheet(statement=SETUP + r"Find $\mathbb{E}[P]$."),
     derivation=Derivation(
         variables=(X, p), sizes=GRID, numeric_sizes=NUMERIC_GRID, derive=lambda v: expectation(*masked(v)),
         result=lambda v: v.p * v.X, result_lhs=r"\mathbb{E}[P]",
@@ -285,17 +284,15 @@ MASK_MEAN = Part(
                     "ij"),),
         oracle=enumeration(lambda x: np.array([mask_expectation(lambda m: m * x["X"][i], np.full(x["X"].shape[1], x["p"]))
                                                for i in range(x["X"].shape[0])]), r"each row's $2^d$ masks")),
-    grading=Grading(
-        slips=(Slip('p^2*X', r"the second moment $\mathbb{E}[D_{ij}^2]$ used for the first"),
-               Slip('X', r"the mask averaged to one")),
-        neighbours=("dropout.mask_gram",)),
+    grading=Grading(slips=(Slip('p^2*X', r"the second moment $\mathbb{E}[D_{ij}^2]$ used for the first"),
+                           Slip('X', r"the mask averaged to one")),
+                    neighbours=("dropout.mask_gram",)),
 )
 
 
 MASK_GRAM = Part(
     id="dropout.mask_gram", title="Second moment of the masked design",
-    sheet=Sheet(
-        statement=SETUP + r"Find $\mathbb{E}[P^\top P]$."),
+    sheet=Sheet(statement=SETUP + r"Find $\mathbb{E}[P^\top P]$."),
     derivation=Derivation(
         variables=(X, p), sizes=GRID, numeric_sizes=NUMERIC_GRID, derive=masked_gram,
         result=lambda v: v.p ** 2 * v.X.T * v.X + v.p * (1 - v.p) * diag(v.X.T * v.X),
@@ -313,10 +310,9 @@ MASK_GRAM = Part(
         ),
         oracle=enumeration(lambda x: rows_expectation(
             x, lambda m, i: np.einsum("mj,mk->mjk", m * x["X"][i], m * x["X"][i])), r"each row's $2^d$ masks")),
-    grading=Grading(
-        slips=(Slip('p^2*X^T*X', r"the diagonal term lost: $D_{ij}$ taken independent of itself"),
-               Slip('p*X^T*X', r"$D^2 = D$ applied to distinct entries too")),
-        neighbours=("dropout.mask_mean", "dropout.expected_loss")),
+    grading=Grading(slips=(Slip('p^2*X^T*X', r"the diagonal term lost: $D_{ij}$ taken independent of itself"),
+                           Slip('p*X^T*X', r"$D^2 = D$ applied to distinct entries too")),
+                    neighbours=("dropout.mask_mean", "dropout.expected_loss")),
 )
 
 
@@ -326,7 +322,7 @@ EXPECTED_LOSS = Part(
         statement=SETUP + r"With $y \in \mathbb{R}^N$ and $w \in \mathbb{R}^d$, find "
                   r"$\mathbb{E}\,\|y - P w\|^2$ and write the penalty with $\Gamma = \operatorname{diag}(X^\top X)^{1/2}$.",
         figures=(Figure("dropout_convergence", r"The mean of $\|y - (D \odot X)w\|^2$ over $m$ sampled masks "
-                        r"approaches the expected loss ($N = 8$, $d = 5$, $p = 0.6$; NumPy)", _plot_convergence),)),
+                        r"approaches the expected loss ($N = 8$, $d = 5$, $p = 0.6$; NumPy)", plot_mask_average_convergence),)),
     derivation=Derivation(
         variables=(X, y, w, p), sizes=GRID, numeric_sizes=NUMERIC_GRID, derive=lambda v: dropout_loss(v, v.w),
         result=lambda v: squared_norm(v.y - v.p * v.X * v.w) + v.p * (1 - v.p) * quad(v.w, diag(v.X.T * v.X)),
@@ -357,13 +353,12 @@ EXPECTED_LOSS = Part(
 
 RIDGE = Part(
     id="dropout.ridge", title="Dropout is ridge regression",
-    sheet=Sheet(
-        statement=SETUP + r"Show that with $\tilde w = p w$ the expected loss is "
-                  r"$\|y - X\tilde w\|^2 + \|\Gamma_r \tilde w\|^2$, a ridge regression, and find the "
-                  r"matrix $\Gamma_r$.",
-        figures=(Figure("dropout_strength", r"Regulariser strength against the keep probability $p$: "
-                        r"$p(1-p)$ peaks at $p = 1/2$; the ridge strength $(1-p)/p$ vanishes as $p \to 1$",
-                        _plot_strength),)),
+    sheet=Sheet(statement=SETUP + r"Show that with $\tilde w = p w$ the expected loss is "
+                          r"$\|y - X\tilde w\|^2 + \|\Gamma_r \tilde w\|^2$, a ridge regression, and find the "
+                          r"matrix $\Gamma_r$.",
+                figures=(Figure("dropout_strength", r"Regulariser strength against the keep probability $p$: "
+                                r"$p(1-p)$ peaks at $p = 1/2$; the ridge strength $(1-p)/p$ vanishes as $p \to 1$",
+                                plot_strength),)),
     derivation=Derivation(
         variables=(X, y, p, w_tilde), sizes=GRID, numeric_sizes=NUMERIC_GRID, derive=ridge_matrix, result=ridge_gamma,
         result_lhs=r"\Gamma_r",
@@ -385,21 +380,19 @@ RIDGE = Part(
                       r"(up to $2500$ for $p = 0.02$): cancellation costs up to $4$ of float64's $16$ digits and "
                       r"the square root halves the relative error; $10^{-7}$ leaves margin, a wrong factor errs "
                       r"by $O(1)$")),
-    grading=Grading(
-        slips=(Slip('sqrt((1-p)/p)*diag(X^T*X)', r"the square root of the diagonal forgotten"),
-               Slip('(1-p)/p*diag(X^T*X)^(1/2)', r"the strength not square-rooted")),
-        neighbours=("dropout.expected_loss", "dropout.rescaled_design")),
+    grading=Grading(slips=(Slip('sqrt((1-p)/p)*diag(X^T*X)', r"the square root of the diagonal forgotten"),
+                           Slip('(1-p)/p*diag(X^T*X)^(1/2)', r"the strength not square-rooted")),
+                    neighbours=("dropout.expected_loss", "dropout.rescaled_design")),
 )
 
 
 RESCALED_DESIGN = Part(
     id="dropout.rescaled_design", title="The rescaled design has equal column norms",
-    sheet=Sheet(
-        statement=SETUP + r"With $u = \Gamma_r \tilde w$ the ridge problem is "
-                  r"$\|y - \tilde X u\|^2 + \|u\|^2$ with $\tilde X = X \Gamma_r^{-1}$. Show that every "
-                  r"column of $\tilde X$ has the same norm and find it.",
-        # SymPy splits the root: step 2 says more
-        show_instance=False),
+    sheet=Sheet(statement=SETUP + r"With $u = \Gamma_r \tilde w$ the ridge problem is "
+                          r"$\|y - \tilde X u\|^2 + \|u\|^2$ with $\tilde X = X \Gamma_r^{-1}$. Show that every "
+                          r"column of $\tilde X$ has the same norm and find it.",
+                # SymPy splits the root: step 2 says more
+                show_instance=False),
     derivation=Derivation(
         variables=(X, y, p, w_tilde), sizes=GRID, numeric_sizes=NUMERIC_GRID,
         derive=lambda v: sp.sqrt(rescaled_column_norms2(v)[0]),
@@ -431,17 +424,15 @@ RESCALED_DESIGN = Part(
                            r"column scales spread over $4$ decades make $A$'s entries span $8$, so eigh loses up "
                            r"to $8$ digits on the small ones: $10^{-6}$ relative is safe, a wrong norm errs by $O(1)$",
                            cases=20),)),
-    grading=Grading(
-        slips=(Slip('sqrt((1-p)/p)', r"the ratio inverted"),
-               Slip('p/(1-p)', r"the squared norm given for the norm")),
-        neighbours=("dropout.ridge",)),
+    grading=Grading(slips=(Slip('sqrt((1-p)/p)', r"the ratio inverted"),
+                           Slip('p/(1-p)', r"the squared norm given for the norm")),
+                    neighbours=("dropout.ridge",)),
 )
 
 
 RIDGE_SOLUTION = Part(
     id="dropout.ridge_solution", title="The ridge solution",
-    sheet=Sheet(
-        statement=SETUP + r"Find the minimiser $\tilde w^*$ of the expected loss in $\tilde w = p w$."),
+    sheet=Sheet(statement=SETUP + r"Find the minimiser $\tilde w^*$ of the expected loss in $\tilde w = p w$."),
     derivation=Derivation(
         variables=(X, y, p, w_tilde, gram),
         # The exact identity between two inverses of symbolic d x d matrices grows fast with d;
@@ -467,10 +458,9 @@ RIDGE_SOLUTION = Part(
             r"lstsq is backward stable: its error is about $\kappa \cdot 10^{-16}$ for the condition number "
             r"$\kappa$ of the stacked matrix, and $\Gamma_r$ keeps $\kappa$ below about $10^{6}$ for these samples; "
             r"a wrong penalty moves $\tilde w^*$ by $O(1)$")),
-    grading=Grading(
-        neighbours=("dropout.ridge",),
-        slips=(Slip('inv(X^T*X + diag(X^T*X))*X^T*y', r"the strength $(1-p)/p$ taken as $1$"),
-               Slip('inv(X^T*X + p/(1-p)*diag(X^T*X))*X^T*y', r"the ridge strength inverted"))),
+    grading=Grading(neighbours=("dropout.ridge",),
+                    slips=(Slip('inv(X^T*X + diag(X^T*X))*X^T*y', r"the strength $(1-p)/p$ taken as $1$"),
+                           Slip('inv(X^T*X + p/(1-p)*diag(X^T*X))*X^T*y', r"the ridge strength inverted"))),
 )
 
 
@@ -506,10 +496,9 @@ UNIT_GRAD = Part(
                       - central_gradient(lambda u: np_unit_error(dict(x, w=u), x["p"]), x["w"]),
                       r"central differences of the NumPy expectation over all $2^n$ masks, minus those of $E_{\mathrm{ENS}}$",
                       FD_RTOL, FD_TOLERANCE_REASON)),
-    grading=Grading(
-        slips=(Slip('-w_i*p_i*(1-p_i)*x_i^2', r"the sign flipped"),
-               Slip('w_i*p_i*(1-p_i)*x_i', r"one factor $x_i$ lost in the chain rule")),
-        neighbours=("dropout.unit_regulariser",)),
+    grading=Grading(slips=(Slip('-w_i*p_i*(1-p_i)*x_i^2', r"the sign flipped"),
+                           Slip('w_i*p_i*(1-p_i)*x_i', r"one factor $x_i$ lost in the chain rule")),
+                    neighbours=("dropout.unit_regulariser",)),
 )
 
 
@@ -545,9 +534,8 @@ UNIT_REGULARISER = Part(
 
 GAUSS_ADDITIVE = Part(
     id="dropout.gauss_additive", title="Additive Gaussian weight noise",
-    sheet=Sheet(
-        statement=r"$J = \frac12 (y_d - \sum_k (w_k + \delta_k) x_k)^2$ with independent "
-                  r"$\delta_k \sim N(0, \alpha w_k^2)$. Find $\mathbb{E}[J]$."),
+    sheet=Sheet(statement=r"$J = \frac12 (y_d - \sum_k (w_k + \delta_k) x_k)^2$ with independent "
+                          r"$\delta_k \sim N(0, \alpha w_k^2)$. Find $\mathbb{E}[J]$."),
     derivation=Derivation(
         variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC,
         derive=lambda v: expectation(*gauss_noise(v, False)), result=lambda v: gauss_closed(v, v.alpha),
@@ -590,9 +578,8 @@ GAUSS_ADDITIVE_GRAD = Part(
 
 GAUSS_MULTIPLICATIVE = Part(
     id="dropout.gauss_multiplicative", title="Multiplicative Gaussian noise",
-    sheet=Sheet(
-        statement=r"$J' = \frac12 (y_d - \sum_k w_k x_k r_k)^2$ with iid $r_k \sim N(1, \alpha^2)$. "
-                  r"Find $\mathbb{E}[J']$."),
+    sheet=Sheet(statement=r"$J' = \frac12 (y_d - \sum_k w_k x_k r_k)^2$ with iid $r_k \sim N(1, \alpha^2)$. "
+                          r"Find $\mathbb{E}[J']$."),
     derivation=Derivation(
         variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC,
         derive=lambda v: expectation(*gauss_noise(v, True)), result=lambda v: gauss_closed(v, v.alpha ** 2),

@@ -24,7 +24,7 @@ from derive.verify.random_oracles import MonteCarlo, generator_from
 from derive.maths.recurrences import Induction, expect_linear
 from derive.verify.simulation import Simulation, at_values, closed_form
 
-from problems._optim_figures import _plot_adam_moments, _plot_gd_losses, _plot_gd_paths
+from derive.verify.dynamics_figures import plot_adam_moments, plot_gd_losses, plot_gd_paths
 
 TITLE = "Optimisers: Adam and gradient descent on quadratics"
 
@@ -295,10 +295,9 @@ t_count = Variable("t", domain=STEP_COUNT)
 
 ADAM_UNROLL = Part(
     id="optim.adam_unroll", title="Adam's first moment, unrolled",
-    sheet=Sheet(
-        statement=r"Adam keeps $m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t$ from $m_0 = 0$. "
-                  r"Write $m_t$ as a sum over the gradients $g_1, \dots, g_t$.",
-        instance_sizes={"t": 3}),
+    sheet=Sheet(statement=r"Adam keeps $m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t$ from $m_0 = 0$. "
+                          r"Write $m_t$ as a sum over the gradients $g_1, \dots, g_t$.",
+                instance_sizes={"t": 3}),
     derivation=Derivation(
         variables=(g_seq, beta_1), sizes={"t": range(1, 7)}, derive=unrolled,
         result=lambda v: (1 - v.beta_1) * over_steps(v, lambda i, g: v.beta_1 ** (v.t - i) * g), result_lhs="m_t",
@@ -317,22 +316,20 @@ ADAM_UNROLL = Part(
                           lambda v: over_steps(v, lambda i, g: (1 - v.beta_1) * v.beta_1 ** (v.t - i) * g),
                           lambda v, prev, t: v.beta_1 * prev + (1 - v.beta_1) * G[t],
                           lambda v: 0, sequence="g"),)),
-    grading=Grading(
-        neighbours=("optim.adam_bias",),
-        slips=(Slip("sum(beta_1^(t-i)*g_i, i, 1, t)", r"the factor $1 - \beta_1$ forgotten"),
-               Slip("(1-beta_1)*sum(beta_1^i*g_i, i, 1, t)",
-                    r"the exponent reversed: the oldest gradient weighted most"))),
+    grading=Grading(neighbours=("optim.adam_bias",),
+                    slips=(Slip("sum(beta_1^(t-i)*g_i, i, 1, t)", r"the factor $1 - \beta_1$ forgotten"),
+                           Slip("(1-beta_1)*sum(beta_1^i*g_i, i, 1, t)",
+                                r"the exponent reversed: the oldest gradient weighted most"))),
 )
 
 
 ADAM_BIAS = Part(
     id="optim.adam_bias", title="Bias of Adam's moments and its correction",
-    sheet=Sheet(
-        statement=r"For stationary gradients ($\mathbb{E}[g_i] = \mathbb{E}[g]$ for every $i$), find "
-                  r"$\mathbb{E}[m_t]$, and the factor that makes $\hat m_t = m_t/(1 - \beta_1^t)$ unbiased; "
-                  r"likewise for $v_t$ with $\beta_2$ and $\mathbb{E}[g^2]$.",
-        figures=(Figure("adam_moments", r"$m_t$ and the corrected $\hat m_t$ over the first $40$ steps "
-                        r"for noisy gradients with $\mathbb{E}[g] = 1$ (NumPy)", _plot_adam_moments),)),
+    sheet=Sheet(statement=r"For stationary gradients ($\mathbb{E}[g_i] = \mathbb{E}[g]$ for every $i$), find "
+                          r"$\mathbb{E}[m_t]$, and the factor that makes $\hat m_t = m_t/(1 - \beta_1^t)$ unbiased; "
+                          r"likewise for $v_t$ with $\beta_2$ and $\mathbb{E}[g^2]$.",
+                figures=(Figure("adam_moments", r"$m_t$ and the corrected $\hat m_t$ over the first $40$ steps "
+                                r"for noisy gradients with $\mathbb{E}[g] = 1$ (NumPy)", plot_adam_moments),)),
     derivation=Derivation(
         variables=(beta_1, t_count, mu, beta_2, nu), derive=lambda v: stationary_mean(v.beta_1, v.mu).subs(T, v.t),
         result=lambda v: (1 - v.beta_1 ** v.t) * v.mu, result_lhs=r"\mathbb{E}[m_t]",
@@ -367,9 +364,8 @@ ADAM_BIAS = Part(
 
 ADAM_FIRST_STEP = Part(
     id="optim.adam_first_step", title="Adam's first step with and without bias correction",
-    sheet=Sheet(
-        statement=r"With $\epsilon = 0$, find the magnitude of Adam's first update $|\theta_1 - \theta_0|$ "
-                  r"with and without bias correction."),
+    sheet=Sheet(statement=r"With $\epsilon = 0$, find the magnitude of Adam's first update $|\theta_1 - \theta_0|$ "
+                          r"with and without bias correction."),
     derivation=Derivation(
         variables=(alpha, beta_1, beta_2, Variable("g_1", domain=NONZERO, latex="g_1")),
         derive=lambda v: first_step(v, correct=False),
@@ -390,21 +386,19 @@ ADAM_FIRST_STEP = Part(
                                                correct=False)[0]),
                       r"one step of a plain NumPy Adam loop without bias correction, $\epsilon = 0$", 1e-12,
                       r"a handful of float64 operations: relative error about $10^{-15}$")),
-    grading=Grading(
-        neighbours=("optim.adam_bias",),
-        expects=r"the magnitude without correction, $|\theta_1 - \theta_0|_{\text{uncorrected}}$",
-        slips=(Slip("alpha", r"the corrected magnitude"),
-               Slip("alpha*(1-beta_1)/(1-beta_2)", r"the square root of $\hat v_1$ forgotten"))),
+    grading=Grading(neighbours=("optim.adam_bias",),
+                    expects=r"the magnitude without correction, $|\theta_1 - \theta_0|_{\text{uncorrected}}$",
+                    slips=(Slip("alpha", r"the corrected magnitude"),
+                           Slip("alpha*(1-beta_1)/(1-beta_2)", r"the square root of $\hat v_1$ forgotten"))),
 )
 
 
 ADAM_UPDATE = Part(
     id="optim.adam_update", title="The Adam update, step by step",
-    sheet=Sheet(
-        statement=r"Adam with $\alpha = 10^{-3}$, $\beta_1 = 0.9$, $\beta_2 = 0.999$, $\epsilon = 10^{-8}$: "
-                  r"$m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t$, $v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2$, "
-                  r"$\hat m_t = m_t/(1-\beta_1^t)$, $\hat v_t = v_t/(1-\beta_2^t)$, "
-                  r"$\theta_t = \theta_{t-1} - \alpha \hat m_t / (\sqrt{\hat v_t} + \epsilon)$."),
+    sheet=Sheet(statement=r"Adam with $\alpha = 10^{-3}$, $\beta_1 = 0.9$, $\beta_2 = 0.999$, $\epsilon = 10^{-8}$: "
+                          r"$m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t$, $v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2$, "
+                          r"$\hat m_t = m_t/(1-\beta_1^t)$, $\hat v_t = v_t/(1-\beta_2^t)$, "
+                          r"$\theta_t = \theta_{t-1} - \alpha \hat m_t / (\sqrt{\hat v_t} + \epsilon)$."),
     derivation=Derivation(
         variables=(Variable("g", ("T",), latex="g"), Variable("theta_0", latex=r"\theta_0"), alpha, beta_1,
                    beta_2, adam_eps),
@@ -442,10 +436,9 @@ ADAM_UPDATE = Part(
 
 GD_CLOSED_FORM = Part(
     id="optim.gd_closed_form", title="Gradient descent on a quadratic, in closed form",
-    sheet=Sheet(
-        statement=r"For $f(w) = \frac12 w^\top H w$ and $w_{t+1} = w_t - \epsilon \nabla f(w_t)$, "
-                  r"find $w_t$ in terms of $w_0$.",
-        instance_sizes={"n": 1, "t": 3}),
+    sheet=Sheet(statement=r"For $f(w) = \frac12 w^\top H w$ and $w_{t+1} = w_t - \epsilon \nabla f(w_t)$, "
+                          r"find $w_t$ in terms of $w_0$.",
+                instance_sizes={"n": 1, "t": 3}),
     derivation=Derivation(
         variables=(H, w_0, step), sizes={"n": [1, 2, 3, 3], "t": [0, 1, 2, 3]}, derive=gd_iterate, result=gd_closed,
         result_lhs="w_t",
@@ -467,10 +460,9 @@ GD_CLOSED_FORM = Part(
                        r"$40$ float64 matrix-vector steps with $|1 - \epsilon\lambda| \le 1.4$: error below "
                        r"$10^{-9}$ of the largest value", cases=40),
         )),
-    grading=Grading(
-        neighbours=("optim.gd_step_bound", "optim.newton_step_bound"),
-        slips=(Slip("(I + eps*H)^t*w_0", r"the step taken uphill: $+\epsilon \nabla f$"),
-               Slip("(I - eps*H)^(t-1)*w_0", r"one step too few: the count started at $w_1$"))),
+    grading=Grading(neighbours=("optim.gd_step_bound", "optim.newton_step_bound"),
+                    slips=(Slip("(I + eps*H)^t*w_0", r"the step taken uphill: $+\epsilon \nabla f$"),
+                           Slip("(I - eps*H)^(t-1)*w_0", r"one step too few: the count started at $w_1$"))),
 )
 
 
@@ -480,10 +472,10 @@ GD_STEP_BOUND = Part(
         statement=r"For symmetric positive definite $H$ with eigenvalues in $[\lambda_{\min}, \lambda_{\max}]$, "
                   r"for which $\epsilon$ does gradient descent on $\frac12 w^\top H w$ converge from every $w_0$?",
         figures=(Figure("gd_losses", r"$f(w_t)$ on $H = \operatorname{diag}(1, 4)$ ($2/\lambda_{\max} = 0.5$): "
-                        r"below, at and above the bound (NumPy)", _plot_gd_losses),
+                        r"below, at and above the bound (NumPy)", plot_gd_losses),
                  Figure("gd_paths", r"The iterates' $\lambda_{\max}$ coordinate on $H = \operatorname{diag}(1, 4)$ "
                         r"flips sign every step: shrinking below the bound, constant at it, growing above",
-                        _plot_gd_paths))),
+                        plot_gd_paths))),
     derivation=Derivation(
         variables=(step, lambda_max, lambda_min), derive=gd_step_bound,
         result=lambda v: between(0, v.eps, 2 / v.lambda_max), result_lhs=r"\{\epsilon : w_t \to 0 \ \forall w_0\}",
@@ -517,10 +509,9 @@ GD_STEP_BOUND = Part(
 
 GD_OPTIMAL_STEP = Part(
     id="optim.gd_optimal_step", title="The optimal constant step and its rate",
-    sheet=Sheet(
-        statement=r"Which $\epsilon$ minimises the worst contraction $\max(|1 - \epsilon\lambda_{\min}|, "
-                  r"|1 - \epsilon\lambda_{\max}|)$, and what rate does it give, with "
-                  r"$\kappa = \lambda_{\max}/\lambda_{\min}$?"),
+    sheet=Sheet(statement=r"Which $\epsilon$ minimises the worst contraction $\max(|1 - \epsilon\lambda_{\min}|, "
+                          r"|1 - \epsilon\lambda_{\max}|)$, and what rate does it give, with "
+                          r"$\kappa = \lambda_{\max}/\lambda_{\min}$?"),
     derivation=Derivation(
         variables=(lambda_min, lambda_max, kappa), derive=lambda v: optimal_step(v)[0],
         result=lambda v: 2 / (v.lambda_min + v.lambda_max), result_lhs=r"\epsilon^*",

@@ -54,9 +54,8 @@ def finite_difference_gradient(loss):
 
 JACOBIAN = Part(
     id="softmax.jacobian", title="Jacobian of the softmax",
-    sheet=Sheet(
-        statement=r"Let $s = \operatorname{softmax}(z)$ with $s_i = e^{z_i} / \sum_{k} e^{z_k}$. "
-                  r"Find the Jacobian $J_{ij} = \partial s_i / \partial z_j$."),
+    sheet=Sheet(statement=r"Let $s = \operatorname{softmax}(z)$ with $s_i = e^{z_i} / \sum_{k} e^{z_k}$. "
+                          r"Find the Jacobian $J_{ij} = \partial s_i / \partial z_j$."),
     derivation=Derivation(
         variables=(z, s), sizes=SIZES, derive=lambda v: softmax(v.z).jacobian(v.z),
         result=lambda v: diag(v.s) - v.s * v.s.T, result_lhs=r"J = \frac{\partial s}{\partial z}",
@@ -80,12 +79,11 @@ JACOBIAN = Part(
 
 SHIFT = Part(
     id="softmax.shift", title="Shift invariance and the stable softmax",
-    sheet=Sheet(
-        statement=r"Show $\operatorname{softmax}(z + c\mathbf{1}) = \operatorname{softmax}(z)$ for every "
-                  r"scalar $c$, and why subtracting $\max_i z_i$ prevents overflow.",
-        demonstrations=(Demonstration(
-            r"Naive and stable softmax of $z = (1000, 1000)$ in float64 (computed when the sheet is built)",
-            lambda: _overflow_demo()),)),
+    sheet=Sheet(statement=r"Show $\operatorname{softmax}(z + c\mathbf{1}) = \operatorname{softmax}(z)$ for every "
+                          r"scalar $c$, and why subtracting $\max_i z_i$ prevents overflow.",
+                demonstrations=(Demonstration(
+                    r"Naive and stable softmax of $z = (1000, 1000)$ in float64 (computed when the sheet is built)",
+                    lambda: _overflow_demo()),)),
     derivation=Derivation(
         variables=(z, s, Variable("c")), sizes=SIZES, derive=lambda v: softmax(v.z + v.c * sp.ones(v.C, 1)),
         result=lambda v: v.s, result_lhs=r"\operatorname{softmax}(z + c\mathbf{1})",
@@ -112,9 +110,8 @@ SHIFT = Part(
 
 NLL = Part(
     id="softmax.nll", title="Negative log-likelihood is cross-entropy",
-    sheet=Sheet(
-        statement=r"With $p(y \mid x) = \prod_i s_i^{y_i}$ for one-hot $y$, show that the negative "
-                  r"log-likelihood is the cross-entropy $-\sum_i y_i \log s_i$."),
+    sheet=Sheet(statement=r"With $p(y \mid x) = \prod_i s_i^{y_i}$ for one-hot $y$, show that the negative "
+                          r"log-likelihood is the cross-entropy $-\sum_i y_i \log s_i$."),
     derivation=Derivation(
         variables=(z, s, y), sizes=SIZES,
         derive=lambda v: sp.expand_log(-sp.log(sp.Mul(*[v.s[k] ** v.y[k] for k in range(v.C)])), force=True),
@@ -127,9 +124,8 @@ NLL = Part(
 
 CE_GRAD = Part(
     id="softmax.ce_grad", title="Gradient of cross-entropy through the softmax",
-    sheet=Sheet(
-        statement=r"For $L = -\sum_i y_i \log s_i$ with $y$ one-hot ($\sum_i y_i = 1$), find "
-                  r"$\partial L / \partial z$."),
+    sheet=Sheet(statement=r"For $L = -\sum_i y_i \log s_i$ with $y$ one-hot ($\sum_i y_i = 1$), find "
+                          r"$\partial L / \partial z$."),
     derivation=Derivation(
         variables=(z, s, y), sizes=SIZES, derive=lambda v: gradient(cross_entropy, v), result=lambda v: v.s - v.y,
         result_lhs=r"\frac{\partial L}{\partial z}",
@@ -143,19 +139,17 @@ CE_GRAD = Part(
                  r"$\sum_i y_i = 1$ for one-hot $y$", "j"),
         ),
         oracle=finite_difference_gradient(lambda s_, y_: -np.sum(y_ * np.log(s_)))),
-    grading=Grading(
-        neighbours=("softmax.mse_grad", "softmax.jacobian"),
-        slips=(Slip("y - s", r"the sign flipped: this is the direction of steepest descent"),
-               Slip("s", r"the target's term $-y$ forgotten"),
-               Slip("2*(s - y)", r"the squared error's factor $2$ carried over"))),
+    grading=Grading(neighbours=("softmax.mse_grad", "softmax.jacobian"),
+                    slips=(Slip("y - s", r"the sign flipped: this is the direction of steepest descent"),
+                           Slip("s", r"the target's term $-y$ forgotten"),
+                           Slip("2*(s - y)", r"the squared error's factor $2$ carried over"))),
 )
 
 
 MSE_GRAD = Part(
     id="softmax.mse_grad", title="Gradient of squared error through the softmax",
-    sheet=Sheet(
-        statement=r"For $L = \sum_i (s_i - y_i)^2$ with $y$ one-hot, find $\partial L / \partial z$.",
-        instance_sizes={"C": 2}),
+    sheet=Sheet(statement=r"For $L = \sum_i (s_i - y_i)^2$ with $y$ one-hot, find $\partial L / \partial z$.",
+                instance_sizes={"C": 2}),
     derivation=Derivation(
         variables=(z, s, y), sizes=SIZES, derive=lambda v: gradient(squared_error, v),
         result=lambda v: 2 * (diag(v.s) - v.s * v.s.T) * (v.s - v.y), result_lhs=r"\frac{\partial L}{\partial z}",
@@ -169,21 +163,19 @@ MSE_GRAD = Part(
                  "sum the delta: the component form", "j"),
         ),
         oracle=finite_difference_gradient(lambda s_, y_: np.sum((s_ - y_) ** 2))),
-    grading=Grading(
-        neighbours=("softmax.ce_grad", "softmax.jacobian"),
-        slips=(Slip("2*(s - y)", r"the softmax Jacobian left out: the gradient in $s$, not in $z$"),
-               Slip("s - y", r"the cross-entropy gradient, as if the losses behaved alike"),
-               Slip("(diag(s) - s s^T)(s - y)", r"the factor $2$ of the square dropped"))),
+    grading=Grading(neighbours=("softmax.ce_grad", "softmax.jacobian"),
+                    slips=(Slip("2*(s - y)", r"the softmax Jacobian left out: the gradient in $s$, not in $z$"),
+                           Slip("s - y", r"the cross-entropy gradient, as if the losses behaved alike"),
+                           Slip("(diag(s) - s s^T)(s - y)", r"the factor $2$ of the square dropped"))),
 )
 
 
 CE_VS_MSE = Part(
     id="softmax.ce_vs_mse", title="Saturation: cross-entropy against squared error",
-    sheet=Sheet(
-        statement=r"For $C = 2$ and true class 1, find the limits of $\partial L / \partial z_1$ as "
-                  r"$d = z_1 - z_2 \to -\infty$ for cross-entropy and for squared error.",
-        figures=(Figure("ce_vs_mse", r"$\partial L / \partial z_1$ against $d = z_1 - z_2$ for true class 1 "
-                        "(NumPy finite differences)", lambda ax: _plot_saturation(ax)),)),
+    sheet=Sheet(statement=r"For $C = 2$ and true class 1, find the limits of $\partial L / \partial z_1$ as "
+                          r"$d = z_1 - z_2 \to -\infty$ for cross-entropy and for squared error.",
+                figures=(Figure("ce_vs_mse", r"$\partial L / \partial z_1$ against $d = z_1 - z_2$ for true class 1 "
+                                "(NumPy finite differences)", lambda ax: _plot_saturation(ax)),)),
     derivation=Derivation(
         variables=(Variable("d"),), derive=lambda v: sp.limit(two_class_gradient(squared_error, v.d), v.d, -sp.oo),
         result=lambda v: sp.S.Zero, result_lhs=r"\lim_{d \to -\infty} \frac{\partial L_{\mathrm{SE}}}{\partial z_1}",
@@ -212,8 +204,7 @@ CE_VS_MSE = Part(
 
 TWO_CLASS = Part(
     id="softmax.two_class", title="Two-class softmax is a sigmoid",
-    sheet=Sheet(
-        statement=r"For $C = 2$, show $s_1 = \sigma(z_1 - z_2)$."),
+    sheet=Sheet(statement=r"For $C = 2$, show $s_1 = \sigma(z_1 - z_2)$."),
     derivation=Derivation(
         variables=(Variable("z_1"), Variable("z_2")), derive=lambda v: softmax(sp.Matrix([v.z_1, v.z_2]))[0],
         result=lambda v: sigma(v.z_1 - v.z_2), result_lhs="s_1",
@@ -221,9 +212,8 @@ TWO_CLASS = Part(
         oracle=Oracle(lambda x: np_softmax(np.array([x["z_1"], x["z_2"]]))[0],
                       r"the NumPy softmax of $(z_1, z_2)$", 1e-12,
                       r"a few float64 operations on $O(1)$ numbers: error about $10^{-15}$")),
-    grading=Grading(
-        slips=(Slip("sigma(z_2 - z_1)", r"the difference taken the wrong way round: that is $s_2$"),
-               Slip("sigma(z_1)", r"the other class's logit $z_2$ forgotten"))),
+    grading=Grading(slips=(Slip("sigma(z_2 - z_1)", r"the difference taken the wrong way round: that is $s_2$"),
+                           Slip("sigma(z_1)", r"the other class's logit $z_2$ forgotten"))),
 )
 
 

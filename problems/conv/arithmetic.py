@@ -11,13 +11,12 @@ from hypothesis import strategies as st
 
 from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.maths.networks import (OneOf, Shape, analyse, bilinear_weights, conv, count_layer, count_terms,
-                                   depthwise, fc, field_terms, hat, layer_rows, map_coordinate, padding_sizes,
-                                   pointwise, pool, receptive_fields, sizes, textbook_counts, totals)
+                                   depthwise, fc, field_terms, hat, map_coordinate, padding_sizes, pointwise, pool,
+                                   receptive_fields, sizes, totals)
 from derive.functions import held_fraction
 from derive.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
 from derive.verify.instrumented import (affine_limit, big_enough_input, gradient_support, image_point_weights,
-                                        measure, measured_totals, per_layer, random_stacks,
-                                        se_block_mults)
+                                        measure, random_stacks, se_block_mults)
 from derive.verify.simulation import Simulation
 from derive.verify.tables import worked_table
 from derive.verify.agreement import AgreementCheck
@@ -62,9 +61,8 @@ OUTPUT_SIZE = Part(
         oracle=Oracle(lambda x: measure([conv(1, *ints(x, "K", "S", "P", "d"))], Shape(*ints(x, "N", "N"), 1),
                                         compute=False)[0].output[0],
                       "the output side of NumPy's sliding windows over the zero-padded input", EXACT, EXACT_REASON)),
-    grading=Grading(
-        slips=(Slip("floor((N + 2P - K)/S) + 1", "the dilation forgotten"),
-               Slip("(N + 2P - d(K-1) - 1)/S + 1", "the floor forgotten"))),
+    grading=Grading(slips=(Slip("floor((N + 2P - K)/S) + 1", "the dilation forgotten"),
+                           Slip("(N + 2P - d(K-1) - 1)/S + 1", "the floor forgotten"))),
 )
 
 # ----------------------------------------------------------------------------- parameters, mults
@@ -102,11 +100,10 @@ PARAMS = Part(
         oracle=Oracle(lambda x: sum(m.params for m in measure(
             [depthwise(int(x["K"])), pointwise(int(x["C_out"]))], Shape(*ints(x, "K", "K", "C_in")), compute=False)),
             "entries of the instantiated NumPy weight arrays", EXACT, EXACT_REASON)),
-    grading=Grading(
-        neighbours=("conv.mults",),
-        slips=(Slip("K^2 C_in + C_in C_out + C_out", "the bias counted"),
-               Slip("K C_in + C_in C_out", "$K$ used instead of $K^2$"),
-               Slip("K^2 C_in", "the pointwise term forgotten"))),
+    grading=Grading(neighbours=("conv.mults",),
+                    slips=(Slip("K^2 C_in + C_in C_out + C_out", "the bias counted"),
+                           Slip("K C_in + C_in C_out", "$K$ used instead of $K^2$"),
+                           Slip("K^2 C_in", "the pointwise term forgotten"))),
 )
 
 
@@ -129,9 +126,8 @@ def measured_mults(x, separable_layers):
 COUNTED = "products counted by an instrumented NumPy convolution"
 MULTS = Part(
     id="conv.mults", title="Multiply-accumulates of a standard convolution",
-    sheet=Sheet(
-        statement=r"A $K \times K$ convolution $C_{\mathrm{in}} \to C_{\mathrm{out}}$ (stride 1) gives an "
-                  r"$O \times O \times C_{\mathrm{out}}$ output. How many mults does it take? " + MACS),
+    sheet=Sheet(statement=r"A $K \times K$ convolution $C_{\mathrm{in}} \to C_{\mathrm{out}}$ (stride 1) gives an "
+                          r"$O \times O \times C_{\mathrm{out}}$ output. How many mults does it take? " + MACS),
     derivation=Derivation(
         variables=(O_, K_k, C_in, C_out), derive=standard_mults,
         result=lambda v: v.O ** 2 * v.K ** 2 * v.C_in * v.C_out, result_lhs=r"M_{\mathrm{std}}",
@@ -146,10 +142,9 @@ MULTS = Part(
                     r"pointwise: each of the $O^2 C_{\mathrm{out}}$ outputs sums $C_{\mathrm{in}}$ products",
                     target=lambda v: count_layer(pointwise(v.C_out), Shape(v.O, v.O, v.C_in)).mults)),
         oracle=Oracle(lambda x: measured_mults(x, False), COUNTED, EXACT, EXACT_REASON)),
-    grading=Grading(
-        neighbours=("conv.params",),
-        slips=(Slip("O^2 K C_in C_out", "$K$ used instead of $K^2$"),
-               Slip("O^2 K^2 C_in C_out + O^2 C_out", "the bias additions counted"))),
+    grading=Grading(neighbours=("conv.params",),
+                    slips=(Slip("O^2 K C_in C_out", "$K$ used instead of $K^2$"),
+                           Slip("O^2 K^2 C_in C_out + O^2 C_out", "the bias additions counted"))),
 )
 
 SEPARABLE_RATIO = Part(
@@ -215,138 +210,9 @@ MULTIPLIERS = Part(
         oracle=Oracle(measured_thinned, COUNTED + r" at integer $\alpha M$, $\alpha N$ and $\rho D_F$", 1e-12,
                       r"the closed form is evaluated in float64 at fractional $\alpha$ and $\rho$ (error $\approx 10^{-16}$); the "
                       "count is exact, and a wrong term or power is off by at least 1 part in 50")),
-    grading=Grading(
-        neighbours=("conv.separable_ratio",),
-        slips=(Slip("D_K alpha M rho^2 D_F^2 + alpha^2 M N rho^2 D_F^2", "$D_K$ used instead of $D_K^2$"),
-               Slip("D_K^2 alpha M rho^2 D_F^2", "the pointwise term forgotten"))),
-)
-
-# ----------------------------------------------------------------------------- worked: networks A and B
-def summed(rows, column):
-    return sum(row[column] for row in rows)
-
-
-AB_INPUT = Shape(512, 512, 3)
-NETWORK_A = tuple(layer for c in (64, 128, 256) for layer in (depthwise(4, 2, 1), pointwise(c)))
-NETWORK_B = tuple(conv(c, 4, 2, 1) for c in (64, 128, 256))
-
-
-def ab_vector(p_a, p_b, m_a, m_b):
-    return sp.Matrix([p_a, p_b, m_a, m_b, sp.Rational(m_b, m_a)])
-
-
-def ab_derived():
-    a, b = (totals(analyse(n, AB_INPUT)) for n in (NETWORK_A, NETWORK_B))
-    return ab_vector(a.params, b.params, a.mults, b.mults)
-
-
-def ab_measured(_values=None):
-    a, b = (measured_totals(n, AB_INPUT) for n in (NETWORK_A, NETWORK_B))
-    return np.array([a["params"], b["params"], a["mults"], b["mults"], b["mults"] / a["mults"]], dtype=float)
-
-
-def ab_rows():
-    rows = layer_rows((("A", NETWORK_A), ("B", NETWORK_B)), AB_INPUT, ("params", "mults"))
-    ratio = ab_derived()
-    cheaper = "A" if ratio[4] > 1 else "B"
-    return rows + [(f"B / A ({cheaper} is cheaper)", "-", sp.Rational(ratio[1], ratio[0]), ratio[4])]
-
-
-def draw_ab(ax):
-    a, b = analyse(NETWORK_A, AB_INPUT), analyse(NETWORK_B, AB_INPUT)
-    stages = np.arange(1, 4)
-    ax.bar(stages - 0.27, [int(c.mults) for c in a[0::2]], 0.27, label=r"A: depthwise $4 \times 4$")
-    ax.bar(stages, [int(c.mults) for c in a[1::2]], 0.27, label=r"A: pointwise $1 \times 1$")
-    ax.bar(stages + 0.27, [int(c.mults) for c in b], 0.27, label=r"B: standard $4 \times 4$")
-    ax.set_yscale("log")
-    ax.set_xticks(stages, [f"stage {s}" for s in stages])
-    ax.set_ylabel("mults (multiply-accumulates)")
-    ax.legend(fontsize=8)
-
-
-AB_CHECK = AgreementCheck("every layer's output side, parameters and mults agree with the instrumented forward pass",
-                       lambda: per_layer((("A", NETWORK_A), ("B", NETWORK_B)), AB_INPUT, ("side", "params", "mults"), True)[0],
-                       lambda: per_layer((("A", NETWORK_A), ("B", NETWORK_B)), AB_INPUT, ("side", "params", "mults"), True)[1],
-                       r"a float32 NumPy forward pass of both networks on a $512 \times 512 \times 3$ input: shapes from its "
-                       "sliding windows, parameters from its weight arrays, products counted as performed",
-                       EXACT, EXACT_REASON)
-NETWORKS_AB = Part(
-    id="conv.networks_ab", title="Worked: depthwise separable network A against standard network B",
-    sheet=Sheet(
-        statement=r"Input $512 \times 512 \times 3$, no bias. Network A: three stages of a depthwise $4 \times 4$ "
-                  r"convolution (stride 2, padding 1) then a pointwise $1 \times 1$ one, channels "
-                  r"$3 \to 64 \to 128 \to 256$. Network B: three standard $4 \times 4$ convolutions, stride 2, padding "
-                  r"1, same channels. Give every layer's output shape, parameters and mults, the totals, which network "
-                  r"is cheaper and by what ratio. " + MACS,
-        demonstrations=(worked_table("Every layer, from the description (mults: multiply-accumulates, no bias)",
-                                     ("layer", "output", "params", "mults"), ab_rows),),
-        figures=(Figure("ab-cost", "Mults per stage, network A (depthwise and pointwise) against network B "
-                        "(log scale)", draw_ab),)),
-    derivation=Derivation(
-        derive=lambda v: ab_derived(),
-        result=lambda v: ab_vector(*[summed(textbook_counts(n, AB_INPUT), col) for col, n in
-                                     ((1, NETWORK_A), (1, NETWORK_B), (2, NETWORK_A), (2, NETWORK_B))]),
-        result_lhs=r"\left(P_A, P_B, M_A, M_B, M_B / M_A\right)^\top",
-        oracle=Oracle(ab_measured, "totals of the instrumented NumPy forward pass (products counted, weight "
-                      "entries counted)", 1e-12, r"integer counts and their ratio in float64: error $\approx 10^{-16}$", cases=1),
-        checks=(AB_CHECK,)),
-)
-
-# ----------------------------------------------------------------------------- worked: networks 1 and 2
-def twelve(*channels):
-    layers = []
-    for first, second in zip(channels[0::2], channels[1::2]):
-        layers += [conv(first, 5, bias=True), conv(second, 5, bias=True), pool(5, 2)]
-    return tuple(layers + [fc(1024, bias=True), fc(100, bias=True)])
-
-
-N12_INPUT = Shape(224, 224, 1)
-NETWORK_1, NETWORK_2 = twelve(16, 32, 32, 64, 64, 128), twelve(128, 64, 64, 32, 32, 16)
-PAIR_12 = (("N1", NETWORK_1), ("N2", NETWORK_2))
-
-
-def n12_vector(p1, p2, a1, a2):
-    return sp.Matrix([p1, p2, a1, a2, a1 + N12_INPUT.size, a2 + N12_INPUT.size])
-
-
-def n12_measured(_values=None):
-    one_, two = (measured_totals(n, N12_INPUT, compute=False) for n in (NETWORK_1, NETWORK_2))
-    return np.array([one_["params"], two["params"], one_["activations"], two["activations"],
-                     one_["activations with input"], two["activations with input"]], dtype=float)
-
-
-def n12_rows():
-    rows = layer_rows(PAIR_12, N12_INPUT, ("params", "activations"))
-    for tag, layers in PAIR_12:
-        rows.append((f"{tag}: activations with the input", "-", "-", totals(analyse(layers, N12_INPUT)).activations_with_input))
-    return rows
-
-
-N12_CHECK = AgreementCheck("every layer's output side, parameters and activations agree with the NumPy pass",
-                        lambda: per_layer(PAIR_12, N12_INPUT, ("side", "params", "activations"), False)[0],
-                        lambda: per_layer(PAIR_12, N12_INPUT, ("side", "params", "activations"), False)[1],
-                        "a shape-only NumPy pass: sides from sliding windows over each input, parameters "
-                        "from the allocated weight and bias arrays, activations from the output arrays",
-                        EXACT, EXACT_REASON)
-NETWORKS_12 = Part(
-    id="conv.networks_12", title="Worked: two plain networks, parameters and stored activations",
-    sheet=Sheet(
-        statement=r"Input $224 \times 224 \times 1$; convolutions $5 \times 5$, stride 1, no padding, with bias; "
-                  r"max-pool $5 \times 5$, stride 2 (floor); then FC 1024 and FC 100 with bias. Network 1: conv16, "
-                  r"conv32, pool, conv32, conv64, pool, conv64, conv128, pool, FC1024, FC100. Network 2: conv128, "
-                  r"conv64, pool, conv64, conv32, pool, conv32, conv16, pool, FC1024, FC100. Give every layer's output "
-                  r"shape and parameters, the totals, and the activations stored per image, without and with the input.",
-        demonstrations=(worked_table("Every layer, from the description (activations: entries of the output)",
-                                     ("layer", "output", "params", "activations"), n12_rows),)),
-    derivation=Derivation(
-        derive=lambda v: n12_vector(*[getattr(totals(analyse(n, N12_INPUT)), k) for k in ("params", "activations")
-                                      for n in (NETWORK_1, NETWORK_2)]),
-        result=lambda v: n12_vector(*[summed(textbook_counts(n, N12_INPUT), col) for col in (1, 3)
-                                      for n in (NETWORK_1, NETWORK_2)]),
-        result_lhs=r"\left(P_1, P_2, A_1, A_2, A_1 + 224^2, A_2 + 224^2\right)^\top",
-        oracle=Oracle(n12_measured, "a shape-only NumPy pass (sliding windows, allocated arrays)", EXACT,
-                      EXACT_REASON, cases=1),
-        checks=(N12_CHECK,)),
+    grading=Grading(neighbours=("conv.separable_ratio",),
+                    slips=(Slip("D_K alpha M rho^2 D_F^2 + alpha^2 M N rho^2 D_F^2", "$D_K$ used instead of $D_K^2$"),
+                           Slip("D_K^2 alpha M rho^2 D_F^2", "the pointwise term forgotten"))),
 )
 
 # ----------------------------------------------------------------------------- receptive field
@@ -577,8 +443,7 @@ SKIP_GRAD = Part(
                             lambda: {label: float(block_slope(s, o)) for label, s, o in SKIP_CASES},
                             lambda: {label: numpy_slope(s, o) for label, s, o in SKIP_CASES},
                             "central finite differences of the NumPy forward", FD_RTOL, FD_TOLERANCE_REASON),)),
-    grading=Grading(
-        slips=(Slip("0.128", "the skip's identity term forgotten"),)),
+    grading=Grading(slips=(Slip("0.128", "the skip's identity term forgotten"),)),
 )
 
 # ----------------------------------------------------------------------------- inverted residual
@@ -615,11 +480,10 @@ INVERTED_RESIDUAL = Part(
         oracle=Oracle(lambda x: sum(m.mults for m in measure(
             inverted_residual(*ints(x, "t", "C_in", "k", "C_out"), int(round(x["k"] - 1)) // 2),
             Shape(*ints(x, "H", "W", "C_in")))), COUNTED, EXACT, EXACT_REASON)),
-    grading=Grading(
-        neighbours=("conv.separable_ratio",),
-        slips=(Slip("H W t C_in (C_in + k^2)", "the projection term forgotten"),
-               Slip("H W t C_in (C_in + k + C_out)", "$k$ used instead of $k^2$"))),
+    grading=Grading(neighbours=("conv.separable_ratio",),
+                    slips=(Slip("H W t C_in (C_in + k^2)", "the projection term forgotten"),
+                           Slip("H W t C_in (C_in + k + C_out)", "$k$ used instead of $k^2$"))),
 )
 
 PARTS = [OUTPUT_SIZE, PARAMS, MULTS, SEPARABLE_RATIO, MULTIPLIERS, RECEPTIVE_FIELD, BILINEAR, SE_COST,
-         SKIP_GRAD, INVERTED_RESIDUAL, NETWORKS_AB, NETWORKS_12]
+         SKIP_GRAD, INVERTED_RESIDUAL]

@@ -189,9 +189,8 @@ SLIPS = {
 
 GRAD_WEIGHT_2D = Part(
     id="conv.grad_weight_2d", title="Weight gradient of a 2-D convolution",
-    sheet=Sheet(
-        statement=STATEMENT_2D + r"find $\partial E / \partial W_{f,c,h,w}$." + CATALOGUE_FORM,
-        instance_sizes=INSTANCE_2D),
+    sheet=Sheet(statement=STATEMENT_2D + r"find $\partial E / \partial W_{f,c,h,w}$." + CATALOGUE_FORM,
+                instance_sizes=INSTANCE_2D),
     derivation=Derivation(
         variables=LAYER, sizes=columns(NAMES_2D, ROWS_2D), numeric_sizes=NUMERIC_2D,
         derive=lambda v: derived_gradient(v, "W"), result=index_formula(grad_weight_2d, WRT_FREE["W"], "W"),
@@ -203,18 +202,16 @@ GRAD_WEIGHT_2D = Part(
                Step(DW, index_formula(grad_weight_2d, WRT_FREE["W"], "W"),
                     r"the deltas collapse the sums over $f', c', k, l$ to $f' = f$, $c' = c$, $k = h$, $l = w$")),
         oracle=oracle("W"), checks=(FrameworkCheck("W"), ScipyCheck("W"))),
-    grading=Grading(
-        neighbours=("conv.grad_input_2d", "conv.grad_bias"), slips=SLIPS["conv.grad_weight_2d"],
-        answer_sizes=ANSWER_2D, expects=r"$\partial E / \partial W_{f,c,h,w}$" + EXPECTS),
+    grading=Grading(neighbours=("conv.grad_input_2d", "conv.grad_bias"), slips=SLIPS["conv.grad_weight_2d"],
+                    answer_sizes=ANSWER_2D, expects=r"$\partial E / \partial W_{f,c,h,w}$" + EXPECTS),
 )
 
 
 GRAD_INPUT_2D = Part(
     id="conv.grad_input_2d", title="Input gradient of a 2-D convolution",
-    sheet=Sheet(
-        statement=STATEMENT_2D + r"find $\partial E / \partial X_{n,c,h,w}$; a kernel index outside "
-                  r"$\{0, \dots, K-1\}$ or not an integer contributes 0." + CATALOGUE_FORM,
-        figures=(FOOTPRINT,)),
+    sheet=Sheet(statement=STATEMENT_2D + r"find $\partial E / \partial X_{n,c,h,w}$; a kernel index outside "
+                          r"$\{0, \dots, K-1\}$ or not an integer contributes 0." + CATALOGUE_FORM,
+                figures=(FOOTPRINT,)),
     derivation=Derivation(
         variables=LAYER, sizes=columns(NAMES_2D, ROWS_2D), numeric_sizes=NUMERIC_2D,
         derive=lambda v: derived_gradient(v, "X"), result=index_formula(grad_input_2d, WRT_FREE["X"], "X"),
@@ -228,23 +225,20 @@ GRAD_INPUT_2D = Part(
                     r"change of index: the deltas fix $k = k_i$ and $l = l_j$; a tap that is not an integer in "
                     r"$\{0, \dots, K - 1\}$ contributes 0")),
         oracle=oracle("X"), checks=(FrameworkCheck("X"), ScipyCheck("X"))),
-    grading=Grading(
-        neighbours=("conv.grad_weight_2d", "conv.grad_bias"), slips=SLIPS["conv.grad_input_2d"],
-        answer_sizes=ANSWER_2D, expects=r"$\partial E / \partial X_{n,c,h,w}$" + EXPECTS),
+    grading=Grading(neighbours=("conv.grad_weight_2d", "conv.grad_bias"), slips=SLIPS["conv.grad_input_2d"],
+                    answer_sizes=ANSWER_2D, expects=r"$\partial E / \partial X_{n,c,h,w}$" + EXPECTS),
 )
 
 
 GRAD_BIAS = Part(
     id="conv.grad_bias", title="Bias gradient of a 2-D convolution",
-    sheet=Sheet(
-        statement=STATEMENT_2D + r"find $\partial E / \partial b_f$.", instance_sizes=INSTANCE_2D),
+    sheet=Sheet(statement=STATEMENT_2D + r"find $\partial E / \partial b_f$.", instance_sizes=INSTANCE_2D),
     derivation=Derivation(
         variables=LAYER, sizes=columns(NAMES_2D, ROWS_2D[:4]), numeric_sizes=NUMERIC_2D,
         derive=lambda v: derived_gradient(v, "b"), result=index_formula(grad_bias_2d, WRT_FREE["b"], "b"),
         result_lhs=DB, steps=(chain_step("b", DB),), oracle=oracle("b"), checks=(FrameworkCheck("b"),)),
-    grading=Grading(
-        neighbours=("conv.grad_weight_2d",), slips=SLIPS["conv.grad_bias"], answer_sizes=ANSWER_2D,
-        expects=r"$\partial E / \partial b_f$" + EXPECTS),
+    grading=Grading(neighbours=("conv.grad_weight_2d",), slips=SLIPS["conv.grad_bias"], answer_sizes=ANSWER_2D,
+                    expects=r"$\partial E / \partial b_f$" + EXPECTS),
 )
 
 
@@ -261,10 +255,9 @@ GRAD_WEIGHT_1D = Part(
         steps=(Step(r"\frac{\partial L}{\partial W_j}",
                     lambda v: chain_rule(v, "W", (j,), (i,), "Z"), "chain rule through every $Z_i$"),),
         oracle=oracle("W", one_d=True), checks=(ScipyCheck("W", one_d=True),)),
-    grading=Grading(
-        neighbours=("conv.grad_input_1d",), slips=SLIPS["conv.grad_weight_1d"], answer_sizes=ANSWER_1D,
-        expects=r"$\partial L / \partial W_j$ in index notation (indices from 0) at stride 1, no padding, "
-                r"dilation 1"),
+    grading=Grading(neighbours=("conv.grad_input_1d",), slips=SLIPS["conv.grad_weight_1d"], answer_sizes=ANSWER_1D,
+                    expects=r"$\partial L / \partial W_j$ in index notation (indices from 0) at stride 1, no padding, "
+                            r"dilation 1"),
 )
 
 
@@ -353,8 +346,7 @@ LOW_RANK = Part(
                       r"two sizes in $1/O$ leaves only float rounding ($10^{-15}$); a wrong count errs by at least "
                       r"$1/k$", cases=6),
         checks=(LowRankIdentity(), TruncatedSvdCheck())),
-    grading=Grading(
-        slips=SLIPS["conv.low_rank"]),
+    grading=Grading(slips=SLIPS["conv.low_rank"]),
 )
 
 
