@@ -13,8 +13,8 @@ from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step,
 from derive.maths.networks import (OneOf, Shape, analyse, bilinear_weights, conv, count_layer, count_terms,
                                    depthwise, fc, field_terms, hat, map_coordinate, padding_sizes, pointwise, pool,
                                    receptive_fields, sizes, totals)
-from derive.functions import held_fraction
-from derive.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
+from derive.model.functions import held_fraction
+from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
 from derive.verify.instrumented import (affine_limit, big_enough_input, gradient_support, image_point_weights,
                                         measure, random_stacks, se_block_mults)
 from derive.verify.simulation import Simulation
