@@ -196,17 +196,6 @@ def train_time_class_mean(v):
     return sum(normalised(batch, v.eps)) / v.m
 
 
-def class_batches_oracle(d, steps=20000, burn_in=200):
-    seed = [int(abs(d[k]) * 1e6) % 2**32 for k in ("mu_a", "mu_b", "s2", "eps")] + [int(d["m"])]
-    rng = np.random.default_rng(seed)
-    out = []
-    for one_class in (True, False):
-        run = bn.class_batch_run(rng, [d["mu_a"], d["mu_b"]], np.sqrt(d["s2"]), int(d["m"]), steps, one_class)
-        train, test = bn.class_means_train_and_test(run, d["eps"], burn_in)
-        out += [train[0], test[0]] if one_class else [test[0]]
-    return np.array(out)
-
-
 # --- the sheet's pictures and numbers ------------------------------------------------------
 # Planar layout of the graph: the triangle x, sigma^2, xhat with mu inside it. The edge labels
 # are display-style fractions at 11 pt (text-style ones shrink numerator and denominator to 70%):
@@ -263,49 +252,6 @@ def exact_identity_values():
 
 
 CLASS_DEMO = {"mu_a": -1.0, "mu_b": 1.0, "s2": 0.25, "eps": 1e-5, "m": 32}
-
-
-def class_runs():
-    rng = np.random.default_rng(0)
-    d = CLASS_DEMO
-    out = {}
-    for one_class in (True, False):
-        run = bn.class_batch_run(rng, [d["mu_a"], d["mu_b"]], np.sqrt(d["s2"]), d["m"], 4000, one_class)
-        out["one-class" if one_class else "mixed"] = bn.class_means_train_and_test(run, d["eps"], 200)
-    return out
-
-
-def _signed(value):
-    return f"{value + 0.0:+.3f}" if abs(value) >= 5e-4 else "0.000"   # no "-0.000"
-
-
-def class_table():
-    rows = []
-    for regime, (train, test) in class_runs().items():
-        rows.append((f"{regime} batches: mean of $\\hat x$ in class $a$ and in class $b$, in training (batch statistics)",
-                     f"{_signed(train[0])} / {_signed(train[1])}"))
-        rows.append((f"{regime} batches: mean of $\\hat x$ in class $a$ and in class $b$, at test (running statistics)",
-                     f"{_signed(test[0])} / {_signed(test[1])}"))
-    return rows
-
-
-def draw_class_bars(ax):
-    runs = class_runs()
-    labels, train, test = [], [], []
-    for regime, (tr, te) in runs.items():
-        for c, name in enumerate("ab"):
-            labels.append(f"{regime}\nclass {name}")
-            train.append(tr[c])
-            test.append(te[c])
-    pos = np.arange(len(labels))
-    ax.bar(pos - 0.2, train, 0.4, label="training (batch statistics)", color="#3b5b92")
-    flat = np.abs(train) < 0.05   # a bar of height 0 would not show: mark it
-    ax.plot((pos - 0.2)[flat], np.asarray(train)[flat], "o", color="#3b5b92", ms=4)
-    ax.bar(pos + 0.2, test, 0.4, label="test (running statistics)", color="#d08c2c")
-    ax.axhline(0, color="grey", lw=0.6)
-    ax.set_xticks(pos, labels)
-    ax.set_ylabel(r"class mean of $\hat x$")
-    ax.legend(loc="lower right")
 
 
 SETUP = (r"One feature over a mini-batch $x_1, \dots, x_m$: $\mu = \frac1m \sum_i x_i$, "
@@ -509,14 +455,16 @@ CLASS_BATCHES = Part(
                   r"test time. Every mini-batch holds one class, in shuffled order; compare mixed batches. Find class "
                   r"$a$'s mean normalised value in training and at test time.",
         figures=(Figure("class-means", r"Each class's mean normalised feature in training (batch statistics) and at "
-                        r"test (running statistics), from the simulation in the table above.", draw_class_bars),),
+                        r"test (running statistics), from the simulation in the table above.",
+                        lambda ax: bn.draw_class_means(ax, CLASS_DEMO)),),
         demonstrations=(Demonstration(
             r"A seeded NumPy simulation (seed 0): classes $a, b$ with means $-1, +1$, within-class variance $0.25$, "
             r"$m = 32$, $\epsilon = 10^{-5}$, 4000 batches. What it means: every one-class batch is normalised by its "
             r"own mean, so in training both classes sit at 0 and the layers after batch normalisation never see this "
             r"feature tell them apart; at test time the running statistics, which average over the classes, put them "
             r"at $\pm(\mu_b - \mu_a)/(2\sqrt{\sigma_w^2 + \epsilon})$, inputs the network never met in training. "
-            r"With mixed batches the training and test values agree, as the derived result says.", class_table),)),
+            r"With mixed batches the training and test values agree, as the derived result says.",
+            lambda: bn.class_table(CLASS_DEMO)),)),
     derivation=Derivation(
         variables=(mu_a, mu_b, within, class_eps), sizes=CLASS_SIZES, numeric_sizes={"m": [2, 3, 4, 8, 32]},
         derive=lambda v: sp.Matrix([train_time_class_mean(v), test_time_class_mean(v, False), test_time_class_mean(v, True)]),
@@ -539,7 +487,7 @@ CLASS_BATCHES = Part(
                  r"the running mean's fixed point $r = 0.9\, r + 0.1\, \mathbb{E}[\mu_B]$; likewise the running variance "
                  r"settles at $\mathbb{E}[s_B^2]$", target=lambda v: stationary_value(MOMENTUM, (v.mu_a + v.mu_b) / 2)),
         ),
-        oracle=Oracle(class_batches_oracle,
+        oracle=Oracle(bn.class_batches_oracle,
                       "a seeded NumPy simulation of 20000 training batches per setting, PyTorch's running-statistics "
                       "update, the running statistics averaged after 200 batches", 0.05,
                       r"sampling error of the time-averaged running statistics over 20000 batches: worst "
