@@ -179,10 +179,10 @@ def at_numbers(formula, ns, values):
 def neuron_closed_form_run():
     """(w_k, b_k) for k = 1..4 by iterating the backpropagated step the part proves for all
     numbers (its closed form), not the engine's differentiation of L_reg behind the tables."""
-    ns = SGD_PART.namespace({})
+    ns = NEURON_SGD.namespace({})
     current, out = dict(NEURON_START), []
     for sample in NEURON_SAMPLES:
-        new = at_numbers(SGD_PART.result(ns), ns, {**current, **sample, "eta": NEURON_RATE})
+        new = at_numbers(NEURON_SGD.result(ns), ns, {**current, **sample, "eta": NEURON_RATE})
         current = {"w": new[0], "b": new[1]}
         out.append((new[0], new[1]))
     return out
@@ -194,7 +194,7 @@ def neuron_row(which, steps):
 
 
 eta = Variable("eta", domain=Positive(), latex=r"\eta", spellings=(r"\eta",))
-SGD_PART = Part(
+NEURON_SGD = Part(
     id="backprop.neuron_sgd", title="The neuron: SGD steps at the course's numbers",
     sheet=Sheet(
         statement=NEURON_STATEMENT + r"From $w_0 = 0.1$, $b_0 = 0$ with learning rate $\eta = 0.1$ and "
@@ -572,4 +572,4 @@ CENTER_LINEAR = Part(
                Slip("W^T (c_{y_i} - x_i)", "the sign of $x_i - c_{y_i}$"))),
 )
 
-PARTS = NEURON_PARTS + [SGD_PART, TWO_LAYER, CENTER_GRAD, CENTER_UPDATE, CENTER_LINEAR]
+PARTS = [*NEURON_PARTS, NEURON_SGD, TWO_LAYER, CENTER_GRAD, CENTER_UPDATE, CENTER_LINEAR]
