@@ -1,13 +1,20 @@
 r"""Activation functions: the sigmoid $\sigma(z) = 1/(1 + e^{-z})$, $\tanh$ and the ReLU, their
 derivatives, and why stacked sigmoids shrink gradients."""
+import functools
+
 import numpy as np
 import sympy as sp
 
-from derive import Derivation, Grading, Oracle, Part, Sheet, Slip, Step, Variable
+from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.model.domains import Domain, Positive
 from derive.model.functions import held_product, sigma
+from derive.maths.piecewise_fit import ReluFitProblem
+from derive.maths.worked_example import rounded
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
 from derive.verify.numeric import sigmoid as np_sigmoid
+from derive.verify.relu_fit import (FIT_COLUMNS, GridLeastSquares, Stationary, Training, draw_fit, fit_table,
+                                    quadrature_error)
+from derive.verify.tables import worked_table
 
 TITLE = "Activation functions"
 
@@ -153,14 +160,6 @@ SIGMOID_GRAD_MAX = Part(
 # ---------------------------------------------------------------- activation.relu_fit
 # The best three-unit ReLU network for sin on [-1, 2]: the engine integrates the error exactly
 # (derive.maths.piecewise_fit) and the three checks of derive.verify.relu_fit confirm the optimum.
-import functools  # noqa: E402
-
-from derive import Figure  # noqa: E402
-from derive.maths.piecewise_fit import ReluFitProblem  # noqa: E402
-from derive.maths.worked_example import rounded  # noqa: E402
-from derive.verify.relu_fit import GridLeastSquares, Stationary, Training, quadrature_error  # noqa: E402
-from derive.verify.tables import worked_table  # noqa: E402
-
 SIN_FIT = ReluFitProblem(sp.sin, -1, 2, units=3)
 
 
@@ -188,10 +187,6 @@ class SortedIn(Domain):
         return np.sort(rng.uniform(-1.0, 2.0, size=shape))
 
 
-def _faces_text(faces):
-    return ", ".join("right" if s > 0 else "left" for s in faces)
-
-
 # The quadratic form as the statement writes it; the boxed result prints the same (a test holds
 # the two together). q, not s_0: s_k is already the unit's facing sign.
 QUADRATIC_FORM = r"\frac{1}{3} \left(q + \theta^\top G \theta - 2 r^\top \theta\right)"
@@ -208,47 +203,6 @@ def _error_for_every_facing(v):
 def _quadrature_for_every_facing(d):
     return [quadrature_error(SIN_FIT, {"u": list(f), "b": [-s * k for s, k in zip(f, d["kappa"])],
                                         "a": list(d["alpha"]), "c": d["c"]}) for f in SIN_FIT.all_faces]
-
-
-RELU_FIT_COLUMNS = {"optimum": ("quantity", "value"), "pieces": ("piece", "from", "to", "slope", "intercept"),
-                    "weights": ("unit", "$u_k$", "$b_k$", "$a_k$"), "faces": ("faces", "best $E$")}
-
-
-def _relu_fit_tables(kind):
-    """Rows of numbers (float64; the engine keeps 30 digits) for the sheet and ``derive show --json``."""
-    problem, fit, per_faces = relu_fit_optimum()
-    if kind == "optimum":
-        return [*[(f"kink $\\kappa_{k + 1}$ (faces {'right' if s > 0 else 'left'})", float(kappa))
-                  for k, (s, kappa) in enumerate(zip(fit.faces, fit.kinks))],
-                ("output bias $c$", float(fit.theta[0])), (r"mean squared error $E^*$", float(fit.error)),
-                (r"largest $|\partial E / \partial (\kappa, c, \alpha)|$ there", fit.gradient_norm)]
-    if kind == "pieces":
-        return [(f"piece {n + 1}", *piece) for n, piece in enumerate(problem.pieces(fit))]
-    if kind == "weights":
-        w_ = fit.weights
-        return [(f"unit {k + 1}", w_["u"][k], float(w_["b"][k]), float(w_["a"][k])) for k in range(problem.units)]
-    return [(_faces_text(f), e) for f, e in sorted(per_faces.items(), key=lambda item: item[1])]
-
-
-def _draw_relu_fit(ax):
-    problem, fit, _ = relu_fit_optimum()
-    x = np.linspace(-1, 2, 601)
-    # The two curves nearly coincide, so the residual gets a panel of its own below the fit,
-    # sharing its x axis: an inset would sit under the kink lines, which cross the whole plot.
-    grid = ax.get_subplotspec().subgridspec(2, 1, height_ratios=(2.2, 1))
-    ax.set_subplotspec(grid[0])
-    below = ax.figure.add_subplot(grid[1], sharex=ax)
-    ax.plot(x, np.sin(x), label=r"$\sin x$", lw=2.2, color="0.65")
-    ax.plot(x, problem.network(fit.weights, x), label="best 3-unit ReLU network $f$", lw=1.2, color="C0")
-    below.plot(x, problem.network(fit.weights, x) - np.sin(x), color="C0", lw=1)
-    below.axhline(0, color="0.5", lw=0.5)
-    for n, k in enumerate(fit.kinks):
-        ax.axvline(float(k), color="C3", lw=0.8, ls="--", label="kinks" if n == 0 else None)
-        below.axvline(float(k), color="C3", lw=0.8, ls="--")
-    ax.tick_params(labelbottom=False)
-    ax.legend(loc="upper left")   # the curve climbs from lower left to upper right: both corners are free
-    below.set_ylabel(r"$f(x) - \sin x$")
-    below.set_xlabel("$x$")
 
 
 RELU_FIT = Part(
@@ -272,7 +226,7 @@ RELU_FIT = Part(
                   r"facing, is that SymPy's piece-by-piece integral of $(f - \sin)^2$ equals this form. For fixed kinks the best "
                   r"$\theta$ solves $G \theta = r$, leaving $E = \frac13 (q - r^\top \theta)$; the engine minimises that "
                   r"over the kinks.",
-        demonstrations=tuple(worked_table(caption, RELU_FIT_COLUMNS[kind], lambda kind=kind: _relu_fit_tables(kind))
+        demonstrations=tuple(worked_table(caption, FIT_COLUMNS[kind], lambda kind=kind: fit_table(*relu_fit_optimum(), kind))
                              for kind, caption in (
             ("optimum", "The optimum found by the engine (6 seeded L-BFGS-B starts per way of facing, "
                         "polished by ``sympy.nsolve`` to 30 digits)"),
@@ -281,7 +235,8 @@ RELU_FIT = Part(
                         r"(and the output bias $c$ above)"),
             ("faces", "The best error for each way the units can face (kinks in increasing order)"))),
         figures=(Figure("relu_fit", r"Top: $\sin x$, the best three-unit ReLU network $f$ and its kinks on $[-1, 2]$. "
-                        r"Bottom: the residual $f(x) - \sin x$", _draw_relu_fit),)),
+                        r"Bottom: the residual $f(x) - \sin x$",
+                        lambda ax: draw_fit(ax, *relu_fit_optimum()[:2])),)),
     derivation=Derivation(
         variables=(Variable("kappa", (3,), SortedIn(), latex=r"\kappa"), Variable("c"),
                    Variable("alpha", (3,), latex=r"\alpha")),
