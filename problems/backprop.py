@@ -6,14 +6,14 @@ import sympy as sp
 from derive import Derivation, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.maths.layers import ones_like, sigmoid_layer
 from derive.maths.center_loss import center_loss, indicator, picked, simplify_indicators
-from derive.maths.worked_example import exact, rounded, sgd_run, sgd_step
+from derive.maths.worked_example import at_numbers, exact, rounded, sgd_run, sgd_step
 from derive.model.domains import Domain, Positive
 from derive.model.functions import hadamard, held_product, sigma
 from derive.verify.networks import (finite_difference_gradients, jax_gradients, mlp_backward, mlp_loss,
                                     neuron_backward, neuron_loss, sgd_trajectory)
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient
 from derive.verify.numeric import sigmoid as np_sigmoid
-from derive.verify.agreement import AgreementCheck
+from derive.verify.agreement import gradient_agreement
 from derive.verify.tables import worked_table
 
 TITLE = "Backpropagation"
@@ -135,21 +135,6 @@ def neuron_by_jax(p, s):
         lambda q, jnp: neuron_loss(q, s["x"], s["t"], s["lambda"], xp=jnp), p)
 
 
-def worked_checks(engine, reference, what):
-    """The worked numbers against three independent float64 computations."""
-    float64 = (r"float64 arithmetic over a few steps of $O(1)$ numbers errs by $\approx 10^{-15}$; $10^{-12}$ "
-               "leaves a thousandfold margin, while a wrong gradient errs in the third digit or earlier")
-    return (
-        AgreementCheck(f"{what} agree with a hand-written NumPy forward and backward pass",
-                       engine, lambda: reference("numpy"), "NumPy backprop, float64", 1e-12, float64),
-        AgreementCheck(f"{what} agree with central finite differences of a NumPy forward pass",
-                       engine, lambda: reference("differences"), "central finite differences of the NumPy forward pass",
-                       FD_RTOL, FD_TOLERANCE_REASON),
-        AgreementCheck(f"{what} agree with JAX reverse-mode autodiff", engine, lambda: reference("jax"),
-                       "``jax.grad`` in float64", 1e-12, float64),
-    )
-
-
 NEURON_GRADIENTS = {"numpy": lambda p, s: neuron_backward(p, s["x"], s["t"], s["lambda"]),
                     "differences": neuron_by_differences, "jax": neuron_by_jax}
 
@@ -166,14 +151,6 @@ def neuron_table():
             row(r"$\partial L / \partial b$", lambda s_: s_.gradients["b"]),
             row("$w_k$ after", lambda s_: s_.updated["w"]), row("$b_k$ after", lambda s_: s_.updated["b"]),
             row(r"$L$ after the step", lambda s_: s_.loss_after)]
-
-
-def at_numbers(formula, ns, values):
-    """``formula`` of the namespace with every defined variable written out, at exact numbers
-    (sigma as 1/(1 + e^{-z})), to 40 digits: a worked number from the closed form."""
-    expr = formula.xreplace(ns.definitions()).xreplace({ns.objects[n]: exact(x_) if isinstance(x_, (int, str)) else x_
-                                                         for n, x_ in values.items()})
-    return expr.applyfunc(lambda e: e.rewrite(sp.exp).evalf(40))
 
 
 def neuron_closed_form_run():
@@ -220,7 +197,7 @@ NEURON_SGD = Part(
         oracle=Oracle(lambda d: np.array([d["w"], d["b"]]) - d["eta"] * central_gradient(
             lambda u: np_regularised_loss(d, w=u[0], b=u[1]), np.array([d["w"], d["b"]])),
             r"one step with central finite differences of a NumPy $L_{\mathrm{reg}}$", FD_RTOL, FD_TOLERANCE_REASON),
-        checks=worked_checks(neuron_engine_numbers, lambda how: neuron_reference(NEURON_GRADIENTS[how]),
+        checks=gradient_agreement(neuron_engine_numbers, lambda how: neuron_reference(NEURON_GRADIENTS[how]),
                              "the four steps' losses, gradients, $w$ and $b$")),
 )
 
@@ -401,7 +378,7 @@ TWO_LAYER = Part(
         # The updated parameters the statement asks for: the engine's (SymPy differentiates E)
         # proved equal, to the 6 digits boxed, to a step with the proved backpropagation formulas.
         also=tuple(two_layer_update_box(n) for n in MLP_SHAPES),
-        checks=worked_checks(two_layer_engine_numbers, two_layer_reference,
+        checks=gradient_agreement(two_layer_engine_numbers, two_layer_reference,
                              "$E$, every gradient, every updated parameter and $E$ after the step")),
 )
 
