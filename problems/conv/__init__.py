@@ -1,7 +1,6 @@
 """Convolution: the backward pass (gradients of weights, inputs and bias, with stride, padding,
 dilation and groups; Toeplitz form; low-rank kernels) and conv arithmetic (output sizes,
-parameters, multiply-accumulates, receptive fields, block costs; whole networks worked through).
-Indices start at 0."""
+parameters, multiply-accumulates, receptive fields, block costs). Indices start at 0."""
 from . import arithmetic, backward, networks
 
 TITLE = "Convolution"
