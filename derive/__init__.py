@@ -11,8 +11,8 @@ from .answers.serve.free import equivalent
 from .answers.serve.worker import check
 from .errors import (AnswerSyntaxError, DeriveError, InvalidArgument, OutputError,
                      ProblemDefinitionError, UnknownPart)
-from .model.part import (Demonstration, Derivation, Figure, Grading, Namespace, Oracle, Part, Sheet, Slip, Step,
-                          Variable)
+from .model.part import (Demonstration, Derivation, DerivedSize, Figure, Grading, Namespace, Oracle, Part, Sheet,
+                          Slip, Step, Variable)
 from .model import registry as _registry
 from .model.registry import all_parts, families, get_part, load_file, select
 from .model import domains, functions
@@ -36,6 +36,7 @@ __all__ = [
     "Claim",
     "Demonstration",
     "Derivation",
+    "DerivedSize",
     "DeriveError",
     "Figure",
     "Grading",

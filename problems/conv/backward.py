@@ -4,7 +4,7 @@ $W$, $X$ and the bias are derived by SymPy at explicit sizes and proved equal to
 forms entry by entry; a tensor index outside its range, or not an integer, contributes 0."""
 import sympy as sp
 
-from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
+from derive import Derivation, DerivedSize, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.maths.convolution import (INDEX, banded, chain_rule, chain_rule_weight_2d, conv1d_matrix,
                                       cross_correlate, derived_gradient, footprint, grad_bias_2d,
                                       grad_input_1d, grad_input_2d, grad_weight_1d, grad_weight_2d,
@@ -12,7 +12,6 @@ from derive.maths.convolution import (INDEX, banded, chain_rule, chain_rule_weig
                                       multiplication_ratio, output_size, per_group, per_output, transposed_conv1d)
 from derive.maths.tensors import index_formula
 from derive.model.functions import as_sympy, held_fraction
-from derive.model.part import DerivedSize
 from derive.verify.conv_oracles import add_axes, fd_gradient
 from derive.verify.conv_checks import FrameworkCheck, ScipyCheck
 from derive.verify.conv_structure import (LowRankIdentity, TransposeIsAdjoint, TruncatedSvdCheck,
