@@ -9,16 +9,27 @@ from .answers.serve.free import equivalent
 from .answers.serve.worker import check
 from .errors import (AnswerSyntaxError, DeriveError, InvalidArgument, OutputError,
                      ProblemDefinitionError, UnknownPart)
-from .model.part import Demonstration, Figure, Namespace, Oracle, Part, Slip, Step, Variable
+from .model.part import (Demonstration, Derivation, DerivedSize, Figure, Grading, Namespace, Oracle, Part, Sheet,
+                          Slip, Step, Variable)
+from .model import registry as _registry
 from .model.registry import all_parts, families, get_part, load_file, select
 from .verify.claims import Claim, PartReport, verify_part
+
+# The course catalogue ships beside the engine as the package ``problems``. The front, which
+# the command line, the pytest plugin and library callers all go through, hands it to the
+# registry by name, so no engine module depends on it (the registry imports it when first asked).
+CATALOGUE = "problems"
+_registry.add_package(CATALOGUE)
 
 __all__ = [
     "AnswerSyntaxError",
     "Claim",
     "Demonstration",
+    "Derivation",
+    "DerivedSize",
     "DeriveError",
     "Figure",
+    "Grading",
     "InvalidArgument",
     "Namespace",
     "Oracle",
@@ -26,6 +37,7 @@ __all__ = [
     "Part",
     "PartReport",
     "ProblemDefinitionError",
+    "Sheet",
     "Slip",
     "Step",
     "UnknownPart",

@@ -1,1 +1,16 @@
-"""Problem families: one module per family of ../shared/catalogue.md."""
+"""Problem families: one module per family of ../shared/catalogue.md (conv, the largest, a package).
+
+A family module reads like its catalogue entry: a docstring introducing the family, ``TITLE``,
+each part a module constant ``NAME = Part(id, title, Sheet(...), Derivation(...), Grading(...))``
+with the helpers it alone needs just above it, and ``PARTS = [...]`` at the end in catalogue
+order. It imports only:
+
+- ``derive``: the declarations (Part, Sheet, Derivation, Grading, Variable, Step, Oracle, Slip,
+  Figure, Demonstration);
+- ``derive.model.domains`` and ``derive.model.functions``: the notation formulas are written in;
+- ``derive.maths.*``: the tools that derive (expectations, recurrences, convolutions, networks);
+- ``derive.verify.*``: the independent checks (NumPy oracles, simulations, worked tables, and
+  a family's own oracles and plots, e.g. ``dropout_oracles``, ``dynamics_figures``).
+
+The engine never imports this package: derive's front hands it to the registry by name.
+"""

@@ -1,13 +1,20 @@
 r"""Activation functions: the sigmoid $\sigma(z) = 1/(1 + e^{-z})$, $\tanh$ and the ReLU, their
 derivatives, and why stacked sigmoids shrink gradients."""
+import functools
+
 import numpy as np
 import sympy as sp
 
-from derive import Oracle, Part, Slip, Step, Variable
+from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.model.domains import Domain, Positive
 from derive.model.functions import held_product, sigma
+from derive.maths.piecewise_fit import ReluFitProblem
+from derive.maths.worked_example import rounded
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
 from derive.verify.numeric import sigmoid as np_sigmoid
+from derive.verify.relu_fit import (FIT_COLUMNS, GridLeastSquares, Stationary, Training, draw_fit, fit_table,
+                                    quadrature_error)
+from derive.verify.tables import worked_table
 
 TITLE = "Activation functions"
 
@@ -56,79 +63,77 @@ def grid_maximum_of_slope(_values):
     return float(np.max(central_derivative(np_sigmoid, grid)))
 
 
-PARTS = [
-    Part(
-        id="activation.sigmoid_grad",
-        title="Derivative of the sigmoid",
-        statement=r"For $\sigma(z) = 1/(1 + e^{-z})$, find $\sigma'(z)$ in terms of $\sigma(z)$.",
-        variables=(z,), answer=True, neighbours=("activation.tanh_grad",),
-        slips=(Slip("sigma(z)*(1 + sigma(z))", r"a sign slip in the second factor"),
-               Slip("sigma(z)^2", r"the second factor $1 - \sigma(z)$ taken as $\sigma(z)$"),
-               Slip("1 - sigma(z)^2", r"the derivative of $\tanh$ carried over")),
-        derive=lambda v: sp.diff(logistic(v.z), v.z),
-        result=lambda v: sigma(v.z) * (1 - sigma(v.z)),
+SIGMOID_GRAD = Part(
+    id="activation.sigmoid_grad", title="Derivative of the sigmoid",
+    sheet=Sheet(statement=r"For $\sigma(z) = 1/(1 + e^{-z})$, find $\sigma'(z)$ in terms of $\sigma(z)$."),
+    derivation=Derivation(
+        variables=(z,), derive=lambda v: sp.diff(logistic(v.z), v.z), result=lambda v: sigma(v.z) * (1 - sigma(v.z)),
         result_lhs=r"\sigma'(z)",
         steps=(Step(r"\sigma'(z)", lambda v: sp.exp(-v.z) / (1 + sp.exp(-v.z)) ** 2, "chain rule"),
                Step(r"\sigma'(z)", lambda v: held_product(1 / (1 + sp.exp(-v.z)), sp.exp(-v.z) / (1 + sp.exp(-v.z))),
                     r"split the square; the second factor is $1 - \sigma(z)$")),
-        oracle=derivative_oracle(np_sigmoid, "central finite differences of a NumPy sigmoid"),
-    ),
-    Part(
-        id="activation.tanh_grad",
-        title="Derivative of tanh",
-        statement=r"For $\tanh z = (e^z - e^{-z})/(e^z + e^{-z})$, find $\tanh'(z)$ in terms of $\tanh z$.",
-        variables=(z,), answer=True, neighbours=("activation.sigmoid_grad",),
-        slips=(Slip("1 + tanh(z)^2", r"the quotient rule's minus sign lost"),
-               Slip("tanh(z)*(1 - tanh(z))", r"the sigmoid's pattern $\sigma(1 - \sigma)$ carried over")),
-        derive=lambda v: sp.diff(tanh_definition(v.z), v.z),
-        result=lambda v: 1 - sp.tanh(v.z) ** 2,
+        oracle=derivative_oracle(np_sigmoid, "central finite differences of a NumPy sigmoid")),
+    grading=Grading(neighbours=("activation.tanh_grad",),
+                    slips=(Slip("sigma(z)*(1 + sigma(z))", r"a sign slip in the second factor"),
+                           Slip("sigma(z)^2", r"the second factor $1 - \sigma(z)$ taken as $\sigma(z)$"),
+                           Slip("1 - sigma(z)^2", r"the derivative of $\tanh$ carried over"))),
+)
+
+
+TANH_GRAD = Part(
+    id="activation.tanh_grad", title="Derivative of tanh",
+    sheet=Sheet(statement=r"For $\tanh z = (e^z - e^{-z})/(e^z + e^{-z})$, find $\tanh'(z)$ in terms of $\tanh z$."),
+    derivation=Derivation(
+        variables=(z,), derive=lambda v: sp.diff(tanh_definition(v.z), v.z), result=lambda v: 1 - sp.tanh(v.z) ** 2,
         result_lhs=r"\tanh'(z)",
         steps=(Step(r"\tanh'(z)", lambda v: ((sp.exp(v.z) + sp.exp(-v.z)) ** 2 - (sp.exp(v.z) - sp.exp(-v.z)) ** 2)
                     / (sp.exp(v.z) + sp.exp(-v.z)) ** 2, "quotient rule"),),
-        oracle=derivative_oracle(np.tanh, "central finite differences of NumPy tanh"),
-    ),
-    Part(
-        id="activation.tanh_sigmoid",
-        title="tanh is a rescaled sigmoid",
-        statement=r"Show $\tanh z = 2\sigma(2z) - 1$.",
-        variables=(z,), answer=True, show_instance=False,   # SymPy's output is the definition itself
-        slips=(Slip("2*sigma(z) - 1", r"the argument's factor 2 forgotten"),
-               Slip("sigma(2*z) - 1", r"the outer factor 2 forgotten")),
-        derive=lambda v: tanh_definition(v.z),
-        result=lambda v: 2 * sigma(2 * v.z) - 1,
+        oracle=derivative_oracle(np.tanh, "central finite differences of NumPy tanh")),
+    grading=Grading(neighbours=("activation.sigmoid_grad",),
+                    slips=(Slip("1 + tanh(z)^2", r"the quotient rule's minus sign lost"),
+                           Slip("tanh(z)*(1 - tanh(z))", r"the sigmoid's pattern $\sigma(1 - \sigma)$ carried over"))),
+)
+
+
+TANH_SIGMOID = Part(
+    id="activation.tanh_sigmoid", title="tanh is a rescaled sigmoid",
+    sheet=Sheet(statement=r"Show $\tanh z = 2\sigma(2z) - 1$.",
+                # SymPy's output is the definition itself
+                show_instance=False),
+    derivation=Derivation(
+        variables=(z,), derive=lambda v: tanh_definition(v.z), result=lambda v: 2 * sigma(2 * v.z) - 1,
         result_lhs=r"\tanh z",
         steps=(Step(r"\tanh z", lambda v: (1 - sp.exp(-2 * v.z)) / (1 + sp.exp(-2 * v.z)),
                     r"divide numerator and denominator by $e^{z}$"),
                Step(r"\tanh z", lambda v: 2 / (1 + sp.exp(-2 * v.z)) - 1, r"write $1 - u = 2 - (1 + u)$")),
         oracle=Oracle(lambda x: np.tanh(x["z"]), r"NumPy $\tanh$", 1e-12,
-                      r"a few float64 operations on $O(1)$ numbers: error about $10^{-15}$"),
-    ),
-    Part(
-        id="activation.relu_grad",
-        title="Derivative of the ReLU",
-        statement=r"For $\operatorname{relu}(z) = \max(0, z)$, find the derivative for $z \neq 0$, "
-                  r"in terms of the Heaviside step $H(z)$, which is $1$ for $z > 0$ and $0$ for $z < 0$.",
-        variables=(Variable("z", domain=AwayFromZero()),), answer=True,
-        slips=(Slip("z", r"the function itself instead of its slope"),
-               Slip("Heaviside(-z)", r"the two sides of the kink swapped")),
-        derive=lambda v: sp.diff(sp.Piecewise((v.z, v.z > 0), (0, True)), v.z),
-        result=lambda v: sp.Heaviside(v.z),
+                      r"a few float64 operations on $O(1)$ numbers: error about $10^{-15}$")),
+    grading=Grading(slips=(Slip("2*sigma(z) - 1", r"the argument's factor 2 forgotten"),
+                           Slip("sigma(2*z) - 1", r"the outer factor 2 forgotten"))),
+)
+
+
+RELU_GRAD = Part(
+    id="activation.relu_grad", title="Derivative of the ReLU",
+    sheet=Sheet(statement=r"For $\operatorname{relu}(z) = \max(0, z)$, find the derivative for $z \neq 0$, "
+                          r"in terms of the Heaviside step $H(z)$, which is $1$ for $z > 0$ and $0$ for $z < 0$."),
+    derivation=Derivation(
+        variables=(Variable("z", domain=AwayFromZero()),),
+        derive=lambda v: sp.diff(sp.Piecewise((v.z, v.z > 0), (0, True)), v.z), result=lambda v: sp.Heaviside(v.z),
         result_lhs=r"\operatorname{relu}'(z)",
-        oracle=derivative_oracle(lambda t: max(t, 0.0), r"central finite differences of $\max(0, z)$ in NumPy"),
-    ),
-    Part(
-        id="activation.sigmoid_grad_max",
-        title="The sigmoid's slope is at most 1/4",
-        statement=r"Find $\max_z \sigma'(z)$ and where it is attained; conclude that $L$ stacked sigmoid "
-                  r"layers with $|w| \le 1$ scale a gradient by at most $(1/4)^L$.",
-        variables=(Variable("L", domain=Positive()),), answer=True,
-        neighbours=("activation.sigmoid_grad",),
-        expects=r"the maximum slope $\max_z \sigma'(z)$, a number",
-        slips=(Slip("1/2", r"$\sigma(0) = 1/2$, the value, not the slope"),
-               Slip("1", r"the slope of the identity, as if $\sigma$ were linear near $0$")),
-        derive=lambda v: sigmoid_derivative_maximum()[1][0],
-        result=lambda v: sp.Rational(1, 4),
-        result_lhs=r"\max_z \sigma'(z)",
+        oracle=derivative_oracle(lambda t: max(t, 0.0), r"central finite differences of $\max(0, z)$ in NumPy")),
+    grading=Grading(slips=(Slip("z", r"the function itself instead of its slope"),
+                           Slip("Heaviside(-z)", r"the two sides of the kink swapped"))),
+)
+
+
+SIGMOID_GRAD_MAX = Part(
+    id="activation.sigmoid_grad_max", title="The sigmoid's slope is at most 1/4",
+    sheet=Sheet(statement=r"Find $\max_z \sigma'(z)$ and where it is attained; conclude that $L$ stacked sigmoid "
+                          r"layers with $|w| \le 1$ scale a gradient by at most $(1/4)^L$."),
+    derivation=Derivation(
+        variables=(Variable("L", domain=Positive()),), derive=lambda v: sigmoid_derivative_maximum()[1][0],
+        result=lambda v: sp.Rational(1, 4), result_lhs=r"\max_z \sigma'(z)",
         steps=(Step(r"\operatorname*{arg\,max}_z \sigma'(z)", lambda v: sp.S.Zero,
                     r"$\sigma''(z) = \sigma'(z)(1 - 2\sigma(z)) = 0$ only where $\sigma(z) = 1/2$",
                     target=lambda v: sigmoid_derivative_maximum()[0][0]),
@@ -145,30 +150,24 @@ PARTS = [
         oracle=Oracle(grid_maximum_of_slope, r"the largest finite-difference slope of a NumPy sigmoid "
                       r"on a grid of step $0.001$ over $[-8, 8]$", 1e-6,
                       r"the grid contains $z = 0$ exactly, where the slope peaks; the central difference "
-                      r"there errs by about $10^{-11}$", cases=1),
-    ),
-]
+                      r"there errs by about $10^{-11}$", cases=1)),
+    grading=Grading(neighbours=("activation.sigmoid_grad",), expects=r"the maximum slope $\max_z \sigma'(z)$, a number",
+                    slips=(Slip("1/2", r"$\sigma(0) = 1/2$, the value, not the slope"),
+                           Slip("1", r"the slope of the identity, as if $\sigma$ were linear near $0$"))),
+)
 
 
 # ---------------------------------------------------------------- activation.relu_fit
 # The best three-unit ReLU network for sin on [-1, 2]: the engine integrates the error exactly
 # (derive.maths.piecewise_fit) and the three checks of derive.verify.relu_fit confirm the optimum.
-import functools  # noqa: E402
-
-from derive import Figure  # noqa: E402
-from derive.maths.piecewise_fit import ReluFitProblem  # noqa: E402
-from derive.maths.worked_example import rounded  # noqa: E402
-from derive.verify.relu_fit import GridLeastSquares, Stationary, Training, quadrature_error  # noqa: E402
-from derive.verify.tables import worked_table  # noqa: E402
-
-RELU_FIT = ReluFitProblem(sp.sin, -1, 2, units=3)
+SIN_FIT = ReluFitProblem(sp.sin, -1, 2, units=3)
 
 
 @functools.cache
 def relu_fit_optimum():
     """(problem, best fit, best float64 error for each way of facing), from 6 seeded starts each."""
-    fit, per_faces = RELU_FIT.best(starts=6, seed=0)
-    return RELU_FIT, fit, per_faces
+    fit, per_faces = SIN_FIT.best(starts=6, seed=0)
+    return SIN_FIT, fit, per_faces
 
 
 def optimum_by_pieces():
@@ -188,10 +187,6 @@ class SortedIn(Domain):
         return np.sort(rng.uniform(-1.0, 2.0, size=shape))
 
 
-def _faces_text(faces):
-    return ", ".join("right" if s > 0 else "left" for s in faces)
-
-
 # The quadratic form as the statement writes it; the boxed result prints the same (a test holds
 # the two together). q, not s_0: s_k is already the unit's facing sign.
 QUADRATIC_FORM = r"\frac{1}{3} \left(q + \theta^\top G \theta - 2 r^\top \theta\right)"
@@ -202,100 +197,63 @@ def _error_for_every_facing(v):
         theta, r = sp.MatrixSymbol(r"\theta", 4, 1), sp.MatrixSymbol("r", 4, 1)
         body = theta.T * sp.MatrixSymbol("G", 4, 4) * theta - 2 * r.T * theta + sp.MatrixSymbol("q", 1, 1)
         return sp.MatMul(sp.Rational(1, 3), body, evaluate=False)
-    return sp.Matrix([RELU_FIT.error_by_gram(f) for f in RELU_FIT.all_faces])
+    return sp.Matrix([SIN_FIT.error_by_gram(f) for f in SIN_FIT.all_faces])
 
 
 def _quadrature_for_every_facing(d):
-    return [quadrature_error(RELU_FIT, {"u": list(f), "b": [-s * k for s, k in zip(f, d["kappa"])],
-                                        "a": list(d["alpha"]), "c": d["c"]}) for f in RELU_FIT.all_faces]
+    return [quadrature_error(SIN_FIT, {"u": list(f), "b": [-s * k for s, k in zip(f, d["kappa"])],
+                                        "a": list(d["alpha"]), "c": d["c"]}) for f in SIN_FIT.all_faces]
 
 
-RELU_FIT_COLUMNS = {"optimum": ("quantity", "value"), "pieces": ("piece", "from", "to", "slope", "intercept"),
-                    "weights": ("unit", "$u_k$", "$b_k$", "$a_k$"), "faces": ("faces", "best $E$")}
+RELU_FIT = Part(
+    id="activation.relu_fit", title="The best three-unit ReLU network for sin on [-1, 2]",
+    sheet=Sheet(
+        statement=r"Approximate $\sin x$ on $[-1, 2]$ by $f(x) = c + \sum_{k=1}^{3} a_k \operatorname{relu}(u_k x + b_k)$, "
+                  r"minimising the mean squared error $E = \frac13 \int_{-1}^{2} (f(x) - \sin x)^2\,dx$ over all the "
+                  r"weights: find the smallest error $E^*$ and a network that attains it. "
+                  r"A unit with $u_k \neq 0$ has its kink at $\kappa_k = -b_k/u_k$ and faces right or left: "
+                  r"$s_k = \operatorname{sign}(u_k)$ is $+1$ (active for $x > \kappa_k$) or $-1$ (active for $x < \kappa_k$). "
+                  r"As $\operatorname{relu}(u_k x + b_k) = |u_k| \operatorname{relu}(s_k (x - \kappa_k))$, with "
+                  r"$\alpha_k = a_k |u_k|$ the network is $f = \theta^\top \phi$, linear in $\theta = (c, \alpha_1, \alpha_2, "
+                  r"\alpha_3)$, where $\phi(x) = (1, \operatorname{relu}(s_1 (x - \kappa_1)), \dots, "
+                  r"\operatorname{relu}(s_3 (x - \kappa_3)))$. "
+                  r"$f$ is continuous and piecewise linear with at most three kinks, but not every such function is a "
+                  r"network: with only an output bias, its four slopes obey one linear relation that depends on the "
+                  r"faces (all facing right, the leftmost slope is 0), so the optimum is taken over the network itself. "
+                  r"Expanding $(\theta^\top \phi - \sin)^2$ gives $E = " + QUADRATIC_FORM + r"$ with "
+                  r"$G_{ij} = \int \phi_i \phi_j$, $r_i = \int \phi_i(x) \sin x$ and $q = \int \sin^2 x$, each over $[-1, 2]$: "
+                  r"the claim, proved for every $\kappa_1 \le \kappa_2 \le \kappa_3$ in $[-1, 2]$ and each of the 8 ways of "
+                  r"facing, is that SymPy's piece-by-piece integral of $(f - \sin)^2$ equals this form. For fixed kinks the best "
+                  r"$\theta$ solves $G \theta = r$, leaving $E = \frac13 (q - r^\top \theta)$; the engine minimises that "
+                  r"over the kinks.",
+        demonstrations=tuple(worked_table(caption, FIT_COLUMNS[kind], lambda kind=kind: fit_table(*relu_fit_optimum(), kind))
+                             for kind, caption in (
+            ("optimum", "The optimum found by the engine (6 seeded L-BFGS-B starts per way of facing, "
+                        "polished by ``sympy.nsolve`` to 30 digits)"),
+            ("pieces", "The pieces of $f$ between the kinks"),
+            ("weights", r"Network weights that realise it: $u_k = s_k$, $b_k = -s_k \kappa_k$, $a_k = \alpha_k$ "
+                        r"(and the output bias $c$ above)"),
+            ("faces", "The best error for each way the units can face (kinks in increasing order)"))),
+        figures=(Figure("relu_fit", r"Top: $\sin x$, the best three-unit ReLU network $f$ and its kinks on $[-1, 2]$. "
+                        r"Bottom: the residual $f(x) - \sin x$",
+                        lambda ax: draw_fit(ax, *relu_fit_optimum()[:2])),)),
+    derivation=Derivation(
+        variables=(Variable("kappa", (3,), SortedIn(), latex=r"\kappa"), Variable("c"),
+                   Variable("alpha", (3,), latex=r"\alpha")),
+        derive=lambda v: sp.Matrix([SIN_FIT.error_by_pieces(f) for f in SIN_FIT.all_faces]),
+        result=_error_for_every_facing, result_lhs="E",
+        oracle=Oracle(_quadrature_for_every_facing, r"``scipy.integrate.quad`` of $(f - \sin)^2$ split at the kinks, "
+                      "for each way of facing", 1e-10,
+                      r"adaptive Gauss-Kronrod quadrature on smooth pieces errs by about $10^{-15}$; a wrong integral "
+                      r"errs by far more than $10^{-10}$", cases=20),
+        # E*, the number the statement asks for: the error the search reports (the Gram form at the
+        # polished optimum) proved equal, to the 6 digits boxed, to SymPy's piece-by-piece integral there.
+        also=(Step("E^*", lambda v: rounded(relu_fit_optimum()[1].error),
+                   r"the smallest error, at the kinks and $\theta$ in the first table (6 significant digits)",
+                   target=lambda v: rounded(optimum_by_pieces())),),
+        checks=(Stationary(lambda: relu_fit_optimum()[:2]), GridLeastSquares(lambda: relu_fit_optimum()[:2]),
+                Training(lambda: relu_fit_optimum()[:2], inits=48))),
+)
 
 
-def _relu_fit_tables(kind):
-    """Rows of numbers (float64; the engine keeps 30 digits) for the sheet and ``derive show --json``."""
-    problem, fit, per_faces = relu_fit_optimum()
-    if kind == "optimum":
-        return [*[(f"kink $\\kappa_{k + 1}$ (faces {'right' if s > 0 else 'left'})", float(kappa))
-                  for k, (s, kappa) in enumerate(zip(fit.faces, fit.kinks))],
-                ("output bias $c$", float(fit.theta[0])), (r"mean squared error $E^*$", float(fit.error)),
-                (r"largest $|\partial E / \partial (\kappa, c, \alpha)|$ there", fit.gradient_norm)]
-    if kind == "pieces":
-        return [(f"piece {n + 1}", *piece) for n, piece in enumerate(problem.pieces(fit))]
-    if kind == "weights":
-        w_ = fit.weights
-        return [(f"unit {k + 1}", w_["u"][k], float(w_["b"][k]), float(w_["a"][k])) for k in range(problem.units)]
-    return [(_faces_text(f), e) for f, e in sorted(per_faces.items(), key=lambda item: item[1])]
-
-
-def _draw_relu_fit(ax):
-    problem, fit, _ = relu_fit_optimum()
-    x = np.linspace(-1, 2, 601)
-    # The two curves nearly coincide, so the residual gets a panel of its own below the fit,
-    # sharing its x axis: an inset would sit under the kink lines, which cross the whole plot.
-    grid = ax.get_subplotspec().subgridspec(2, 1, height_ratios=(2.2, 1))
-    ax.set_subplotspec(grid[0])
-    below = ax.figure.add_subplot(grid[1], sharex=ax)
-    ax.plot(x, np.sin(x), label=r"$\sin x$", lw=2.2, color="0.65")
-    ax.plot(x, problem.network(fit.weights, x), label="best 3-unit ReLU network $f$", lw=1.2, color="C0")
-    below.plot(x, problem.network(fit.weights, x) - np.sin(x), color="C0", lw=1)
-    below.axhline(0, color="0.5", lw=0.5)
-    for n, k in enumerate(fit.kinks):
-        ax.axvline(float(k), color="C3", lw=0.8, ls="--", label="kinks" if n == 0 else None)
-        below.axvline(float(k), color="C3", lw=0.8, ls="--")
-    ax.tick_params(labelbottom=False)
-    ax.legend(loc="upper left")   # the curve climbs from lower left to upper right: both corners are free
-    below.set_ylabel(r"$f(x) - \sin x$")
-    below.set_xlabel("$x$")
-
-
-PARTS.append(Part(
-    id="activation.relu_fit",
-    title="The best three-unit ReLU network for sin on [-1, 2]",
-    statement=r"Approximate $\sin x$ on $[-1, 2]$ by $f(x) = c + \sum_{k=1}^{3} a_k \operatorname{relu}(u_k x + b_k)$, "
-              r"minimising the mean squared error $E = \frac13 \int_{-1}^{2} (f(x) - \sin x)^2\,dx$ over all the "
-              r"weights: find the smallest error $E^*$ and a network that attains it. "
-              r"A unit with $u_k \neq 0$ has its kink at $\kappa_k = -b_k/u_k$ and faces right or left: "
-              r"$s_k = \operatorname{sign}(u_k)$ is $+1$ (active for $x > \kappa_k$) or $-1$ (active for $x < \kappa_k$). "
-              r"As $\operatorname{relu}(u_k x + b_k) = |u_k| \operatorname{relu}(s_k (x - \kappa_k))$, with "
-              r"$\alpha_k = a_k |u_k|$ the network is $f = \theta^\top \phi$, linear in $\theta = (c, \alpha_1, \alpha_2, "
-              r"\alpha_3)$, where $\phi(x) = (1, \operatorname{relu}(s_1 (x - \kappa_1)), \dots, "
-              r"\operatorname{relu}(s_3 (x - \kappa_3)))$. "
-              r"$f$ is continuous and piecewise linear with at most three kinks, but not every such function is a "
-              r"network: with only an output bias, its four slopes obey one linear relation that depends on the "
-              r"faces (all facing right, the leftmost slope is 0), so the optimum is taken over the network itself. "
-              r"Expanding $(\theta^\top \phi - \sin)^2$ gives $E = " + QUADRATIC_FORM + r"$ with "
-              r"$G_{ij} = \int \phi_i \phi_j$, $r_i = \int \phi_i(x) \sin x$ and $q = \int \sin^2 x$, each over $[-1, 2]$: "
-              r"the claim, proved for every $\kappa_1 \le \kappa_2 \le \kappa_3$ in $[-1, 2]$ and each of the 8 ways of "
-              r"facing, is that SymPy's piece-by-piece integral of $(f - \sin)^2$ equals this form. For fixed kinks the best "
-              r"$\theta$ solves $G \theta = r$, leaving $E = \frac13 (q - r^\top \theta)$; the engine minimises that "
-              r"over the kinks.",
-    variables=(Variable("kappa", (3,), SortedIn(), latex=r"\kappa"), Variable("c"),
-               Variable("alpha", (3,), latex=r"\alpha")),
-    derive=lambda v: sp.Matrix([RELU_FIT.error_by_pieces(f) for f in RELU_FIT.all_faces]),
-    result=_error_for_every_facing,
-    result_lhs="E",
-    oracle=Oracle(_quadrature_for_every_facing, r"``scipy.integrate.quad`` of $(f - \sin)^2$ split at the kinks, "
-                  "for each way of facing", 1e-10,
-                  r"adaptive Gauss-Kronrod quadrature on smooth pieces errs by about $10^{-15}$; a wrong integral "
-                  r"errs by far more than $10^{-10}$", cases=20),
-    demonstrations=tuple(worked_table(caption, RELU_FIT_COLUMNS[kind], lambda kind=kind: _relu_fit_tables(kind))
-                         for kind, caption in (
-        ("optimum", "The optimum found by the engine (6 seeded L-BFGS-B starts per way of facing, "
-                    "polished by ``sympy.nsolve`` to 30 digits)"),
-        ("pieces", "The pieces of $f$ between the kinks"),
-        ("weights", r"Network weights that realise it: $u_k = s_k$, $b_k = -s_k \kappa_k$, $a_k = \alpha_k$ "
-                    r"(and the output bias $c$ above)"),
-        ("faces", "The best error for each way the units can face (kinks in increasing order)"))),
-    # E*, the number the statement asks for: the error the search reports (the Gram form at the
-    # polished optimum) proved equal, to the 6 digits boxed, to SymPy's piece-by-piece integral there.
-    also=(Step("E^*", lambda v: rounded(relu_fit_optimum()[1].error),
-               r"the smallest error, at the kinks and $\theta$ in the first table (6 significant digits)",
-               target=lambda v: rounded(optimum_by_pieces())),),
-    figures=(Figure("relu_fit", r"Top: $\sin x$, the best three-unit ReLU network $f$ and its kinks on $[-1, 2]$. "
-                    r"Bottom: the residual $f(x) - \sin x$", _draw_relu_fit),),
-    checks=(Stationary(lambda: relu_fit_optimum()[:2]), GridLeastSquares(lambda: relu_fit_optimum()[:2]),
-            Training(lambda: relu_fit_optimum()[:2], inits=48)),
-))
+PARTS = [SIGMOID_GRAD, TANH_GRAD, TANH_SIGMOID, RELU_GRAD, SIGMOID_GRAD_MAX, RELU_FIT]

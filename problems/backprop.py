@@ -3,17 +3,17 @@ sigmoid network to the last digit, and the centre loss with its update rule and 
 import numpy as np
 import sympy as sp
 
-from derive import Oracle, Part, Slip, Step, Variable
+from derive import Derivation, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.maths.layers import ones_like, sigmoid_layer
 from derive.maths.center_loss import center_loss, indicator, picked, simplify_indicators
-from derive.maths.worked_example import exact, rounded, sgd_run, sgd_step
+from derive.maths.worked_example import at_numbers, exact, rounded, sgd_run, sgd_step
 from derive.model.domains import Domain, Positive
 from derive.model.functions import hadamard, held_product, sigma
 from derive.verify.networks import (finite_difference_gradients, jax_gradients, mlp_backward, mlp_loss,
                                     neuron_backward, neuron_loss, sgd_trajectory)
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient
 from derive.verify.numeric import sigmoid as np_sigmoid
-from derive.verify.agreement import AgreementCheck
+from derive.verify.agreement import gradient_agreement
 from derive.verify.tables import worked_table
 
 TITLE = "Backpropagation"
@@ -52,18 +52,20 @@ def error_signal(v):
 def neuron_part(name, wrt, title, closed, chain, slips, extra=""):
     return Part(
         id=f"backprop.neuron_grad_{name}", title=f"The neuron: gradient of the regularised loss in {title}",
-        statement=NEURON_STATEMENT + rf"Find $\partial L_{{\mathrm{{reg}}}} / \partial {wrt}$ in terms of "
-                  rf"$y = \sigma(w x + b)$.{extra}",
-        variables=NEURON, answer=True, slips=slips,
-        neighbours=tuple(f"backprop.neuron_grad_{n}" for n in ("w", "b", "x") if n != name),
-        derive=lambda v: sp.diff(regularised_loss(v), v.objects[name]),
-        result=closed, result_lhs=rf"\frac{{\partial L_{{\mathrm{{reg}}}}}}{{\partial {wrt}}}",
-        steps=(Step(rf"\frac{{\partial L_{{\mathrm{{reg}}}}}}{{\partial {wrt}}}", chain, "chain rule through "
-                    r"$\partial L / \partial y = y - t$ and $\sigma'(z) = \sigma(z)(1 - \sigma(z)) = y(1 - y)$"),)
-        if chain else (),
-        oracle=Oracle(lambda d: central_derivative(lambda u: np_regularised_loss(d, **{name: u}), d[name]),
-                      rf"central finite differences of a NumPy $L_{{\mathrm{{reg}}}}$ in ${wrt}$",
-                      FD_RTOL, FD_TOLERANCE_REASON))
+        sheet=Sheet(statement=NEURON_STATEMENT + rf"Find $\partial L_{{\mathrm{{reg}}}} / \partial {wrt}$ in terms of "
+                              rf"$y = \sigma(w x + b)$.{extra}"),
+        derivation=Derivation(
+            variables=NEURON, derive=lambda v: sp.diff(regularised_loss(v), v.objects[name]), result=closed,
+            result_lhs=rf"\frac{{\partial L_{{\mathrm{{reg}}}}}}{{\partial {wrt}}}",
+            steps=(Step(rf"\frac{{\partial L_{{\mathrm{{reg}}}}}}{{\partial {wrt}}}", chain, "chain rule through "
+                        r"$\partial L / \partial y = y - t$ and $\sigma'(z) = \sigma(z)(1 - \sigma(z)) = y(1 - y)$"),)
+            if chain else (),
+            oracle=Oracle(lambda d: central_derivative(lambda u: np_regularised_loss(d, **{name: u}), d[name]),
+                          rf"central finite differences of a NumPy $L_{{\mathrm{{reg}}}}$ in ${wrt}$",
+                          FD_RTOL, FD_TOLERANCE_REASON)),
+        grading=Grading(
+            slips=slips, neighbours=tuple(f"backprop.neuron_grad_{n}" for n in ("w", "b", "x") if n != name)),
+    )
 
 
 SIGMA_SQUARED = r"$\sigma^2$ in place of $\sigma$: $y^2 (1 - y)$ for $\sigma'(z)$, as in the course's own solutions"
@@ -133,21 +135,6 @@ def neuron_by_jax(p, s):
         lambda q, jnp: neuron_loss(q, s["x"], s["t"], s["lambda"], xp=jnp), p)
 
 
-def worked_checks(engine, reference, what):
-    """The worked numbers against three independent float64 computations."""
-    float64 = (r"float64 arithmetic over a few steps of $O(1)$ numbers errs by $\approx 10^{-15}$; $10^{-12}$ "
-               "leaves a thousandfold margin, while a wrong gradient errs in the third digit or earlier")
-    return (
-        AgreementCheck(f"{what} agree with a hand-written NumPy forward and backward pass",
-                       engine, lambda: reference("numpy"), "NumPy backprop, float64", 1e-12, float64),
-        AgreementCheck(f"{what} agree with central finite differences of a NumPy forward pass",
-                       engine, lambda: reference("differences"), "central finite differences of the NumPy forward pass",
-                       FD_RTOL, FD_TOLERANCE_REASON),
-        AgreementCheck(f"{what} agree with JAX reverse-mode autodiff", engine, lambda: reference("jax"),
-                       "``jax.grad`` in float64", 1e-12, float64),
-    )
-
-
 NEURON_GRADIENTS = {"numpy": lambda p, s: neuron_backward(p, s["x"], s["t"], s["lambda"]),
                     "differences": neuron_by_differences, "jax": neuron_by_jax}
 
@@ -166,21 +153,13 @@ def neuron_table():
             row(r"$L$ after the step", lambda s_: s_.loss_after)]
 
 
-def at_numbers(formula, ns, values):
-    """``formula`` of the namespace with every defined variable written out, at exact numbers
-    (sigma as 1/(1 + e^{-z})), to 40 digits: a worked number from the closed form."""
-    expr = formula.xreplace(ns.definitions()).xreplace({ns.objects[n]: exact(x_) if isinstance(x_, (int, str)) else x_
-                                                         for n, x_ in values.items()})
-    return expr.applyfunc(lambda e: e.rewrite(sp.exp).evalf(40))
-
-
 def neuron_closed_form_run():
     """(w_k, b_k) for k = 1..4 by iterating the backpropagated step the part proves for all
     numbers (its closed form), not the engine's differentiation of L_reg behind the tables."""
-    ns = SGD_PART.namespace({})
+    ns = NEURON_SGD.namespace({})
     current, out = dict(NEURON_START), []
     for sample in NEURON_SAMPLES:
-        new = at_numbers(SGD_PART.result(ns), ns, {**current, **sample, "eta": NEURON_RATE})
+        new = at_numbers(NEURON_SGD.result(ns), ns, {**current, **sample, "eta": NEURON_RATE})
         current = {"w": new[0], "b": new[1]}
         out.append((new[0], new[1]))
     return out
@@ -192,32 +171,34 @@ def neuron_row(which, steps):
 
 
 eta = Variable("eta", domain=Positive(), latex=r"\eta", spellings=(r"\eta",))
-SGD_PART = Part(
+NEURON_SGD = Part(
     id="backprop.neuron_sgd", title="The neuron: SGD steps at the course's numbers",
-    statement=NEURON_STATEMENT + r"From $w_0 = 0.1$, $b_0 = 0$ with learning rate $\eta = 0.1$ and "
-              r"$\lambda = 0$, take one SGD step per sample on $(x, t) = (2, 0), (1, 1), (2, 0), (1, 1)$ in "
-              r"that order: give every $w$ and $b$. The engine differentiates $L_{\mathrm{reg}}$; the claim "
-              r"checked for all numbers is the step written with the backpropagated gradients.",
-    variables=NEURON + (eta,),
-    derive=lambda v: sp.Matrix([v.w, v.b]) - v.eta * sp.Matrix([regularised_loss(v)]).jacobian([v.w, v.b]).T,
-    result=lambda v: sp.Matrix([v.w - v.eta * (error_signal(v) * v.x + lam_of(v) * v.w),
-                                v.b - v.eta * error_signal(v)]),
-    result_lhs=r"\begin{pmatrix} w' \\ b' \end{pmatrix}",
-    # The numbers the statement asks for: the engine's (SymPy differentiates L_reg, tables
-    # below) proved equal, to the 6 digits boxed, to four steps of the proved closed form.
-    also=tuple(Step(rf"({name}_1, {name}_2, {name}_3, {name}_4)",
-                    lambda v, n=n: neuron_row(n, [(s_.updated["w"], s_.updated["b"]) for s_ in neuron_sgd_steps()]),
-                    "the four steps in order (6 significant digits)",
-                    target=lambda v, n=n: neuron_row(n, neuron_closed_form_run()))
-               for n, name in enumerate("wb")),
-    oracle=Oracle(lambda d: np.array([d["w"], d["b"]]) - d["eta"] * central_gradient(
-        lambda u: np_regularised_loss(d, w=u[0], b=u[1]), np.array([d["w"], d["b"]])),
-        r"one step with central finite differences of a NumPy $L_{\mathrm{reg}}$", FD_RTOL, FD_TOLERANCE_REASON),
-    demonstrations=(worked_table(r"The four steps, computed by the engine (SymPy differentiates "
-                                 r"$L_{\mathrm{reg}}$; 6 significant digits)",
-                                 ("quantity", "step 1", "step 2", "step 3", "step 4"), neuron_table),),
-    checks=worked_checks(neuron_engine_numbers, lambda how: neuron_reference(NEURON_GRADIENTS[how]),
-                         "the four steps' losses, gradients, $w$ and $b$"),
+    sheet=Sheet(
+        statement=NEURON_STATEMENT + r"From $w_0 = 0.1$, $b_0 = 0$ with learning rate $\eta = 0.1$ and "
+                  r"$\lambda = 0$, take one SGD step per sample on $(x, t) = (2, 0), (1, 1), (2, 0), (1, 1)$ in "
+                  r"that order: give every $w$ and $b$. The engine differentiates $L_{\mathrm{reg}}$; the claim "
+                  r"checked for all numbers is the step written with the backpropagated gradients.",
+        demonstrations=(worked_table(r"The four steps, computed by the engine (SymPy differentiates "
+                                     r"$L_{\mathrm{reg}}$; 6 significant digits)",
+                                     ("quantity", "step 1", "step 2", "step 3", "step 4"), neuron_table),)),
+    derivation=Derivation(
+        variables=NEURON + (eta,),
+        derive=lambda v: sp.Matrix([v.w, v.b]) - v.eta * sp.Matrix([regularised_loss(v)]).jacobian([v.w, v.b]).T,
+        result=lambda v: sp.Matrix([v.w - v.eta * (error_signal(v) * v.x + lam_of(v) * v.w),
+                                    v.b - v.eta * error_signal(v)]),
+        result_lhs=r"\begin{pmatrix} w' \\ b' \end{pmatrix}",
+        # The numbers the statement asks for: the engine's (SymPy differentiates L_reg, tables
+        # below) proved equal, to the 6 digits boxed, to four steps of the proved closed form.
+        also=tuple(Step(rf"({name}_1, {name}_2, {name}_3, {name}_4)",
+                        lambda v, n=n: neuron_row(n, [(s_.updated["w"], s_.updated["b"]) for s_ in neuron_sgd_steps()]),
+                        "the four steps in order (6 significant digits)",
+                        target=lambda v, n=n: neuron_row(n, neuron_closed_form_run()))
+                   for n, name in enumerate("wb")),
+        oracle=Oracle(lambda d: np.array([d["w"], d["b"]]) - d["eta"] * central_gradient(
+            lambda u: np_regularised_loss(d, w=u[0], b=u[1]), np.array([d["w"], d["b"]])),
+            r"one step with central finite differences of a NumPy $L_{\mathrm{reg}}$", FD_RTOL, FD_TOLERANCE_REASON),
+        checks=gradient_agreement(neuron_engine_numbers, lambda how: neuron_reference(NEURON_GRADIENTS[how]),
+                             "the four steps' losses, gradients, $w$ and $b$")),
 )
 
 
@@ -369,35 +350,36 @@ ENTRIES["updated"] = ENTRIES["gradients"]
 MLP_SIZES = {"n": [1, 2, 3], "h": [1, 2, 2], "k": [1, 2, 1]}
 TWO_LAYER = Part(
     id="backprop.two_layer", title="A two-layer sigmoid network, to the last digit",
-    statement=r"Row vectors: $z_1 = i W_1 + b_1$, $a_1 = \sigma(z_1)$, $z_2 = a_1 W_2 + b_2$, $o = \sigma(z_2)$, "
-              r"$E = \frac12 \sum (o - t)^2$ with $i = (0.05, 0.15)$, $W_1 = ((0.1, 0.2), (0.15, 0.25))$, "
-              r"$b_1 = (0.3, 0.3)$, $W_2 = ((0.3, 0.4), (0.35, 0.45))$, $b_2 = (0.5, 0.5)$, $t = (0.1, 0.9)$ and "
-              r"learning rate $0.4$: give the forward values, $E$, every gradient and every updated parameter.",
-    variables=MLP, sizes=MLP_SIZES, numeric_sizes={"n": [1, 2, 4], "h": [1, 2, 5], "k": [1, 2, 3]},
-    derive=gradient_of_error("W1"),
-    result=lambda v: v.i.T * delta_hidden(v),
-    result_lhs=r"\frac{\partial E}{\partial W_1}",
-    steps=(Step(r"\delta_2 = \frac{\partial E}{\partial z_2}", delta_out,
-                r"$\partial E / \partial o = o - t$ and $\sigma'(z_2) = o \circ (1 - o)$, where $\circ$ is the entrywise "
-                r"(Hadamard) product and $\mathbf{1}$ a row of ones",
-                target=lambda v: gradient_of_error("b2")(v)),
-           Step(r"\frac{\partial E}{\partial W_2}", lambda v: v.a1.T * delta_out(v), r"$z_2 = a_1 W_2 + b_2$",
-                target=gradient_of_error("W2")),
-           Step(r"\delta_1 = \frac{\partial E}{\partial b_1}", delta_hidden,
-                r"back through $W_2$ and $\sigma'(z_1) = a_1 \circ (1 - a_1)$", target=gradient_of_error("b1"))),
-    oracle=Oracle(lambda d: central_gradient(
-        lambda u: mlp_loss({"W1": u, "b1": d["b1"], "W2": d["W2"], "b2": d["b2"]}, d["i"], d["t"]), d["W1"]),
-        "central finite differences of a NumPy forward pass in $W_1$", FD_RTOL, FD_TOLERANCE_REASON),
-    demonstrations=tuple(worked_table(caption + " (computed by the engine, 6 significant digits)", ENTRIES[kind],
-                                      lambda kind=kind: two_layer_table(kind))
-                         for kind, caption in (("forward", "Forward pass"),
-                                               ("gradients", r"Gradients, by differentiating $E$"),
-                                               ("updated", r"After one step with $\eta = 0.4$"))),
-    # The updated parameters the statement asks for: the engine's (SymPy differentiates E)
-    # proved equal, to the 6 digits boxed, to a step with the proved backpropagation formulas.
-    also=tuple(two_layer_update_box(n) for n in MLP_SHAPES),
-    checks=worked_checks(two_layer_engine_numbers, two_layer_reference,
-                         "$E$, every gradient, every updated parameter and $E$ after the step"),
+    sheet=Sheet(
+        statement=r"Row vectors: $z_1 = i W_1 + b_1$, $a_1 = \sigma(z_1)$, $z_2 = a_1 W_2 + b_2$, $o = \sigma(z_2)$, "
+                  r"$E = \frac12 \sum (o - t)^2$ with $i = (0.05, 0.15)$, $W_1 = ((0.1, 0.2), (0.15, 0.25))$, "
+                  r"$b_1 = (0.3, 0.3)$, $W_2 = ((0.3, 0.4), (0.35, 0.45))$, $b_2 = (0.5, 0.5)$, $t = (0.1, 0.9)$ and "
+                  r"learning rate $0.4$: give the forward values, $E$, every gradient and every updated parameter.",
+        demonstrations=tuple(worked_table(caption + " (computed by the engine, 6 significant digits)", ENTRIES[kind],
+                                          lambda kind=kind: two_layer_table(kind))
+                             for kind, caption in (("forward", "Forward pass"),
+                                                   ("gradients", r"Gradients, by differentiating $E$"),
+                                                   ("updated", r"After one step with $\eta = 0.4$")))),
+    derivation=Derivation(
+        variables=MLP, sizes=MLP_SIZES, numeric_sizes={"n": [1, 2, 4], "h": [1, 2, 5], "k": [1, 2, 3]},
+        derive=gradient_of_error("W1"), result=lambda v: v.i.T * delta_hidden(v),
+        result_lhs=r"\frac{\partial E}{\partial W_1}",
+        steps=(Step(r"\delta_2 = \frac{\partial E}{\partial z_2}", delta_out,
+                    r"$\partial E / \partial o = o - t$ and $\sigma'(z_2) = o \circ (1 - o)$, where $\circ$ is the entrywise "
+                    r"(Hadamard) product and $\mathbf{1}$ a row of ones",
+                    target=lambda v: gradient_of_error("b2")(v)),
+               Step(r"\frac{\partial E}{\partial W_2}", lambda v: v.a1.T * delta_out(v), r"$z_2 = a_1 W_2 + b_2$",
+                    target=gradient_of_error("W2")),
+               Step(r"\delta_1 = \frac{\partial E}{\partial b_1}", delta_hidden,
+                    r"back through $W_2$ and $\sigma'(z_1) = a_1 \circ (1 - a_1)$", target=gradient_of_error("b1"))),
+        oracle=Oracle(lambda d: central_gradient(
+            lambda u: mlp_loss({"W1": u, "b1": d["b1"], "W2": d["W2"], "b2": d["b2"]}, d["i"], d["t"]), d["W1"]),
+            "central finite differences of a NumPy forward pass in $W_1$", FD_RTOL, FD_TOLERANCE_REASON),
+        # The updated parameters the statement asks for: the engine's (SymPy differentiates E)
+        # proved equal, to the 6 digits boxed, to a step with the proved backpropagation formulas.
+        also=tuple(two_layer_update_box(n) for n in MLP_SHAPES),
+        checks=gradient_agreement(two_layer_engine_numbers, two_layer_reference,
+                             "$E$, every gradient, every updated parameter and $E$ after the step")),
 )
 
 
@@ -433,15 +415,15 @@ def loss_gradient(v, wrt, batch):
 
 CENTER_GRAD = Part(
     id="backprop.center_grad", title="Centre loss: the gradient in a point",
-    statement=CENTER_STATEMENT + r"Find $\partial L_c / \partial x_i$.",
-    variables=(x_i, c_y), sizes=CENTER_SIZES, answer=True, neighbours=("backprop.center_linear",),
-    slips=(Slip("c_{y_i} - x_i", "the sign: that is the gradient in the centre, not in the point"),),
-    derive=lambda v: loss_gradient(v, v.x_i, batch_around(v, v.x_i)),
-    result=lambda v: v.x_i - v.c_y_i,
-    result_lhs=r"\frac{\partial L_c}{\partial x_i}",
-    oracle=Oracle(lambda d: central_gradient(lambda u: center_loss(*np_batch_around(u, d["c_y_i"])), d["x_i"]),
-                  "central finite differences of a NumPy centre loss over a batch of three with "
-                  "random other points", FD_RTOL, FD_TOLERANCE_REASON),
+    sheet=Sheet(statement=CENTER_STATEMENT + r"Find $\partial L_c / \partial x_i$."),
+    derivation=Derivation(
+        variables=(x_i, c_y), sizes=CENTER_SIZES, derive=lambda v: loss_gradient(v, v.x_i, batch_around(v, v.x_i)),
+        result=lambda v: v.x_i - v.c_y_i, result_lhs=r"\frac{\partial L_c}{\partial x_i}",
+        oracle=Oracle(lambda d: central_gradient(lambda u: center_loss(*np_batch_around(u, d["c_y_i"])), d["x_i"]),
+                      "central finite differences of a NumPy centre loss over a batch of three with "
+                      "random other points", FD_RTOL, FD_TOLERANCE_REASON)),
+    grading=Grading(neighbours=("backprop.center_linear",),
+                    slips=(Slip("c_{y_i} - x_i", "the sign: that is the gradient in the centre, not in the point"),)),
 )
 
 class Labels(Domain):
@@ -490,24 +472,26 @@ def np_updates(d):
 UPDATE_ANSWER = r"\frac{\sum_{i=1}^m [y_i = j](c_j - x_i)}{1 + \sum_{i=1}^m [y_i = j]}"
 CENTER_UPDATE = Part(
     id="backprop.center_update", title="Centre loss: the update of a centre",
-    statement=CENTER_STATEMENT + r"The paper updates each centre by $c_j \leftarrow c_j - \alpha \Delta c_j$ with "
-              r"$\Delta c_j$ the gradient $\partial L_c / \partial c_j$ over one plus the number of points of class "
-              r"$j$. Find $\Delta c_j$ with an indicator $[y_i = j]$. The rule acts on each coordinate alike, so "
-              r"the derivation and answers take one coordinate: $x_i$ and $c_j$ are numbers, $y_i$ labels. "
-              r"($\epsilon$, a small constant, appears only in a common slip.)",
-    variables=(points, centres, labels, Variable("eps", domain=Positive(), latex=r"\epsilon")),
-    sizes={"m": [1, 2, 3], "K": [3, 3, 4]},
-    numeric_sizes={"m": [1, 2, 3, 5], "K": [3, 4, 6]}, answer=True, neighbours=("backprop.center_grad",),
-    slips=(Slip(r"\frac{\sum_{i=1}^m [y_i = j](x_i - c_j)}{1 + \sum_{i=1}^m [y_i = j]}",
-                "the sign of the update: $c_j$ moves towards its points, so $\\Delta c_j$ has $c_j - x_i$"),
-           Slip(r"\frac{\sum_{i=1}^m [y_i = j](c_j - x_i)}{\epsilon + \sum_{i=1}^m [y_i = j]}",
-                r"$\epsilon$ in place of 1 in the denominator: the paper's 1 damps the update of a class "
-                r"with few points in the batch")),
-    derive=derived_updates,
-    result=update_formula, result_lhs=r"\Delta c_j",
-    oracle=Oracle(np_updates, "central finite differences of a NumPy centre loss in $c_j$, over $1 + n_j$ ($n_j$ the number of points of "
-                  "class $j$)",
-                  FD_RTOL, FD_TOLERANCE_REASON),
+    sheet=Sheet(
+        statement=CENTER_STATEMENT + r"The paper updates each centre by $c_j \leftarrow c_j - \alpha \Delta c_j$ with "
+                  r"$\Delta c_j$ the gradient $\partial L_c / \partial c_j$ over one plus the number of points of class "
+                  r"$j$. Find $\Delta c_j$ with an indicator $[y_i = j]$. The rule acts on each coordinate alike, so "
+                  r"the derivation and answers take one coordinate: $x_i$ and $c_j$ are numbers, $y_i$ labels. "
+                  r"($\epsilon$, a small constant, appears only in a common slip.)"),
+    derivation=Derivation(
+        variables=(points, centres, labels, Variable("eps", domain=Positive(), latex=r"\epsilon")),
+        sizes={"m": [1, 2, 3], "K": [3, 3, 4]}, numeric_sizes={"m": [1, 2, 3, 5], "K": [3, 4, 6]},
+        derive=derived_updates, result=update_formula, result_lhs=r"\Delta c_j",
+        oracle=Oracle(np_updates, "central finite differences of a NumPy centre loss in $c_j$, over $1 + n_j$ ($n_j$ the number of points of "
+                      "class $j$)",
+                      FD_RTOL, FD_TOLERANCE_REASON)),
+    grading=Grading(
+        neighbours=("backprop.center_grad",),
+        slips=(Slip(r"\frac{\sum_{i=1}^m [y_i = j](x_i - c_j)}{1 + \sum_{i=1}^m [y_i = j]}",
+                    "the sign of the update: $c_j$ moves towards its points, so $\\Delta c_j$ has $c_j - x_i$"),
+               Slip(r"\frac{\sum_{i=1}^m [y_i = j](c_j - x_i)}{\epsilon + \sum_{i=1}^m [y_i = j]}",
+                    r"$\epsilon$ in place of 1 in the denominator: the paper's 1 damps the update of a class "
+                    r"with few points in the batch"))),
 )
 
 W_lin, b_lin = Variable("W", ("d", "p")), Variable("b", ("d",))
@@ -548,20 +532,21 @@ def np_linear_gradient(d):
 
 CENTER_LINEAR = Part(
     id="backprop.center_linear", title=r"Centre loss behind a linear layer",
-    statement=CENTER_STATEMENT + r"With $x_i = W z_i + b$, find $\partial L_c / \partial W$, "
-              r"$\partial L_c / \partial b$ and $\partial L_c / \partial z_i$ (the answer).",
-    variables=LINEAR, sizes={"d": [1, 2, 3], "p": [1, 3, 2]}, answer=True, neighbours=("backprop.center_grad",),
-    slips=(Slip("(x_i - c_{y_i})^T W", "a transpose: the gradient with respect to a column $z_i$ is a column"),
-           Slip("W^T (c_{y_i} - x_i)", "the sign of $x_i - c_{y_i}$")),
-    derive=gradient_in("z_i"),
-    result=lambda v: v.W.T * (v.x_i - v.c_y_i),
-    result_lhs=r"\frac{\partial L_c}{\partial z_i}",
-    steps=(Step(r"\frac{\partial L_c}{\partial W}", lambda v: batch_sum(v, lambda e, z_: e * z_.T),
-                r"$\partial x_i / \partial W_{rs} = z_{i,s}$ in row $r$", target=gradient_in("W")),
-           Step(r"\frac{\partial L_c}{\partial b}", lambda v: batch_sum(v, lambda e, z_: e),
-                r"$\partial x_i / \partial b = I$", target=gradient_in("b"))),
-    oracle=Oracle(np_linear_gradient, "central finite differences of a NumPy centre loss in $z_i$ through "
-                  "$x_i = W z_i + b$", FD_RTOL, FD_TOLERANCE_REASON),
+    sheet=Sheet(statement=CENTER_STATEMENT + r"With $x_i = W z_i + b$, find $\partial L_c / \partial W$, "
+                          r"$\partial L_c / \partial b$ and $\partial L_c / \partial z_i$ (the answer)."),
+    derivation=Derivation(
+        variables=LINEAR, sizes={"d": [1, 2, 3], "p": [1, 3, 2]}, derive=gradient_in("z_i"),
+        result=lambda v: v.W.T * (v.x_i - v.c_y_i), result_lhs=r"\frac{\partial L_c}{\partial z_i}",
+        steps=(Step(r"\frac{\partial L_c}{\partial W}", lambda v: batch_sum(v, lambda e, z_: e * z_.T),
+                    r"$\partial x_i / \partial W_{rs} = z_{i,s}$ in row $r$", target=gradient_in("W")),
+               Step(r"\frac{\partial L_c}{\partial b}", lambda v: batch_sum(v, lambda e, z_: e),
+                    r"$\partial x_i / \partial b = I$", target=gradient_in("b"))),
+        oracle=Oracle(np_linear_gradient, "central finite differences of a NumPy centre loss in $z_i$ through "
+                      "$x_i = W z_i + b$", FD_RTOL, FD_TOLERANCE_REASON)),
+    grading=Grading(
+        neighbours=("backprop.center_grad",),
+        slips=(Slip("(x_i - c_{y_i})^T W", "a transpose: the gradient with respect to a column $z_i$ is a column"),
+               Slip("W^T (c_{y_i} - x_i)", "the sign of $x_i - c_{y_i}$"))),
 )
 
-PARTS = NEURON_PARTS + [SGD_PART, TWO_LAYER, CENTER_GRAD, CENTER_UPDATE, CENTER_LINEAR]
+PARTS = [*NEURON_PARTS, NEURON_SGD, TWO_LAYER, CENTER_GRAD, CENTER_UPDATE, CENTER_LINEAR]

@@ -8,7 +8,8 @@ the computation graph. Answers may use $x_i$, $\mu$, $\sigma^2$ and $\hat x_i$ t
 import numpy as np
 import sympy as sp
 
-from derive import Demonstration, Figure, Namespace, Oracle, Part, Slip, Step, Variable
+from derive import (Demonstration, Derivation, Figure, Grading, Namespace, Oracle, Part, Sheet, Slip, Step,
+                    Variable)
 from derive.maths.normalisation import (batch_mean, batch_norm, batch_variance, normalised,
                                         ones, stationary_value)
 from derive.maths.expectation import Bernoulli, Normal, expectation
@@ -195,17 +196,6 @@ def train_time_class_mean(v):
     return sum(normalised(batch, v.eps)) / v.m
 
 
-def class_batches_oracle(d, steps=20000, burn_in=200):
-    seed = [int(abs(d[k]) * 1e6) % 2**32 for k in ("mu_a", "mu_b", "s2", "eps")] + [int(d["m"])]
-    rng = np.random.default_rng(seed)
-    out = []
-    for one_class in (True, False):
-        run = bn.class_batch_run(rng, [d["mu_a"], d["mu_b"]], np.sqrt(d["s2"]), int(d["m"]), steps, one_class)
-        train, test = bn.class_means_train_and_test(run, d["eps"], burn_in)
-        out += [train[0], test[0]] if one_class else [test[0]]
-    return np.array(out)
-
-
 # --- the sheet's pictures and numbers ------------------------------------------------------
 # Planar layout of the graph: the triangle x, sigma^2, xhat with mu inside it. The edge labels
 # are display-style fractions at 11 pt (text-style ones shrink numerator and denominator to 70%):
@@ -264,49 +254,6 @@ def exact_identity_values():
 CLASS_DEMO = {"mu_a": -1.0, "mu_b": 1.0, "s2": 0.25, "eps": 1e-5, "m": 32}
 
 
-def class_runs():
-    rng = np.random.default_rng(0)
-    d = CLASS_DEMO
-    out = {}
-    for one_class in (True, False):
-        run = bn.class_batch_run(rng, [d["mu_a"], d["mu_b"]], np.sqrt(d["s2"]), d["m"], 4000, one_class)
-        out["one-class" if one_class else "mixed"] = bn.class_means_train_and_test(run, d["eps"], 200)
-    return out
-
-
-def _signed(value):
-    return f"{value + 0.0:+.3f}" if abs(value) >= 5e-4 else "0.000"   # no "-0.000"
-
-
-def class_table():
-    rows = []
-    for regime, (train, test) in class_runs().items():
-        rows.append((f"{regime} batches: mean of $\\hat x$ in class $a$ and in class $b$, in training (batch statistics)",
-                     f"{_signed(train[0])} / {_signed(train[1])}"))
-        rows.append((f"{regime} batches: mean of $\\hat x$ in class $a$ and in class $b$, at test (running statistics)",
-                     f"{_signed(test[0])} / {_signed(test[1])}"))
-    return rows
-
-
-def draw_class_bars(ax):
-    runs = class_runs()
-    labels, train, test = [], [], []
-    for regime, (tr, te) in runs.items():
-        for c, name in enumerate("ab"):
-            labels.append(f"{regime}\nclass {name}")
-            train.append(tr[c])
-            test.append(te[c])
-    pos = np.arange(len(labels))
-    ax.bar(pos - 0.2, train, 0.4, label="training (batch statistics)", color="#3b5b92")
-    flat = np.abs(train) < 0.05   # a bar of height 0 would not show: mark it
-    ax.plot((pos - 0.2)[flat], np.asarray(train)[flat], "o", color="#3b5b92", ms=4)
-    ax.bar(pos + 0.2, test, 0.4, label="test (running statistics)", color="#d08c2c")
-    ax.axhline(0, color="grey", lw=0.6)
-    ax.set_xticks(pos, labels)
-    ax.set_ylabel(r"class mean of $\hat x$")
-    ax.legend(loc="lower right")
-
-
 SETUP = (r"One feature over a mini-batch $x_1, \dots, x_m$: $\mu = \frac1m \sum_i x_i$, "
          r"$\sigma^2 = \frac1m \sum_i (x_i - \mu)^2$, $\hat x_i = (x_i - \mu)/\sqrt{\sigma^2 + \epsilon}$, "
          r"$y_i = \gamma \hat x_i + \beta$, $g_i = \partial l / \partial y_i$. ")
@@ -317,39 +264,46 @@ def jax_loss(jnp, u, d):
     return jnp.sum(d["g"] * (d["gamma"] * centred / jnp.sqrt(jnp.mean(centred ** 2) + d["eps"]) + d["beta"]))
 
 
-PARTS = [
-    Part(
-        id="batchnorm.grad_gamma", title="Gradient with respect to the scale γ",
-        statement=SETUP + r"Find $\partial l / \partial \gamma$.",
-        variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, answer=True,
-        neighbours=("batchnorm.grad_beta", "batchnorm.grad_x"),
-        derive=lambda v: sp.diff(loss(v, v.x), v.gamma),
+GRAD_GAMMA = Part(
+    id="batchnorm.grad_gamma", title="Gradient with respect to the scale γ",
+    sheet=Sheet(statement=SETUP + r"Find $\partial l / \partial \gamma$."),
+    derivation=Derivation(
+        variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, derive=lambda v: sp.diff(loss(v, v.x), v.gamma),
         result=lambda v: h_sum(v), result_lhs=r"\frac{\partial l}{\partial \gamma}",
         steps=(Step(r"\frac{\partial l}{\partial \gamma}", lambda v: v.sum(lambda k: v.g[k] * v.xhat[k], "m", "i"),
                     r"$y_i = \gamma \hat x_i + \beta$ gives $\partial y_i / \partial \gamma = \hat x_i$; sum over the "
                     r"batch, since $\gamma$ is shared by every $y_i$"),),
         oracle=fd_oracle(r"in $\gamma$", lambda d: bn.scaled_central_gradient(
-            lambda u: np_loss(d, gamma=u[0]), np.array([d["gamma"]]), max(1.0, abs(d["gamma"])))[0]),
-        slips=(Slip("sum(g_j, j, 1, m)", r"$\partial l / \partial \beta$: the factor $\hat x_i$ lost"),
-               Slip("sum(g_j*x_j, j, 1, m)", r"$x_j$ in place of the normalised $\hat x_j$")),
-    ),
-    Part(
-        id="batchnorm.grad_beta", title="Gradient with respect to the shift β",
-        statement=SETUP + r"Find $\partial l / \partial \beta$.",
-        variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, answer=True,
-        neighbours=("batchnorm.grad_gamma",),
-        derive=lambda v: sp.diff(loss(v, v.x), v.beta),
+            lambda u: np_loss(d, gamma=u[0]), np.array([d["gamma"]]), max(1.0, abs(d["gamma"])))[0])),
+    grading=Grading(neighbours=("batchnorm.grad_beta", "batchnorm.grad_x"),
+                    slips=(Slip("sum(g_j, j, 1, m)", r"$\partial l / \partial \beta$: the factor $\hat x_i$ lost"),
+                           Slip("sum(g_j*x_j, j, 1, m)", r"$x_j$ in place of the normalised $\hat x_j$"))),
+)
+
+
+GRAD_BETA = Part(
+    id="batchnorm.grad_beta", title="Gradient with respect to the shift β",
+    sheet=Sheet(statement=SETUP + r"Find $\partial l / \partial \beta$."),
+    derivation=Derivation(
+        variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, derive=lambda v: sp.diff(loss(v, v.x), v.beta),
         result=lambda v: v.sum(lambda k: v.g[k], "m", "j"), result_lhs=r"\frac{\partial l}{\partial \beta}",
         oracle=fd_oracle(r"in $\beta$", lambda d: bn.scaled_central_gradient(
-            lambda u: np_loss(d, beta=u[0]), np.array([d["beta"]]), max(1.0, abs(d["beta"])))[0]),
-        slips=(Slip("g_i", r"one $g_i$: $\beta$ is shared by the batch, so its gradient sums over $i$"),),
-    ),
-    Part(
-        id="batchnorm.grad_x", title="The backward pass to the inputs",
+            lambda u: np_loss(d, beta=u[0]), np.array([d["beta"]]), max(1.0, abs(d["beta"])))[0])),
+    grading=Grading(neighbours=("batchnorm.grad_gamma",),
+                    slips=(Slip("g_i", r"one $g_i$: $\beta$ is shared by the batch, so its gradient sums over $i$"),)),
+)
+
+
+GRAD_X = Part(
+    id="batchnorm.grad_x", title="The backward pass to the inputs",
+    sheet=Sheet(
         statement=SETUP + r"Find $\partial l / \partial x_i$, through $\hat x$, $\sigma^2$ and $\mu$.",
-        variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, answer=True,
-        neighbours=("batchnorm.grad_gamma", "batchnorm.grad_beta"),
-        derive=gradient, result=compact, result_lhs=r"\frac{\partial l}{\partial x}",
+        figures=(Figure("graph", r"The computation graph of batch normalisation; each edge carries its local "
+                        r"derivative, and the backward pass multiplies them along every path from $l$ back to $x_i$",
+                        draw_graph),)),
+    derivation=Derivation(
+        variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, derive=gradient, result=compact,
+        result_lhs=r"\frac{\partial l}{\partial x}",
         steps=(
             Step(r"\frac{\partial l}{\partial \hat{x}_i}", lambda v, i: v.g[i] * v.gamma,
                  r"node $y_i = \gamma \hat x_i + \beta$", "i",
@@ -371,10 +325,9 @@ PARTS = [
         checks=(bn.JaxGradientCheck("the closed form agrees with JAX autodiff", jax_loss, "x", JAX_SIZES,
                                     1e-9, r"both sides are float64 evaluations of $O(m)$ operations on the same "
                                     r"inputs: round-off $\approx 10^{-13}$ relative even on near-constant batches, "
-                                    r"where both divide by the same small spread; a wrong term errs by $O(1)$"),),
-        figures=(Figure("graph", r"The computation graph of batch normalisation; each edge carries its local "
-                        r"derivative, and the backward pass multiplies them along every path from $l$ back to $x_i$",
-                        draw_graph),),
+                                    r"where both divide by the same small spread; a wrong term errs by $O(1)$"),)),
+    grading=Grading(
+        neighbours=("batchnorm.grad_gamma", "batchnorm.grad_beta"),
         slips=(Slip("gamma*g_i/sqrt(sigma^2+eps)", r"only the direct path through $\hat x_i$: the paths through "
                     r"$\mu$ and $\sigma^2$ are missing"),
                Slip("gamma/(m*sqrt(sigma^2+eps))*(m*g_i - sum(g_j, j, 1, m))",
@@ -385,14 +338,21 @@ PARTS = [
                     " - (x_i-mu)/sqrt(sum((x_j-mu)^2, j, 1, m)/(m-1)+eps)*sum(g_j*(x_j-mu), j, 1, m)"
                     "/sqrt(sum((x_j-mu)^2, j, 1, m)/(m-1)+eps))",
                     r"the unbiased variance $\frac{1}{m-1}\sum_j (x_j - \mu)^2$ used for $\sigma^2$; training-time "
-                    r"batch normalisation divides by $m$")),
-    ),
-    Part(
-        id="batchnorm.grad_identities", title="The two sums of the input gradient, with exact ε",
+                    r"batch normalisation divides by $m$"))),
+)
+
+
+GRAD_IDENTITIES = Part(
+    id="batchnorm.grad_identities", title="The two sums of the input gradient, with exact ε",
+    sheet=Sheet(
         statement=SETUP + r"Find $\sum_i \partial l / \partial x_i$ and $\sum_i \hat x_i\, \partial l / \partial x_i$ "
                   r"for $\epsilon > 0$. Textbooks state both are 0; which one is, and when?",
-        variables=VARIABLES, sizes=IDENTITY_SIZES, numeric_sizes=NUMERIC,
-        derive=identities,
+        demonstrations=(Demonstration(r"The derived $\sum_i \hat x_i\, \partial l / \partial x_i$ in exact arithmetic on "
+                                      r"the near-constant batch $x = (0, 0.01)$ ($\sigma^2 = 2.5 \times 10^{-5}$), "
+                                      r"$g = (1, 0)$, $\gamma = 1$: once $\epsilon$ is comparable to $\sigma^2$ the textbook's "
+                                      r"value $0$ is far off", exact_identity_values),)),
+    derivation=Derivation(
+        variables=VARIABLES, sizes=IDENTITY_SIZES, numeric_sizes=NUMERIC, derive=identities,
         result=lambda v: sp.Matrix([0, v.gamma * v.eps * (v.sigma2 + v.eps) ** sp.Rational(-3, 2) * h_sum(v)]),
         result_lhs=r"\begin{pmatrix} \sum_i \partial l / \partial x_i \\ \sum_i \hat x_i\, \partial l / \partial x_i \end{pmatrix}",
         steps=(
@@ -416,16 +376,16 @@ PARTS = [
                       "sums of central finite differences of a NumPy batch-norm forward", FD_TOL, FD_REASON),
         checks=(Refutation(r"the textbook identity $" + TEXTBOOK_ZERO + r"$ is false for $\epsilon > 0$",
                            lambda v: sp.Matrix([0, 0]), {"m": 2},
-                           {"x": (0, 1), "g": (1, 0), "gamma": 1, "beta": 0, "eps": sp.Rational(1, 4)}),),
-        demonstrations=(Demonstration(r"The derived $\sum_i \hat x_i\, \partial l / \partial x_i$ in exact arithmetic on "
-                                      r"the near-constant batch $x = (0, 0.01)$ ($\sigma^2 = 2.5 \times 10^{-5}$), "
-                                      r"$g = (1, 0)$, $\gamma = 1$: once $\epsilon$ is comparable to $\sigma^2$ the textbook's "
-                                      r"value $0$ is far off", exact_identity_values),),
-    ),
-    Part(
-        id="batchnorm.bias_cancels", title="A bias before batch normalisation cancels",
+                           {"x": (0, 1), "g": (1, 0), "gamma": 1, "beta": 0, "eps": sp.Rational(1, 4)}),)),
+)
+
+
+BIAS_CANCELS = Part(
+    id="batchnorm.bias_cancels", title="A bias before batch normalisation cancels",
+    sheet=Sheet(
         statement=SETUP + r"Show $\mathrm{BN}(x + b\mathbf{1}) = \mathrm{BN}(x)$ for every constant $b$, and what it "
-                  r"means for a convolution or linear layer with a bias feeding batch normalisation.",
+                  r"means for a convolution or linear layer with a bias feeding batch normalisation."),
+    derivation=Derivation(
         variables=(x, Variable("b"), g, gamma, beta, eps, mu, sigma2, xhat), sizes=SIZES, numeric_sizes=NUMERIC,
         derive=lambda v: batch_norm(v.x + v.b * ones(v.m), v.gamma, v.beta, v.eps),
         result=lambda v: v.gamma * v.xhat + v.beta * ones(v.m), result_lhs=r"\mathrm{BN}(x + b\mathbf{1})",
@@ -448,16 +408,20 @@ PARTS = [
                       r"the shift $b$ (up to about 30) is added in float64 before centring, which loses up to "
                       r"$|b| \varepsilon / s$ relative to the spread $s$: up to $\approx 10^{-8}$ on near-constant "
                       r"batches; a "
-                      r"shift that did not cancel errs by $O(|b| / s)$"),
-    ),
-    Part(
-        id="batchnorm.scale", title="Scaling the input before batch normalisation",
+                      r"shift that did not cancel errs by $O(|b| / s)$")),
+)
+
+
+SCALE = Part(
+    id="batchnorm.scale", title="Scaling the input before batch normalisation",
+    sheet=Sheet(
         statement=r"With $\epsilon = 0$, find $\hat x_i$ of the scaled batch $\alpha x$ ($\alpha \neq 0$) in terms of "
-                  r"$\alpha$ and $\hat x_i = (x_i - \mu)/\sigma$, the normalised unscaled batch.",
+                  r"$\alpha$ and $\hat x_i = (x_i - \mu)/\sigma$, the normalised unscaled batch."),
+    derivation=Derivation(
         variables=(x, Variable("alpha", domain=NONZERO, latex=r"\alpha"), mu, sigma2,
                    Variable("xhat", ("m",), latex=r"\hat{x}", spellings=(r"\hat{x}", "x_hat"),
                             definition=lambda v: normalised_of(v, 0), numeric=lambda d: bn.normalised(d["x"], 0.0))),
-        sizes=SIZES, numeric_sizes=NUMERIC, answer=True,
+        sizes=SIZES, numeric_sizes=NUMERIC,
         # factor_terms takes alpha out of every sum, so SymPy itself writes sqrt(alpha^2) = |alpha|.
         derive=lambda v: normalised(v.alpha * v.x, 0).applyfunc(sp.factor_terms),
         result=lambda v: sp.sign(v.alpha) * v.xhat, result_lhs=r"\hat{x}(\alpha x)",
@@ -475,17 +439,33 @@ PARTS = [
         ),
         oracle=Oracle(lambda d: bn.normalised(d["alpha"] * d["x"], 0.0), "a NumPy normalisation of the scaled batch", 1e-9,
                       r"centring and one division in float64, on batches whose spread is at least $10^{-5}$ of their "
-                      r"level: error below $10^{-10}$; a wrong sign or factor errs by $O(1)$"),
+                      r"level: error below $10^{-10}$; a wrong sign or factor errs by $O(1)$")),
+    grading=Grading(
         slips=(Slip("xhat_i", r"the sign of $\alpha$ dropped: right only for $\alpha > 0$"),
-               Slip("alpha*xhat_i", r"the scale does not survive normalisation: $\alpha$ cancels up to its sign")),
-    ),
-    Part(
-        id="batchnorm.class_batches", title="One-class mini-batches: training and test disagree",
+               Slip("alpha*xhat_i", r"the scale does not survive normalisation: $\alpha$ cancels up to its sign"))),
+)
+
+
+CLASS_BATCHES = Part(
+    id="batchnorm.class_batches", title="One-class mini-batches: training and test disagree",
+    sheet=Sheet(
         statement=r"Two classes $a, b$ give one feature with means $\mu_a, \mu_b$ and within-class variance "
                   r"$\sigma_w^2$. Training normalises each mini-batch of $m$ samples by its own statistics and keeps "
                   r"PyTorch's running mean and variance (momentum $0.1$, unbiased batch variance), which are used at "
                   r"test time. Every mini-batch holds one class, in shuffled order; compare mixed batches. Find class "
                   r"$a$'s mean normalised value in training and at test time.",
+        figures=(Figure("class-means", r"Each class's mean normalised feature in training (batch statistics) and at "
+                        r"test (running statistics), from the simulation in the table above.",
+                        lambda ax: bn.draw_class_means(ax, CLASS_DEMO)),),
+        demonstrations=(Demonstration(
+            r"A seeded NumPy simulation (seed 0): classes $a, b$ with means $-1, +1$, within-class variance $0.25$, "
+            r"$m = 32$, $\epsilon = 10^{-5}$, 4000 batches. What it means: every one-class batch is normalised by its "
+            r"own mean, so in training both classes sit at 0 and the layers after batch normalisation never see this "
+            r"feature tell them apart; at test time the running statistics, which average over the classes, put them "
+            r"at $\pm(\mu_b - \mu_a)/(2\sqrt{\sigma_w^2 + \epsilon})$, inputs the network never met in training. "
+            r"With mixed batches the training and test values agree, as the derived result says.",
+            lambda: bn.class_table(CLASS_DEMO)),)),
+    derivation=Derivation(
         variables=(mu_a, mu_b, within, class_eps), sizes=CLASS_SIZES, numeric_sizes={"m": [2, 3, 4, 8, 32]},
         derive=lambda v: sp.Matrix([train_time_class_mean(v), test_time_class_mean(v, False), test_time_class_mean(v, True)]),
         result=lambda v: sp.Matrix([0, (v.mu_a - v.mu_b) / (2 * sp.sqrt(v.s2 + v.eps)),
@@ -507,22 +487,14 @@ PARTS = [
                  r"the running mean's fixed point $r = 0.9\, r + 0.1\, \mathbb{E}[\mu_B]$; likewise the running variance "
                  r"settles at $\mathbb{E}[s_B^2]$", target=lambda v: stationary_value(MOMENTUM, (v.mu_a + v.mu_b) / 2)),
         ),
-        oracle=Oracle(class_batches_oracle,
+        oracle=Oracle(bn.class_batches_oracle,
                       "a seeded NumPy simulation of 20000 training batches per setting, PyTorch's running-statistics "
                       "update, the running statistics averaged after 200 batches", 0.05,
                       r"sampling error of the time-averaged running statistics over 20000 batches: worst "
                       r"$1.2 \times 10^{-2}$ (at $m = 2$) over 300 seeded cases, smaller for larger $m$; 0.05 leaves "
                       r"a factor 4, while the one-class test value differs from the training value 0 and from the "
-                      r"mixed value by $O(1)$", cases=12),
-        figures=(Figure("class-means", r"Each class's mean normalised feature in training (batch statistics) and at "
-                        r"test (running statistics), from the simulation in the table above.", draw_class_bars),),
-        demonstrations=(Demonstration(
-            r"A seeded NumPy simulation (seed 0): classes $a, b$ with means $-1, +1$, within-class variance $0.25$, "
-            r"$m = 32$, $\epsilon = 10^{-5}$, 4000 batches. What it means: every one-class batch is normalised by its "
-            r"own mean, so in training both classes sit at 0 and the layers after batch normalisation never see this "
-            r"feature tell them apart; at test time the running statistics, which average over the classes, put them "
-            r"at $\pm(\mu_b - \mu_a)/(2\sqrt{\sigma_w^2 + \epsilon})$, inputs the network never met in training. "
-            r"With mixed batches the training and test values agree, as the derived result says.", class_table),),
-    ),
-]
+                      r"mixed value by $O(1)$", cases=12)),
+)
 
+
+PARTS = [GRAD_GAMMA, GRAD_BETA, GRAD_X, GRAD_IDENTITIES, BIAS_CANCELS, SCALE, CLASS_BATCHES]

@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from derive import Figure, Oracle, Part, Slip, Step, Variable
+from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.model.domains import POSITIVE, UNIT_INTERVAL
 from derive.maths.expectation import (Bernoulli, Normal, cases_latex, expectation, index_cases,
                                 kronecker_form, random_matrix)
@@ -18,8 +18,8 @@ from derive.model.functions import diag, hadamard, squared_norm
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_gradient
 from derive.verify.random_oracles import mask_expectation, monte_carlo_mean
 
-from problems._dropout_numpy import (_plot_convergence, _plot_strength, np_gauss, np_loss, np_ridge_gamma,
-                                     np_unit_dropout, np_unit_error, rows_expectation)
+from derive.verify.dropout_oracles import (np_gauss, np_loss, np_ridge_gamma, np_unit_dropout, np_unit_error,
+                                           plot_mask_average_convergence, plot_strength, rows_expectation)
 from derive.verify.simulation import Simulation, closed_form
 
 TITLE = "Dropout and noise injection"
@@ -221,7 +221,7 @@ def gauss_closed(v, scale):
     return fit ** 2 / 2 + scale / 2 * v.sum(lambda k: v.w[k] ** 2 * v.x[k] ** 2, "n")
 
 
-# --- independent NumPy oracles and the figures: problems/_dropout_numpy.py
+# --- independent NumPy oracles and the figures: derive/verify/dropout_oracles.py
 
 def enumeration(reference, what):
     """``what`` is inline text, e.g. "each row's $2^d$ masks"."""
@@ -273,33 +273,28 @@ UNIT_CASES = cases_latex(r"\mathbb{E}[\delta_k \delta_i]",
 GAUSS_CASES = cases_latex(r"\mathbb{E}[\delta_k \delta_l]", index_cases(
     DELTA[k_] * DELTA[sp.Symbol("l", integer=True)], DELTA, lambda q: Normal(0, sp.Symbol("alpha") * W_[q] ** 2)))
 
-PARTS = [
-    Part(
-        id="dropout.mask_mean",
-        title="Mean of the masked design",
-        statement=SETUP + r"Find $\mathbb{E}[P]$.",
-        variables=(X, p), sizes=GRID, numeric_sizes=NUMERIC_GRID, answer=True,
-        slips=(Slip('p^2*X', r"the second moment $\mathbb{E}[D_{ij}^2]$ used for the first"),
-               Slip('X', r"the mask averaged to one")),
-        neighbours=("dropout.mask_gram",),
-        derive=lambda v: expectation(*masked(v)),
-        result=lambda v: v.p * v.X,
-        result_lhs=r"\mathbb{E}[P]",
+MASK_MEAN = Part(
+    id="dropout.mask_mean", title="Mean of the masked design",
+    sheet=Sheet(statement=SETUP + r"Find $\mathbb{E}[P]$."),
+    derivation=Derivation(
+        variables=(X, p), sizes=GRID, numeric_sizes=NUMERIC_GRID, derive=lambda v: expectation(*masked(v)),
+        result=lambda v: v.p * v.X, result_lhs=r"\mathbb{E}[P]",
         steps=(Step(r"\mathbb{E}[P_{ij}]", lambda v, i, j: Bernoulli(v.p).moment(1) * v.X[i, j],
                     r"$P_{ij} = D_{ij} X_{ij}$, $X$ is fixed, and $\mathbb{E}[D_{ij}] = 1 \cdot p + 0 \cdot (1-p)$",
                     "ij"),),
         oracle=enumeration(lambda x: np.array([mask_expectation(lambda m: m * x["X"][i], np.full(x["X"].shape[1], x["p"]))
-                                               for i in range(x["X"].shape[0])]), r"each row's $2^d$ masks"),
-    ),
-    Part(
-        id="dropout.mask_gram",
-        title="Second moment of the masked design",
-        statement=SETUP + r"Find $\mathbb{E}[P^\top P]$.",
-        variables=(X, p), sizes=GRID, numeric_sizes=NUMERIC_GRID, answer=True,
-        slips=(Slip('p^2*X^T*X', r"the diagonal term lost: $D_{ij}$ taken independent of itself"),
-               Slip('p*X^T*X', r"$D^2 = D$ applied to distinct entries too")),
-        neighbours=("dropout.mask_mean", "dropout.expected_loss"),
-        derive=masked_gram,
+                                               for i in range(x["X"].shape[0])]), r"each row's $2^d$ masks")),
+    grading=Grading(slips=(Slip('p^2*X', r"the second moment $\mathbb{E}[D_{ij}^2]$ used for the first"),
+                           Slip('X', r"the mask averaged to one")),
+                    neighbours=("dropout.mask_gram",)),
+)
+
+
+MASK_GRAM = Part(
+    id="dropout.mask_gram", title="Second moment of the masked design",
+    sheet=Sheet(statement=SETUP + r"Find $\mathbb{E}[P^\top P]$."),
+    derivation=Derivation(
+        variables=(X, p), sizes=GRID, numeric_sizes=NUMERIC_GRID, derive=masked_gram,
         result=lambda v: v.p ** 2 * v.X.T * v.X + v.p * (1 - v.p) * diag(v.X.T * v.X),
         result_lhs=r"\mathbb{E}[P^\top P]",
         steps=(
@@ -314,18 +309,22 @@ PARTS = [
                  r"diagonal, where it is $(X^\top X)_{jj}$", "jk"),
         ),
         oracle=enumeration(lambda x: rows_expectation(
-            x, lambda m, i: np.einsum("mj,mk->mjk", m * x["X"][i], m * x["X"][i])), r"each row's $2^d$ masks"),
-    ),
-    Part(
-        id="dropout.expected_loss",
-        title="Expected dropout loss",
+            x, lambda m, i: np.einsum("mj,mk->mjk", m * x["X"][i], m * x["X"][i])), r"each row's $2^d$ masks")),
+    grading=Grading(slips=(Slip('p^2*X^T*X', r"the diagonal term lost: $D_{ij}$ taken independent of itself"),
+                           Slip('p*X^T*X', r"$D^2 = D$ applied to distinct entries too")),
+                    neighbours=("dropout.mask_mean", "dropout.expected_loss")),
+)
+
+
+EXPECTED_LOSS = Part(
+    id="dropout.expected_loss", title="Expected dropout loss",
+    sheet=Sheet(
         statement=SETUP + r"With $y \in \mathbb{R}^N$ and $w \in \mathbb{R}^d$, find "
                   r"$\mathbb{E}\,\|y - P w\|^2$ and write the penalty with $\Gamma = \operatorname{diag}(X^\top X)^{1/2}$.",
-        variables=(X, y, w, p), sizes=GRID, numeric_sizes=NUMERIC_GRID, answer=True,
-        slips=(Slip('||y - p*X*w||^2', r"the mask's variance forgotten"),
-               Slip('||y - p*X*w||^2 + p*(1-p)*w^T*X^T*X*w', r"the full Gram matrix where only its diagonal belongs")),
-        neighbours=("dropout.mask_gram", "dropout.unit_regulariser"),
-        derive=lambda v: dropout_loss(v, v.w),
+        figures=(Figure("dropout_convergence", r"The mean of $\|y - (D \odot X)w\|^2$ over $m$ sampled masks "
+                        r"approaches the expected loss ($N = 8$, $d = 5$, $p = 0.6$; NumPy)", plot_mask_average_convergence),)),
+    derivation=Derivation(
+        variables=(X, y, w, p), sizes=GRID, numeric_sizes=NUMERIC_GRID, derive=lambda v: dropout_loss(v, v.w),
         result=lambda v: squared_norm(v.y - v.p * v.X * v.w) + v.p * (1 - v.p) * quad(v.w, diag(v.X.T * v.X)),
         result_lhs=r"\mathbb{E}\,\|y - P w\|^2",
         steps=(
@@ -344,22 +343,24 @@ PARTS = [
                    "the penalty through Gamma"),
               Step(r"\Gamma", gamma, "read off the penalty's quadratic form", target=penalty_root)),
         oracle=enumeration(lambda x: np_loss(x["X"], x["y"], x["w"], x["p"]), r"each row's $2^d$ masks"),
-        checks=(MONTE_CARLO,),
-        figures=(Figure("dropout_convergence", r"The mean of $\|y - (D \odot X)w\|^2$ over $m$ sampled masks "
-                        r"approaches the expected loss ($N = 8$, $d = 5$, $p = 0.6$; NumPy)", _plot_convergence),),
-    ),
-    Part(
-        id="dropout.ridge",
-        title="Dropout is ridge regression",
-        statement=SETUP + r"Show that with $\tilde w = p w$ the expected loss is "
-                  r"$\|y - X\tilde w\|^2 + \|\Gamma_r \tilde w\|^2$, a ridge regression, and find the "
-                  r"matrix $\Gamma_r$.",
-        variables=(X, y, p, w_tilde), sizes=GRID, numeric_sizes=NUMERIC_GRID, answer=True,
-        slips=(Slip('sqrt((1-p)/p)*diag(X^T*X)', r"the square root of the diagonal forgotten"),
-               Slip('(1-p)/p*diag(X^T*X)^(1/2)', r"the strength not square-rooted")),
-        neighbours=("dropout.expected_loss", "dropout.rescaled_design"),
-        derive=ridge_matrix,
-        result=ridge_gamma,
+        checks=(MONTE_CARLO,)),
+    grading=Grading(
+        slips=(Slip('||y - p*X*w||^2', r"the mask's variance forgotten"),
+               Slip('||y - p*X*w||^2 + p*(1-p)*w^T*X^T*X*w', r"the full Gram matrix where only its diagonal belongs")),
+        neighbours=("dropout.mask_gram", "dropout.unit_regulariser")),
+)
+
+
+RIDGE = Part(
+    id="dropout.ridge", title="Dropout is ridge regression",
+    sheet=Sheet(statement=SETUP + r"Show that with $\tilde w = p w$ the expected loss is "
+                          r"$\|y - X\tilde w\|^2 + \|\Gamma_r \tilde w\|^2$, a ridge regression, and find the "
+                          r"matrix $\Gamma_r$.",
+                figures=(Figure("dropout_strength", r"Regulariser strength against the keep probability $p$: "
+                                r"$p(1-p)$ peaks at $p = 1/2$; the ridge strength $(1-p)/p$ vanishes as $p \to 1$",
+                                plot_strength),)),
+    derivation=Derivation(
+        variables=(X, y, p, w_tilde), sizes=GRID, numeric_sizes=NUMERIC_GRID, derive=ridge_matrix, result=ridge_gamma,
         result_lhs=r"\Gamma_r",
         steps=(
             Step(r"\mathbb{E}\,\|y - P w\|^2",
@@ -378,23 +379,25 @@ PARTS = [
                       r"the remainder is a difference of float64 enumerations scaling like $1/p^2$ "
                       r"(up to $2500$ for $p = 0.02$): cancellation costs up to $4$ of float64's $16$ digits and "
                       r"the square root halves the relative error; $10^{-7}$ leaves margin, a wrong factor errs "
-                      r"by $O(1)$"),
-        figures=(Figure("dropout_strength", r"Regulariser strength against the keep probability $p$: "
-                        r"$p(1-p)$ peaks at $p = 1/2$; the ridge strength $(1-p)/p$ vanishes as $p \to 1$",
-                        _plot_strength),),
-    ),
-    Part(
-        id="dropout.rescaled_design",
-        title="The rescaled design has equal column norms",
-        statement=SETUP + r"With $u = \Gamma_r \tilde w$ the ridge problem is "
-                  r"$\|y - \tilde X u\|^2 + \|u\|^2$ with $\tilde X = X \Gamma_r^{-1}$. Show that every "
-                  r"column of $\tilde X$ has the same norm and find it.",
-        variables=(X, y, p, w_tilde), sizes=GRID, numeric_sizes=NUMERIC_GRID, answer=True,
-        slips=(Slip('sqrt((1-p)/p)', r"the ratio inverted"),
-               Slip('p/(1-p)', r"the squared norm given for the norm")),
-        neighbours=("dropout.ridge",), show_instance=False,   # SymPy splits the root: step 2 says more
+                      r"by $O(1)$")),
+    grading=Grading(slips=(Slip('sqrt((1-p)/p)*diag(X^T*X)', r"the square root of the diagonal forgotten"),
+                           Slip('(1-p)/p*diag(X^T*X)^(1/2)', r"the strength not square-rooted")),
+                    neighbours=("dropout.expected_loss", "dropout.rescaled_design")),
+)
+
+
+RESCALED_DESIGN = Part(
+    id="dropout.rescaled_design", title="The rescaled design has equal column norms",
+    sheet=Sheet(statement=SETUP + r"With $u = \Gamma_r \tilde w$ the ridge problem is "
+                          r"$\|y - \tilde X u\|^2 + \|u\|^2$ with $\tilde X = X \Gamma_r^{-1}$. Show that every "
+                          r"column of $\tilde X$ has the same norm and find it.",
+                # SymPy splits the root: step 2 says more
+                show_instance=False),
+    derivation=Derivation(
+        variables=(X, y, p, w_tilde), sizes=GRID, numeric_sizes=NUMERIC_GRID,
         derive=lambda v: sp.sqrt(rescaled_column_norms2(v)[0]),
-        result=lambda v: sp.Pow(v.p / (1 - v.p), sp.S.Half, evaluate=False),   # printed as one root
+        # printed as one root
+        result=lambda v: sp.Pow(v.p / (1 - v.p), sp.S.Half, evaluate=False),
         result_lhs=r"\|\tilde X_{:,j}\|",
         steps=(
             Step(r"\mathbb{E}\,\|y - P w\|^2",
@@ -420,20 +423,23 @@ PARTS = [
                            "norms; error = largest relative deviation", 1e-6,
                            r"column scales spread over $4$ decades make $A$'s entries span $8$, so eigh loses up "
                            r"to $8$ digits on the small ones: $10^{-6}$ relative is safe, a wrong norm errs by $O(1)$",
-                           cases=20),),
-    ),
-    Part(
-        id="dropout.ridge_solution",
-        title="The ridge solution",
-        statement=SETUP + r"Find the minimiser $\tilde w^*$ of the expected loss in $\tilde w = p w$.",
+                           cases=20),)),
+    grading=Grading(slips=(Slip('sqrt((1-p)/p)', r"the ratio inverted"),
+                           Slip('p/(1-p)', r"the squared norm given for the norm")),
+                    neighbours=("dropout.ridge",)),
+)
+
+
+RIDGE_SOLUTION = Part(
+    id="dropout.ridge_solution", title="The ridge solution",
+    sheet=Sheet(statement=SETUP + r"Find the minimiser $\tilde w^*$ of the expected loss in $\tilde w = p w$."),
+    derivation=Derivation(
         variables=(X, y, p, w_tilde, gram),
         # The exact identity between two inverses of symbolic d x d matrices grows fast with d;
         # proved for d <= 2 (N <= 3) and d = 3 (N = 1), and cross-checked numerically beyond.
         sizes={"N": [1, 2, 3, 4, 1, 2, 3, 1], "d": [1, 1, 1, 1, 2, 2, 2, 3]},
         # Cramer's rule in the closed form grows as d!: numeric checks up to d = 4.
-        numeric_sizes={"N": [1, 2, 3, 4, 6, 9], "d": [1, 2, 3, 4]}, answer=True, neighbours=("dropout.ridge",),
-        slips=(Slip('inv(X^T*X + diag(X^T*X))*X^T*y', r"the strength $(1-p)/p$ taken as $1$"),
-               Slip('inv(X^T*X + p/(1-p)*diag(X^T*X))*X^T*y', r"the ridge strength inverted")),
+        numeric_sizes={"N": [1, 2, 3, 4, 6, 9], "d": [1, 2, 3, 4]},
         derive=ridge_minimiser,
         # written with G = X^T X so that its numeric form stays small (proofs substitute G)
         result=lambda v: solve(ridge_system(v, v.G), v.X.T * v.y),
@@ -451,21 +457,24 @@ PARTS = [
             r"= \begin{pmatrix} y \\ 0 \end{pmatrix}$", 1e-7,
             r"lstsq is backward stable: its error is about $\kappa \cdot 10^{-16}$ for the condition number "
             r"$\kappa$ of the stacked matrix, and $\Gamma_r$ keeps $\kappa$ below about $10^{6}$ for these samples; "
-            r"a wrong penalty moves $\tilde w^*$ by $O(1)$"),
-    ),
-    Part(
-        id="dropout.unit_grad",
-        title="Gradient of a linear unit under dropout",
+            r"a wrong penalty moves $\tilde w^*$ by $O(1)$")),
+    grading=Grading(neighbours=("dropout.ridge",),
+                    slips=(Slip('inv(X^T*X + diag(X^T*X))*X^T*y', r"the strength $(1-p)/p$ taken as $1$"),
+                           Slip('inv(X^T*X + p/(1-p)*diag(X^T*X))*X^T*y', r"the ridge strength inverted"))),
+)
+
+
+UNIT_GRAD = Part(
+    id="dropout.unit_grad", title="Gradient of a linear unit under dropout",
+    sheet=Sheet(
         statement=r"One linear unit with inputs $x_i$ and weights $w_i$, $i = 1, \dots, n$; "
                   r"$\delta_i \sim$ Bernoulli($p_i$) independent. $E_D = \frac12 (t - \sum_i \delta_i w_i x_i)^2$, "
                   r"$E_{\mathrm{ENS}} = \frac12 (t - \sum_i p_i w_i x_i)^2$. Find "
                   r"$\mathbb{E}[\partial E_D / \partial w_i] - \partial E_{\mathrm{ENS}} / \partial w_i$. "
                   r"(In vector form, $\circ$ is the entrywise product, $x^{\circ 2} = x \circ x$ the entrywise "
-                  r"square and $\mathbf{1}$ the vector of ones.)",
-        variables=(w_n, x_n, p_n, t), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
-        slips=(Slip('-w_i*p_i*(1-p_i)*x_i^2', r"the sign flipped"),
-               Slip('w_i*p_i*(1-p_i)*x_i', r"one factor $x_i$ lost in the chain rule")),
-        neighbours=("dropout.unit_regulariser",),
+                  r"square and $\mathbf{1}$ the vector of ones.)"),
+    derivation=Derivation(
+        variables=(w_n, x_n, p_n, t), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC,
         derive=lambda v: expectation(unit_grad_dropout(v), unit_mask(v)[1]) - unit_grad_ensemble(v),
         result=lambda v: hadamard(hadamard(v.w, v.p), hadamard(ones(v, "n") - v.p, hadamard(v.x, v.x))),
         result_lhs=r"\mathbb{E}\left[\frac{\partial E_D}{\partial w}\right] - \frac{\partial E_{\mathrm{ENS}}}{\partial w}",
@@ -486,16 +495,19 @@ PARTS = [
         oracle=Oracle(lambda x: central_gradient(lambda u: np_unit_dropout(x, u), x["w"])
                       - central_gradient(lambda u: np_unit_error(dict(x, w=u), x["p"]), x["w"]),
                       r"central differences of the NumPy expectation over all $2^n$ masks, minus those of $E_{\mathrm{ENS}}$",
-                      FD_RTOL, FD_TOLERANCE_REASON),
-    ),
-    Part(
-        id="dropout.unit_regulariser",
-        title="Dropout on a linear unit is a regulariser",
-        statement=r"For the linear unit under dropout of the previous part, find $\mathbb{E}[E_D] - E_{\mathrm{ENS}}$.",
-        variables=(w_n, x_n, p_n, t), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
-        slips=(Slip('sum(p_i*(1-p_i)*w_i^2*x_i^2, i, 1, n)', r"the factor $\tfrac12$ of the error dropped"),
-               Slip('1/2*sum(p_i^2*w_i^2*x_i^2, i, 1, n)', r"$\mathbb{E}[\delta_i^2]$ taken as $p_i^2$ instead of $p_i$")),
-        neighbours=("dropout.unit_grad", "dropout.expected_loss"),
+                      FD_RTOL, FD_TOLERANCE_REASON)),
+    grading=Grading(slips=(Slip('-w_i*p_i*(1-p_i)*x_i^2', r"the sign flipped"),
+                           Slip('w_i*p_i*(1-p_i)*x_i', r"one factor $x_i$ lost in the chain rule")),
+                    neighbours=("dropout.unit_regulariser",)),
+)
+
+
+UNIT_REGULARISER = Part(
+    id="dropout.unit_regulariser", title="Dropout on a linear unit is a regulariser",
+    sheet=Sheet(
+        statement=r"For the linear unit under dropout of the previous part, find $\mathbb{E}[E_D] - E_{\mathrm{ENS}}$."),
+    derivation=Derivation(
+        variables=(w_n, x_n, p_n, t), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC,
         derive=lambda v: expectation(unit_error(v, unit_mask(v)[0]), unit_mask(v)[1]) - unit_error(v, v.p),
         result=lambda v: sp.Rational(1, 2) * v.sum(lambda i: v.p[i] * (1 - v.p[i]) * v.w[i] ** 2 * v.x[i] ** 2, "n", "i"),
         result_lhs=r"\mathbb{E}[E_D] - E_{\mathrm{ENS}}",
@@ -512,19 +524,21 @@ PARTS = [
                  r"$p_i(1-p_i)$ of each gate",
                  target=lambda v: expectation(unit_error(v, unit_mask(v)[0]), unit_mask(v)[1])),
         ),
-        oracle=enumeration(lambda x: np_unit_dropout(x) - np_unit_error(x, x["p"]), r"all $2^n$ masks"),
-    ),
-    Part(
-        id="dropout.gauss_additive",
-        title="Additive Gaussian weight noise",
-        statement=r"$J = \frac12 (y_d - \sum_k (w_k + \delta_k) x_k)^2$ with independent "
-                  r"$\delta_k \sim N(0, \alpha w_k^2)$. Find $\mathbb{E}[J]$.",
-        variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
-        slips=(Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2', r"the noise's variance forgotten"),
-               Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha/2*sum(x_k^2, k, 1, n)', r"the variance taken as $\alpha$ instead of $\alpha w_k^2$")),
-        neighbours=("dropout.gauss_multiplicative", "dropout.gauss_additive_grad"),
-        derive=lambda v: expectation(*gauss_noise(v, False)),
-        result=lambda v: gauss_closed(v, v.alpha),
+        oracle=enumeration(lambda x: np_unit_dropout(x) - np_unit_error(x, x["p"]), r"all $2^n$ masks")),
+    grading=Grading(
+        slips=(Slip('sum(p_i*(1-p_i)*w_i^2*x_i^2, i, 1, n)', r"the factor $\tfrac12$ of the error dropped"),
+               Slip('1/2*sum(p_i^2*w_i^2*x_i^2, i, 1, n)', r"$\mathbb{E}[\delta_i^2]$ taken as $p_i^2$ instead of $p_i$")),
+        neighbours=("dropout.unit_grad", "dropout.expected_loss")),
+)
+
+
+GAUSS_ADDITIVE = Part(
+    id="dropout.gauss_additive", title="Additive Gaussian weight noise",
+    sheet=Sheet(statement=r"$J = \frac12 (y_d - \sum_k (w_k + \delta_k) x_k)^2$ with independent "
+                          r"$\delta_k \sim N(0, \alpha w_k^2)$. Find $\mathbb{E}[J]$."),
+    derivation=Derivation(
+        variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC,
+        derive=lambda v: expectation(*gauss_noise(v, False)), result=lambda v: gauss_closed(v, v.alpha),
         result_lhs=r"\mathbb{E}[J]",
         steps=(Step(r"\mathbb{E}[J]",
                     lambda v: (v.y_d - v.sum(lambda k: v.w[k] * v.x[k], "n")) ** 2 / 2
@@ -532,39 +546,51 @@ PARTS = [
                     r"expand around the noiseless fit; $\mathbb{E}[\delta_k] = 0$ kills the cross term, and "
                     + GAUSS_CASES, target=lambda v: expectation(*gauss_noise(v, False))),),
         oracle=Oracle(lambda x: np_gauss(x, False), "tensor Gauss-Hermite quadrature in NumPy",
-                      QUADRATURE_RTOL, QUADRATURE_REASON),
-    ),
-    Part(
-        id="dropout.gauss_additive_grad",
-        title="Gradient under additive Gaussian weight noise",
+                      QUADRATURE_RTOL, QUADRATURE_REASON)),
+    grading=Grading(
+        slips=(Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2', r"the noise's variance forgotten"),
+               Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha/2*sum(x_k^2, k, 1, n)', r"the variance taken as $\alpha$ instead of $\alpha w_k^2$")),
+        neighbours=("dropout.gauss_multiplicative", "dropout.gauss_additive_grad")),
+)
+
+
+GAUSS_ADDITIVE_GRAD = Part(
+    id="dropout.gauss_additive_grad", title="Gradient under additive Gaussian weight noise",
+    sheet=Sheet(
         statement=r"For $J$ of the previous part (additive noise), find $\partial \mathbb{E}[J] / \partial w_i$ "
                   r"(the noise variance $\alpha w_k^2$ depends on $w$). In vector form, $\circ$ is the entrywise "
-                  r"product and $x^{\circ 2} = x \circ x$ the entrywise square.",
-        variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
-        slips=(Slip('-(y_d - sum(w_k*x_k, k, 1, n))*x_i', r"the variance's dependence on $w$ forgotten"),
-               Slip('-(y_d - sum(w_k*x_k, k, 1, n))*x_i + 2*alpha*w_i*x_i^2', r"the factor $\tfrac12$ of the penalty dropped")),
-        neighbours=("dropout.gauss_additive",),
+                  r"product and $x^{\circ 2} = x \circ x$ the entrywise square."),
+    derivation=Derivation(
+        variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC,
         derive=lambda v: sp.Matrix([sp.diff(expectation(*gauss_noise(v, False)), c) for c in v.w]),
         result=lambda v: -(v.y_d - v.sum(lambda k: v.w[k] * v.x[k], "n")) * v.x
         + v.alpha * hadamard(v.w, hadamard(v.x, v.x)),
         result_lhs=r"\frac{\partial \mathbb{E}[J]}{\partial w}",
         oracle=Oracle(lambda x: central_gradient(lambda u: np_gauss(x, False, u), x["w"]),
                       r"central differences of the Gauss-Hermite expectation (noise scale moving with $w$)",
-                      FD_RTOL, FD_TOLERANCE_REASON),
-    ),
-    Part(
-        id="dropout.gauss_multiplicative",
-        title="Multiplicative Gaussian noise",
-        statement=r"$J' = \frac12 (y_d - \sum_k w_k x_k r_k)^2$ with iid $r_k \sim N(1, \alpha^2)$. "
-                  r"Find $\mathbb{E}[J']$.",
-        variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC, answer=True,
-        slips=(Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha/2*sum(w_k^2*x_k^2, k, 1, n)', r"the variance $\alpha^2$ taken as $\alpha$: the additive part's answer"),
-               Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha^2*sum(w_k^2*x_k^2, k, 1, n)', r"the factor $\tfrac12$ of the penalty dropped")),
-        neighbours=("dropout.gauss_additive",),
-        derive=lambda v: expectation(*gauss_noise(v, True)),
-        result=lambda v: gauss_closed(v, v.alpha ** 2),
+                      FD_RTOL, FD_TOLERANCE_REASON)),
+    grading=Grading(
+        slips=(Slip('-(y_d - sum(w_k*x_k, k, 1, n))*x_i', r"the variance's dependence on $w$ forgotten"),
+               Slip('-(y_d - sum(w_k*x_k, k, 1, n))*x_i + 2*alpha*w_i*x_i^2', r"the factor $\tfrac12$ of the penalty dropped")),
+        neighbours=("dropout.gauss_additive",)),
+)
+
+
+GAUSS_MULTIPLICATIVE = Part(
+    id="dropout.gauss_multiplicative", title="Multiplicative Gaussian noise",
+    sheet=Sheet(statement=r"$J' = \frac12 (y_d - \sum_k w_k x_k r_k)^2$ with iid $r_k \sim N(1, \alpha^2)$. "
+                          r"Find $\mathbb{E}[J']$."),
+    derivation=Derivation(
+        variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC,
+        derive=lambda v: expectation(*gauss_noise(v, True)), result=lambda v: gauss_closed(v, v.alpha ** 2),
         result_lhs=r"\mathbb{E}[J']",
         oracle=Oracle(lambda x: np_gauss(x, True), "tensor Gauss-Hermite quadrature in NumPy",
-                      QUADRATURE_RTOL, QUADRATURE_REASON),
-    ),
-]
+                      QUADRATURE_RTOL, QUADRATURE_REASON)),
+    grading=Grading(
+        slips=(Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha/2*sum(w_k^2*x_k^2, k, 1, n)', r"the variance $\alpha^2$ taken as $\alpha$: the additive part's answer"),
+               Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha^2*sum(w_k^2*x_k^2, k, 1, n)', r"the factor $\tfrac12$ of the penalty dropped")),
+        neighbours=("dropout.gauss_additive",)),
+)
+
+
+PARTS = [MASK_MEAN, MASK_GRAM, EXPECTED_LOSS, RIDGE, RESCALED_DESIGN, RIDGE_SOLUTION, UNIT_GRAD, UNIT_REGULARISER, GAUSS_ADDITIVE, GAUSS_ADDITIVE_GRAD, GAUSS_MULTIPLICATIVE]

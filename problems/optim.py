@@ -8,27 +8,26 @@ bounds come from SymPy's inequality solvers and are compared as sets
 (``derive.verify.simulation``)."""
 import numpy as np
 import sympy as sp
-from hypothesis import strategies as st
 
-from derive import Figure, Oracle, Part, Slip, Step, Variable
+from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.model.domains import NONZERO, POSITIVE, SPD, STEP_COUNT, STEP_SIZE, Interval
-from derive.verify.dynamics import (TAU, behaviour, best_constant_step, converges, damped_newton, gradient_descent,
-                             moving_average, random_quadratic, run, spd_with_spectrum, step_bound_check,
-                             step_bound_strategy)
 from derive.model.functions import identity, zero_vector
 from derive.maths.inequalities import as_relational, intersection_over
 from derive.maths.moving_averages import ema, ema_at, ema_iterated, ema_mean, step_sum
-from derive.verify.numeric import scaled_error
 from derive.maths.quadratics import iterate, linear_factor, minimax_step, quadratic_gradient
-from derive.verify.random_oracles import MonteCarlo, generator_from
 from derive.maths.recurrences import Induction, expect_linear
-from derive.verify.simulation import Simulation, at_values, closed_form
-
-from problems._optim_figures import _plot_adam_moments, _plot_gd_losses, _plot_gd_paths
+from derive.verify.dynamics import (TAU, damped_newton, gradient_descent, moving_average, step_bound_check,
+                                   step_bound_strategy)
+from derive.verify.dynamics_figures import plot_adam_moments, plot_gd_losses, plot_gd_paths
+from derive.verify.optimiser_oracles import (CONVERGENCE_REASON, MC_REASON, adam_numpy, closed_form_check,
+                                             closed_form_strategy, gd_converges, gd_loop, monte_carlo_first_moment,
+                                             newton_converges, optimal_rate_check, spectrum, ternary_search_step,
+                                             trajectory_check, trajectory_strategy, unbiased_check,
+                                             unbiased_strategy)
+from derive.verify.simulation import Simulation
 
 TITLE = "Optimisers: Adam and gradient descent on quadratics"
 
-DEFAULTS = {"alpha": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "eps": 1e-8}
 EPS_SPELLINGS = ("epsilon", r"\epsilon", r"\varepsilon")
 
 
@@ -133,66 +132,6 @@ def first_step(v, correct):
     return in_unit_interval(sp.Abs(v.alpha * m1 / sp.sqrt(s1)), v.beta_1, v.beta_2)
 
 
-# ----------------------------------------------------------------------------- Adam, in NumPy
-def adam_numpy(theta_0, grads, alpha, beta_1, beta_2, eps, correct=True):
-    """A plain NumPy Adam loop (Kingma and Ba, Algorithm 1) on a given gradient sequence."""
-    m = v = 0.0
-    theta, out = float(theta_0), []
-    for t, g in enumerate(np.asarray(grads, dtype=float).reshape(-1), 1):
-        m = beta_1 * m + (1 - beta_1) * g
-        v = beta_2 * v + (1 - beta_2) * g * g
-        mhat, vhat = (m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)) if correct else (m, v)
-        theta = theta - alpha * mhat / (np.sqrt(vhat) + eps)
-        out.append(theta)
-    return np.array(out)
-
-
-MC_RUNS = 40_000
-MC_REASON = (r"Monte Carlo over $40000$ runs with $g_i \sim N(\mathbb{E}[g], 1)$: $m_t$ has variance "
-             r"$(1-\beta_1)(1-\beta_1^{2t})/(1+\beta_1) \le 1$, so the standard error is at most $0.005$ and "
-             r"$0.03$ is six standard errors (a false alarm has probability about $2 \times 10^{-9}$ per case)")
-
-
-def monte_carlo_first_moment(x):
-    g = x["mu"] + generator_from(x).standard_normal((MC_RUNS, int(round(x["t"]))))
-    return moving_average(g, x["beta_1"])[:, -1].mean()
-
-
-def unbiased_check(part, case):
-    """Many Adam runs on stationary N(mu, sigma^2) gradients: mean of mhat_t and vhat_t."""
-    b1, b2, t, mu, sigma, seed = case
-    g = mu + sigma * np.random.default_rng(seed).standard_normal((MC_RUNS, t))
-    mhat = moving_average(g, b1)[:, -1] / (1 - b1 ** t)
-    vhat = moving_average(g ** 2, b2)[:, -1] / (1 - b2 ** t)
-    z = [MonteCarlo.from_samples(x).z(want) for x, want in ((mhat, mu), (vhat, mu ** 2 + sigma ** 2))]
-    return max(z), {"beta_1": b1, "beta_2": b2, "t": t, "E[g]": mu, "sd": sigma,
-                    "mean mhat_t": mhat.mean(), "mean vhat_t": vhat.mean(), "z-scores": z}
-
-
-def unbiased_strategy():
-    unit = st.floats(0.5, 0.999)
-    return st.tuples(unit, unit, st.integers(1, 30), st.floats(-3, 3), st.floats(0.1, 2),
-                     st.integers(0, 2 ** 32 - 1))
-
-
-def trajectory_check(part, case):
-    """Closed form theta_1..theta_T against the plain NumPy loop on one gradient sequence."""
-    grads, (alpha_, b1, b2, eps_), theta_0 = case
-    values = {"g": np.array(grads), "theta_0": theta_0, "alpha": alpha_, "beta_1": b1,
-              "beta_2": b2, "eps": eps_}
-    claimed = closed_form(part, part.result, {"T": len(grads)}, values).reshape(-1)
-    loop = adam_numpy(theta_0, grads, alpha_, b1, b2, eps_)
-    return scaled_error(claimed, loop), {**values, "closed form": claimed, "NumPy loop": loop}
-
-
-def trajectory_strategy():
-    gradient = st.one_of(st.floats(-10, 10), st.just(0.0), st.floats(-1e-6, 1e-6))
-    hyper = st.one_of(st.just(tuple(DEFAULTS.values())),
-                      st.tuples(st.floats(1e-4, 1.0), st.floats(0.5, 0.999), st.floats(0.5, 0.9999),
-                                st.sampled_from([1e-8, 1e-3, 0.1])))
-    return st.tuples(st.lists(gradient, min_size=1, max_size=6), hyper, st.floats(-5, 5))
-
-
 # ----------------------------------------------------------------------------- quadratics, in SymPy
 def gd_iterate(v, steps=None):
     return iterate(lambda w: w - v.eps * quadratic_gradient(v.H, w), v.w_0, v.t if steps is None else steps)
@@ -225,67 +164,6 @@ def optimal_step(v):
     return minimax_step(lambda e, lam: 1 - e * lam, v.lambda_min, v.lambda_max)
 
 
-# ----------------------------------------------------------------------------- quadratics, in NumPy
-def spectrum(lmin, lmax):
-    """The parts' eigenvalue variables at extreme eigenvalues lmin < lmax."""
-    return {"lambda_min": lmin, "lambda_max": lmax, "kappa": lmax / lmin}
-
-
-def closed_form_check(part, case):
-    """(I - eps H)^t w_0 from the closed form against a plain NumPy gradient-descent loop."""
-    n, t, log_kappa, ratio, seed = case
-    rng = np.random.default_rng(seed)
-    h, q = spd_with_spectrum(rng, n, 10.0 ** -log_kappa, 1.0)
-    values = {"H": h, "w_0": rng.standard_normal(n), "eps": ratio * 2.0}  # lambda_max = 1
-    claimed = np.array(at_values(part, part.result, {"n": n, "t": t}, values), dtype=float).reshape(-1)
-    w = run(gradient_descent, h, values["w_0"], values["eps"], t)[-1]
-    return scaled_error(claimed, w), {"n": n, "t": t, "eps": values["eps"], "closed form": claimed,
-                                      "NumPy loop": w}
-
-
-def closed_form_strategy():
-    return st.tuples(st.integers(1, 6), st.integers(0, 40), st.floats(0.0, 3.0), st.floats(-0.2, 1.2),
-                     st.integers(0, 2 ** 32 - 1))
-
-
-def optimal_rate_check(part, case):
-    """GD at the claimed eps*: observed worst mode rate against (kappa - 1)/(kappa + 1), and
-    no better rate 1% to either side."""
-    n, lmin, lmax, h, q, w_0 = random_quadratic(case)
-    eps_star = float(closed_form(part, part.result, {}, spectrum(lmin, lmax))[0, 0])
-    best = (lmax / lmin - 1) / (lmax / lmin + 1)
-    rates = [behaviour(gradient_descent, h, q, w_0, eps_star * f)[1] for f in (1.0, 0.99, 1.01)]
-    error = abs(rates[0] - best) + max(0.0, rates[0] - min(rates[1:]))
-    return error, {"n": n, "lambda_min": lmin, "lambda_max": lmax, "eps*": eps_star, "observed rate": rates[0],
-                   "(kappa-1)/(kappa+1)": best, "rates at 0.99, 1.01 eps*": rates[1:]}
-
-
-def ternary_search_step(x):
-    """Oracle: the best constant step for the eigenvalues NumPy computes for a random SPD
-    matrix with the sampled extreme eigenvalues."""
-    h, _ = spd_with_spectrum(generator_from(x), 5, x["lambda_min"], x["lambda_max"])
-    return best_constant_step(np.linalg.eigvalsh(h))
-
-
-def gd_loop(x):
-    """Oracle: t steps of a plain NumPy gradient-descent loop from w_0."""
-    w_start = np.asarray(x["w_0"], dtype=float).reshape(-1)
-    return run(gradient_descent, np.asarray(x["H"]), w_start, x["eps"], int(x["t"]))[-1].reshape(-1, 1)
-
-
-def gd_converges(x):
-    h, _ = spd_with_spectrum(generator_from(x), 4, x["lambda_min"], x["lambda_max"])
-    return float(converges(gradient_descent, h, x["eps"], generator_from(x)))
-
-
-def newton_converges(x):
-    return float(converges(damped_newton, x["H"], x["eps"], generator_from(x)))
-
-
-CONVERGENCE_REASON = (r"the claim's indicator against the observed behaviour ($1$ converges, $0$ not): "
-                      r"they must agree exactly; per-mode rates are classified with margin $10^{-9}$")
-
-
 # ----------------------------------------------------------------------------- parts
 g_seq = Variable("g", ("t",), latex="g")
 mu = Variable("mu", spellings=("E[g]", r"\mathbb{E}[g]", r"\mathbb{E}[g_t]", r"\mu"), latex=r"\mathbb{E}[g]")
@@ -293,20 +171,14 @@ nu = Variable("nu", spellings=("E[g^2]", r"\mathbb{E}[g^2]", r"\mathbb{E}[g_t^2]
               latex=r"\mathbb{E}[g^2]")
 t_count = Variable("t", domain=STEP_COUNT)
 
-PARTS = [
-    Part(
-        id="optim.adam_unroll",
-        title="Adam's first moment, unrolled",
-        statement=r"Adam keeps $m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t$ from $m_0 = 0$. "
-                  r"Write $m_t$ as a sum over the gradients $g_1, \dots, g_t$.",
-        variables=(g_seq, beta_1), sizes={"t": range(1, 7)}, answer=True,
-        neighbours=("optim.adam_bias",), instance_sizes={"t": 3},
-        slips=(Slip("sum(beta_1^(t-i)*g_i, i, 1, t)", r"the factor $1 - \beta_1$ forgotten"),
-               Slip("(1-beta_1)*sum(beta_1^i*g_i, i, 1, t)",
-                    r"the exponent reversed: the oldest gradient weighted most")),
-        derive=unrolled,
-        result=lambda v: (1 - v.beta_1) * over_steps(v, lambda i, g: v.beta_1 ** (v.t - i) * g),
-        result_lhs="m_t",
+ADAM_UNROLL = Part(
+    id="optim.adam_unroll", title="Adam's first moment, unrolled",
+    sheet=Sheet(statement=r"Adam keeps $m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t$ from $m_0 = 0$. "
+                          r"Write $m_t$ as a sum over the gradients $g_1, \dots, g_t$.",
+                instance_sizes={"t": 3}),
+    derivation=Derivation(
+        variables=(g_seq, beta_1), sizes={"t": range(1, 7)}, derive=unrolled,
+        result=lambda v: (1 - v.beta_1) * over_steps(v, lambda i, g: v.beta_1 ** (v.t - i) * g), result_lhs="m_t",
         steps=(
             Step(r"m_t / \beta_1^t", lambda v: over_steps(v, lambda i, g: (1 - v.beta_1) * g / v.beta_1 ** i),
                  r"$c_t = m_t / \beta_1^t$ ($\beta_1^t$ solves the homogeneous recurrence, by SymPy's rsolve) "
@@ -321,22 +193,24 @@ PARTS = [
         checks=(Induction(r"$m_t = (1 - \beta_1) \sum_{i=1}^{t} \beta_1^{t-i} g_i$ for every $t$",
                           lambda v: over_steps(v, lambda i, g: (1 - v.beta_1) * v.beta_1 ** (v.t - i) * g),
                           lambda v, prev, t: v.beta_1 * prev + (1 - v.beta_1) * G[t],
-                          lambda v: 0, sequence="g"),),
-    ),
-    Part(
-        id="optim.adam_bias",
-        title="Bias of Adam's moments and its correction",
-        statement=r"For stationary gradients ($\mathbb{E}[g_i] = \mathbb{E}[g]$ for every $i$), find "
-                  r"$\mathbb{E}[m_t]$, and the factor that makes $\hat m_t = m_t/(1 - \beta_1^t)$ unbiased; "
-                  r"likewise for $v_t$ with $\beta_2$ and $\mathbb{E}[g^2]$.",
-        variables=(beta_1, t_count, mu, beta_2, nu), answer=True,
-        neighbours=("optim.adam_unroll",),
-        expects=r"$\mathbb{E}[m_t]$ in $\beta_1$, $t$ and $\mathbb{E}[g]$",
-        slips=(Slip("E[g]", r"the bias forgotten: that is $\mathbb{E}[\hat m_t]$"),
-               Slip("beta_1^t*E[g]", r"the weight of the zero start given instead of the rest")),
-        derive=lambda v: stationary_mean(v.beta_1, v.mu).subs(T, v.t),
-        result=lambda v: (1 - v.beta_1 ** v.t) * v.mu,
-        result_lhs=r"\mathbb{E}[m_t]",
+                          lambda v: 0, sequence="g"),)),
+    grading=Grading(neighbours=("optim.adam_bias",),
+                    slips=(Slip("sum(beta_1^(t-i)*g_i, i, 1, t)", r"the factor $1 - \beta_1$ forgotten"),
+                           Slip("(1-beta_1)*sum(beta_1^i*g_i, i, 1, t)",
+                                r"the exponent reversed: the oldest gradient weighted most"))),
+)
+
+
+ADAM_BIAS = Part(
+    id="optim.adam_bias", title="Bias of Adam's moments and its correction",
+    sheet=Sheet(statement=r"For stationary gradients ($\mathbb{E}[g_i] = \mathbb{E}[g]$ for every $i$), find "
+                          r"$\mathbb{E}[m_t]$, and the factor that makes $\hat m_t = m_t/(1 - \beta_1^t)$ unbiased; "
+                          r"likewise for $v_t$ with $\beta_2$ and $\mathbb{E}[g^2]$.",
+                figures=(Figure("adam_moments", r"$m_t$ and the corrected $\hat m_t$ over the first $40$ steps "
+                                r"for noisy gradients with $\mathbb{E}[g] = 1$ (NumPy)", plot_adam_moments),)),
+    derivation=Derivation(
+        variables=(beta_1, t_count, mu, beta_2, nu), derive=lambda v: stationary_mean(v.beta_1, v.mu).subs(T, v.t),
+        result=lambda v: (1 - v.beta_1 ** v.t) * v.mu, result_lhs=r"\mathbb{E}[m_t]",
         steps=(
             Step(r"\mathbb{E}[m_t]", lambda v: (1 - v.beta_1) * v.mu * sp.Sum(v.beta_1 ** (v.t - I), (I, 1, v.t)),
                  r"linearity of $\mathbb{E}$ on $m_t = (1 - \beta_1) \sum_i \beta_1^{t-i} g_i$, "
@@ -358,20 +232,20 @@ PARTS = [
                  target=lambda v: stationary_mean(v.beta_2, v.nu, SQUARES).subs(T, v.t) / (1 - v.beta_2 ** v.t)),
         ),
         oracle=Oracle(monte_carlo_first_moment, r"Monte Carlo: the mean of $m_t$ over $40000$ simulated runs "
-                      "of the recurrence with stationary Gaussian gradients", 0.03, MC_REASON, cases=25),
-        figures=(Figure("adam_moments", r"$m_t$ and the corrected $\hat m_t$ over the first $40$ steps "
-                        r"for noisy gradients with $\mathbb{E}[g] = 1$ (NumPy)", _plot_adam_moments),),
-    ),
-    Part(
-        id="optim.adam_first_step",
-        title="Adam's first step with and without bias correction",
-        statement=r"With $\epsilon = 0$, find the magnitude of Adam's first update $|\theta_1 - \theta_0|$ "
-                  r"with and without bias correction.",
-        variables=(alpha, beta_1, beta_2, Variable("g_1", domain=NONZERO, latex="g_1")), answer=True,
-        neighbours=("optim.adam_bias",),
-        expects=r"the magnitude without correction, $|\theta_1 - \theta_0|_{\text{uncorrected}}$",
-        slips=(Slip("alpha", r"the corrected magnitude"),
-               Slip("alpha*(1-beta_1)/(1-beta_2)", r"the square root of $\hat v_1$ forgotten")),
+                      "of the recurrence with stationary Gaussian gradients", 0.03, MC_REASON, cases=25)),
+    grading=Grading(
+        neighbours=("optim.adam_unroll",), expects=r"$\mathbb{E}[m_t]$ in $\beta_1$, $t$ and $\mathbb{E}[g]$",
+        slips=(Slip("E[g]", r"the bias forgotten: that is $\mathbb{E}[\hat m_t]$"),
+               Slip("beta_1^t*E[g]", r"the weight of the zero start given instead of the rest"))),
+)
+
+
+ADAM_FIRST_STEP = Part(
+    id="optim.adam_first_step", title="Adam's first step with and without bias correction",
+    sheet=Sheet(statement=r"With $\epsilon = 0$, find the magnitude of Adam's first update $|\theta_1 - \theta_0|$ "
+                          r"with and without bias correction."),
+    derivation=Derivation(
+        variables=(alpha, beta_1, beta_2, Variable("g_1", domain=NONZERO, latex="g_1")),
         derive=lambda v: first_step(v, correct=False),
         result=lambda v: v.alpha * (1 - v.beta_1) / sp.sqrt(1 - v.beta_2),
         result_lhs=r"|\theta_1 - \theta_0|_{\text{uncorrected}}",
@@ -389,21 +263,25 @@ PARTS = [
         oracle=Oracle(lambda x: abs(adam_numpy(0.0, [x["g_1"]], x["alpha"], x["beta_1"], x["beta_2"], 0.0,
                                                correct=False)[0]),
                       r"one step of a plain NumPy Adam loop without bias correction, $\epsilon = 0$", 1e-12,
-                      r"a handful of float64 operations: relative error about $10^{-15}$"),
-    ),
-    Part(
-        id="optim.adam_update",
-        title="The Adam update, step by step",
-        statement=r"Adam with $\alpha = 10^{-3}$, $\beta_1 = 0.9$, $\beta_2 = 0.999$, $\epsilon = 10^{-8}$: "
-                  r"$m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t$, $v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2$, "
-                  r"$\hat m_t = m_t/(1-\beta_1^t)$, $\hat v_t = v_t/(1-\beta_2^t)$, "
-                  r"$\theta_t = \theta_{t-1} - \alpha \hat m_t / (\sqrt{\hat v_t} + \epsilon)$.",
+                      r"a handful of float64 operations: relative error about $10^{-15}$")),
+    grading=Grading(neighbours=("optim.adam_bias",),
+                    expects=r"the magnitude without correction, $|\theta_1 - \theta_0|_{\text{uncorrected}}$",
+                    slips=(Slip("alpha", r"the corrected magnitude"),
+                           Slip("alpha*(1-beta_1)/(1-beta_2)", r"the square root of $\hat v_1$ forgotten"))),
+)
+
+
+ADAM_UPDATE = Part(
+    id="optim.adam_update", title="The Adam update, step by step",
+    sheet=Sheet(statement=r"Adam with $\alpha = 10^{-3}$, $\beta_1 = 0.9$, $\beta_2 = 0.999$, $\epsilon = 10^{-8}$: "
+                          r"$m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t$, $v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2$, "
+                          r"$\hat m_t = m_t/(1-\beta_1^t)$, $\hat v_t = v_t/(1-\beta_2^t)$, "
+                          r"$\theta_t = \theta_{t-1} - \alpha \hat m_t / (\sqrt{\hat v_t} + \epsilon)$."),
+    derivation=Derivation(
         variables=(Variable("g", ("T",), latex="g"), Variable("theta_0", latex=r"\theta_0"), alpha, beta_1,
                    beta_2, adam_eps),
-        sizes={"T": range(1, 4)}, numeric_sizes={"T": [1, 2, 3, 5, 8]},
-        derive=adam_trajectory,
-        result=adam_closed_form,
-        result_lhs=r"\theta_t",
+        sizes={"T": range(1, 4)}, numeric_sizes={"T": [1, 2, 3, 5, 8]}, derive=adam_trajectory,
+        result=adam_closed_form, result_lhs=r"\theta_t",
         steps=(
             Step(r"\hat m_t", lambda v, i: corrected_at(v, i, 1, v.beta_1),
                  r"the unrolled $m_t$ of the first part, over $1 - \beta_1^t$", "t",
@@ -430,19 +308,17 @@ PARTS = [
                        r"a $z$-score above $5$ has probability about $6 \times 10^{-7}$ per comparison when the "
                        r"estimate is unbiased; a bias of $\beta^t \mathbb{E}[g]$ shows as $z$ in the hundreds for "
                        r"small $t$", cases=12),
-        ),
-    ),
-    Part(
-        id="optim.gd_closed_form",
-        title="Gradient descent on a quadratic, in closed form",
-        statement=r"For $f(w) = \frac12 w^\top H w$ and $w_{t+1} = w_t - \epsilon \nabla f(w_t)$, "
-                  r"find $w_t$ in terms of $w_0$.",
-        variables=(H, w_0, step), sizes={"n": [1, 2, 3, 3], "t": [0, 1, 2, 3]}, answer=True,
-        neighbours=("optim.gd_step_bound", "optim.newton_step_bound"), instance_sizes={"n": 1, "t": 3},
-        slips=(Slip("(I + eps*H)^t*w_0", r"the step taken uphill: $+\epsilon \nabla f$"),
-               Slip("(I - eps*H)^(t-1)*w_0", r"one step too few: the count started at $w_1$")),
-        derive=gd_iterate,
-        result=gd_closed,
+        )),
+)
+
+
+GD_CLOSED_FORM = Part(
+    id="optim.gd_closed_form", title="Gradient descent on a quadratic, in closed form",
+    sheet=Sheet(statement=r"For $f(w) = \frac12 w^\top H w$ and $w_{t+1} = w_t - \epsilon \nabla f(w_t)$, "
+                          r"find $w_t$ in terms of $w_0$.",
+                instance_sizes={"n": 1, "t": 3}),
+    derivation=Derivation(
+        variables=(H, w_0, step), sizes={"n": [1, 2, 3, 3], "t": [0, 1, 2, 3]}, derive=gd_iterate, result=gd_closed,
         result_lhs="w_t",
         steps=(
             Step(r"\nabla f(w_0)", lambda v: v.H * v.w_0, "differentiate $f$; $H$ is symmetric",
@@ -461,22 +337,26 @@ PARTS = [
                        r"$(I - \epsilon H)^t w_0$ evaluated at the sampled numbers against a NumPy loop", 1e-9,
                        r"$40$ float64 matrix-vector steps with $|1 - \epsilon\lambda| \le 1.4$: error below "
                        r"$10^{-9}$ of the largest value", cases=40),
-        ),
-    ),
-    Part(
-        id="optim.gd_step_bound",
-        title="The step-size bound of gradient descent",
+        )),
+    grading=Grading(neighbours=("optim.gd_step_bound", "optim.newton_step_bound"),
+                    slips=(Slip("(I + eps*H)^t*w_0", r"the step taken uphill: $+\epsilon \nabla f$"),
+                           Slip("(I - eps*H)^(t-1)*w_0", r"one step too few: the count started at $w_1$"))),
+)
+
+
+GD_STEP_BOUND = Part(
+    id="optim.gd_step_bound", title="The step-size bound of gradient descent",
+    sheet=Sheet(
         statement=r"For symmetric positive definite $H$ with eigenvalues in $[\lambda_{\min}, \lambda_{\max}]$, "
                   r"for which $\epsilon$ does gradient descent on $\frac12 w^\top H w$ converge from every $w_0$?",
-        variables=(step, lambda_max, lambda_min), answer=True,
-        neighbours=("optim.gd_optimal_step", "optim.newton_step_bound"),
-        expects=r"the condition on $\epsilon$, e.g. as an inequality in $\epsilon$ and $\lambda_{\max}$",
-        slips=(Slip("0 < eps <= 2/lambda_max", r"the endpoint included: there the top mode oscillates forever"),
-               Slip("0 < eps < 2/(lambda_min + lambda_max)", r"the optimal step taken for the bound"),
-               Slip("eps < 2/lambda_max", r"the lower end dropped: a negative step climbs")),
-        derive=gd_step_bound,
-        result=lambda v: between(0, v.eps, 2 / v.lambda_max),
-        result_lhs=r"\{\epsilon : w_t \to 0 \ \forall w_0\}",
+        figures=(Figure("gd_losses", r"$f(w_t)$ on $H = \operatorname{diag}(1, 4)$ ($2/\lambda_{\max} = 0.5$): "
+                        r"below, at and above the bound (NumPy)", plot_gd_losses),
+                 Figure("gd_paths", r"The iterates' $\lambda_{\max}$ coordinate on $H = \operatorname{diag}(1, 4)$ "
+                        r"flips sign every step: shrinking below the bound, constant at it, growing above",
+                        plot_gd_paths))),
+    derivation=Derivation(
+        variables=(step, lambda_max, lambda_min), derive=gd_step_bound,
+        result=lambda v: between(0, v.eps, 2 / v.lambda_max), result_lhs=r"\{\epsilon : w_t \to 0 \ \forall w_0\}",
         steps=(
             Step(r"\{\epsilon : |1 - \epsilon\lambda| < 1\}", lambda v: between(0, v.eps, 2 / LAMBDA),
                  r"in $H$'s eigenbasis $w_t = \sum_i (1 - \epsilon\lambda_i)^t (q_i^\top w_0) q_i$: each mode "
@@ -495,27 +375,24 @@ PARTS = [
                            r"condition number from $2$ to $1000$, $0.1 \le \lambda_{\max} \le 100$) at $7$ step "
                            r"sizes per matrix: per-eigenmode rates over $200$ steps", 0.0,
                            "a probe passes when the observed behaviour is exactly the claimed one; rates "
-                           rf"are classified with a margin of $10^{{{round(np.log10(TAU))}}}$", cases=30),),
-        figures=(Figure("gd_losses", r"$f(w_t)$ on $H = \operatorname{diag}(1, 4)$ ($2/\lambda_{\max} = 0.5$): "
-                        r"below, at and above the bound (NumPy)", _plot_gd_losses),
-                 Figure("gd_paths", r"The iterates' $\lambda_{\max}$ coordinate on $H = \operatorname{diag}(1, 4)$ "
-                        r"flips sign every step: shrinking below the bound, constant at it, growing above",
-                        _plot_gd_paths)),
-    ),
-    Part(
-        id="optim.gd_optimal_step",
-        title="The optimal constant step and its rate",
-        statement=r"Which $\epsilon$ minimises the worst contraction $\max(|1 - \epsilon\lambda_{\min}|, "
-                  r"|1 - \epsilon\lambda_{\max}|)$, and what rate does it give, with "
-                  r"$\kappa = \lambda_{\max}/\lambda_{\min}$?",
-        variables=(lambda_min, lambda_max, kappa), answer=True,
-        neighbours=("optim.gd_step_bound",),
-        expects=r"the optimal step $\epsilon^*$ in $\lambda_{\min}$ and $\lambda_{\max}$",
-        slips=(Slip("1/lambda_max", r"the step that makes the top mode vanish, leaving the bottom one slow"),
-               Slip("2/lambda_max", r"the edge of the convergence bound, where the top mode stops contracting")),
-        derive=lambda v: optimal_step(v)[0],
-        result=lambda v: 2 / (v.lambda_min + v.lambda_max),
-        result_lhs=r"\epsilon^*",
+                           rf"are classified with a margin of $10^{{{round(np.log10(TAU))}}}$", cases=30),)),
+    grading=Grading(
+        neighbours=("optim.gd_optimal_step", "optim.newton_step_bound"),
+        expects=r"the condition on $\epsilon$, e.g. as an inequality in $\epsilon$ and $\lambda_{\max}$",
+        slips=(Slip("0 < eps <= 2/lambda_max", r"the endpoint included: there the top mode oscillates forever"),
+               Slip("0 < eps < 2/(lambda_min + lambda_max)", r"the optimal step taken for the bound"),
+               Slip("eps < 2/lambda_max", r"the lower end dropped: a negative step climbs"))),
+)
+
+
+GD_OPTIMAL_STEP = Part(
+    id="optim.gd_optimal_step", title="The optimal constant step and its rate",
+    sheet=Sheet(statement=r"Which $\epsilon$ minimises the worst contraction $\max(|1 - \epsilon\lambda_{\min}|, "
+                          r"|1 - \epsilon\lambda_{\max}|)$, and what rate does it give, with "
+                          r"$\kappa = \lambda_{\max}/\lambda_{\min}$?"),
+    derivation=Derivation(
+        variables=(lambda_min, lambda_max, kappa), derive=lambda v: optimal_step(v)[0],
+        result=lambda v: 2 / (v.lambda_min + v.lambda_max), result_lhs=r"\epsilon^*",
         steps=(
             Step(r"\epsilon^*", lambda v: 2 / (v.lambda_min + v.lambda_max),
                  r"where $1 - \epsilon\lambda_{\min} = -(1 - \epsilon\lambda_{\max})$: the two extreme modes "
@@ -532,20 +409,22 @@ PARTS = [
                            r"steps $1\%$ smaller or larger do worse", step_bound_strategy, optimal_rate_check,
                            r"NumPy gradient descent on random SPD matrices (Hypothesis picks $n$, $\kappa \le 1000$ "
                            r"and $\lambda_{\max}$): observed per-mode rates over $200$ steps", 1e-9,
-                           r"rates measured from $200$ float64 steps are accurate to about $10^{-13}$", cases=30),),
-    ),
-    Part(
-        id="optim.newton_step_bound",
-        title="Damped Newton on a quadratic",
-        statement=r"Damped Newton $w_{t+1} = w_t - \epsilon H^{-1} \nabla f(w_t)$ on $f(w) = \frac12 w^\top H w$: "
-                  r"find $w_t$ and the step sizes for which it converges; what happens at $\epsilon = 1$?",
-        variables=(step, H, w_0), sizes={"n": [1, 2, 3]}, answer=True,
+                           r"rates measured from $200$ float64 steps are accurate to about $10^{-13}$", cases=30),)),
+    grading=Grading(
         neighbours=("optim.gd_step_bound",),
-        expects=r"the condition on $\epsilon$ for convergence",
-        slips=(Slip("0 < eps < 1", r"stopping at the one-step optimum $\epsilon = 1$"),
-               Slip("0 < eps <= 2", r"the endpoint included: at $\epsilon = 2$ the iterates flip sign forever")),
-        derive=newton_bound,
-        result=lambda v: between(0, v.eps, 2),
+        expects=r"the optimal step $\epsilon^*$ in $\lambda_{\min}$ and $\lambda_{\max}$",
+        slips=(Slip("1/lambda_max", r"the step that makes the top mode vanish, leaving the bottom one slow"),
+               Slip("2/lambda_max", r"the edge of the convergence bound, where the top mode stops contracting"))),
+)
+
+
+NEWTON_STEP_BOUND = Part(
+    id="optim.newton_step_bound", title="Damped Newton on a quadratic",
+    sheet=Sheet(
+        statement=r"Damped Newton $w_{t+1} = w_t - \epsilon H^{-1} \nabla f(w_t)$ on $f(w) = \frac12 w^\top H w$: "
+                  r"find $w_t$ and the step sizes for which it converges; what happens at $\epsilon = 1$?"),
+    derivation=Derivation(
+        variables=(step, H, w_0), sizes={"n": [1, 2, 3]}, derive=newton_bound, result=lambda v: between(0, v.eps, 2),
         result_lhs=r"\{\epsilon : w_t \to 0 \ \forall w_0\}",
         steps=(
             Step("w_1", lambda v: (1 - v.eps) * v.w_0, r"$H^{-1} \nabla f(w_0) = H^{-1} H w_0 = w_0$",
@@ -570,7 +449,12 @@ PARTS = [
                        r"NumPy damped Newton (``np.linalg.solve``) on random SPD matrices at $7$ step sizes per "
                        r"matrix: per-eigenmode rates over $200$ steps", 0.0,
                        "a probe passes when the observed behaviour is exactly the claimed one", cases=20),
-        ),
-    ),
-]
+        )),
+    grading=Grading(
+        neighbours=("optim.gd_step_bound",), expects=r"the condition on $\epsilon$ for convergence",
+        slips=(Slip("0 < eps < 1", r"stopping at the one-step optimum $\epsilon = 1$"),
+               Slip("0 < eps <= 2", r"the endpoint included: at $\epsilon = 2$ the iterates flip sign forever"))),
+)
 
+
+PARTS = [ADAM_UNROLL, ADAM_BIAS, ADAM_FIRST_STEP, ADAM_UPDATE, GD_CLOSED_FORM, GD_STEP_BOUND, GD_OPTIMAL_STEP, NEWTON_STEP_BOUND]

@@ -3,7 +3,7 @@ its Jacobian, its shift invariance, and the gradients of the two losses built on
 import numpy as np
 import sympy as sp
 
-from derive import Demonstration, Figure, Oracle, Part, Slip, Step, Variable
+from derive import Demonstration, Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.model.domains import ONE_HOT, SIMPLEX
 from derive.model.functions import delta, diag, held_fraction, sigma, softmax
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient, central_jacobian
@@ -52,19 +52,13 @@ def finite_difference_gradient(loss):
                   "central finite differences of the NumPy loss", FD_RTOL, FD_TOLERANCE_REASON)
 
 
-PARTS = [
-    Part(
-        id="softmax.jacobian",
-        title="Jacobian of the softmax",
-        statement=r"Let $s = \operatorname{softmax}(z)$ with $s_i = e^{z_i} / \sum_{k} e^{z_k}$. "
-                  r"Find the Jacobian $J_{ij} = \partial s_i / \partial z_j$.",
-        variables=(z, s), sizes=SIZES, answer=True, neighbours=("softmax.ce_grad",),
-        slips=(Slip("diag(s) + s s^T", r"the sign of the $-e^{z_i} e^{z_j}$ term of the quotient rule lost"),
-               Slip("s s^T - diag(s)", r"the sign of the whole Jacobian flipped"),
-               Slip("diag(s)", r"the $e^{z_j}$ term of the sum's derivative forgotten")),
-        derive=lambda v: softmax(v.z).jacobian(v.z),
-        result=lambda v: diag(v.s) - v.s * v.s.T,
-        result_lhs=r"J = \frac{\partial s}{\partial z}",
+JACOBIAN = Part(
+    id="softmax.jacobian", title="Jacobian of the softmax",
+    sheet=Sheet(statement=r"Let $s = \operatorname{softmax}(z)$ with $s_i = e^{z_i} / \sum_{k} e^{z_k}$. "
+                          r"Find the Jacobian $J_{ij} = \partial s_i / \partial z_j$."),
+    derivation=Derivation(
+        variables=(z, s), sizes=SIZES, derive=lambda v: softmax(v.z).jacobian(v.z),
+        result=lambda v: diag(v.s) - v.s * v.s.T, result_lhs=r"J = \frac{\partial s}{\partial z}",
         steps=(
             Step(r"\frac{\partial s_i}{\partial z_j}",
                  lambda v, i, j: (delta(i, j) * sp.exp(v.z[i]) * exp_sum(v)
@@ -74,17 +68,25 @@ PARTS = [
                  r"divide through, using $s_i = e^{z_i} / \sum_k e^{z_k}$", "ij"),
         ),
         oracle=Oracle(lambda x: central_jacobian(np_softmax, x["z"]),
-                      "central finite differences of a NumPy softmax", FD_RTOL, FD_TOLERANCE_REASON),
-    ),
-    Part(
-        id="softmax.shift",
-        title="Shift invariance and the stable softmax",
-        statement=r"Show $\operatorname{softmax}(z + c\mathbf{1}) = \operatorname{softmax}(z)$ for every "
-                  r"scalar $c$, and why subtracting $\max_i z_i$ prevents overflow.",
-        variables=(z, s, Variable("c")), sizes=SIZES,
-        derive=lambda v: softmax(v.z + v.c * sp.ones(v.C, 1)),
-        result=lambda v: v.s,
-        result_lhs=r"\operatorname{softmax}(z + c\mathbf{1})",
+                      "central finite differences of a NumPy softmax", FD_RTOL, FD_TOLERANCE_REASON)),
+    grading=Grading(
+        neighbours=("softmax.ce_grad",),
+        slips=(Slip("diag(s) + s s^T", r"the sign of the $-e^{z_i} e^{z_j}$ term of the quotient rule lost"),
+               Slip("s s^T - diag(s)", r"the sign of the whole Jacobian flipped"),
+               Slip("diag(s)", r"the $e^{z_j}$ term of the sum's derivative forgotten"))),
+)
+
+
+SHIFT = Part(
+    id="softmax.shift", title="Shift invariance and the stable softmax",
+    sheet=Sheet(statement=r"Show $\operatorname{softmax}(z + c\mathbf{1}) = \operatorname{softmax}(z)$ for every "
+                          r"scalar $c$, and why subtracting $\max_i z_i$ prevents overflow.",
+                demonstrations=(Demonstration(
+                    r"Naive and stable softmax of $z = (1000, 1000)$ in float64 (computed when the sheet is built)",
+                    lambda: _overflow_demo()),)),
+    derivation=Derivation(
+        variables=(z, s, Variable("c")), sizes=SIZES, derive=lambda v: softmax(v.z + v.c * sp.ones(v.C, 1)),
+        result=lambda v: v.s, result_lhs=r"\operatorname{softmax}(z + c\mathbf{1})",
         steps=(
             Step(r"\operatorname{softmax}(z + c\mathbf{1})_i",
                  lambda v, i: held_fraction(sp.exp(v.c) * sp.exp(v.z[i]),
@@ -102,36 +104,30 @@ PARTS = [
         ),
         oracle=Oracle(lambda x: np.exp(x["z"] + x["c"]) / np.exp(x["z"] + x["c"]).sum(),
                       r"the naive NumPy softmax of $z + c\mathbf{1}$ (no max subtraction)", 1e-12,
-                      r"both sides are a few float64 operations on $O(1)$ numbers: error about $10^{-15}$"),
-        demonstrations=(Demonstration(
-            r"Naive and stable softmax of $z = (1000, 1000)$ in float64 (computed when the sheet is built)",
-            lambda: _overflow_demo()),),
-    ),
-    Part(
-        id="softmax.nll",
-        title="Negative log-likelihood is cross-entropy",
-        statement=r"With $p(y \mid x) = \prod_i s_i^{y_i}$ for one-hot $y$, show that the negative "
-                  r"log-likelihood is the cross-entropy $-\sum_i y_i \log s_i$.",
+                      r"both sides are a few float64 operations on $O(1)$ numbers: error about $10^{-15}$")),
+)
+
+
+NLL = Part(
+    id="softmax.nll", title="Negative log-likelihood is cross-entropy",
+    sheet=Sheet(statement=r"With $p(y \mid x) = \prod_i s_i^{y_i}$ for one-hot $y$, show that the negative "
+                          r"log-likelihood is the cross-entropy $-\sum_i y_i \log s_i$."),
+    derivation=Derivation(
         variables=(z, s, y), sizes=SIZES,
         derive=lambda v: sp.expand_log(-sp.log(sp.Mul(*[v.s[k] ** v.y[k] for k in range(v.C)])), force=True),
-        result=lambda v: -v.sum(lambda k: v.y[k] * sp.log(v.s[k]), "C"),
-        result_lhs=r"-\log p(y \mid x)",
+        result=lambda v: -v.sum(lambda k: v.y[k] * sp.log(v.s[k]), "C"), result_lhs=r"-\log p(y \mid x)",
         oracle=Oracle(lambda x: -np.log(np.prod(x["s"] ** x["y"])),
                       "the NumPy product likelihood, then its negative log", 1e-12,
-                      r"one product and one log in float64: error about $10^{-15}$"),
-    ),
-    Part(
-        id="softmax.ce_grad",
-        title="Gradient of cross-entropy through the softmax",
-        statement=r"For $L = -\sum_i y_i \log s_i$ with $y$ one-hot ($\sum_i y_i = 1$), find "
-                  r"$\partial L / \partial z$.",
-        variables=(z, s, y), sizes=SIZES, answer=True,
-        neighbours=("softmax.mse_grad", "softmax.jacobian"),
-        slips=(Slip("y - s", r"the sign flipped: this is the direction of steepest descent"),
-               Slip("s", r"the target's term $-y$ forgotten"),
-               Slip("2*(s - y)", r"the squared error's factor $2$ carried over")),
-        derive=lambda v: gradient(cross_entropy, v),
-        result=lambda v: v.s - v.y,
+                      r"one product and one log in float64: error about $10^{-15}$")),
+)
+
+
+CE_GRAD = Part(
+    id="softmax.ce_grad", title="Gradient of cross-entropy through the softmax",
+    sheet=Sheet(statement=r"For $L = -\sum_i y_i \log s_i$ with $y$ one-hot ($\sum_i y_i = 1$), find "
+                          r"$\partial L / \partial z$."),
+    derivation=Derivation(
+        variables=(z, s, y), sizes=SIZES, derive=lambda v: gradient(cross_entropy, v), result=lambda v: v.s - v.y,
         result_lhs=r"\frac{\partial L}{\partial z}",
         steps=(
             Step(r"\frac{\partial L}{\partial z_j}",
@@ -142,21 +138,21 @@ PARTS = [
             Step(r"\frac{\partial L}{\partial z_j}", lambda v, j: v.s[j] - v.y[j],
                  r"$\sum_i y_i = 1$ for one-hot $y$", "j"),
         ),
-        oracle=finite_difference_gradient(lambda s_, y_: -np.sum(y_ * np.log(s_))),
-    ),
-    Part(
-        id="softmax.mse_grad",
-        title="Gradient of squared error through the softmax",
-        statement=r"For $L = \sum_i (s_i - y_i)^2$ with $y$ one-hot, find $\partial L / \partial z$.",
-        variables=(z, s, y), sizes=SIZES, answer=True,
-        neighbours=("softmax.ce_grad", "softmax.jacobian"),
-        instance_sizes={"C": 2},
-        slips=(Slip("2*(s - y)", r"the softmax Jacobian left out: the gradient in $s$, not in $z$"),
-               Slip("s - y", r"the cross-entropy gradient, as if the losses behaved alike"),
-               Slip("(diag(s) - s s^T)(s - y)", r"the factor $2$ of the square dropped")),
-        derive=lambda v: gradient(squared_error, v),
-        result=lambda v: 2 * (diag(v.s) - v.s * v.s.T) * (v.s - v.y),
-        result_lhs=r"\frac{\partial L}{\partial z}",
+        oracle=finite_difference_gradient(lambda s_, y_: -np.sum(y_ * np.log(s_)))),
+    grading=Grading(neighbours=("softmax.mse_grad", "softmax.jacobian"),
+                    slips=(Slip("y - s", r"the sign flipped: this is the direction of steepest descent"),
+                           Slip("s", r"the target's term $-y$ forgotten"),
+                           Slip("2*(s - y)", r"the squared error's factor $2$ carried over"))),
+)
+
+
+MSE_GRAD = Part(
+    id="softmax.mse_grad", title="Gradient of squared error through the softmax",
+    sheet=Sheet(statement=r"For $L = \sum_i (s_i - y_i)^2$ with $y$ one-hot, find $\partial L / \partial z$.",
+                instance_sizes={"C": 2}),
+    derivation=Derivation(
+        variables=(z, s, y), sizes=SIZES, derive=lambda v: gradient(squared_error, v),
+        result=lambda v: 2 * (diag(v.s) - v.s * v.s.T) * (v.s - v.y), result_lhs=r"\frac{\partial L}{\partial z}",
         steps=(
             Step(r"\frac{\partial L}{\partial z_j}",
                  lambda v, j: v.sum(lambda i: 2 * (v.s[i] - v.y[i]) * v.s[i] * (delta(i, j) - v.s[j]), "C", "i"),
@@ -166,20 +162,23 @@ PARTS = [
                                             - v.sum(lambda m: v.s[m] * (v.s[m] - v.y[m]), "C", "m")),
                  "sum the delta: the component form", "j"),
         ),
-        oracle=finite_difference_gradient(lambda s_, y_: np.sum((s_ - y_) ** 2)),
-    ),
-    Part(
-        id="softmax.ce_vs_mse",
-        title="Saturation: cross-entropy against squared error",
-        statement=r"For $C = 2$ and true class 1, find the limits of $\partial L / \partial z_1$ as "
-                  r"$d = z_1 - z_2 \to -\infty$ for cross-entropy and for squared error.",
-        variables=(Variable("d"),), answer=True, neighbours=("softmax.ce_grad",),
-        expects=r"the squared-error limit $\lim_{d \to -\infty} \partial L_{\mathrm{SE}} / \partial z_1$, a number",
-        slips=(Slip("-1", r"the cross-entropy limit"),
-               Slip("-2", r"the gradient in $s_1$, $2(s_1 - 1)$, at $s_1 = 0$: the saturating $\sigma'$ forgotten")),
-        derive=lambda v: sp.limit(two_class_gradient(squared_error, v.d), v.d, -sp.oo),
-        result=lambda v: sp.S.Zero,
-        result_lhs=r"\lim_{d \to -\infty} \frac{\partial L_{\mathrm{SE}}}{\partial z_1}",
+        oracle=finite_difference_gradient(lambda s_, y_: np.sum((s_ - y_) ** 2))),
+    grading=Grading(neighbours=("softmax.ce_grad", "softmax.jacobian"),
+                    slips=(Slip("2*(s - y)", r"the softmax Jacobian left out: the gradient in $s$, not in $z$"),
+                           Slip("s - y", r"the cross-entropy gradient, as if the losses behaved alike"),
+                           Slip("(diag(s) - s s^T)(s - y)", r"the factor $2$ of the square dropped"))),
+)
+
+
+CE_VS_MSE = Part(
+    id="softmax.ce_vs_mse", title="Saturation: cross-entropy against squared error",
+    sheet=Sheet(statement=r"For $C = 2$ and true class 1, find the limits of $\partial L / \partial z_1$ as "
+                          r"$d = z_1 - z_2 \to -\infty$ for cross-entropy and for squared error.",
+                figures=(Figure("ce_vs_mse", r"$\partial L / \partial z_1$ against $d = z_1 - z_2$ for true class 1 "
+                                "(NumPy finite differences)", lambda ax: _plot_saturation(ax)),)),
+    derivation=Derivation(
+        variables=(Variable("d"),), derive=lambda v: sp.limit(two_class_gradient(squared_error, v.d), v.d, -sp.oo),
+        result=lambda v: sp.S.Zero, result_lhs=r"\lim_{d \to -\infty} \frac{\partial L_{\mathrm{SE}}}{\partial z_1}",
         steps=(
             Step(r"\frac{\partial L_{\mathrm{CE}}}{\partial z_1}", lambda v: sigma(v.d) - 1,
                  r"with $s_1 = \sigma(d)$", target=lambda v: two_class_gradient(cross_entropy, v.d)),
@@ -194,26 +193,28 @@ PARTS = [
             lambda d: np.sum((np_softmax(np.array([d, 0.0])) - [1.0, 0.0]) ** 2), -40.0),
             r"central finite difference of the NumPy squared error at $d = -40$", 1e-9,
             r"the true gradient there is about $-4 \times 10^{-17}$ and the difference quotient's round-off is "
-            r"below $10^{-10}$, while a non-zero limit would be $O(1)$", cases=1),
-        figures=(Figure("ce_vs_mse", r"$\partial L / \partial z_1$ against $d = z_1 - z_2$ for true class 1 "
-                        "(NumPy finite differences)", lambda ax: _plot_saturation(ax)),),
-    ),
-    Part(
-        id="softmax.two_class",
-        title="Two-class softmax is a sigmoid",
-        statement=r"For $C = 2$, show $s_1 = \sigma(z_1 - z_2)$.",
-        variables=(Variable("z_1"), Variable("z_2")), answer=True,
-        slips=(Slip("sigma(z_2 - z_1)", r"the difference taken the wrong way round: that is $s_2$"),
-               Slip("sigma(z_1)", r"the other class's logit $z_2$ forgotten")),
-        derive=lambda v: softmax(sp.Matrix([v.z_1, v.z_2]))[0],
-        result=lambda v: sigma(v.z_1 - v.z_2),
-        result_lhs="s_1",
+            r"below $10^{-10}$, while a non-zero limit would be $O(1)$", cases=1)),
+    grading=Grading(
+        neighbours=("softmax.ce_grad",),
+        expects=r"the squared-error limit $\lim_{d \to -\infty} \partial L_{\mathrm{SE}} / \partial z_1$, a number",
+        slips=(Slip("-1", r"the cross-entropy limit"),
+               Slip("-2", r"the gradient in $s_1$, $2(s_1 - 1)$, at $s_1 = 0$: the saturating $\sigma'$ forgotten"))),
+)
+
+
+TWO_CLASS = Part(
+    id="softmax.two_class", title="Two-class softmax is a sigmoid",
+    sheet=Sheet(statement=r"For $C = 2$, show $s_1 = \sigma(z_1 - z_2)$."),
+    derivation=Derivation(
+        variables=(Variable("z_1"), Variable("z_2")), derive=lambda v: softmax(sp.Matrix([v.z_1, v.z_2]))[0],
+        result=lambda v: sigma(v.z_1 - v.z_2), result_lhs="s_1",
         steps=(Step("s_1", lambda v: 1 / (1 + sp.exp(v.z_2 - v.z_1)), r"divide by $e^{z_1}$"),),
         oracle=Oracle(lambda x: np_softmax(np.array([x["z_1"], x["z_2"]]))[0],
                       r"the NumPy softmax of $(z_1, z_2)$", 1e-12,
-                      r"a few float64 operations on $O(1)$ numbers: error about $10^{-15}$"),
-    ),
-]
+                      r"a few float64 operations on $O(1)$ numbers: error about $10^{-15}$")),
+    grading=Grading(slips=(Slip("sigma(z_2 - z_1)", r"the difference taken the wrong way round: that is $s_2$"),
+                           Slip("sigma(z_1)", r"the other class's logit $z_2$ forgotten"))),
+)
 
 
 def _plot_saturation(ax):
@@ -264,25 +265,29 @@ def logit_intercept(v):
     return sp.simplify(logit.subs({e: 0 for e in v.x}))
 
 
-PARTS.append(Part(
+LOGISTIC = Part(
     id="softmax.logistic", title="Two-class softmax regression is logistic regression",
-    statement=r"With $z_k = w_k^\top x + b_k$ and $C = 2$, show $s_1 = \sigma(w^\top x + b)$ for $w = w_1 - w_2$, "
-              r"$b = b_1 - b_2$. The derivation writes $u = w^\top x$.",
-    variables=(w_1, w_2, x_in, b_1, b_2) + logits + (w_x,), sizes={"n": range(1, 5)}, answer=True,
-    neighbours=("softmax.two_class",), expects=r"the bias $b$, in $b_1$ and $b_2$",
-    slips=(Slip("b_2 - b_1", "the classes swapped: the sign of $b$"), Slip("b_1 + b_2", "the biases added, not subtracted")),
-    derive=logit_intercept,
-    result=lambda v: v.b_1 - v.b_2,
-    result_lhs="b",
-    steps=(Step("s_1", lambda v: sigma(v.z_1 - v.z_2), "the two-class softmax of the previous part",
-                target=class_one_probability),
-           Step("z_1 - z_2", lambda v: v.u + (v.b_1 - v.b_2), r"$z_k = w_k^\top x + b_k$, with $u = w^\top x$ and "
-                r"$w = w_1 - w_2$",
-                target=lambda v: v.z_1 - v.z_2),
-           Step("s_1", lambda v: sigma(v.u + v.b_1 - v.b_2), r"so $s_1 = \sigma(w^\top x + b)$ with $b = b_1 - b_2$",
-                target=class_one_probability)),
-    oracle=Oracle(lambda d: float(np.log(np_softmax(np.array([d["b_1"], d["b_2"]]))[0]
-                                         / np_softmax(np.array([d["b_1"], d["b_2"]]))[1])),
-                  r"the NumPy log-odds $\log(s_1/s_2)$ of the two-class softmax at $x = 0$", 1e-12,
-                  r"one softmax, a ratio and a log in float64 on $O(1)$ numbers: error about $10^{-15}$"),
-))
+    sheet=Sheet(
+        statement=r"With $z_k = w_k^\top x + b_k$ and $C = 2$, show $s_1 = \sigma(w^\top x + b)$ for $w = w_1 - w_2$, "
+                  r"$b = b_1 - b_2$. The derivation writes $u = w^\top x$."),
+    derivation=Derivation(
+        variables=(w_1, w_2, x_in, b_1, b_2) + logits + (w_x,), sizes={"n": range(1, 5)}, derive=logit_intercept,
+        result=lambda v: v.b_1 - v.b_2, result_lhs="b",
+        steps=(Step("s_1", lambda v: sigma(v.z_1 - v.z_2), "the two-class softmax of the previous part",
+                    target=class_one_probability),
+               Step("z_1 - z_2", lambda v: v.u + (v.b_1 - v.b_2), r"$z_k = w_k^\top x + b_k$, with $u = w^\top x$ and "
+                    r"$w = w_1 - w_2$",
+                    target=lambda v: v.z_1 - v.z_2),
+               Step("s_1", lambda v: sigma(v.u + v.b_1 - v.b_2), r"so $s_1 = \sigma(w^\top x + b)$ with $b = b_1 - b_2$",
+                    target=class_one_probability)),
+        oracle=Oracle(lambda d: float(np.log(np_softmax(np.array([d["b_1"], d["b_2"]]))[0]
+                                             / np_softmax(np.array([d["b_1"], d["b_2"]]))[1])),
+                      r"the NumPy log-odds $\log(s_1/s_2)$ of the two-class softmax at $x = 0$", 1e-12,
+                      r"one softmax, a ratio and a log in float64 on $O(1)$ numbers: error about $10^{-15}$")),
+    grading=Grading(
+        neighbours=("softmax.two_class",), expects=r"the bias $b$, in $b_1$ and $b_2$",
+        slips=(Slip("b_2 - b_1", "the classes swapped: the sign of $b$"), Slip("b_1 + b_2", "the biases added, not subtracted"))),
+)
+
+
+PARTS = [JACOBIAN, SHIFT, NLL, CE_GRAD, MSE_GRAD, CE_VS_MSE, TWO_CLASS, LOGISTIC]

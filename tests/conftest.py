@@ -19,8 +19,10 @@ def registry_restored():
     the process-wide registry; without this it would leak into every later test (a page build
     would render ``temperature.*``). The registry is put back as it was after each test."""
     from derive.model import registry
-    families, loaded = dict(registry._families), registry._loaded_builtin
+    families, packages, imported = dict(registry._families), list(registry._packages), set(registry._imported)
     yield
     registry._families.clear()
     registry._families.update(families)
-    registry._loaded_builtin = loaded
+    registry._packages[:] = packages
+    registry._imported.clear()
+    registry._imported.update(imported)

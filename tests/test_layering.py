@@ -1,6 +1,7 @@
 """The engine's layout holds: every module imports, no import cycles, dependencies one way
 (cli -> pipeline -> answers -> render -> verify -> maths -> model -> errors), the answer pipeline read top
-to bottom, problem modules free of interface code, and no module over 600 lines."""
+to bottom, problem modules free of interface code, no engine module importing the problems,
+and no module over 600 lines."""
 import ast
 import importlib
 from pathlib import Path
@@ -150,6 +151,28 @@ def test_problem_modules_import_no_interface_code():
                     and target != "derive":
                 bad.append(f"{name} imports {target}")
     assert not bad, "problem modules may import only " + ", ".join(PROBLEM_ALLOWED) + ":\n" + "\n".join(bad)
+
+
+def catalogue_imports(path: Path) -> list[str]:
+    """Every import of the ``problems`` package in a file, display hooks included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+        found += [n for n in names if n.split(".")[0] == "problems"]
+    return found
+
+
+def test_no_engine_module_imports_the_problems():
+    """The registry is handed its problem packages by name; the engine depends on no catalogue."""
+    bad = [f"{name} imports {target}" for name, path in ENGINE.items() for target in catalogue_imports(path)]
+    assert not bad, "the engine must not import problem modules:\n" + "\n".join(bad)
+
+
+def test_the_catalogue_check_can_fail(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f():\n    import problems\n\ndef _repr_html_():\n    from problems.conv import PARTS\n")
+    assert catalogue_imports(probe) == ["problems", "problems.conv"]
 
 
 def test_no_module_is_over_600_lines():

@@ -135,3 +135,11 @@ def rounded(value, figures: int = 6):
         return sp.Float(0)
     # Decimal rounding of the 30-digit value, so the box shows exactly the digits it holds.
     return sp.Float(format(Decimal(str(x)), f".{figures - 1}e"), figures)
+
+
+def at_numbers(formula, ns, values: Mapping[str, object]):
+    """``formula`` of the namespace ``ns`` with every defined variable written out, at exact
+    numbers (sigma as 1/(1 + e^{-z})), to 40 digits: a worked number from a closed form."""
+    expr = formula.xreplace(ns.definitions()).xreplace({ns.objects[n]: exact(x_) if isinstance(x_, (int, str)) else x_
+                                                         for n, x_ in values.items()})
+    return expr.applyfunc(lambda e: e.rewrite(sp.exp).evalf(40))

@@ -7,7 +7,7 @@ proofs and numbers) and at a symbolic size (for the notation a sheet prints).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field, replace
 from functools import cached_property
 from typing import Any, Callable, Mapping, Sequence
 
@@ -285,11 +285,23 @@ class Slip:
 
 
 @dataclass(frozen=True)
-class Part:
-    """One catalogue part. See problems/softmax.py for examples."""
-    id: str
-    title: str
+class Sheet:
+    """What the sheet shows of a part beyond its derivation: the statement, figures and
+    build-time demonstrations, and the size at which "What SymPy computes" is shown."""
     statement: str
+    figures: tuple[Figure, ...] = ()
+    demonstrations: tuple[Demonstration, ...] = ()
+    # The size at which the sheet shows "What SymPy computes" (default: the smallest proof size),
+    # chosen where the derivation says something (C = 3, t = 3); show_instance=False shows none.
+    instance_sizes: Mapping[str, int] | None = None
+    show_instance: bool = True
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """What the engine derives and verifies: the variables and their proof sizes, the forward
+    definition (``derive``), the stated closed form (``result``, printed as ``result_lhs``), the
+    displayed steps, further boxed quantities (``also``), the NumPy oracle and further checks."""
     derive: Formula
     result: Formula
     result_lhs: str
@@ -298,36 +310,116 @@ class Part:
     numeric_sizes: Mapping[str, Sequence[int]] | None = None
     steps: tuple[Step, ...] = ()
     oracle: Oracle | None = None
-    answer: bool = False
-    neighbours: tuple[str, ...] = ()
-    figures: tuple[Figure, ...] = ()
-    demonstrations: tuple[Demonstration, ...] = ()
     result_indices: str = ""
-    slips: tuple[Slip, ...] = ()
     # Further quantities the statement asks for, each boxed beneath the result and proved like
     # a step: rhs against its target (a derivation) at every proof size.
     also: tuple[Step, ...] = ()
-    # The size at which the sheet shows "What SymPy computes" (default: the smallest proof size),
-    # chosen where the derivation says something (C = 3, t = 3); show_instance=False shows none.
-    instance_sizes: Mapping[str, int] | None = None
-    show_instance: bool = True
-    # What `derive check` expects as the answer, in words with LaTeX ("the squared-error limit").
-    expects: str = ""
     # Further verifications, each with run(part, seed=, cases=) -> Claim: an induction on a
     # symbolic step count, a simulation (derive.recurrences.Induction, derive.simulation).
     checks: tuple = ()
-    # The sizes at which `derive check` judges an answer, one row per position as in `sizes`
-    # (default: the proof sizes). A tensor part pins here the case its answer is stated for
-    # (the conv gradients: no padding, dilation 1, one group; strides above 1).
-    answer_sizes: Mapping[str, Sequence[int]] | None = None
 
     def __post_init__(self):
+        missing = [d for d in dimensions(self.variables) if d not in self.sizes]
+        if missing:
+            raise ProblemDefinitionError(f"no proof sizes for dimensions {missing}")
+
+
+@dataclass(frozen=True)
+class Grading:
+    """How `derive check` grades answers to the part: what it expects, in words with LaTeX
+    ("the squared-error limit"), the slips it names, the parts whose answers it recognises when
+    given here, and the sizes at which it judges (default: the proof sizes; a tensor part pins
+    here the case its answer is stated for, e.g. no padding, strides above 1)."""
+    expects: str = ""
+    slips: tuple[Slip, ...] = ()
+    neighbours: tuple[str, ...] = ()
+    answer_sizes: Mapping[str, Sequence[int]] | None = None
+
+
+class _Unset:
+    def __repr__(self):
+        return "unset"
+
+
+_UNSET = _Unset()
+# The flat keywords Part also takes (and reads back), with the concern each belongs to.
+# ``answer`` is whether the part has a Grading.
+_FLAT = {**{f: "sheet" for f in Sheet.__dataclass_fields__},
+         **{f: "derivation" for f in Derivation.__dataclass_fields__},
+         **{f: "grading" for f in Grading.__dataclass_fields__}, "answer": "grading"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One catalogue part: what is shown (:class:`Sheet`), what is derived and verified
+    (:class:`Derivation`) and, for a part that takes answers, how they are graded
+    (:class:`Grading`). See problems/softmax.py for examples.
+
+    The concerns' fields read through the part (``part.result``, ``part.statement``,
+    ``part.slips``); ``part.answer`` says whether it takes answers. For a quick part (a test, a
+    one-off expression) the same names may be given as keywords instead of the three objects:
+    ``Part(id="f.p", title="t", statement="s", derive=f, result=f, result_lhs="y", answer=True)``;
+    ``dataclasses.replace(part, result=g)`` changes one of them.
+    """
+    id: str
+    title: str
+    sheet: Sheet | None = None
+    derivation: Derivation | None = None
+    grading: Grading | None = None
+    statement: InitVar[str] = _UNSET
+    figures: InitVar[tuple] = _UNSET
+    demonstrations: InitVar[tuple] = _UNSET
+    instance_sizes: InitVar[Mapping | None] = _UNSET
+    show_instance: InitVar[bool] = _UNSET
+    derive: InitVar[Formula] = _UNSET
+    result: InitVar[Formula] = _UNSET
+    result_lhs: InitVar[str] = _UNSET
+    variables: InitVar[tuple] = _UNSET
+    sizes: InitVar[Mapping] = _UNSET
+    numeric_sizes: InitVar[Mapping | None] = _UNSET
+    steps: InitVar[tuple] = _UNSET
+    oracle: InitVar[Oracle | None] = _UNSET
+    result_indices: InitVar[str] = _UNSET
+    also: InitVar[tuple] = _UNSET
+    checks: InitVar[tuple] = _UNSET
+    expects: InitVar[str] = _UNSET
+    slips: InitVar[tuple] = _UNSET
+    neighbours: InitVar[tuple] = _UNSET
+    answer_sizes: InitVar[Mapping | None] = _UNSET
+    answer: InitVar[bool] = _UNSET
+
+    def __post_init__(self, *flat):
         family, _, name = self.id.partition(".")
         if not family or not name:
             raise ProblemDefinitionError(f"part id {self.id!r} must look like 'family.part'")
-        missing = [d for d in dimensions(self.variables) if d not in self.sizes]
-        if missing:
-            raise ProblemDefinitionError(f"{self.id}: no proof sizes for dimensions {missing}")
+        given = {n: v for n, v in zip(_FLAT_ORDER, flat) if v is not _UNSET}
+        try:
+            self._assemble(given)
+        except TypeError as exc:   # a concern's required field missing
+            raise ProblemDefinitionError(f"{self.id}: {exc}") from None
+        except ProblemDefinitionError as exc:
+            raise ProblemDefinitionError(f"{self.id}: {exc}") from None
+        if self.sheet is None or self.derivation is None:
+            raise ProblemDefinitionError(f"{self.id}: a part needs a Sheet and a Derivation")
+
+    def _assemble(self, given: dict) -> None:
+        """The concern objects, with any flat keywords applied over them; ``answer=False`` drops
+        the grading."""
+        takes_answers = given.pop("answer", self.grading is not None)
+        for concern, kind in (("sheet", Sheet), ("derivation", Derivation), ("grading", Grading)):
+            mine = {n: v for n, v in given.items() if _FLAT[n] == concern}
+            current = getattr(self, concern)
+            if current is not None and not isinstance(current, kind):
+                raise ProblemDefinitionError(f"{concern} must be a {kind.__name__}, not {current!r}")
+            if concern == "grading" and not takes_answers:
+                if any(mine.values()):
+                    raise ProblemDefinitionError(f"grading {sorted(mine)} given to a part that takes no answers")
+                current = None
+            elif current is None and (mine or concern == "grading"):
+                current = kind(**mine)
+            elif any(getattr(current, n) is not v for n, v in mine.items()):
+                current = replace(current, **mine)
+            object.__setattr__(self, concern, current)
 
     @property
     def family(self) -> str:
@@ -381,3 +473,23 @@ class Part:
         used = set(dimensions(self.variables)) | set(values)
         values.update({d: n for d, n in sizes.items() if d not in used})
         return values
+
+
+# The order in which __post_init__ receives the flat keywords (the InitVars, as declared).
+_FLAT_ORDER = tuple(name for name in Part.__dataclass_fields__ if name in _FLAT)
+_NO_GRADING = Grading()
+
+
+def _read_through(name: str, concern: str) -> property:
+    def read(part):
+        held = getattr(part, concern)
+        return getattr(_NO_GRADING if held is None else held, name)
+    read.__doc__ = f"``{concern}.{name}``"
+    return property(read)
+
+
+# After the class is made, so the InitVars' defaults do not replace the properties.
+for _name, _concern in _FLAT.items():
+    if _name != "answer":
+        setattr(Part, _name, _read_through(_name, _concern))
+Part.answer = property(lambda part: part.grading is not None, doc="Whether the part takes answers.")

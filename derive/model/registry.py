@@ -1,5 +1,9 @@
-"""Finds the parts: every module of the ``problems`` package, plus problem files a user
-names. A problem module sets ``TITLE`` and ``PARTS``; its docstring introduces the family.
+"""Finds the parts: every module of the problem packages the interface hands it (derive's
+front hands the course catalogue, ``problems``), plus problem files a user names. A problem
+module sets ``TITLE`` and ``PARTS``; its docstring introduces the family.
+
+The registry knows the packages only by the names it is given, so no engine module depends on
+a catalogue: ``add_package("problems")`` records the name, the first look-up imports it.
 """
 from __future__ import annotations
 
@@ -24,7 +28,8 @@ class Family:
 
 
 _families: dict[str, Family] = {}
-_loaded_builtin = False
+_packages: list[str] = []          # problem packages handed in, in order
+_imported: set[str] = set()        # those whose modules are registered
 _loading = threading.RLock()
 
 
@@ -47,20 +52,39 @@ def register(family: Family) -> None:
     _families[family.name] = family
 
 
-def _load_builtin() -> None:
-    """Import every module of the problems package, once. Threads that ask meanwhile wait
+def add_package(name: str) -> None:
+    """Take the problem modules of the package ``name`` (every module not starting with ``_``);
+    they are imported at the first look-up."""
+    with _loading:
+        if name not in _packages:
+            _packages.append(name)
+
+
+def _load_packages() -> None:
+    """Import every module of each package handed in, once. Threads that ask meanwhile wait
     (an RLock, so a problem module that itself looks up parts does not deadlock)."""
-    global _loaded_builtin
-    if _loaded_builtin:
+    if all(name in _imported for name in _packages):
         return
     with _loading:
-        if _loaded_builtin:
-            return
-        import problems
-        for info in sorted(pkgutil.iter_modules(problems.__path__), key=lambda m: m.name):
-            if not info.name.startswith("_"):
-                register(_family_from_module(importlib.import_module(f"problems.{info.name}")))
-        _loaded_builtin = True
+        for name in _packages:
+            if name in _imported:
+                continue
+            package = importlib.import_module(name)
+            for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+                if not info.name.startswith("_"):
+                    register(_family_from_module(importlib.import_module(f"{name}.{info.name}")))
+            _imported.add(name)
+
+
+def package_files() -> list[Path]:
+    """Every source file of the problem packages handed in (their shared helpers too), for the
+    verification cache's key."""
+    files: list[Path] = []
+    for name in _packages:
+        spec = importlib.util.find_spec(name)
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            files += sorted(Path(folder).rglob("*.py"))
+    return files
 
 
 def load_file(path: str | Path) -> Family:
@@ -68,7 +92,7 @@ def load_file(path: str | Path) -> Family:
     path = Path(path)
     if not path.is_file() or path.suffix != ".py":
         raise InvalidArgument(f"problem file {str(path)!r} is not a .py file")
-    _load_builtin()
+    _load_packages()
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[path.stem] = module
@@ -79,7 +103,7 @@ def load_file(path: str | Path) -> Family:
 
 
 def families() -> list[Family]:
-    _load_builtin()
+    _load_packages()
     return list(_families.values())
 
 

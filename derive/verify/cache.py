@@ -3,8 +3,8 @@ declared slips, the instance), so rebuilding sheets after a template edit does n
 proof.
 
 A report is reused only when nothing that could change it has changed: the key hashes the
-engine's sources, the part's problem module, the seed, budget and case count, and the
-versions of SymPy, NumPy and Hypothesis. ``derive verify`` never reads it.
+engine's sources, the problem packages' sources, the part's problem module, the seed, budget
+and case count, and the versions of SymPy, NumPy and Hypothesis. ``derive verify`` never reads it.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from ..model import registry
 from ..model.part import Part
 from ..model.claim import PartRecord
 
@@ -23,9 +24,8 @@ ENGINE = Path(__file__).resolve().parent.parent  # the whole derive package
 
 
 def _fingerprint(part: Part, settings: dict) -> str:
-    import problems
     sources = sorted(ENGINE.rglob("*.py")) + sorted(ENGINE.rglob("*.lark"))
-    sources += sorted(Path(problems.__file__).parent.rglob("*.py"))
+    sources += registry.package_files()
     own = _module_file(part)
     digest = hashlib.sha256(_sources_digest(tuple(sources + ([own] if own else []))).encode())
     for package in ("sympy", "numpy", "hypothesis"):

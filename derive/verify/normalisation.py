@@ -1,6 +1,7 @@
 r"""Independent oracles for batch normalisation: a NumPy forward pass and its finite
 differences, JAX autodiff of a JAX forward pass, samplers that include near-constant
-batches, and a simulation of PyTorch's running statistics.
+batches, and a simulation of PyTorch's running statistics on one-class and mixed batches
+(the class_batches part's oracle, table and bars).
 
 Nothing here uses the SymPy side (:mod:`derive.maths.normalisation`): these compute the
 same quantities by other means, so agreement checks the derivation.
@@ -239,3 +240,63 @@ def class_means_train_and_test(run: dict, eps: float, burn_in: int) -> tuple[np.
     train = np.array([train_values[labels == c].mean() for c in range(k)])
     test = np.array([test_values[labels == c].mean() for c in range(k)])
     return train, test
+
+
+# ----------------------------------------------------------------------------- one-class batches, simulated
+def class_batches_oracle(d, steps=20000, burn_in=200):
+    """Class a's mean normalised value in training and at test on one-class batches, and at
+    test on mixed batches, simulated at the sampled means, variance, eps and batch size."""
+    seed = [int(abs(d[k]) * 1e6) % 2**32 for k in ("mu_a", "mu_b", "s2", "eps")] + [int(d["m"])]
+    rng = np.random.default_rng(seed)
+    out = []
+    for one_class in (True, False):
+        run = class_batch_run(rng, [d["mu_a"], d["mu_b"]], np.sqrt(d["s2"]), int(d["m"]), steps, one_class)
+        train, test = class_means_train_and_test(run, d["eps"], burn_in)
+        out += [train[0], test[0]] if one_class else [test[0]]
+    return np.array(out)
+
+
+def class_runs(d: dict) -> dict:
+    """One-class and mixed training runs of 4000 batches at the demo's means, within-class
+    variance s2, eps and batch size m: each class's mean normalised value in training and test."""
+    rng = np.random.default_rng(0)
+    out = {}
+    for one_class in (True, False):
+        run = class_batch_run(rng, [d["mu_a"], d["mu_b"]], np.sqrt(d["s2"]), d["m"], 4000, one_class)
+        out["one-class" if one_class else "mixed"] = class_means_train_and_test(run, d["eps"], 200)
+    return out
+
+
+def _signed(value):
+    return f"{value + 0.0:+.3f}" if abs(value) >= 5e-4 else "0.000"   # no "-0.000"
+
+
+def class_table(d: dict) -> list[tuple[str, str]]:
+    """The demo's class means as sheet rows, training and test per regime."""
+    rows = []
+    for regime, (train, test) in class_runs(d).items():
+        rows.append((f"{regime} batches: mean of $\\hat x$ in class $a$ and in class $b$, in training (batch statistics)",
+                     f"{_signed(train[0])} / {_signed(train[1])}"))
+        rows.append((f"{regime} batches: mean of $\\hat x$ in class $a$ and in class $b$, at test (running statistics)",
+                     f"{_signed(test[0])} / {_signed(test[1])}"))
+    return rows
+
+
+def draw_class_means(ax, d: dict) -> None:
+    """The demo's class means as bars, training against test, per regime and class."""
+    runs = class_runs(d)
+    labels, train, test = [], [], []
+    for regime, (tr, te) in runs.items():
+        for c, name in enumerate("ab"):
+            labels.append(f"{regime}\nclass {name}")
+            train.append(tr[c])
+            test.append(te[c])
+    pos = np.arange(len(labels))
+    ax.bar(pos - 0.2, train, 0.4, label="training (batch statistics)", color="#3b5b92")
+    flat = np.abs(train) < 0.05   # a bar of height 0 would not show: mark it
+    ax.plot((pos - 0.2)[flat], np.asarray(train)[flat], "o", color="#3b5b92", ms=4)
+    ax.bar(pos + 0.2, test, 0.4, label="test (running statistics)", color="#d08c2c")
+    ax.axhline(0, color="grey", lw=0.6)
+    ax.set_xticks(pos, labels)
+    ax.set_ylabel(r"class mean of $\hat x$")
+    ax.legend(loc="lower right")

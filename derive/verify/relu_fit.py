@@ -8,6 +8,8 @@
 3. :class:`Training`: gradient-based training (L-BFGS on backprop gradients) of the actual
    network's weights (c, a_k, u_k, b_k) from many seeded random initialisations never beats
    it; each trained network's error is measured by adaptive quadrature split at its kinks.
+
+Also the best fit as the sheet shows it: its tables (:func:`fit_table`) and plot (:func:`draw_fit`).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import sympy as sp
 
 from ..model.claim import FAILED, PASSED, REFUTED, Claim
 
-__all__ = ["GridLeastSquares", "Stationary", "Training", "quadrature_error"]
+__all__ = ["FIT_COLUMNS", "GridLeastSquares", "Stationary", "Training", "draw_fit", "fit_table", "quadrature_error"]
 
 
 def quadrature_error(problem, weights: dict, target=np.sin) -> float:
@@ -195,3 +197,51 @@ def train(units, lo, hi, inits, nodes, rng) -> list[dict]:
         k = found.x
         out.append({"u": k[:units], "b": k[units:2 * units], "a": k[2 * units:3 * units], "c": float(k[3 * units])})
     return out
+
+
+# ----------------------------------------------------------------------------- the fit on the sheet
+FIT_COLUMNS = {"optimum": ("quantity", "value"), "pieces": ("piece", "from", "to", "slope", "intercept"),
+               "weights": ("unit", "$u_k$", "$b_k$", "$a_k$"), "faces": ("faces", "best $E$")}
+
+
+def fit_table(problem, fit, per_faces, kind: str) -> list[tuple]:
+    """Rows of numbers about the best fit (float64; the engine keeps 30 digits) for the sheet
+    and ``derive show --json``: the ``kind`` of FIT_COLUMNS."""
+    if kind == "optimum":
+        return [*[(f"kink $\\kappa_{k + 1}$ (faces {'right' if s > 0 else 'left'})", float(kappa))
+                  for k, (s, kappa) in enumerate(zip(fit.faces, fit.kinks))],
+                ("output bias $c$", float(fit.theta[0])), (r"mean squared error $E^*$", float(fit.error)),
+                (r"largest $|\partial E / \partial (\kappa, c, \alpha)|$ there", fit.gradient_norm)]
+    if kind == "pieces":
+        return [(f"piece {n + 1}", *piece) for n, piece in enumerate(problem.pieces(fit))]
+    if kind == "weights":
+        w_ = fit.weights
+        return [(f"unit {k + 1}", w_["u"][k], float(w_["b"][k]), float(w_["a"][k])) for k in range(problem.units)]
+    return [(_faces_text(f), e) for f, e in sorted(per_faces.items(), key=lambda item: item[1])]
+
+
+def draw_fit(ax, problem, fit, target=np.sin, target_label=r"$\sin x$",
+             residual_label=r"$f(x) - \sin x$") -> None:
+    """The target (NumPy), the best network and its kinks; the residual in a panel below."""
+    x = np.linspace(float(problem.lo), float(problem.hi), 601)
+    # The two curves nearly coincide, so the residual gets a panel of its own below the fit,
+    # sharing its x axis: an inset would sit under the kink lines, which cross the whole plot.
+    grid = ax.get_subplotspec().subgridspec(2, 1, height_ratios=(2.2, 1))
+    ax.set_subplotspec(grid[0])
+    below = ax.figure.add_subplot(grid[1], sharex=ax)
+    ax.plot(x, target(x), label=target_label, lw=2.2, color="0.65")
+    ax.plot(x, problem.network(fit.weights, x), label=f"best {problem.units}-unit ReLU network $f$", lw=1.2,
+            color="C0")
+    below.plot(x, problem.network(fit.weights, x) - target(x), color="C0", lw=1)
+    below.axhline(0, color="0.5", lw=0.5)
+    for n, k in enumerate(fit.kinks):
+        ax.axvline(float(k), color="C3", lw=0.8, ls="--", label="kinks" if n == 0 else None)
+        below.axvline(float(k), color="C3", lw=0.8, ls="--")
+    ax.tick_params(labelbottom=False)
+    ax.legend(loc="upper left")   # the curve climbs from lower left to upper right: both corners are free
+    below.set_ylabel(residual_label)
+    below.set_xlabel("$x$")
+
+
+def _faces_text(faces) -> str:
+    return ", ".join("right" if s > 0 else "left" for s in faces)

@@ -9,15 +9,14 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from derive import Figure, Oracle, Part, Slip, Step, Variable
+from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.maths.networks import (OneOf, Shape, analyse, bilinear_weights, conv, count_layer, count_terms,
-                                   depthwise, fc, field_terms, hat, layer_rows, map_coordinate, padding_sizes,
-                                   pointwise, pool, receptive_fields, sizes, textbook_counts, totals)
+                                   depthwise, fc, field_terms, hat, map_coordinate, padding_sizes, pointwise, pool,
+                                   receptive_fields, sizes, totals)
 from derive.model.functions import held_fraction
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
 from derive.verify.instrumented import (affine_limit, big_enough_input, gradient_support, image_point_weights,
-                                        measure, measured_totals, per_layer, random_stacks,
-                                        se_block_mults)
+                                        measure, random_stacks, se_block_mults)
 from derive.verify.simulation import Simulation
 from derive.verify.tables import worked_table
 from derive.verify.agreement import AgreementCheck
@@ -45,24 +44,25 @@ N_, K_, S_, P_, d_ = (integer("N", 13, 64, "input side"), integer("K", 1, 5, "ke
                       integer("d", 1, 3, "dilation"))
 OUTPUT_SIZE = Part(
     id="conv.output_size", title="Output size of a convolution",
-    statement=r"A convolution with kernel $K$, stride $S$, zero padding $P$ and dilation $d$ reads an input "
-              r"of side $N$. How many outputs does it give along that side? (The kernel fits: "
-              r"$d(K - 1) + 1 \le N + 2P$.)",
-    variables=(N_, K_, S_, P_, d_), answer=True,
-    derive=lambda v: count_layer(conv(1, v.K, v.S, v.P, v.d), Shape(v.N, v.N, 1)).output.height,
-    result=lambda v: sp.floor((v.N + 2 * v.P - v.d * (v.K - 1) - 1) / v.S) + 1,
-    result_lhs="O",
-    steps=(Step(r"i_{\max}", lambda v: sp.floor((v.N + 2 * v.P - v.d * (v.K - 1) - 1) / v.S),
-                r"window $i$ covers padded entries $iS, iS + d, \dots, iS + d(K - 1)$; it is valid when "
-                r"$iS + d(K - 1) + 1 \le N + 2P$, which SymPy solves for $i$: the last valid window is the floor of "
-                r"the bound, and the windows $i = 0, 1, \dots, i_{\max}$ number $O = i_{\max} + 1$ (SymPy counts "
-                r"with symbolic integers, so this holds at every size where the kernel fits)",
-                target=lambda v: count_layer(conv(1, v.K, v.S, v.P, v.d), Shape(v.N, v.N, 1)).output.height - 1),),
-    oracle=Oracle(lambda x: measure([conv(1, *ints(x, "K", "S", "P", "d"))], Shape(*ints(x, "N", "N"), 1),
-                                    compute=False)[0].output[0],
-                  "the output side of NumPy's sliding windows over the zero-padded input", EXACT, EXACT_REASON),
-    slips=(Slip("floor((N + 2P - K)/S) + 1", "the dilation forgotten"),
-           Slip("(N + 2P - d(K-1) - 1)/S + 1", "the floor forgotten")),
+    sheet=Sheet(
+        statement=r"A convolution with kernel $K$, stride $S$, zero padding $P$ and dilation $d$ reads an input "
+                  r"of side $N$. How many outputs does it give along that side? (The kernel fits: "
+                  r"$d(K - 1) + 1 \le N + 2P$.)"),
+    derivation=Derivation(
+        variables=(N_, K_, S_, P_, d_),
+        derive=lambda v: count_layer(conv(1, v.K, v.S, v.P, v.d), Shape(v.N, v.N, 1)).output.height,
+        result=lambda v: sp.floor((v.N + 2 * v.P - v.d * (v.K - 1) - 1) / v.S) + 1, result_lhs="O",
+        steps=(Step(r"i_{\max}", lambda v: sp.floor((v.N + 2 * v.P - v.d * (v.K - 1) - 1) / v.S),
+                    r"window $i$ covers padded entries $iS, iS + d, \dots, iS + d(K - 1)$; it is valid when "
+                    r"$iS + d(K - 1) + 1 \le N + 2P$, which SymPy solves for $i$: the last valid window is the floor of "
+                    r"the bound, and the windows $i = 0, 1, \dots, i_{\max}$ number $O = i_{\max} + 1$ (SymPy counts "
+                    r"with symbolic integers, so this holds at every size where the kernel fits)",
+                    target=lambda v: count_layer(conv(1, v.K, v.S, v.P, v.d), Shape(v.N, v.N, 1)).output.height - 1),),
+        oracle=Oracle(lambda x: measure([conv(1, *ints(x, "K", "S", "P", "d"))], Shape(*ints(x, "N", "N"), 1),
+                                        compute=False)[0].output[0],
+                      "the output side of NumPy's sliding windows over the zero-padded input", EXACT, EXACT_REASON)),
+    grading=Grading(slips=(Slip("floor((N + 2P - K)/S) + 1", "the dilation forgotten"),
+                           Slip("(N + 2P - d(K-1) - 1)/S + 1", "the floor forgotten"))),
 )
 
 # ----------------------------------------------------------------------------- parameters, mults
@@ -78,30 +78,32 @@ def separable(v):
 
 PARAMS = Part(
     id="conv.params", title="Parameters of a depthwise separable convolution",
-    statement=r"A standard $K \times K$ convolution $C_{\mathrm{in}} \to C_{\mathrm{out}}$ with bias has "
-              r"$(K^2 C_{\mathrm{in}} + 1) C_{\mathrm{out}}$ parameters. Count the parameters (no bias) of the "
-              r"depthwise separable replacement: a depthwise $K \times K$ convolution, then a pointwise "
-              r"$1 \times 1$ convolution to $C_{\mathrm{out}}$ channels.",
-    variables=(K_k, C_in, C_out), answer=True, neighbours=("conv.mults",),
-    derive=lambda v: totals(analyse(separable(v), Shape(H_ANY, H_ANY, v.C_in))).params,
-    result=lambda v: v.K ** 2 * v.C_in + v.C_in * v.C_out,
-    result_lhs=r"P_{\mathrm{sep}}",
-    steps=(Step(r"P_{\mathrm{dw}}", lambda v: v.K ** 2 * v.C_in,
-                r"the depthwise layer's $W$ has shape $K \times K \times C_{\mathrm{in}}$ (one filter per channel)",
-                target=lambda v: count_layer(depthwise(v.K), Shape(H_ANY, H_ANY, v.C_in)).params),
-           Step(r"P_{\mathrm{pw}}", lambda v: v.C_in * v.C_out,
-                r"the pointwise layer's $W$ has shape $1 \times 1 \times C_{\mathrm{in}} \times C_{\mathrm{out}}$",
-                target=lambda v: count_layer(pointwise(v.C_out), Shape(H_ANY, H_ANY, v.C_in)).params),
-           Step(r"P_{\mathrm{std}}", lambda v: (v.K ** 2 * v.C_in + 1) * v.C_out,
-                r"for comparison, the standard layer with bias: $W$ of shape $K \times K \times C_{\mathrm{in}} "
-                r"\times C_{\mathrm{out}}$ and $C_{\mathrm{out}}$ biases",
-                target=lambda v: count_layer(conv(v.C_out, v.K, bias=True), Shape(H_ANY, H_ANY, v.C_in)).params)),
-    oracle=Oracle(lambda x: sum(m.params for m in measure(
-        [depthwise(int(x["K"])), pointwise(int(x["C_out"]))], Shape(*ints(x, "K", "K", "C_in")), compute=False)),
-        "entries of the instantiated NumPy weight arrays", EXACT, EXACT_REASON),
-    slips=(Slip("K^2 C_in + C_in C_out + C_out", "the bias counted"),
-           Slip("K C_in + C_in C_out", "$K$ used instead of $K^2$"),
-           Slip("K^2 C_in", "the pointwise term forgotten")),
+    sheet=Sheet(
+        statement=r"A standard $K \times K$ convolution $C_{\mathrm{in}} \to C_{\mathrm{out}}$ with bias has "
+                  r"$(K^2 C_{\mathrm{in}} + 1) C_{\mathrm{out}}$ parameters. Count the parameters (no bias) of the "
+                  r"depthwise separable replacement: a depthwise $K \times K$ convolution, then a pointwise "
+                  r"$1 \times 1$ convolution to $C_{\mathrm{out}}$ channels."),
+    derivation=Derivation(
+        variables=(K_k, C_in, C_out),
+        derive=lambda v: totals(analyse(separable(v), Shape(H_ANY, H_ANY, v.C_in))).params,
+        result=lambda v: v.K ** 2 * v.C_in + v.C_in * v.C_out, result_lhs=r"P_{\mathrm{sep}}",
+        steps=(Step(r"P_{\mathrm{dw}}", lambda v: v.K ** 2 * v.C_in,
+                    r"the depthwise layer's $W$ has shape $K \times K \times C_{\mathrm{in}}$ (one filter per channel)",
+                    target=lambda v: count_layer(depthwise(v.K), Shape(H_ANY, H_ANY, v.C_in)).params),
+               Step(r"P_{\mathrm{pw}}", lambda v: v.C_in * v.C_out,
+                    r"the pointwise layer's $W$ has shape $1 \times 1 \times C_{\mathrm{in}} \times C_{\mathrm{out}}$",
+                    target=lambda v: count_layer(pointwise(v.C_out), Shape(H_ANY, H_ANY, v.C_in)).params),
+               Step(r"P_{\mathrm{std}}", lambda v: (v.K ** 2 * v.C_in + 1) * v.C_out,
+                    r"for comparison, the standard layer with bias: $W$ of shape $K \times K \times C_{\mathrm{in}} "
+                    r"\times C_{\mathrm{out}}$ and $C_{\mathrm{out}}$ biases",
+                    target=lambda v: count_layer(conv(v.C_out, v.K, bias=True), Shape(H_ANY, H_ANY, v.C_in)).params)),
+        oracle=Oracle(lambda x: sum(m.params for m in measure(
+            [depthwise(int(x["K"])), pointwise(int(x["C_out"]))], Shape(*ints(x, "K", "K", "C_in")), compute=False)),
+            "entries of the instantiated NumPy weight arrays", EXACT, EXACT_REASON)),
+    grading=Grading(neighbours=("conv.mults",),
+                    slips=(Slip("K^2 C_in + C_in C_out + C_out", "the bias counted"),
+                           Slip("K C_in + C_in C_out", "$K$ used instead of $K^2$"),
+                           Slip("K^2 C_in", "the pointwise term forgotten"))),
 )
 
 
@@ -124,43 +126,45 @@ def measured_mults(x, separable_layers):
 COUNTED = "products counted by an instrumented NumPy convolution"
 MULTS = Part(
     id="conv.mults", title="Multiply-accumulates of a standard convolution",
-    statement=r"A $K \times K$ convolution $C_{\mathrm{in}} \to C_{\mathrm{out}}$ (stride 1) gives an "
-              r"$O \times O \times C_{\mathrm{out}}$ output. How many mults does it take? " + MACS,
-    variables=(O_, K_k, C_in, C_out), answer=True, neighbours=("conv.params",),
-    derive=standard_mults,
-    result=lambda v: v.O ** 2 * v.K ** 2 * v.C_in * v.C_out,
-    result_lhs=r"M_{\mathrm{std}}",
-    steps=(Step(r"M_{\mathrm{std}}", lambda v: sp.Mul(sp.UnevaluatedExpr(v.O ** 2 * v.C_out),
-                                                      sp.UnevaluatedExpr(v.K ** 2 * v.C_in), evaluate=False),
-                r"each of the $O^2 C_{\mathrm{out}}$ outputs sums $K^2 C_{\mathrm{in}}$ products "
-                r"$W(f, c, k, l) X(c, i + k, j + l)$"),
-           Step(r"M_{\mathrm{dw}}", lambda v: v.O ** 2 * v.K ** 2 * v.C_in,
-                r"depthwise: each of the $O^2 C_{\mathrm{in}}$ outputs sums $K^2$ products",
-                target=lambda v: count_layer(depthwise(v.K), Shape(v.O + v.K - 1, v.O + v.K - 1, v.C_in)).mults),
-           Step(r"M_{\mathrm{pw}}", lambda v: v.O ** 2 * v.C_in * v.C_out,
-                r"pointwise: each of the $O^2 C_{\mathrm{out}}$ outputs sums $C_{\mathrm{in}}$ products",
-                target=lambda v: count_layer(pointwise(v.C_out), Shape(v.O, v.O, v.C_in)).mults)),
-    oracle=Oracle(lambda x: measured_mults(x, False), COUNTED, EXACT, EXACT_REASON),
-    slips=(Slip("O^2 K C_in C_out", "$K$ used instead of $K^2$"),
-           Slip("O^2 K^2 C_in C_out + O^2 C_out", "the bias additions counted")),
+    sheet=Sheet(statement=r"A $K \times K$ convolution $C_{\mathrm{in}} \to C_{\mathrm{out}}$ (stride 1) gives an "
+                          r"$O \times O \times C_{\mathrm{out}}$ output. How many mults does it take? " + MACS),
+    derivation=Derivation(
+        variables=(O_, K_k, C_in, C_out), derive=standard_mults,
+        result=lambda v: v.O ** 2 * v.K ** 2 * v.C_in * v.C_out, result_lhs=r"M_{\mathrm{std}}",
+        steps=(Step(r"M_{\mathrm{std}}", lambda v: sp.Mul(sp.UnevaluatedExpr(v.O ** 2 * v.C_out),
+                                                          sp.UnevaluatedExpr(v.K ** 2 * v.C_in), evaluate=False),
+                    r"each of the $O^2 C_{\mathrm{out}}$ outputs sums $K^2 C_{\mathrm{in}}$ products "
+                    r"$W(f, c, k, l) X(c, i + k, j + l)$"),
+               Step(r"M_{\mathrm{dw}}", lambda v: v.O ** 2 * v.K ** 2 * v.C_in,
+                    r"depthwise: each of the $O^2 C_{\mathrm{in}}$ outputs sums $K^2$ products",
+                    target=lambda v: count_layer(depthwise(v.K), Shape(v.O + v.K - 1, v.O + v.K - 1, v.C_in)).mults),
+               Step(r"M_{\mathrm{pw}}", lambda v: v.O ** 2 * v.C_in * v.C_out,
+                    r"pointwise: each of the $O^2 C_{\mathrm{out}}$ outputs sums $C_{\mathrm{in}}$ products",
+                    target=lambda v: count_layer(pointwise(v.C_out), Shape(v.O, v.O, v.C_in)).mults)),
+        oracle=Oracle(lambda x: measured_mults(x, False), COUNTED, EXACT, EXACT_REASON)),
+    grading=Grading(neighbours=("conv.params",),
+                    slips=(Slip("O^2 K C_in C_out", "$K$ used instead of $K^2$"),
+                           Slip("O^2 K^2 C_in C_out + O^2 C_out", "the bias additions counted"))),
 )
 
 SEPARABLE_RATIO = Part(
     id="conv.separable_ratio", title="Depthwise separable against standard: the cost ratio",
-    statement=r"Divide the mults of the depthwise separable convolution (depthwise $K \times K$, then "
-              r"pointwise to $C_{\mathrm{out}}$) by those of the standard one, on the same $O \times O$ output.",
-    variables=(O_, K_k, C_in, C_out), answer=True, neighbours=("conv.mults",),
-    derive=lambda v: separable_mults(v) / standard_mults(v),
-    result=lambda v: 1 / v.C_out + 1 / v.K ** 2,
-    result_lhs=r"\frac{M_{\mathrm{sep}}}{M_{\mathrm{std}}}",
-    steps=(Step(r"\frac{M_{\mathrm{sep}}}{M_{\mathrm{std}}}",
-                lambda v: held_fraction(v.O ** 2 * v.K ** 2 * v.C_in + v.O ** 2 * v.C_in * v.C_out,
-                                        v.O ** 2 * v.K ** 2 * v.C_in * v.C_out),
-                "depthwise plus pointwise mults over the standard count"),),
-    oracle=Oracle(lambda x: measured_mults(x, True) / measured_mults(x, False),
-                  "the ratio of products counted by instrumented NumPy convolutions", 1e-12,
-                  r"a ratio of exact integer counts in float64: error $\approx 10^{-16}$"),
-    slips=(Slip("1/C_out + 1/K", "$K$ used instead of $K^2$"), Slip("1/K^2", "the pointwise term forgotten")),
+    sheet=Sheet(
+        statement=r"Divide the mults of the depthwise separable convolution (depthwise $K \times K$, then "
+                  r"pointwise to $C_{\mathrm{out}}$) by those of the standard one, on the same $O \times O$ output."),
+    derivation=Derivation(
+        variables=(O_, K_k, C_in, C_out), derive=lambda v: separable_mults(v) / standard_mults(v),
+        result=lambda v: 1 / v.C_out + 1 / v.K ** 2, result_lhs=r"\frac{M_{\mathrm{sep}}}{M_{\mathrm{std}}}",
+        steps=(Step(r"\frac{M_{\mathrm{sep}}}{M_{\mathrm{std}}}",
+                    lambda v: held_fraction(v.O ** 2 * v.K ** 2 * v.C_in + v.O ** 2 * v.C_in * v.C_out,
+                                            v.O ** 2 * v.K ** 2 * v.C_in * v.C_out),
+                    "depthwise plus pointwise mults over the standard count"),),
+        oracle=Oracle(lambda x: measured_mults(x, True) / measured_mults(x, False),
+                      "the ratio of products counted by instrumented NumPy convolutions", 1e-12,
+                      r"a ratio of exact integer counts in float64: error $\approx 10^{-16}$")),
+    grading=Grading(
+        neighbours=("conv.mults",),
+        slips=(Slip("1/C_out + 1/K", "$K$ used instead of $K^2$"), Slip("1/K^2", "the pointwise term forgotten"))),
 )
 
 # ----------------------------------------------------------------------------- width and resolution multipliers
@@ -193,143 +197,22 @@ def measured_thinned(x):
 
 MULTIPLIERS = Part(
     id="conv.multipliers", title="Width and resolution multipliers",
-    statement=r"A depthwise separable layer (depthwise $D_K \times D_K$ with 'same' padding, then pointwise "
-              r"$M \to N$) runs on a $D_F \times D_F$ map. Thin every layer to $\alpha M$ and $\alpha N$ channels "
-              r"and shrink the map to $\rho D_F$. What is its cost, $\text{mults}(\alpha, \rho)$? " + MACS,
-    variables=(D_K, M_, N_ch, D_F, alpha, rho), answer=True, neighbours=("conv.separable_ratio",),
-    derive=thinned_cost,
-    result=lambda v: v.D_K ** 2 * v.alpha * v.M * v.rho ** 2 * v.D_F ** 2
-    + v.alpha ** 2 * v.M * v.N * v.rho ** 2 * v.D_F ** 2,
-    result_lhs=r"\text{mults}(\alpha, \rho)",   # not M: M is the input channels
-    oracle=Oracle(measured_thinned, COUNTED + r" at integer $\alpha M$, $\alpha N$ and $\rho D_F$", 1e-12,
-                  r"the closed form is evaluated in float64 at fractional $\alpha$ and $\rho$ (error $\approx 10^{-16}$); the "
-                  "count is exact, and a wrong term or power is off by at least 1 part in 50"),
-    slips=(Slip("D_K alpha M rho^2 D_F^2 + alpha^2 M N rho^2 D_F^2", "$D_K$ used instead of $D_K^2$"),
-           Slip("D_K^2 alpha M rho^2 D_F^2", "the pointwise term forgotten")),
-)
-
-# ----------------------------------------------------------------------------- worked: networks A and B
-def summed(rows, column):
-    return sum(row[column] for row in rows)
-
-
-AB_INPUT = Shape(512, 512, 3)
-NETWORK_A = tuple(layer for c in (64, 128, 256) for layer in (depthwise(4, 2, 1), pointwise(c)))
-NETWORK_B = tuple(conv(c, 4, 2, 1) for c in (64, 128, 256))
-
-
-def ab_vector(p_a, p_b, m_a, m_b):
-    return sp.Matrix([p_a, p_b, m_a, m_b, sp.Rational(m_b, m_a)])
-
-
-def ab_derived():
-    a, b = (totals(analyse(n, AB_INPUT)) for n in (NETWORK_A, NETWORK_B))
-    return ab_vector(a.params, b.params, a.mults, b.mults)
-
-
-def ab_measured(_values=None):
-    a, b = (measured_totals(n, AB_INPUT) for n in (NETWORK_A, NETWORK_B))
-    return np.array([a["params"], b["params"], a["mults"], b["mults"], b["mults"] / a["mults"]], dtype=float)
-
-
-def ab_rows():
-    rows = layer_rows((("A", NETWORK_A), ("B", NETWORK_B)), AB_INPUT, ("params", "mults"))
-    ratio = ab_derived()
-    cheaper = "A" if ratio[4] > 1 else "B"
-    return rows + [(f"B / A ({cheaper} is cheaper)", "-", sp.Rational(ratio[1], ratio[0]), ratio[4])]
-
-
-def draw_ab(ax):
-    a, b = analyse(NETWORK_A, AB_INPUT), analyse(NETWORK_B, AB_INPUT)
-    stages = np.arange(1, 4)
-    ax.bar(stages - 0.27, [int(c.mults) for c in a[0::2]], 0.27, label=r"A: depthwise $4 \times 4$")
-    ax.bar(stages, [int(c.mults) for c in a[1::2]], 0.27, label=r"A: pointwise $1 \times 1$")
-    ax.bar(stages + 0.27, [int(c.mults) for c in b], 0.27, label=r"B: standard $4 \times 4$")
-    ax.set_yscale("log")
-    ax.set_xticks(stages, [f"stage {s}" for s in stages])
-    ax.set_ylabel("mults (multiply-accumulates)")
-    ax.legend(fontsize=8)
-
-
-AB_CHECK = AgreementCheck("every layer's output side, parameters and mults agree with the instrumented forward pass",
-                       lambda: per_layer((("A", NETWORK_A), ("B", NETWORK_B)), AB_INPUT, ("side", "params", "mults"), True)[0],
-                       lambda: per_layer((("A", NETWORK_A), ("B", NETWORK_B)), AB_INPUT, ("side", "params", "mults"), True)[1],
-                       r"a float32 NumPy forward pass of both networks on a $512 \times 512 \times 3$ input: shapes from its "
-                       "sliding windows, parameters from its weight arrays, products counted as performed",
-                       EXACT, EXACT_REASON)
-NETWORKS_AB = Part(
-    id="conv.networks_ab", title="Worked: depthwise separable network A against standard network B",
-    statement=r"Input $512 \times 512 \times 3$, no bias. Network A: three stages of a depthwise $4 \times 4$ "
-              r"convolution (stride 2, padding 1) then a pointwise $1 \times 1$ one, channels "
-              r"$3 \to 64 \to 128 \to 256$. Network B: three standard $4 \times 4$ convolutions, stride 2, padding "
-              r"1, same channels. Give every layer's output shape, parameters and mults, the totals, which network "
-              r"is cheaper and by what ratio. " + MACS,
-    derive=lambda v: ab_derived(),
-    result=lambda v: ab_vector(*[summed(textbook_counts(n, AB_INPUT), col) for col, n in
-                                 ((1, NETWORK_A), (1, NETWORK_B), (2, NETWORK_A), (2, NETWORK_B))]),
-    result_lhs=r"\left(P_A, P_B, M_A, M_B, M_B / M_A\right)^\top",
-    oracle=Oracle(ab_measured, "totals of the instrumented NumPy forward pass (products counted, weight "
-                  "entries counted)", 1e-12, r"integer counts and their ratio in float64: error $\approx 10^{-16}$", cases=1),
-    demonstrations=(worked_table("Every layer, from the description (mults: multiply-accumulates, no bias)",
-                                 ("layer", "output", "params", "mults"), ab_rows),),
-    figures=(Figure("ab-cost", "Mults per stage, network A (depthwise and pointwise) against network B "
-                    "(log scale)", draw_ab),),
-    checks=(AB_CHECK,),
-)
-
-# ----------------------------------------------------------------------------- worked: networks 1 and 2
-def twelve(*channels):
-    layers = []
-    for first, second in zip(channels[0::2], channels[1::2]):
-        layers += [conv(first, 5, bias=True), conv(second, 5, bias=True), pool(5, 2)]
-    return tuple(layers + [fc(1024, bias=True), fc(100, bias=True)])
-
-
-N12_INPUT = Shape(224, 224, 1)
-NETWORK_1, NETWORK_2 = twelve(16, 32, 32, 64, 64, 128), twelve(128, 64, 64, 32, 32, 16)
-PAIR_12 = (("N1", NETWORK_1), ("N2", NETWORK_2))
-
-
-def n12_vector(p1, p2, a1, a2):
-    return sp.Matrix([p1, p2, a1, a2, a1 + N12_INPUT.size, a2 + N12_INPUT.size])
-
-
-def n12_measured(_values=None):
-    one_, two = (measured_totals(n, N12_INPUT, compute=False) for n in (NETWORK_1, NETWORK_2))
-    return np.array([one_["params"], two["params"], one_["activations"], two["activations"],
-                     one_["activations with input"], two["activations with input"]], dtype=float)
-
-
-def n12_rows():
-    rows = layer_rows(PAIR_12, N12_INPUT, ("params", "activations"))
-    for tag, layers in PAIR_12:
-        rows.append((f"{tag}: activations with the input", "-", "-", totals(analyse(layers, N12_INPUT)).activations_with_input))
-    return rows
-
-
-N12_CHECK = AgreementCheck("every layer's output side, parameters and activations agree with the NumPy pass",
-                        lambda: per_layer(PAIR_12, N12_INPUT, ("side", "params", "activations"), False)[0],
-                        lambda: per_layer(PAIR_12, N12_INPUT, ("side", "params", "activations"), False)[1],
-                        "a shape-only NumPy pass: sides from sliding windows over each input, parameters "
-                        "from the allocated weight and bias arrays, activations from the output arrays",
-                        EXACT, EXACT_REASON)
-NETWORKS_12 = Part(
-    id="conv.networks_12", title="Worked: two plain networks, parameters and stored activations",
-    statement=r"Input $224 \times 224 \times 1$; convolutions $5 \times 5$, stride 1, no padding, with bias; "
-              r"max-pool $5 \times 5$, stride 2 (floor); then FC 1024 and FC 100 with bias. Network 1: conv16, "
-              r"conv32, pool, conv32, conv64, pool, conv64, conv128, pool, FC1024, FC100. Network 2: conv128, "
-              r"conv64, pool, conv64, conv32, pool, conv32, conv16, pool, FC1024, FC100. Give every layer's output "
-              r"shape and parameters, the totals, and the activations stored per image, without and with the input.",
-    derive=lambda v: n12_vector(*[getattr(totals(analyse(n, N12_INPUT)), k) for k in ("params", "activations")
-                                  for n in (NETWORK_1, NETWORK_2)]),
-    result=lambda v: n12_vector(*[summed(textbook_counts(n, N12_INPUT), col) for col in (1, 3)
-                                  for n in (NETWORK_1, NETWORK_2)]),
-    result_lhs=r"\left(P_1, P_2, A_1, A_2, A_1 + 224^2, A_2 + 224^2\right)^\top",
-    oracle=Oracle(n12_measured, "a shape-only NumPy pass (sliding windows, allocated arrays)", EXACT,
-                  EXACT_REASON, cases=1),
-    demonstrations=(worked_table("Every layer, from the description (activations: entries of the output)",
-                                 ("layer", "output", "params", "activations"), n12_rows),),
-    checks=(N12_CHECK,),
+    sheet=Sheet(
+        statement=r"A depthwise separable layer (depthwise $D_K \times D_K$ with 'same' padding, then pointwise "
+                  r"$M \to N$) runs on a $D_F \times D_F$ map. Thin every layer to $\alpha M$ and $\alpha N$ channels "
+                  r"and shrink the map to $\rho D_F$. What is its cost, $\text{mults}(\alpha, \rho)$? " + MACS),
+    derivation=Derivation(
+        variables=(D_K, M_, N_ch, D_F, alpha, rho), derive=thinned_cost,
+        result=lambda v: v.D_K ** 2 * v.alpha * v.M * v.rho ** 2 * v.D_F ** 2
+        + v.alpha ** 2 * v.M * v.N * v.rho ** 2 * v.D_F ** 2,
+        # not M: M is the input channels
+        result_lhs=r"\text{mults}(\alpha, \rho)",
+        oracle=Oracle(measured_thinned, COUNTED + r" at integer $\alpha M$, $\alpha N$ and $\rho D_F$", 1e-12,
+                      r"the closed form is evaluated in float64 at fractional $\alpha$ and $\rho$ (error $\approx 10^{-16}$); the "
+                      "count is exact, and a wrong term or power is off by at least 1 part in 50")),
+    grading=Grading(neighbours=("conv.separable_ratio",),
+                    slips=(Slip("D_K alpha M rho^2 D_F^2 + alpha^2 M N rho^2 D_F^2", "$D_K$ used instead of $D_K^2$"),
+                           Slip("D_K^2 alpha M rho^2 D_F^2", "the pointwise term forgotten"))),
 )
 
 # ----------------------------------------------------------------------------- receptive field
@@ -353,37 +236,37 @@ def draw_field(ax):
 
 RECEPTIVE_FIELD = Part(
     id="conv.receptive_field", title="Receptive field of a stack of convolutions and pools",
-    statement=r"Stack conv $3 \times 3$ stride 2, max-pool $2 \times 2$ stride 2, conv $3 \times 3$ stride 2, "
-              r"max-pool $2 \times 2$ stride 2 (no padding, dilation 1). What is the side of the receptive field "
-              r"of one output pixel, in input pixels? Give it after every layer.",
-    answer=True,
-    derive=lambda v: receptive_fields(RF_STACK)[-1],
-    result=lambda v: sum(field_terms(RF_STACK)),
-    result_lhs="r",
-    steps=(Step("r", lambda v: sp.Add(*field_terms(RF_STACK), evaluate=False),
-                r"$r = 1 + \sum_l (k_l - 1) d_l \prod_{i<l} s_i$: each layer widens the field by $k_l - 1$ of its "
-                r"input's steps, and one step there is $\prod_{i<l} s_i$ input pixels"),),
-    oracle=Oracle(lambda x: measured_field(RF_STACK), "the support of the gradient of the output pixel with respect to the input, by a NumPy "
-                  "backward pass through the stack (average pools stand for the max pools: same windows, and "
-                  "positive weights so nothing cancels)", EXACT, EXACT_REASON, cases=1),
-    demonstrations=(worked_table("Receptive-field side after every layer",
-                                 ("layer", "derived $r$", "gradient support"),
-                                 lambda: [(layer.name, r, measured_field(RF_STACK[:n])) for n, (layer, r) in
-                                          enumerate(zip(RF_STACK, receptive_fields(RF_STACK)), 1)]),),
-    figures=(Figure("receptive-field", "Receptive-field side after each layer", draw_field),),
-    checks=(AgreementCheck("the field after every layer equals the gradient support of that prefix of the stack",
-                        lambda: {f"r_{n}": float(r) for n, r in enumerate(receptive_fields(RF_STACK), 1)},
-                        lambda: {f"r_{n}": float(measured_field(RF_STACK[:n])) for n in range(1, len(RF_STACK) + 1)},
-                        "NumPy backward pass, support read off", EXACT, EXACT_REASON),
-            Simulation(r"on random stacks of convolutions (kernel $k \in \{1, \dots, 5\}$, stride and dilation in "
-                       r"$\{1, 2, 3\}$) and pools, the "
-                       "catalogue's sum equals the gradient support", random_stacks,
-                       lambda part, layers: (abs(float(sum(field_terms(layers))) - measured_field(layers)),
-                                             {"stack": [layer.name for layer in layers],
-                                              "formula": int(sum(field_terms(layers))),
-                                              "gradient support": measured_field(layers)}),
-                       "NumPy backward pass through the random stack", EXACT, EXACT_REASON, cases=30)),
-    slips=(Slip("441", "the side length squared: $21^2 = 441$ pixels is the field's area, the answer is its side"),),
+    sheet=Sheet(
+        statement=r"Stack conv $3 \times 3$ stride 2, max-pool $2 \times 2$ stride 2, conv $3 \times 3$ stride 2, "
+                  r"max-pool $2 \times 2$ stride 2 (no padding, dilation 1). What is the side of the receptive field "
+                  r"of one output pixel, in input pixels? Give it after every layer.",
+        demonstrations=(worked_table("Receptive-field side after every layer",
+                                     ("layer", "derived $r$", "gradient support"),
+                                     lambda: [(layer.name, r, measured_field(RF_STACK[:n])) for n, (layer, r) in
+                                              enumerate(zip(RF_STACK, receptive_fields(RF_STACK)), 1)]),),
+        figures=(Figure("receptive-field", "Receptive-field side after each layer", draw_field),)),
+    derivation=Derivation(
+        derive=lambda v: receptive_fields(RF_STACK)[-1], result=lambda v: sum(field_terms(RF_STACK)), result_lhs="r",
+        steps=(Step("r", lambda v: sp.Add(*field_terms(RF_STACK), evaluate=False),
+                    r"$r = 1 + \sum_l (k_l - 1) d_l \prod_{i<l} s_i$: each layer widens the field by $k_l - 1$ of its "
+                    r"input's steps, and one step there is $\prod_{i<l} s_i$ input pixels"),),
+        oracle=Oracle(lambda x: measured_field(RF_STACK), "the support of the gradient of the output pixel with respect to the input, by a NumPy "
+                      "backward pass through the stack (average pools stand for the max pools: same windows, and "
+                      "positive weights so nothing cancels)", EXACT, EXACT_REASON, cases=1),
+        checks=(AgreementCheck("the field after every layer equals the gradient support of that prefix of the stack",
+                            lambda: {f"r_{n}": float(r) for n, r in enumerate(receptive_fields(RF_STACK), 1)},
+                            lambda: {f"r_{n}": float(measured_field(RF_STACK[:n])) for n in range(1, len(RF_STACK) + 1)},
+                            "NumPy backward pass, support read off", EXACT, EXACT_REASON),
+                Simulation(r"on random stacks of convolutions (kernel $k \in \{1, \dots, 5\}$, stride and dilation in "
+                           r"$\{1, 2, 3\}$) and pools, the "
+                           "catalogue's sum equals the gradient support", random_stacks,
+                           lambda part, layers: (abs(float(sum(field_terms(layers))) - measured_field(layers)),
+                                                 {"stack": [layer.name for layer in layers],
+                                                  "formula": int(sum(field_terms(layers))),
+                                                  "gradient support": measured_field(layers)}),
+                           "NumPy backward pass through the random stack", EXACT, EXACT_REASON, cases=30))),
+    grading=Grading(
+        slips=(Slip("441", "the side length squared: $21^2 = 441$ pixels is the field's area, the answer is its side"),)),
 )
 
 # ----------------------------------------------------------------------------- bilinear resampling
@@ -408,36 +291,38 @@ def weight_errors(point):
 
 BILINEAR = Part(
     id="conv.bilinear", title="Bilinear weights from image to activation map",
-    statement=r"A $32 \times 32$ image gives a $10 \times 10$ activation map (scale 3.2). The image point "
-              r"$(4, 8)$ maps to $(4/3.2, 8/3.2) = (1.25, 2.5)$ (no half-pixel offset, cells numbered from 0). "
-              r"Give the bilinear weights of the four neighbouring map cells; the answer is the weight of cell "
-              r"$(1, 2)$. The table also gives the weights under the half-pixel-centre convention (PyTorch's "
-              r"``align_corners=False``), $u = (x + 1/2)/3.2 - 1/2$.",
-    answer=True,
-    derive=lambda v: point_weights("corner")[CELL],
-    result=lambda v: sp.Mul(*[1 - (u - sp.floor(u)) for u in (map_coordinate(x, SCALE) for x in POINT)]),
-    result_lhs=r"w_{1,2}",
-    steps=(Step(r"w_{1,2}", lambda v: sp.Mul(*[hat(map_coordinate(x, SCALE) - c) for x, c in zip(POINT, CELL)],
-                                              evaluate=False),
-                r"the weight of cell $(i, j)$ is $\max(0, 1 - |u - i|) \max(0, 1 - |v - j|)$"),),
-    oracle=Oracle(lambda x: interpolated("corner")[CELL], "``scipy.ndimage.map_coordinates`` (order 1) on the "
-                  "indicator map of cell $(1, 2)$", 1e-12, FLOAT_REASON, cases=1),
-    demonstrations=(worked_table("Weights of the four neighbouring cells under both conventions",
-                                 ("convention, cell", "SymPy", "``map_coordinates``"),
-                                 lambda: [(f"{conv_} {cell}", w, interpolated(conv_).get(cell, 0.0))
-                                          for conv_ in ("corner", "half-pixel")
-                                          for cell, w in point_weights(conv_).items()]),),
-    checks=(AgreementCheck("all four weights under both conventions agree with ``map_coordinates``",
-                        lambda: {f"{c} {cell}": float(w) for c in ("corner", "half-pixel")
-                                 for cell, w in point_weights(c).items()},
-                        lambda: {f"{c} {cell}": w for c in ("corner", "half-pixel")
-                                 for cell, w in interpolated(c).items()},
-                        "``scipy.ndimage.map_coordinates``, order 1", 1e-12, FLOAT_REASON),
-            Simulation("at random image points, every bilinear weight under both conventions equals "
-                       "those of ``map_coordinates``", lambda: st.tuples(st.floats(2, 28), st.floats(2, 28)),
-                       lambda part, point: (weight_errors(point), {"point": point}),
-                       "``scipy.ndimage.map_coordinates``, order 1", 1e-12, FLOAT_REASON, cases=30)),
-    slips=(Slip("0.7646484375", "the half-pixel convention (``align_corners=False``) used instead of the catalogue's"),),
+    sheet=Sheet(
+        statement=r"A $32 \times 32$ image gives a $10 \times 10$ activation map (scale 3.2). The image point "
+                  r"$(4, 8)$ maps to $(4/3.2, 8/3.2) = (1.25, 2.5)$ (no half-pixel offset, cells numbered from 0). "
+                  r"Give the bilinear weights of the four neighbouring map cells; the answer is the weight of cell "
+                  r"$(1, 2)$. The table also gives the weights under the half-pixel-centre convention (PyTorch's "
+                  r"``align_corners=False``), $u = (x + 1/2)/3.2 - 1/2$.",
+        demonstrations=(worked_table("Weights of the four neighbouring cells under both conventions",
+                                     ("convention, cell", "SymPy", "``map_coordinates``"),
+                                     lambda: [(f"{conv_} {cell}", w, interpolated(conv_).get(cell, 0.0))
+                                              for conv_ in ("corner", "half-pixel")
+                                              for cell, w in point_weights(conv_).items()]),)),
+    derivation=Derivation(
+        derive=lambda v: point_weights("corner")[CELL],
+        result=lambda v: sp.Mul(*[1 - (u - sp.floor(u)) for u in (map_coordinate(x, SCALE) for x in POINT)]),
+        result_lhs=r"w_{1,2}",
+        steps=(Step(r"w_{1,2}", lambda v: sp.Mul(*[hat(map_coordinate(x, SCALE) - c) for x, c in zip(POINT, CELL)],
+                                                  evaluate=False),
+                    r"the weight of cell $(i, j)$ is $\max(0, 1 - |u - i|) \max(0, 1 - |v - j|)$"),),
+        oracle=Oracle(lambda x: interpolated("corner")[CELL], "``scipy.ndimage.map_coordinates`` (order 1) on the "
+                      "indicator map of cell $(1, 2)$", 1e-12, FLOAT_REASON, cases=1),
+        checks=(AgreementCheck("all four weights under both conventions agree with ``map_coordinates``",
+                            lambda: {f"{c} {cell}": float(w) for c in ("corner", "half-pixel")
+                                     for cell, w in point_weights(c).items()},
+                            lambda: {f"{c} {cell}": w for c in ("corner", "half-pixel")
+                                     for cell, w in interpolated(c).items()},
+                            "``scipy.ndimage.map_coordinates``, order 1", 1e-12, FLOAT_REASON),
+                Simulation("at random image points, every bilinear weight under both conventions equals "
+                           "those of ``map_coordinates``", lambda: st.tuples(st.floats(2, 28), st.floats(2, 28)),
+                           lambda part, point: (weight_errors(point), {"point": point}),
+                           "``scipy.ndimage.map_coordinates``, order 1", 1e-12, FLOAT_REASON, cases=30))),
+    grading=Grading(
+        slips=(Slip("0.7646484375", "the half-pixel convention (``align_corners=False``) used instead of the catalogue's"),)),
 )
 
 # ----------------------------------------------------------------------------- squeeze-and-excitation
@@ -479,36 +364,38 @@ def draw_se(ax):
 
 SE_COST = Part(
     id="conv.se_cost", title="Cost of a squeeze-and-excitation block",
-    statement=r"A squeeze-and-excitation block on $C = 64$ channels with reduction $r = 16$ costs "
-              r"$2C^2/r$ mults for its two FC layers and $CHW$ for the rescale. Compare it with a $3 \times 3$ "
-              r"depthwise separable convolution $C \to C$, $(9C + C^2)HW$: give the ratio at "
-              r"$H = W = 7, 14, 224$ and its limit as $H = W \to \infty$ (the answer). " + MACS,
-    answer=True,
-    derive=lambda v: sp.limit(se_ratio(H_SE), H_SE, sp.oo),
-    result=lambda v: sp.limit((2 * sp.Integer(C_SE) ** 2 / R_SE + C_SE * H_SE ** 2)
-                              / ((9 * C_SE + C_SE ** 2) * H_SE ** 2), H_SE, sp.oo),
-    result_lhs=r"\lim_{H \to \infty} \frac{M_{\mathrm{SE}}}{M_{\mathrm{sep}}}",
-    steps=(Step(r"M_{\mathrm{SE}}", lambda v: 2 * sp.Integer(C_SE) ** 2 / R_SE + C_SE * H_SE ** 2,
-                r"two FC layers $C \to C/r \to C$ on the squeezed vector ($C^2/r$ products each), then one product "
-                r"per entry of the $H \times W \times C$ map; derived from the layer list",
-                target=lambda v: se_mults(H_SE)),
-           Step(r"M_{\mathrm{sep}}", lambda v: (9 * C_SE + C_SE ** 2) * H_SE ** 2,
-                r"depthwise $3 \times 3$ ('same' padding): $9 C H W$; pointwise $C \to C$: $C^2 H W$",
-                target=lambda v: totals(analyse(SEPARABLE_SE, Shape(H_SE, H_SE, C_SE))).mults)),
-    oracle=Oracle(measured_se_limit, r"the ratio of the slopes in $HW$ of products counted by instrumented NumPy SE and "
-                  r"separable blocks at $H = W = 7, 14, 28$ (the third confirms the counts are affine in $HW$)",
-                  1e-12, r"exact integer counts in float64: error $\approx 10^{-16}$", cases=1),
-    demonstrations=(worked_table("The ratio at the three sizes, and its limit",
-                                 ("$H = W$", "SE mults", "separable mults", "ratio"),
-                                 lambda: [(str(s), se_mults(s), totals(analyse(SEPARABLE_SE, Shape(s, s, C_SE))).mults,
-                                           se_ratio(s)) for s in SE_SIDES]
-                                 + [("limit", "-", "-", SE_COST.derive(None))]),),
-    figures=(Figure("se-ratio", "SE block cost over depthwise separable convolution cost against $H = W$", draw_se),),
-    checks=(AgreementCheck("the ratio at $H = W = 7, 14, 224$ agrees with instrumented NumPy blocks",
-                        lambda: {f"H={s}": float(se_ratio(s)) for s in SE_SIDES},
-                        lambda: {f"H={s}": measured_se_ratio(s) for s in SE_SIDES},
-                        "products counted by instrumented NumPy forward passes", 1e-12,
-                        r"ratios of exact integer counts in float64: error $\approx 10^{-16}$"),),
+    sheet=Sheet(
+        statement=r"A squeeze-and-excitation block on $C = 64$ channels with reduction $r = 16$ costs "
+                  r"$2C^2/r$ mults for its two FC layers and $CHW$ for the rescale. Compare it with a $3 \times 3$ "
+                  r"depthwise separable convolution $C \to C$, $(9C + C^2)HW$: give the ratio at "
+                  r"$H = W = 7, 14, 224$ and its limit as $H = W \to \infty$ (the answer). " + MACS,
+        demonstrations=(worked_table("The ratio at the three sizes, and its limit",
+                                     ("$H = W$", "SE mults", "separable mults", "ratio"),
+                                     lambda: [(str(s), se_mults(s), totals(analyse(SEPARABLE_SE, Shape(s, s, C_SE))).mults,
+                                               se_ratio(s)) for s in SE_SIDES]
+                                     + [("limit", "-", "-", SE_COST.derive(None))]),),
+        figures=(Figure("se-ratio", "SE block cost over depthwise separable convolution cost against $H = W$", draw_se),)),
+    derivation=Derivation(
+        derive=lambda v: sp.limit(se_ratio(H_SE), H_SE, sp.oo),
+        result=lambda v: sp.limit((2 * sp.Integer(C_SE) ** 2 / R_SE + C_SE * H_SE ** 2)
+                                  / ((9 * C_SE + C_SE ** 2) * H_SE ** 2), H_SE, sp.oo),
+        result_lhs=r"\lim_{H \to \infty} \frac{M_{\mathrm{SE}}}{M_{\mathrm{sep}}}",
+        steps=(Step(r"M_{\mathrm{SE}}", lambda v: 2 * sp.Integer(C_SE) ** 2 / R_SE + C_SE * H_SE ** 2,
+                    r"two FC layers $C \to C/r \to C$ on the squeezed vector ($C^2/r$ products each), then one product "
+                    r"per entry of the $H \times W \times C$ map; derived from the layer list",
+                    target=lambda v: se_mults(H_SE)),
+               Step(r"M_{\mathrm{sep}}", lambda v: (9 * C_SE + C_SE ** 2) * H_SE ** 2,
+                    r"depthwise $3 \times 3$ ('same' padding): $9 C H W$; pointwise $C \to C$: $C^2 H W$",
+                    target=lambda v: totals(analyse(SEPARABLE_SE, Shape(H_SE, H_SE, C_SE))).mults)),
+        oracle=Oracle(measured_se_limit, r"the ratio of the slopes in $HW$ of products counted by instrumented NumPy SE and "
+                      r"separable blocks at $H = W = 7, 14, 28$ (the third confirms the counts are affine in $HW$)",
+                      1e-12, r"exact integer counts in float64: error $\approx 10^{-16}$", cases=1),
+        checks=(AgreementCheck("the ratio at $H = W = 7, 14, 224$ agrees with instrumented NumPy blocks",
+                            lambda: {f"H={s}": float(se_ratio(s)) for s in SE_SIDES},
+                            lambda: {f"H={s}": measured_se_ratio(s) for s in SE_SIDES},
+                            "products counted by instrumented NumPy forward passes", 1e-12,
+                            r"ratios of exact integer counts in float64: error $\approx 10^{-16}$"),)),
+    grading=Grading(),
 )
 
 # ----------------------------------------------------------------------------- skip connection
@@ -537,26 +424,26 @@ SKIP_CASES = [(f"{'with' if s else 'without'} the skip{', outer A' if o else ''}
               for o in (False, True) for s in (True, False)]
 SKIP_GRAD = Part(
     id="conv.skip_grad", title="Gradient through a skip connection",
-    statement=r"For the scalar block $h = w_2 A(w_1 a) + a$, find $\partial h / \partial a$ at "
-              r"$w_1 = w_2 = 0.8$, $A' = 0.2$ (the answer: with the skip). The table also gives it without the "
-              r"skip, and through an outer activation $a' = A(w_2 A(w_1 a) + a)$ with the same $A' = 0.2$.",
-    answer=True,
-    derive=lambda v: block_slope(True, False),
-    result=lambda v: WEIGHT * SLOPE * WEIGHT + 1,
-    result_lhs=r"\frac{\partial h}{\partial a}",
-    steps=(Step(r"\frac{\partial h}{\partial a}", lambda v: sp.Add(sp.Mul(WEIGHT, SLOPE, WEIGHT, evaluate=False), 1,
-                                                                  evaluate=False),
-                r"chain rule: $w_2 A'(w_1 a) w_1$ through the branch, $1$ through the skip"),),
-    oracle=Oracle(lambda x: numpy_slope(True, False), "central differences of a NumPy forward ($A$ = leaky ReLU, "
-                  "slope 0.2, at $a = -1$)", FD_RTOL, FD_TOLERANCE_REASON, cases=1),
-    demonstrations=(worked_table("With and without the skip, with and without the outer activation",
-                                 ("block", "SymPy", "finite differences"),
-                                 lambda: [(label, block_slope(s, o), numpy_slope(s, o)) for label, s, o in SKIP_CASES]),),
-    checks=(AgreementCheck("all four slopes agree with central differences of the NumPy forward",
-                        lambda: {label: float(block_slope(s, o)) for label, s, o in SKIP_CASES},
-                        lambda: {label: numpy_slope(s, o) for label, s, o in SKIP_CASES},
-                        "central finite differences of the NumPy forward", FD_RTOL, FD_TOLERANCE_REASON),),
-    slips=(Slip("0.128", "the skip's identity term forgotten"),),
+    sheet=Sheet(
+        statement=r"For the scalar block $h = w_2 A(w_1 a) + a$, find $\partial h / \partial a$ at "
+                  r"$w_1 = w_2 = 0.8$, $A' = 0.2$ (the answer: with the skip). The table also gives it without the "
+                  r"skip, and through an outer activation $a' = A(w_2 A(w_1 a) + a)$ with the same $A' = 0.2$.",
+        demonstrations=(worked_table("With and without the skip, with and without the outer activation",
+                                     ("block", "SymPy", "finite differences"),
+                                     lambda: [(label, block_slope(s, o), numpy_slope(s, o)) for label, s, o in SKIP_CASES]),)),
+    derivation=Derivation(
+        derive=lambda v: block_slope(True, False), result=lambda v: WEIGHT * SLOPE * WEIGHT + 1,
+        result_lhs=r"\frac{\partial h}{\partial a}",
+        steps=(Step(r"\frac{\partial h}{\partial a}", lambda v: sp.Add(sp.Mul(WEIGHT, SLOPE, WEIGHT, evaluate=False), 1,
+                                                                      evaluate=False),
+                    r"chain rule: $w_2 A'(w_1 a) w_1$ through the branch, $1$ through the skip"),),
+        oracle=Oracle(lambda x: numpy_slope(True, False), "central differences of a NumPy forward ($A$ = leaky ReLU, "
+                      "slope 0.2, at $a = -1$)", FD_RTOL, FD_TOLERANCE_REASON, cases=1),
+        checks=(AgreementCheck("all four slopes agree with central differences of the NumPy forward",
+                            lambda: {label: float(block_slope(s, o)) for label, s, o in SKIP_CASES},
+                            lambda: {label: numpy_slope(s, o) for label, s, o in SKIP_CASES},
+                            "central finite differences of the NumPy forward", FD_RTOL, FD_TOLERANCE_REASON),)),
+    grading=Grading(slips=(Slip("0.128", "the skip's identity term forgotten"),)),
 )
 
 # ----------------------------------------------------------------------------- inverted residual
@@ -572,29 +459,31 @@ def inverted_residual(t, c_in, k, c_out, padding):
 
 INVERTED_RESIDUAL = Part(
     id="conv.inverted_residual", title="Cost of a MobileNetV2 inverted residual block",
-    statement=r"A MobileNetV2 block (stride 1, expansion $t$) on an $H \times W$ map: $1 \times 1$ convolution "
-              r"$C_{\mathrm{in}} \to t C_{\mathrm{in}}$, depthwise $k \times k$ ('same' padding), $1 \times 1$ "
-              r"projection $t C_{\mathrm{in}} \to C_{\mathrm{out}}$. How many mults? " + MACS,
-    variables=IR_VARS, answer=True, neighbours=("conv.separable_ratio",),
-    derive=lambda v: totals(analyse(inverted_residual(v.t, v.C_in, v.k, v.C_out, (v.k - 1) / 2),
-                                    Shape(v.H, v.W, v.C_in))).mults,
-    result=lambda v: v.H * v.W * v.t * v.C_in * (v.C_in + v.k ** 2 + v.C_out),
-    result_lhs=r"M_{\mathrm{IR}}",
-    steps=tuple(Step(lhs, term, why, target=lambda v, n=n: analyse(inverted_residual(
-        v.t, v.C_in, v.k, v.C_out, (v.k - 1) / 2), Shape(v.H, v.W, v.C_in))[n].mults) for n, (lhs, term, why) in enumerate((
-            (r"M_{\mathrm{expand}}", lambda v: v.H * v.W * v.t * v.C_in * v.C_in,
-             r"$1 \times 1$, $C_{\mathrm{in}} \to t C_{\mathrm{in}}$: $t C_{\mathrm{in}}$ outputs per pixel, "
-             r"$C_{\mathrm{in}}$ products each"),
-            (r"M_{\mathrm{dw}}", lambda v: v.H * v.W * v.t * v.C_in * v.k ** 2,
-             r"depthwise $k \times k$ on $t C_{\mathrm{in}}$ channels, 'same' padding keeps $H \times W$"),
-            (r"M_{\mathrm{project}}", lambda v: v.H * v.W * v.t * v.C_in * v.C_out,
-             r"$1 \times 1$ projection $t C_{\mathrm{in}} \to C_{\mathrm{out}}$ (the term often forgotten)")))),
-    oracle=Oracle(lambda x: sum(m.mults for m in measure(
-        inverted_residual(*ints(x, "t", "C_in", "k", "C_out"), int(round(x["k"] - 1)) // 2),
-        Shape(*ints(x, "H", "W", "C_in")))), COUNTED, EXACT, EXACT_REASON),
-    slips=(Slip("H W t C_in (C_in + k^2)", "the projection term forgotten"),
-           Slip("H W t C_in (C_in + k + C_out)", "$k$ used instead of $k^2$")),
+    sheet=Sheet(
+        statement=r"A MobileNetV2 block (stride 1, expansion $t$) on an $H \times W$ map: $1 \times 1$ convolution "
+                  r"$C_{\mathrm{in}} \to t C_{\mathrm{in}}$, depthwise $k \times k$ ('same' padding), $1 \times 1$ "
+                  r"projection $t C_{\mathrm{in}} \to C_{\mathrm{out}}$. How many mults? " + MACS),
+    derivation=Derivation(
+        variables=IR_VARS,
+        derive=lambda v: totals(analyse(inverted_residual(v.t, v.C_in, v.k, v.C_out, (v.k - 1) / 2),
+                                        Shape(v.H, v.W, v.C_in))).mults,
+        result=lambda v: v.H * v.W * v.t * v.C_in * (v.C_in + v.k ** 2 + v.C_out), result_lhs=r"M_{\mathrm{IR}}",
+        steps=tuple(Step(lhs, term, why, target=lambda v, n=n: analyse(inverted_residual(
+            v.t, v.C_in, v.k, v.C_out, (v.k - 1) / 2), Shape(v.H, v.W, v.C_in))[n].mults) for n, (lhs, term, why) in enumerate((
+                (r"M_{\mathrm{expand}}", lambda v: v.H * v.W * v.t * v.C_in * v.C_in,
+                 r"$1 \times 1$, $C_{\mathrm{in}} \to t C_{\mathrm{in}}$: $t C_{\mathrm{in}}$ outputs per pixel, "
+                 r"$C_{\mathrm{in}}$ products each"),
+                (r"M_{\mathrm{dw}}", lambda v: v.H * v.W * v.t * v.C_in * v.k ** 2,
+                 r"depthwise $k \times k$ on $t C_{\mathrm{in}}$ channels, 'same' padding keeps $H \times W$"),
+                (r"M_{\mathrm{project}}", lambda v: v.H * v.W * v.t * v.C_in * v.C_out,
+                 r"$1 \times 1$ projection $t C_{\mathrm{in}} \to C_{\mathrm{out}}$ (the term often forgotten)")))),
+        oracle=Oracle(lambda x: sum(m.mults for m in measure(
+            inverted_residual(*ints(x, "t", "C_in", "k", "C_out"), int(round(x["k"] - 1)) // 2),
+            Shape(*ints(x, "H", "W", "C_in")))), COUNTED, EXACT, EXACT_REASON)),
+    grading=Grading(neighbours=("conv.separable_ratio",),
+                    slips=(Slip("H W t C_in (C_in + k^2)", "the projection term forgotten"),
+                           Slip("H W t C_in (C_in + k + C_out)", "$k$ used instead of $k^2$"))),
 )
 
 PARTS = [OUTPUT_SIZE, PARAMS, MULTS, SEPARABLE_RATIO, MULTIPLIERS, RECEPTIVE_FIELD, BILINEAR, SE_COST,
-         SKIP_GRAD, INVERTED_RESIDUAL, NETWORKS_AB, NETWORKS_12]
+         SKIP_GRAD, INVERTED_RESIDUAL]

@@ -4,7 +4,7 @@ $W$, $X$ and the bias are derived by SymPy at explicit sizes and proved equal to
 forms entry by entry; a tensor index outside its range, or not an integer, contributes 0."""
 import sympy as sp
 
-from derive import Figure, Oracle, Part, Slip, Step, Variable
+from derive import Derivation, DerivedSize, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.maths.convolution import (INDEX, banded, chain_rule, chain_rule_weight_2d, conv1d_matrix,
                                       cross_correlate, derived_gradient, footprint, grad_bias_2d,
                                       grad_input_1d, grad_input_2d, grad_weight_1d, grad_weight_2d,
@@ -12,7 +12,6 @@ from derive.maths.convolution import (INDEX, banded, chain_rule, chain_rule_weig
                                       multiplication_ratio, output_size, per_group, per_output, transposed_conv1d)
 from derive.maths.tensors import index_formula
 from derive.model.functions import as_sympy, held_fraction
-from derive.model.part import DerivedSize
 from derive.verify.conv_oracles import add_axes, fd_gradient
 from derive.verify.conv_checks import FrameworkCheck, ScipyCheck
 from derive.verify.conv_structure import (LowRankIdentity, TransposeIsAdjoint, TruncatedSvdCheck,
@@ -106,7 +105,7 @@ CATALOGUE_FORM = " At $P = 0$, $d = 1$, $g = 1$ this is the catalogue's form."
 
 
 # --- Toeplitz: 1-D conv, kernel (w_1, w_2, w_3), input length 4, padding 1, stride 1 ---------
-TOEPLITZ = (Variable("w_1"), Variable("w_2"), Variable("w_3"), Variable("x", (4,)), Variable("g", (4,)),
+TOEPLITZ_VARIABLES = (Variable("w_1"), Variable("w_2"), Variable("w_3"), Variable("x", (4,)), Variable("g", (4,)),
             Variable("a"), Variable("b"), Variable("c"))
 
 
@@ -187,30 +186,35 @@ SLIPS = {
         Slip("2/k", "the rank left out")),
 }
 
-PARTS = [
-    Part(
-        id="conv.grad_weight_2d", title="Weight gradient of a 2-D convolution",
-        statement=STATEMENT_2D + r"find $\partial E / \partial W_{f,c,h,w}$." + CATALOGUE_FORM,
+GRAD_WEIGHT_2D = Part(
+    id="conv.grad_weight_2d", title="Weight gradient of a 2-D convolution",
+    sheet=Sheet(statement=STATEMENT_2D + r"find $\partial E / \partial W_{f,c,h,w}$." + CATALOGUE_FORM,
+                instance_sizes=INSTANCE_2D),
+    derivation=Derivation(
         variables=LAYER, sizes=columns(NAMES_2D, ROWS_2D), numeric_sizes=NUMERIC_2D,
-        derive=lambda v: derived_gradient(v, "W"),
-        result=index_formula(grad_weight_2d, WRT_FREE["W"], "W"), result_lhs=DW, instance_sizes=INSTANCE_2D,
+        derive=lambda v: derived_gradient(v, "W"), result=index_formula(grad_weight_2d, WRT_FREE["W"], "W"),
+        result_lhs=DW,
         steps=(chain_step("W", DW),
                Step(DW, index_formula(chain_rule_weight_2d, WRT_FREE["W"], "W"),
                     r"$\partial O_{a,f',i,j} / \partial W_{f,c,h,w}$ from the forward: Kronecker deltas pick "
                     r"the one weight: filter $f'$ reads input channel $C_g \gamma(f') + c'$"),
                Step(DW, index_formula(grad_weight_2d, WRT_FREE["W"], "W"),
                     r"the deltas collapse the sums over $f', c', k, l$ to $f' = f$, $c' = c$, $k = h$, $l = w$")),
-        oracle=oracle("W"), checks=(FrameworkCheck("W"), ScipyCheck("W")),
-        neighbours=("conv.grad_input_2d", "conv.grad_bias"),
-        answer=True, slips=SLIPS["conv.grad_weight_2d"], answer_sizes=ANSWER_2D,
-        expects=r"$\partial E / \partial W_{f,c,h,w}$" + EXPECTS),
-    Part(
-        id="conv.grad_input_2d", title="Input gradient of a 2-D convolution",
-        statement=STATEMENT_2D + r"find $\partial E / \partial X_{n,c,h,w}$; a kernel index outside "
-                  r"$\{0, \dots, K-1\}$ or not an integer contributes 0." + CATALOGUE_FORM,
+        oracle=oracle("W"), checks=(FrameworkCheck("W"), ScipyCheck("W"))),
+    grading=Grading(neighbours=("conv.grad_input_2d", "conv.grad_bias"), slips=SLIPS["conv.grad_weight_2d"],
+                    answer_sizes=ANSWER_2D, expects=r"$\partial E / \partial W_{f,c,h,w}$" + EXPECTS),
+)
+
+
+GRAD_INPUT_2D = Part(
+    id="conv.grad_input_2d", title="Input gradient of a 2-D convolution",
+    sheet=Sheet(statement=STATEMENT_2D + r"find $\partial E / \partial X_{n,c,h,w}$; a kernel index outside "
+                          r"$\{0, \dots, K-1\}$ or not an integer contributes 0." + CATALOGUE_FORM,
+                figures=(FOOTPRINT,)),
+    derivation=Derivation(
         variables=LAYER, sizes=columns(NAMES_2D, ROWS_2D), numeric_sizes=NUMERIC_2D,
-        derive=lambda v: derived_gradient(v, "X"),
-        result=index_formula(grad_input_2d, WRT_FREE["X"], "X"), result_lhs=DX,
+        derive=lambda v: derived_gradient(v, "X"), result=index_formula(grad_input_2d, WRT_FREE["X"], "X"),
+        result_lhs=DX,
         steps=(chain_step("X", DX),
                Step(DX, index_formula(input_deltas_2d, WRT_FREE["X"], "X"),
                     r"$\partial O / \partial X_{n,c,h,w}$ from the forward: only the filters of $c$'s group read "
@@ -219,46 +223,54 @@ PARTS = [
                Step(DX, index_formula(grad_input_2d, WRT_FREE["X"], "X"),
                     r"change of index: the deltas fix $k = k_i$ and $l = l_j$; a tap that is not an integer in "
                     r"$\{0, \dots, K - 1\}$ contributes 0")),
-        oracle=oracle("X"), checks=(FrameworkCheck("X"), ScipyCheck("X")), figures=(FOOTPRINT,),
-        neighbours=("conv.grad_weight_2d", "conv.grad_bias"),
-        answer=True, slips=SLIPS["conv.grad_input_2d"], answer_sizes=ANSWER_2D,
-        expects=r"$\partial E / \partial X_{n,c,h,w}$" + EXPECTS),
-    Part(
-        id="conv.grad_bias", title="Bias gradient of a 2-D convolution",
-        statement=STATEMENT_2D + r"find $\partial E / \partial b_f$.",
+        oracle=oracle("X"), checks=(FrameworkCheck("X"), ScipyCheck("X"))),
+    grading=Grading(neighbours=("conv.grad_weight_2d", "conv.grad_bias"), slips=SLIPS["conv.grad_input_2d"],
+                    answer_sizes=ANSWER_2D, expects=r"$\partial E / \partial X_{n,c,h,w}$" + EXPECTS),
+)
+
+
+GRAD_BIAS = Part(
+    id="conv.grad_bias", title="Bias gradient of a 2-D convolution",
+    sheet=Sheet(statement=STATEMENT_2D + r"find $\partial E / \partial b_f$.", instance_sizes=INSTANCE_2D),
+    derivation=Derivation(
         variables=LAYER, sizes=columns(NAMES_2D, ROWS_2D[:4]), numeric_sizes=NUMERIC_2D,
-        derive=lambda v: derived_gradient(v, "b"),
-        result=index_formula(grad_bias_2d, WRT_FREE["b"], "b"), result_lhs=DB,
-        instance_sizes=INSTANCE_2D,
-        steps=(chain_step("b", DB),),
-        oracle=oracle("b"), checks=(FrameworkCheck("b"),),
-        neighbours=("conv.grad_weight_2d",),
-        answer=True, slips=SLIPS["conv.grad_bias"], answer_sizes=ANSWER_2D,
-        expects=r"$\partial E / \partial b_f$" + EXPECTS),
-    Part(
-        id="conv.grad_weight_1d", title="Weight gradient of a 1-D convolution",
+        derive=lambda v: derived_gradient(v, "b"), result=index_formula(grad_bias_2d, WRT_FREE["b"], "b"),
+        result_lhs=DB, steps=(chain_step("b", DB),), oracle=oracle("b"), checks=(FrameworkCheck("b"),)),
+    grading=Grading(neighbours=("conv.grad_weight_2d",), slips=SLIPS["conv.grad_bias"], answer_sizes=ANSWER_2D,
+                    expects=r"$\partial E / \partial b_f$" + EXPECTS),
+)
+
+
+GRAD_WEIGHT_1D = Part(
+    id="conv.grad_weight_1d", title="Weight gradient of a 1-D convolution",
+    sheet=Sheet(
         statement=r"$Z_i = \sum_{j=0}^{K-1} W_j X_{s i + d j - P}$ for $i = 0, \dots, N_{out}-1$ (zero padding $P$, "
                   r"stride $s$, dilation $d$; the catalogue's case is $s = d = 1$, $P = 0$), "
-                  r"$G_i = \partial L / \partial Z_i$. Find $\partial L / \partial W_j$.",
+                  r"$G_i = \partial L / \partial Z_i$. Find $\partial L / \partial W_j$."),
+    derivation=Derivation(
         variables=SIGNAL, sizes=columns(NAMES_1D, ROWS_1D), numeric_sizes=NUMERIC_1D,
-        derive=lambda v: derived_gradient(v, "W"),
-        result=index_formula(grad_weight_1d, (j,), "W"), result_lhs=r"\frac{\partial L}{\partial W_j}",
+        derive=lambda v: derived_gradient(v, "W"), result=index_formula(grad_weight_1d, (j,), "W"),
+        result_lhs=r"\frac{\partial L}{\partial W_j}",
         steps=(Step(r"\frac{\partial L}{\partial W_j}",
                     lambda v: chain_rule(v, "W", (j,), (i,), "Z"), "chain rule through every $Z_i$"),),
-        oracle=oracle("W", one_d=True), checks=(ScipyCheck("W", one_d=True),),
-        neighbours=("conv.grad_input_1d",),
-        answer=True, slips=SLIPS["conv.grad_weight_1d"], answer_sizes=ANSWER_1D,
-        expects=r"$\partial L / \partial W_j$ in index notation (indices from 0) at stride 1, no padding, "
-                r"dilation 1"),
-    Part(
-        id="conv.grad_input_1d", title="Input gradient of a 1-D convolution",
+        oracle=oracle("W", one_d=True), checks=(ScipyCheck("W", one_d=True),)),
+    grading=Grading(neighbours=("conv.grad_input_1d",), slips=SLIPS["conv.grad_weight_1d"], answer_sizes=ANSWER_1D,
+                    expects=r"$\partial L / \partial W_j$ in index notation (indices from 0) at stride 1, no padding, "
+                            r"dilation 1"),
+)
+
+
+GRAD_INPUT_1D = Part(
+    id="conv.grad_input_1d", title="Input gradient of a 1-D convolution",
+    sheet=Sheet(
         statement=r"For the same $Z$, find $\partial L / \partial X_m$: the full convolution of $G$ with $W$ "
                   r"(at $s = d = 1$, $P = 0$); an index of $G$ outside $\{0, \dots, N_{out}-1\}$ or not an integer "
                   r"contributes 0.",
+        # the full convolution: G slides past W
+        instance_sizes=dict(N=4, K=2, s=1, P=0, d=1)),
+    derivation=Derivation(
         variables=SIGNAL, sizes=columns(NAMES_1D, ROWS_1D), numeric_sizes=NUMERIC_1D,
-        derive=lambda v: derived_gradient(v, "X"),
-        result=index_formula(grad_input_1d, (m,), "X"), result_lhs=DX_1D,
-        instance_sizes=dict(N=4, K=2, s=1, P=0, d=1),   # the full convolution: G slides past W
+        derive=lambda v: derived_gradient(v, "X"), result=index_formula(grad_input_1d, (m,), "X"), result_lhs=DX_1D,
         steps=(Step(DX_1D, lambda v: chain_rule(v, "X", (m,), (i,), "Z"), "chain rule through every $Z_i$"),
                Step(DX_1D, index_formula(input_deltas_1d, (m,), "X"),
                     r"$\partial Z_i / \partial X_m$ from the forward: tap $j$ of output $i$ reads "
@@ -266,19 +278,27 @@ PARTS = [
                Step(DX_1D, index_formula(grad_input_1d, (m,), "X"),
                     r"the delta fixes $i = o_j$; the bracket is 1 when $o_j$ is an output position, an integer in "
                     r"$\{0, \dots, N_{out} - 1\}$, and 0 otherwise")),
-        oracle=oracle("X", one_d=True), checks=(ScipyCheck("X", one_d=True),),
-        neighbours=("conv.grad_weight_1d",)),
-    Part(
-        id="conv.toeplitz", title="Convolution as a banded matrix; transposed convolutions",
+        oracle=oracle("X", one_d=True), checks=(ScipyCheck("X", one_d=True),)),
+)
+
+
+TOEPLITZ = Part(
+    id="conv.toeplitz", title="Convolution as a banded matrix; transposed convolutions",
+    sheet=Sheet(
         statement=r"A 1-D conv with kernel $(w_1, w_2, w_3)$ on an input of length 4, padding 1, stride 1, is "
                   r"$y = M x$. Find $M$ (the Jacobian $\partial y / \partial x$) and show $\partial L / \partial x "
                   r"= M^\top \partial L / \partial y$ ($g = \partial L / \partial y$). With kernel $(a, b, c)$ and no "
                   r"padding, the transposed conv maps length 4 to 6 at stride 1 ($y = M'^\top x$, $M'$ the "
                   r"$4 \times 6$ matrix of the valid stride-1 conv) and to $(4-1)2 + 3 = 9$ at stride 2 "
                   r"($y = (M'')^\top x$, $M''$ the $4 \times 9$ matrix of the valid stride-2 conv).",
-        variables=TOEPLITZ,
-        derive=lambda v: conv_output(v).jacobian(v.x),
-        result=lambda v: banded(kernel(v), 4, 1), result_lhs="M",
+        figures=(Figure("toeplitz-m", r"$M$: the $4 \times 4$ band of the padded stride-1 conv.",
+                        lambda ax: draw_grid(ax, banded(sp.symbols("w_1:4"), 4, 1), "M (padding 1, stride 1)")),
+                 Figure("toeplitz-stride-2", r"$M''$: the $4 \times 9$ matrix of the valid stride-2 conv; the "
+                        r"transposed conv is $(M'')^\top$, each row of $M''$ is the kernel shifted by 2, not by 1 and then padded.",
+                        lambda ax: draw_grid(ax, conv1d_matrix(sp.symbols("a b c"), 9, 2), "M'' (stride 2)")))),
+    derivation=Derivation(
+        variables=TOEPLITZ_VARIABLES, derive=lambda v: conv_output(v).jacobian(v.x), result=lambda v: banded(kernel(v), 4, 1),
+        result_lhs="M",
         steps=(Step(r"\frac{\partial L}{\partial x}", lambda v: banded(kernel(v), 4, 1).T * v.g,
                     r"$L$ depends on $x$ through $y = M x$, so $\partial L / \partial x = M^\top g$",
                     target=lambda v: sp.Matrix([(v.g.T * conv_output(v))[0, 0]]).jacobian(v.x).T),
@@ -291,20 +311,20 @@ PARTS = [
                     target=lambda v: transposed_conv1d(list(v.x), (v.a, v.b, v.c), 2))),
         oracle=Oracle(toeplitz_jacobian, r"central differences of the NumPy forward (the Jacobian $\partial y / \partial x$)",
                       FD_RTOL, FD_TOLERANCE_REASON, cases=20),
-        checks=(TransposeIsAdjoint(), ZeroPaddingSlip()),
-        figures=(Figure("toeplitz-m", r"$M$: the $4 \times 4$ band of the padded stride-1 conv.",
-                        lambda ax: draw_grid(ax, banded(sp.symbols("w_1:4"), 4, 1), "M (padding 1, stride 1)")),
-                 Figure("toeplitz-stride-2", r"$M''$: the $4 \times 9$ matrix of the valid stride-2 conv; the "
-                        r"transposed conv is $(M'')^\top$, each row of $M''$ is the kernel shifted by 2, not by 1 and then padded.",
-                        lambda ax: draw_grid(ax, conv1d_matrix(sp.symbols("a b c"), 9, 2), "M'' (stride 2)")))),
-    Part(
-        id="conv.low_rank", title="A low-rank kernel as pairs of 1-D convolutions",
+        checks=(TransposeIsAdjoint(), ZeroPaddingSlip())),
+)
+
+
+LOW_RANK = Part(
+    id="conv.low_rank", title="A low-rank kernel as pairs of 1-D convolutions",
+    sheet=Sheet(
         statement=r"A $k \times k$ kernel of rank $r$, $W = \sum_{i=1}^r \sigma_i u_i v_i^\top$ (its SVD truncated), "
                   r"is $r$ pairs of 1-D convolutions (rows with $v_i$, then columns with $\sigma_i u_i$). Find the "
                   r"ratio of multiplications per output, separable over direct, as the input grows.",
+        instance_sizes={"k": 5, "r": 1}),
+    derivation=Derivation(
         sizes={"k": [2, 3, 3, 4, 5], "r": [1, 1, 2, 3, 2]}, numeric_sizes={"k": [3, 4], "r": [1, 2, 3]},
-        derive=lambda v: multiplication_ratio(v.k, v.r),
-        result=lambda v: 2 * as_sympy(v.r) / v.k, result_lhs=RATIO, instance_sizes={"k": 5, "r": 1},
+        derive=lambda v: multiplication_ratio(v.k, v.r), result=lambda v: 2 * as_sympy(v.r) / v.k, result_lhs=RATIO,
         steps=(Step(MULTS_DIRECT, lambda v: as_sympy(v.k) ** 2,
                     r"per output of the direct $k \times k$ conv on an $N \times N$ input: SymPy sums its loops over "
                     r"the $O \times O$ outputs ($O = N - k + 1$) and the $k \times k$ taps, and divides by $O^2$",
@@ -324,6 +344,9 @@ PARTS = [
                       1e-9, r"the counted ratio is exactly $(r/k)(N/O + 1)$, $O = N - k + 1$, so extrapolating "
                       r"two sizes in $1/O$ leaves only float rounding ($10^{-15}$); a wrong count errs by at least "
                       r"$1/k$", cases=6),
-        checks=(LowRankIdentity(), TruncatedSvdCheck()),
-        answer=True, slips=SLIPS["conv.low_rank"]),
-]
+        checks=(LowRankIdentity(), TruncatedSvdCheck())),
+    grading=Grading(slips=SLIPS["conv.low_rank"]),
+)
+
+
+PARTS = [GRAD_WEIGHT_2D, GRAD_INPUT_2D, GRAD_BIAS, GRAD_WEIGHT_1D, GRAD_INPUT_1D, TOEPLITZ, LOW_RANK]

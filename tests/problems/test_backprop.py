@@ -115,8 +115,8 @@ def test_a_missing_library_is_skipped_never_passed():
 
 def test_without_jax_the_autodiff_oracle_says_skipped(monkeypatch):
     monkeypatch.setitem(sys.modules, "jax", None)       # import jax now raises ImportError
-    jax_check = next(c for c in backprop.SGD_PART.checks if "JAX" in c.statement)
-    claim = jax_check.run(backprop.SGD_PART)
+    jax_check = next(c for c in backprop.NEURON_SGD.checks if "JAX" in c.statement)
+    claim = jax_check.run(backprop.NEURON_SGD)
     assert claim.outcome == SKIPPED and claim.detail == "skipped: JAX not installed"
 
 

@@ -183,7 +183,7 @@ def test_running_statistics_follow_pytorchs_update():
 
 
 def test_one_class_batches_split_train_and_test():
-    runs = batchnorm.class_runs()
+    runs = bn.class_runs(batchnorm.CLASS_DEMO)
     train, test = runs["one-class"]
     # Every one-class batch is normalised by its own mean: each class sits at 0 exactly.
     assert np.max(np.abs(train)) < 1e-12

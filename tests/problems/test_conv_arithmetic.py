@@ -11,6 +11,7 @@ from derive.answers.decide.judge import judge
 from derive.maths.networks import analyse, totals, with_bias
 from derive.verify.claims import PASSED, REFUTED, cross_check
 from problems.conv import arithmetic as arith
+from problems.conv import networks
 
 
 def table(part_id, n=0):
@@ -47,10 +48,11 @@ def test_worked_values_of_the_small_parts():
 
 def test_bias_counted_in_networks_ab_is_refuted_by_the_instrumented_oracle():
     def with_bias_counted(v):
-        a, b = (totals(analyse(with_bias(n), arith.AB_INPUT)) for n in (arith.NETWORK_A, arith.NETWORK_B))
+        a, b = (totals(analyse(with_bias(n), networks.AB_INPUT)) for n in (networks.NETWORK_A, networks.NETWORK_B))
         # bias additions counted as mults too, the fvcore/thop convention broken on purpose
-        extra = [sum(c.output.size for c in analyse(n, arith.AB_INPUT)) for n in (arith.NETWORK_A, arith.NETWORK_B)]
-        return arith.ab_vector(a.params, b.params, a.mults + extra[0], b.mults + extra[1])
+        extra = [sum(c.output.size for c in analyse(n, networks.AB_INPUT))
+                 for n in (networks.NETWORK_A, networks.NETWORK_B)]
+        return networks.ab_vector(a.params, b.params, a.mults + extra[0], b.mults + extra[1])
     wrong = dataclasses.replace(get_part("conv.networks_ab"), result=with_bias_counted)
     claim = cross_check(wrong, seed=0)
     assert claim.outcome == REFUTED
@@ -92,9 +94,9 @@ def test_plain_right_answers_are_accepted(part_id, answer):
 
 
 def test_every_answer_part_is_marked_and_every_slip_is_diagnosed():
-    answer_parts = {p.id for p in arith.PARTS if p.answer}
+    answer_parts = {p.id for p in arith.PARTS + networks.PARTS if p.answer}
     assert answer_parts == {part for part, _ in ANSWERS}
-    for part in arith.PARTS:
+    for part in arith.PARTS + networks.PARTS:
         for slip in part.slips:
             verdict = judge(part, slip.answer)
             assert verdict.status == "incorrect", (part.id, slip.answer, verdict.message)
@@ -109,6 +111,6 @@ def test_worked_results_are_exact_numbers():
 def test_no_result_is_named_like_one_of_its_variables():
     """conv.multipliers once called its cost M(alpha, rho) while M is the input channels."""
     import re
-    for part in arith.PARTS:
+    for part in arith.PARTS + networks.PARTS:
         letters = set(re.findall(r"(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])", re.sub(r"\\text\{[^}]*\}", "", part.result_lhs)))
         assert not letters & {v.name for v in part.variables}, (part.id, part.result_lhs)

@@ -12,6 +12,7 @@ from derive import DeriveError, InvalidArgument, get_part, select, verify_part
 from derive.maths.inequalities import (NotSolvable, as_relational, intersection_over, same_set,
                                  solution_set, witness)
 from derive.maths.recurrences import Induction, by_induction, expect_linear, solve_first_order
+from derive.verify.optimiser_oracles import ADAM_DEFAULTS, adam_numpy
 from derive.verify.simulation import Simulation
 from problems import optim
 
@@ -169,10 +170,10 @@ def test_wrong_closed_forms_are_refuted(part_id, wrong):
 
 def test_first_step_at_the_defaults_is_about_3_16_alpha():
     # From the NumPy loop, not the closed form: the uncorrected first step over alpha.
-    d = optim.DEFAULTS
-    step = abs(optim.adam_numpy(0.0, [0.37], d["alpha"], d["beta_1"], d["beta_2"], 0.0, correct=False)[0])
+    d = ADAM_DEFAULTS
+    step = abs(adam_numpy(0.0, [0.37], d["alpha"], d["beta_1"], d["beta_2"], 0.0, correct=False)[0])
     assert step / d["alpha"] == pytest.approx(np.sqrt(10), rel=1e-12)
-    corrected = abs(optim.adam_numpy(0.0, [0.37], d["alpha"], d["beta_1"], d["beta_2"], 0.0)[0])
+    corrected = abs(adam_numpy(0.0, [0.37], d["alpha"], d["beta_1"], d["beta_2"], 0.0)[0])
     assert corrected == pytest.approx(d["alpha"], rel=1e-12)
 
 

@@ -82,7 +82,7 @@ def test_relu_fit_boxes_the_optimum_proved_against_the_piecewise_integral():
 
 # ----------------------------------------------------------------------------- worked numbers
 def test_neuron_sgd_boxes_every_w_and_b_proved_against_the_closed_form_steps():
-    part = backprop.SGD_PART
+    part = backprop.NEURON_SGD
     assert [s.lhs for s in part.also] == ["(w_1, w_2, w_3, w_4)", "(b_1, b_2, b_3, b_4)"]
     for box in part.also:
         assert prove_step(part, box, 10).outcome == PROVED
@@ -92,7 +92,7 @@ def test_neuron_sgd_boxes_every_w_and_b_proved_against_the_closed_form_steps():
 
 def test_a_wrong_worked_step_is_not_proved():
     # The closed-form run with the learning rate halved lands elsewhere: the box would fail.
-    part = backprop.SGD_PART
+    part = backprop.NEURON_SGD
     halved = Step("w", part.also[0].rhs, "", target=lambda v: rounded(sp.Matrix(
         [[w_ for w_, _ in _run_with_rate("0.05")]])))
     assert prove_step(part, halved, 10).outcome != PROVED
@@ -116,7 +116,7 @@ def test_two_layer_boxes_every_updated_parameter():
     assert part.also[0].rhs(part.general).shape == (2, 2)
 
 
-@pytest.mark.parametrize("part", [backprop.SGD_PART, backprop.TWO_LAYER, RELU_FIT], ids=lambda p: p.id)
+@pytest.mark.parametrize("part", [backprop.NEURON_SGD, backprop.TWO_LAYER, RELU_FIT], ids=lambda p: p.id)
 def test_worked_tables_have_a_header_over_every_column(part):
     for table in part.demonstrations:
         assert all(h.strip() for h in table.columns), table.columns

@@ -1,13 +1,15 @@
-"""The optim sheet's figures (NumPy runs of the optimisers), kept apart so optim.py stays a
-declaration of parts."""
+"""Plots of optimiser runs for the optim sheet: gradient descent on a quadratic below, at and
+above the step bound, and Adam's first moment with and without bias correction. The runs come
+from derive.verify.dynamics; each plot draws on the Matplotlib axes the renderer passes in."""
 import numpy as np
 
-from derive.verify.dynamics import gradient_descent, moving_average, run
+from .dynamics import gradient_descent, moving_average, run
 
 GD_DEMO = np.diag([1.0, 4.0]), np.array([1.0, 1.0])   # 2 / lambda_max = 0.5
 
 
-def _plot_gd_losses(ax):
+def plot_gd_losses(ax):
+    """f(w_t) on H = diag(1, 4) for steps 0.45, 0.5 = 2/lambda_max and 0.52."""
     h, w_start = GD_DEMO
     for eps, style in ((0.45, "-"), (0.5, "--"), (0.52, ":")):
         losses = [0.5 * w @ h @ w for w in run(gradient_descent, h, w_start, eps, 40)]
@@ -17,7 +19,8 @@ def _plot_gd_losses(ax):
     ax.legend()
 
 
-def _plot_gd_paths(ax):
+def plot_gd_paths(ax):
+    """The lambda_max coordinate of the same three runs."""
     h, w_start = GD_DEMO
     for eps, marker in ((0.45, "o"), (0.5, "s"), (0.52, "^")):
         path = run(gradient_descent, h, w_start, eps, 20)
@@ -28,7 +31,8 @@ def _plot_gd_paths(ax):
     ax.legend()
 
 
-def _plot_adam_moments(ax):
+def plot_adam_moments(ax):
+    """m_t, the corrected m_t / (1 - beta_1^t) and E[m_t] for noisy gradients of mean 1."""
     rng = np.random.default_rng(0)
     b, t = 0.9, np.arange(1, 41)
     g = 1.0 + 0.5 * rng.standard_normal(t.size)

@@ -1,9 +1,10 @@
-"""The dropout family's NumPy side: exact enumeration and quadrature oracles, independent of
-the SymPy derivations in dropout.py, and the sheet's two figures (kept here so that module stays
-a declaration of parts)."""
+"""Dropout's NumPy side: exact enumeration and quadrature oracles of the dropout losses,
+independent of the SymPy derivations in problems/dropout.py, and the two plots of its sheet
+(the regulariser strengths against p; the mean over sampled masks converging to the exact
+expected loss). Each plot draws on the Matplotlib axes the sheet's renderer passes in."""
 import numpy as np
 
-from derive.verify.random_oracles import gauss_hermite_expectation, mask_expectation
+from .random_oracles import gauss_hermite_expectation, mask_expectation
 
 
 def rows_expectation(x, per_row):
@@ -50,7 +51,8 @@ def np_gauss(x, multiplicative, w_=None):
                                      np.zeros(n), np.sqrt(a) * w_, 2)
 
 
-def _plot_strength(ax):
+def plot_strength(ax):
+    """The penalty p(1-p) on w and the ridge strength (1-p)/p on w~ = p w, against p."""
     q = np.linspace(0.001, 0.999, 500)
     ax.plot(q, q * (1 - q), label=r"$p(1-p)$: penalty on $w$ in $\mathbb{E}\,\|y - Pw\|^2$")
     ax.plot(q, (1 - q) / q, label=r"$(1-p)/p$: ridge strength on $\tilde w = p w$")
@@ -61,7 +63,9 @@ def _plot_strength(ax):
     ax.legend()
 
 
-def _plot_convergence(ax):
+def plot_mask_average_convergence(ax):
+    """The running mean of the dropout loss over sampled masks, with 2 standard errors, against
+    the exact expectation (N = 8, d = 5, p = 0.6)."""
     rng = np.random.default_rng(7)
     X_, y_, w_, p_ = rng.normal(size=(8, 5)), rng.normal(size=8), rng.normal(size=5), 0.6
     exact = np_loss(X_, y_, w_, p_)
