@@ -1,5 +1,5 @@
-"""Time rendering alone (verification reports in hand): the sheet context, each output
-format, and a whole build, per family. Prints a table.
+"""Time rendering alone (each part's finished record in hand, from derive/pipeline): the
+sheet context, each output format, and a whole build, per family. Prints a table.
 
     python benchmarks/bench_render.py [FAMILY ...]
 """
@@ -21,12 +21,13 @@ def timed(fn) -> float:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    from derive import families, verify_part
-    from derive import render, sheets
+    from derive import families
+    from derive.pipeline.records import finish_all
+    from derive.render import sheets, writer as render
 
     names = sys.argv[1:] or ["softmax", "activation"]
     fams = [f for f in families() if f.name in names]
-    reports = {p.id: verify_part(p, cases=5) for f in fams for p in f.parts}
+    reports = finish_all([p for f in fams for p in f.parts], seed=0, budget=10.0, cases=5)
     render.build(fams, reports, tempfile.mkdtemp(), formats={"html", "tex"})   # warm imports
     formats = [("html",), ("tex",), ("tex", "pdf")] if render.pdflatex() else [("html",), ("tex",)]
     print(f"{'family':<12} {'parts':>5} {'context':>8} " + " ".join(f"{'+'.join(f):>8}" for f in formats))

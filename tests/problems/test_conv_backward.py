@@ -47,7 +47,7 @@ def test_forgetting_the_stride_is_refuted_by_jax(wrong_part):
 def test_jax_agrees_with_the_closed_form_up_to_a_4x16x32x32_layer():
     claim = FrameworkCheck("W").run(get_part("conv.grad_weight_2d"), seed=3)
     assert claim.outcome == PASSED and claim.worst_error < 1e-9
-    assert claim.sizes == ("B=4, C=16, F=16, H_in=32, W_in=32",)
+    assert claim.sizes == ({"B": 4, "C": 16, "F": 16, "H_in": 32, "W_in": 32},)
 
 
 def test_without_jax_the_framework_check_is_skipped_never_passed(monkeypatch):
