@@ -28,7 +28,7 @@ import sympy as sp
 from ...errors import AnswerSyntaxError, DeriveError, InvalidArgument, ProofTimeout, RecognisedSlip
 from ...maths.zero import time_limit
 from ...model import domains
-from ...model.part import Part, Variable
+from ...model.part import Derivation, Grading, Part, Sheet, Variable
 from ..decide import decision, equivalence
 from ..decide.judge import judge_answer, read_answer
 from ..decide.presentation import correct_verdict, with_likely_slip
@@ -212,9 +212,9 @@ def expression_part(expected: str, variables: Mapping | None = None, *,
         return bool(np.all(np.isfinite(value)))
 
     digest = hashlib.sha1(repr(key).encode()).hexdigest()[:12]
-    part = ExpressionPart(id=f"{FAMILY}.e{digest}", title="an expression", statement=expected,
-                          derive=result, result=result, result_lhs="", variables=keep,
-                          answer=True, expects=tree.latex(), defined=defined)
+    part = ExpressionPart(f"{FAMILY}.e{digest}", "an expression", Sheet(expected),
+                          Derivation(derive=result, result=result, result_lhs="", variables=keep),
+                          Grading(expects=tree.latex()), defined=defined)
     if len(_PARTS) > MAX_PARTS:   # a long-lived worker sees many expressions: memory stays bounded
         _forget_parts()
     _PARTS[key] = part
