@@ -7,7 +7,7 @@ proofs and numbers) and at a symbolic size (for the notation a sheet prints).
 """
 from __future__ import annotations
 
-from dataclasses import InitVar, dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Mapping, Sequence
 
@@ -336,17 +336,17 @@ class Grading:
     answer_sizes: Mapping[str, Sequence[int]] | None = None
 
 
-class _Unset:
-    def __repr__(self):
-        return "unset"
+def _through(concern: str, name: str) -> property:
+    """``part.<name>`` reads ``part.<concern>.<name>`` (a part without a Grading reads the
+    Grading defaults: no slips, no neighbours)."""
+    def read(part):
+        held = getattr(part, concern)
+        return getattr(_NO_GRADING if held is None else held, name)
+    read.__doc__ = f"``{concern}.{name}``"
+    return property(read)
 
 
-_UNSET = _Unset()
-# The flat keywords Part also takes (and reads back), with the concern each belongs to.
-# ``answer`` is whether the part has a Grading.
-_FLAT = {**{f: "sheet" for f in Sheet.__dataclass_fields__},
-         **{f: "derivation" for f in Derivation.__dataclass_fields__},
-         **{f: "grading" for f in Grading.__dataclass_fields__}, "answer": "grading"}
+_NO_GRADING = Grading()
 
 
 @dataclass(frozen=True)
@@ -355,71 +355,51 @@ class Part:
     (:class:`Derivation`) and, for a part that takes answers, how they are graded
     (:class:`Grading`). See problems/softmax.py for examples.
 
-    The concerns' fields read through the part (``part.result``, ``part.statement``,
-    ``part.slips``); ``part.answer`` says whether it takes answers. For a quick part (a test, a
-    one-off expression) the same names may be given as keywords instead of the three objects:
-    ``Part(id="f.p", title="t", statement="s", derive=f, result=f, result_lhs="y", answer=True)``;
-    ``dataclasses.replace(part, result=g)`` changes one of them.
+    The fields the engine reads read through the part (``part.result``, ``part.statement``,
+    ``part.slips``); ``part.answer`` says whether it takes answers. One of them changes by
+    replacing its concern: ``replace(part, derivation=replace(part.derivation, result=g))``.
     """
     id: str
     title: str
+    # None only to refuse a missing concern with a reason rather than a TypeError.
     sheet: Sheet | None = None
     derivation: Derivation | None = None
     grading: Grading | None = None
-    statement: InitVar[str] = _UNSET
-    figures: InitVar[tuple] = _UNSET
-    demonstrations: InitVar[tuple] = _UNSET
-    instance_sizes: InitVar[Mapping | None] = _UNSET
-    show_instance: InitVar[bool] = _UNSET
-    derive: InitVar[Formula] = _UNSET
-    result: InitVar[Formula] = _UNSET
-    result_lhs: InitVar[str] = _UNSET
-    variables: InitVar[tuple] = _UNSET
-    sizes: InitVar[Mapping] = _UNSET
-    numeric_sizes: InitVar[Mapping | None] = _UNSET
-    steps: InitVar[tuple] = _UNSET
-    oracle: InitVar[Oracle | None] = _UNSET
-    result_indices: InitVar[str] = _UNSET
-    also: InitVar[tuple] = _UNSET
-    checks: InitVar[tuple] = _UNSET
-    expects: InitVar[str] = _UNSET
-    slips: InitVar[tuple] = _UNSET
-    neighbours: InitVar[tuple] = _UNSET
-    answer_sizes: InitVar[Mapping | None] = _UNSET
-    answer: InitVar[bool] = _UNSET
 
-    def __post_init__(self, *flat):
+    def __post_init__(self):
         family, _, name = self.id.partition(".")
         if not family or not name:
             raise ProblemDefinitionError(f"part id {self.id!r} must look like 'family.part'")
-        given = {n: v for n, v in zip(_FLAT_ORDER, flat) if v is not _UNSET}
-        try:
-            self._assemble(given)
-        except TypeError as exc:   # a concern's required field missing
-            raise ProblemDefinitionError(f"{self.id}: {exc}") from None
-        except ProblemDefinitionError as exc:
-            raise ProblemDefinitionError(f"{self.id}: {exc}") from None
-        if self.sheet is None or self.derivation is None:
-            raise ProblemDefinitionError(f"{self.id}: a part needs a Sheet and a Derivation")
-
-    def _assemble(self, given: dict) -> None:
-        """The concern objects, with any flat keywords applied over them; ``answer=False`` drops
-        the grading."""
-        takes_answers = given.pop("answer", self.grading is not None)
         for concern, kind in (("sheet", Sheet), ("derivation", Derivation), ("grading", Grading)):
-            mine = {n: v for n, v in given.items() if _FLAT[n] == concern}
-            current = getattr(self, concern)
-            if current is not None and not isinstance(current, kind):
-                raise ProblemDefinitionError(f"{concern} must be a {kind.__name__}, not {current!r}")
-            if concern == "grading" and not takes_answers:
-                if any(mine.values()):
-                    raise ProblemDefinitionError(f"grading {sorted(mine)} given to a part that takes no answers")
-                current = None
-            elif current is None and (mine or concern == "grading"):
-                current = kind(**mine)
-            elif any(getattr(current, n) is not v for n, v in mine.items()):
-                current = replace(current, **mine)
-            object.__setattr__(self, concern, current)
+            held = getattr(self, concern)
+            if held is None and concern != "grading":
+                raise ProblemDefinitionError(f"{self.id}: a part needs a Sheet and a Derivation")
+            if held is not None and not isinstance(held, kind):
+                raise ProblemDefinitionError(f"{self.id}: {concern} must be a {kind.__name__}, not {held!r}")
+
+    statement = _through("sheet", "statement")
+    figures = _through("sheet", "figures")
+    demonstrations = _through("sheet", "demonstrations")
+    instance_sizes = _through("sheet", "instance_sizes")
+    show_instance = _through("sheet", "show_instance")
+    derive = _through("derivation", "derive")
+    result = _through("derivation", "result")
+    result_lhs = _through("derivation", "result_lhs")
+    variables = _through("derivation", "variables")
+    sizes = _through("derivation", "sizes")
+    steps = _through("derivation", "steps")
+    oracle = _through("derivation", "oracle")
+    also = _through("derivation", "also")
+    checks = _through("derivation", "checks")
+    expects = _through("grading", "expects")
+    slips = _through("grading", "slips")
+    neighbours = _through("grading", "neighbours")
+    answer_sizes = _through("grading", "answer_sizes")
+
+    @property
+    def answer(self) -> bool:
+        """Whether the part takes answers."""
+        return self.grading is not None
 
     @property
     def family(self) -> str:
@@ -454,7 +434,7 @@ class Part:
         return [{n: l[min(k, len(l) - 1)] for n, l in zip(names, lists)} for k in range(longest)]
 
     def numeric_size_choices(self) -> dict[str, list[int]]:
-        chosen = self.numeric_sizes or {d: list(r) + [max(r) + 3, max(r) + 10] for d, r in self.sizes.items()}
+        chosen = self.derivation.numeric_sizes or {d: list(r) + [max(r) + 3, max(r) + 10] for d, r in self.sizes.items()}
         return {d: list(r) for d, r in chosen.items()}
 
     def sample(self, rng: np.random.Generator, sizes: Mapping[str, int]) -> dict[str, Any]:
@@ -473,23 +453,3 @@ class Part:
         used = set(dimensions(self.variables)) | set(values)
         values.update({d: n for d, n in sizes.items() if d not in used})
         return values
-
-
-# The order in which __post_init__ receives the flat keywords (the InitVars, as declared).
-_FLAT_ORDER = tuple(name for name in Part.__dataclass_fields__ if name in _FLAT)
-_NO_GRADING = Grading()
-
-
-def _read_through(name: str, concern: str) -> property:
-    def read(part):
-        held = getattr(part, concern)
-        return getattr(_NO_GRADING if held is None else held, name)
-    read.__doc__ = f"``{concern}.{name}``"
-    return property(read)
-
-
-# After the class is made, so the InitVars' defaults do not replace the properties.
-for _name, _concern in _FLAT.items():
-    if _name != "answer":
-        setattr(Part, _name, _read_through(_name, _concern))
-Part.answer = property(lambda part: part.grading is not None, doc="Whether the part takes answers.")

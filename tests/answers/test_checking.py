@@ -265,15 +265,15 @@ def test_cli_exit_statuses_and_reveal(capsys):
 # condition, an expectation spelled E[g]), so the checker is exercised before they land.
 import sympy as sp  # noqa: E402
 
-from derive import Part, Variable  # noqa: E402
+from derive import Derivation, Part, Sheet, Variable  # noqa: E402
 from derive.answers.decide.judge import judge  # noqa: E402
 from derive.model.domains import POSITIVE, UNIT_INTERVAL  # noqa: E402
 from derive.model.functions import diag  # noqa: E402
 
 
 def local_part(pid, variables, result, sizes=None):
-    return Part(id=f"local.{pid}", title=pid, statement=pid, derive=result, result=result,
-                result_lhs=pid, variables=variables, sizes=sizes or {})
+    return Part(f"local.{pid}", pid, Sheet(pid), Derivation(derive=result, result=result, result_lhs=pid,
+                                                        variables=variables, sizes=sizes or {}))
 
 
 GRAM = local_part("gram", (Variable("X", ("N", "d")), Variable("p", (), UNIT_INTERVAL)),

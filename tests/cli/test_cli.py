@@ -80,7 +80,7 @@ def test_bad_input_gets_a_clear_message_and_exit_2(capsys, argv, message):
 
 WRONG_CLAIM = '''
 """Softmax with temperature T > 0: one right claim and one that forgets the chain rule's 1/T."""
-from derive import Oracle, Part, Slip, Variable
+from derive import Derivation, Grading, Oracle, Part, Sheet, Slip, Variable
 from derive.model.domains import POSITIVE, SIMPLEX
 from derive.model.functions import diag, softmax
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_jacobian
@@ -93,19 +93,20 @@ s = Variable("s", ("C",), SIMPLEX, definition=lambda v: softmax(v.z / v.T),
              numeric=lambda x: np_softmax(x["z"] / x["T"]))
 
 
-def jacobian(part_id, closed_form, **more):
-    return Part(id=part_id, title="Jacobian of softmax(z / T)", statement=r"Find $\\partial s / \\partial z$.",
-                variables=(z, T, s), sizes={"C": range(2, 4)},
-                derive=lambda v: softmax(v.z / v.T).jacobian(v.z), result=closed_form,
-                result_lhs=r"\\frac{\\partial s}{\\partial z}",
-                oracle=Oracle(lambda x: central_jacobian(lambda u: np_softmax(u / x["T"]), x["z"]),
-                              "central differences of a NumPy softmax", FD_RTOL, FD_TOLERANCE_REASON, cases=5),
-                **more)
+def jacobian(part_id, closed_form, grading=None):
+    return Part(part_id, "Jacobian of softmax(z / T)", Sheet(r"Find $\\partial s / \\partial z$."),
+                Derivation(variables=(z, T, s), sizes={"C": range(2, 4)},
+                           derive=lambda v: softmax(v.z / v.T).jacobian(v.z), result=closed_form,
+                           result_lhs=r"\\frac{\\partial s}{\\partial z}",
+                           oracle=Oracle(lambda x: central_jacobian(lambda u: np_softmax(u / x["T"]), x["z"]),
+                                         "central differences of a NumPy softmax", FD_RTOL, FD_TOLERANCE_REASON,
+                                         cases=5)),
+                grading)
 
 
 PARTS = [
-    jacobian("temperature.jacobian", lambda v: (diag(v.s) - v.s * v.s.T) / v.T, answer=True,
-             slips=(Slip(r"\\operatorname{diag}(s) - s s^\\top", r"the chain rule's $1/T$ forgotten"),)),
+    jacobian("temperature.jacobian", lambda v: (diag(v.s) - v.s * v.s.T) / v.T, Grading(
+             slips=(Slip(r"\\operatorname{diag}(s) - s s^\\top", r"the chain rule's $1/T$ forgotten"),))),
     jacobian("temperature.forgot_chain_rule", lambda v: diag(v.s) - v.s * v.s.T),
 ]
 '''

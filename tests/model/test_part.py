@@ -33,15 +33,12 @@ def test_namespace_gives_explicit_and_general_objects():
     (lambda: Variable("bad name"), "letters, digits"),
     (lambda: Variable("t", ("a", "b", "c")), "more than 2 axes"),
     (lambda: Variable("s", definition=lambda v: 0), "both definition"),
-    (lambda: Part("nodot", "t", statement="s", derive=lambda v: 0, result=lambda v: 0, result_lhs="x"),
-     "family.part"),
-    (lambda: Part("f.p", "t", statement="s", derive=lambda v: 0, result=lambda v: 0, result_lhs="x",
-                  variables=(Variable("z", ("C",)),)), "f.p: no proof sizes"),
+    (lambda: Part("nodot", "t", Sheet("s"), Derivation(lambda v: 0, lambda v: 0, "x")), "family.part"),
     (lambda: Part("f.p", "t", Sheet("s"), Derivation(lambda v: 0, lambda v: 0, "x", (Variable("z", ("C",)),))),
      r"no proof sizes for dimensions \['C'\]"),
     (lambda: Part("f.p", "t", "s", Derivation(lambda v: 0, lambda v: 0, "x")), "sheet must be a Sheet"),
-    (lambda: Part("f.p", "t", statement="s", derive=lambda v: 0, result=lambda v: 0, result_lhs="x",
-                  slips=(Slip("x", "why"),)), "takes no answers"),
+    (lambda: Part("f.p", "t", Sheet("s"), Derivation(lambda v: 0, lambda v: 0, "x"), (Slip("x", "why"),)),
+     "grading must be a Grading"),
     (lambda: Part("f.p", "t", derivation=Derivation(lambda v: 0, lambda v: 0, "x")), "needs a Sheet"),
 ])
 def test_bad_declarations_are_refused_with_a_reason(declare, message):
@@ -49,15 +46,17 @@ def test_bad_declarations_are_refused_with_a_reason(declare, message):
         declare()
 
 
-def test_a_part_is_its_three_concerns_read_through_by_the_old_names():
+def test_a_part_is_its_three_concerns_read_through_by_the_engine_s_names():
     import dataclasses
     declared = Part("f.p", "t", Sheet("Find $y$."), Derivation(lambda v: 2 * v.x, lambda v: 2 * v.x, "y",
                                                                 (Variable("x"),)), Grading(expects="y"))
-    flat = Part("f.p", "t", statement="Find $y$.", derive=declared.derive, result=declared.result,
-                result_lhs="y", variables=declared.variables, answer=True, expects="y")
-    assert flat == declared and declared.answer and declared.statement == "Find $y$."
+    again = Part("f.p", "t", Sheet("Find $y$."), Derivation(declared.derive, declared.result, "y",
+                                                             declared.variables), Grading(expects="y"))
+    assert again == declared and declared.answer and declared.statement == "Find $y$."
     assert declared.slips == () and declared.steps == () and declared.oracle is None
-    quiet = dataclasses.replace(declared, answer=False, expects="")
+    quiet = dataclasses.replace(declared, grading=None)
     assert quiet.grading is None and not quiet.answer and quiet.expects == ""
-    changed = dataclasses.replace(declared, result_lhs="z")
+    changed = dataclasses.replace(declared, derivation=dataclasses.replace(declared.derivation, result_lhs="z"))
     assert changed.derivation.result_lhs == "z" and changed.sheet is declared.sheet
+    with pytest.raises(TypeError):   # the concerns' fields are given to the concerns only
+        Part("f.p", "t", statement="Find $y$.", derive=declared.derive, result=declared.result, result_lhs="y")

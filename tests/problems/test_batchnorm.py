@@ -29,8 +29,10 @@ def column(name, m):
 # ------------------------------------------------------------------ the eps identity
 def test_textbook_zero_is_refuted_with_a_counterexample():
     """The textbook's sum_i xhat_i dl/dx_i = 0, given to the engine as the closed form."""
-    part = dataclasses.replace(get_part("batchnorm.grad_identities"), result=lambda v: sp.Matrix([0, 0]),
-                               steps=(), checks=(), demonstrations=())
+    part = get_part("batchnorm.grad_identities")
+    part = dataclasses.replace(part, sheet=dataclasses.replace(part.sheet, demonstrations=()),
+                               derivation=dataclasses.replace(part.derivation, result=lambda v: sp.Matrix([0, 0]),
+                                                              steps=(), checks=()))
     report = verify_part(part, seed=0, cases=10)
     closed, numeric = report.claims[0], report.numeric()
     assert closed.outcome == REFUTED and closed.counterexample, closed
@@ -77,7 +79,8 @@ def seeds_answer(v):
 
 
 def test_wrong_gradient_is_refuted_by_proof_fd_and_jax():
-    part = dataclasses.replace(get_part("batchnorm.grad_x"), result=seeds_answer, steps=())
+    part = get_part("batchnorm.grad_x")
+    part = dataclasses.replace(part, derivation=dataclasses.replace(part.derivation, result=seeds_answer, steps=()))
     report = verify_part(part, seed=0, cases=8)
     by_kind = {c.kind: c for c in report.claims}
     assert by_kind["closed form"].outcome == REFUTED
@@ -94,8 +97,9 @@ def test_unbiased_forward_does_not_prove_the_biased_closed_form():
         var = sym_bn.batch_variance(v.x, unbiased=True)
         y = v.gamma * (v.x - mu * sym_bn.ones(v.m)) / sp.sqrt(var + v.eps) + v.beta * sym_bn.ones(v.m)
         return sp.Matrix([sum(v.g[k] * y[k] for k in range(v.m))]).jacobian(v.x).T
-    part = dataclasses.replace(get_part("batchnorm.grad_x"), derive=unbiased_gradient, steps=(),
-                               sizes={"m": [2, 3]}, oracle=None, checks=())
+    part = get_part("batchnorm.grad_x")
+    part = dataclasses.replace(part, derivation=dataclasses.replace(
+        part.derivation, derive=unbiased_gradient, steps=(), sizes={"m": [2, 3]}, oracle=None, checks=()))
     assert verify_part(part, seed=0).claims[0].outcome == REFUTED
 
 

@@ -53,7 +53,8 @@ def test_bias_counted_in_networks_ab_is_refuted_by_the_instrumented_oracle():
         extra = [sum(c.output.size for c in analyse(n, networks.AB_INPUT))
                  for n in (networks.NETWORK_A, networks.NETWORK_B)]
         return networks.ab_vector(a.params, b.params, a.mults + extra[0], b.mults + extra[1])
-    wrong = dataclasses.replace(get_part("conv.networks_ab"), result=with_bias_counted)
+    part = get_part("conv.networks_ab")
+    wrong = dataclasses.replace(part, derivation=dataclasses.replace(part.derivation, result=with_bias_counted))
     claim = cross_check(wrong, seed=0)
     assert claim.outcome == REFUTED
     claimed, measured = (np.ravel(claim.counterexample[k]) for k in ("closed form", "oracle"))
@@ -64,7 +65,9 @@ def test_bias_counted_in_networks_ab_is_refuted_by_the_instrumented_oracle():
 
 
 def test_k_instead_of_k_squared_is_refuted_by_counting_products():
-    wrong = dataclasses.replace(get_part("conv.mults"), result=lambda v: v.O ** 2 * v.K * v.C_in * v.C_out)
+    part = get_part("conv.mults")
+    wrong = dataclasses.replace(part, derivation=dataclasses.replace(
+        part.derivation, result=lambda v: v.O ** 2 * v.K * v.C_in * v.C_out))
     claim = cross_check(wrong, seed=0)
     assert claim.outcome == REFUTED and claim.counterexample["values"]["K"] > 1
 

@@ -22,8 +22,9 @@ def without_stride(z):
 @pytest.fixture(scope="module")
 def wrong_part():
     part = get_part("conv.grad_weight_2d")
-    return dataclasses.replace(part, id="conv.no_stride", steps=(), checks=(FrameworkCheck("W"),),
-                               result=index_formula(without_stride, WRT_FREE["W"], "W"))
+    return dataclasses.replace(part, id="conv.no_stride", derivation=dataclasses.replace(
+        part.derivation, steps=(), checks=(FrameworkCheck("W"),),
+        result=index_formula(without_stride, WRT_FREE["W"], "W")))
 
 
 def test_forgetting_the_stride_is_refuted_by_the_proof_with_a_counterexample(wrong_part):
@@ -127,8 +128,9 @@ WRONG_DEFINITIONS = [
 @pytest.mark.parametrize("part_id, form, label, definition, free", WRONG_DEFINITIONS)
 def test_a_named_index_defined_wrongly_prints_the_same_and_is_refuted(part_id, form, label, definition, free):
     part = get_part(part_id)
-    wrong = dataclasses.replace(part, id=part_id + "_wrong", steps=(), checks=(),
-                                result=index_formula(with_definition(form, label, definition), free, "X"))
+    wrong = dataclasses.replace(part, id=part_id + "_wrong", derivation=dataclasses.replace(
+        part.derivation, steps=(), checks=(),
+        result=index_formula(with_definition(form, label, definition), free, "X")))
     assert printed(wrong)[-1] == printed(part)[-1]     # the names hide the change on the page ...
     closed = verify_part(wrong, seed=0, cases=2).claims[0]
     assert closed.kind == "closed form" and closed.outcome == REFUTED   # ... the proof does not
@@ -141,6 +143,6 @@ def test_low_rank_derives_both_costs_and_the_saving():
     assert k ** 2 in shown and 2 * r * k in shown           # k^2 per output direct, 2 r k separable
     report = verify_part(part, seed=0, cases=2)
     assert all(c.outcome == "proved" for c in report.claims if c.kind == "step")
-    one_pass = dataclasses.replace(part, id="conv.low_rank_one_pass", steps=(
-        dataclasses.replace(part.steps[2], rhs=lambda v: v.r * v.k),))   # the column pass forgotten
+    one_pass = dataclasses.replace(part, id="conv.low_rank_one_pass", derivation=dataclasses.replace(
+        part.derivation, steps=(dataclasses.replace(part.steps[2], rhs=lambda v: v.r * v.k),)))   # the column pass forgotten
     assert verify_part(one_pass, seed=0, cases=2).claims[1].outcome == REFUTED

@@ -26,8 +26,9 @@ def wrong_expected_loss(v):
 
 
 def test_wrong_regulariser_is_refuted_with_a_counterexample():
-    part = dataclasses.replace(get_part("dropout.expected_loss"), result=wrong_expected_loss,
-                               steps=(), checks=())
+    part = get_part("dropout.expected_loss")
+    part = dataclasses.replace(part, derivation=dataclasses.replace(
+        part.derivation, result=wrong_expected_loss, steps=(), checks=()))
     report = verify_part(part, seed=3, cases=10)
     closed, numeric = report.claims[0], report.numeric()
     assert closed.outcome == REFUTED, closed
@@ -38,13 +39,15 @@ def test_wrong_regulariser_is_refuted_with_a_counterexample():
 
 def test_wrong_unit_regulariser_is_refuted():
     part = get_part("dropout.unit_regulariser")
-    wrong = dataclasses.replace(part, steps=(), result=lambda v: sp.Rational(1, 2) * v.sum(
-        lambda i: (1 - v.p[i]) ** 2 * v.w[i] ** 2 * v.x[i] ** 2, "n", "i"))
+    wrong = dataclasses.replace(part, derivation=dataclasses.replace(
+        part.derivation, steps=(), result=lambda v: sp.Rational(1, 2) * v.sum(
+            lambda i: (1 - v.p[i]) ** 2 * v.w[i] ** 2 * v.x[i] ** 2, "n", "i")))
     assert verify_part(wrong, seed=0, cases=10).claims[0].outcome == REFUTED
 
 
 def test_monte_carlo_check_flags_a_wrong_closed_form():
-    part = dataclasses.replace(get_part("dropout.expected_loss"), result=wrong_expected_loss)
+    part = get_part("dropout.expected_loss")
+    part = dataclasses.replace(part, derivation=dataclasses.replace(part.derivation, result=wrong_expected_loss))
     claim = dropout.MONTE_CARLO.run(part, seed=0, cases=2)
     assert claim.outcome == REFUTED and claim.worst_error > 5
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from derive import Demonstration, Figure, Oracle, Part, Variable
+from derive import Demonstration, Derivation, Figure, Oracle, Part, Sheet, Variable
 from derive.pipeline import finish
 from derive.model import domains
 from derive.model.registry import Family
@@ -39,17 +39,18 @@ def _part(n: int) -> Part:
     fractions and a figure; part n carries n filler rows, so across the family the figures
     fall at different heights of the page, some at a page foot."""
     return Part(
-        id=f"layout.p{n}", title=f"Layout probe {n}",
-        statement=r"Expand $(x + 1)^{14}$. " + FILLER * 2,
-        variables=(Variable("x"),),
-        derive=lambda v: sp.expand((v.x + 1) ** 14), result=lambda v: sp.expand((v.x + 1) ** 14),
-        result_lhs=r"(x + 1)^{14}",
-        oracle=Oracle(lambda d: (d["x"] + 1) ** 14, "NumPy power", 1e-9, "a few float64 operations", cases=2),
-        demonstrations=(Demonstration("Stacked fractions", _fraction_rows),
-                        Demonstration("Filler", lambda n=n: [(FILLER, "row")] * (3 * n))),
-        figures=(Figure(f"curve{n}", f"The probe curve {n} (caption text)", lambda ax: ax.plot([0, 1, 2], [0, 1, 4])),),
+        f"layout.p{n}", f"Layout probe {n}",
+        Sheet(r"Expand $(x + 1)^{14}$. " + FILLER * 2,
+              figures=(Figure(f"curve{n}", f"The probe curve {n} (caption text)",
+                              lambda ax: ax.plot([0, 1, 2], [0, 1, 4])),),
+              demonstrations=(Demonstration("Stacked fractions", _fraction_rows),
+                              Demonstration("Filler", lambda n=n: [(FILLER, "row")] * (3 * n)))),
+        Derivation(
+            variables=(Variable("x"),),
+            derive=lambda v: sp.expand((v.x + 1) ** 14), result=lambda v: sp.expand((v.x + 1) ** 14),
+            result_lhs=r"(x + 1)^{14}",
+            oracle=Oracle(lambda d: (d["x"] + 1) ** 14, "NumPy power", 1e-9, "a few float64 operations", cases=2)),
     )
-
 
 LAYOUT = Family("layout", "Layout probes", "Parts placed to meet page breaks.", tuple(_part(n) for n in range(6)))
 needs_tools = pytest.mark.skipif(not all(shutil.which(t) for t in ("pdflatex", "pdftotext", "pdfinfo")),

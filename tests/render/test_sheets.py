@@ -3,7 +3,7 @@ words, numbers as LaTeX."""
 import pytest
 import sympy as sp
 
-from derive import InvalidArgument, Part, Variable, verify_part
+from derive import Derivation, Grading, InvalidArgument, Part, Sheet, Variable, verify_part
 from derive.model.registry import Family
 from derive.model.claim import PartRecord
 from derive.pipeline import finish
@@ -60,8 +60,8 @@ def test_a_softmax_sheet_prints_general_formulas_and_chains_steps():
 
 
 def test_further_claims_are_listed_with_their_own_words():
-    part = Part(id="toy.double", title="Double", statement="Find $2x$.", variables=(Variable("x"),),
-                derive=lambda v: 2 * v.x, result=lambda v: 2 * v.x, result_lhs="y")
+    part = Part("toy.double", "Double", Sheet("Find $2x$."),
+                Derivation(lambda v: 2 * v.x, lambda v: 2 * v.x, "y", (Variable("x"),)))
     extra = Claim(part.id, "simulation", "running it agrees", PROVED, "a loop in NumPy", (), cases=7,
                   worst_error=1e-15, tolerance=1e-12, detail="float64 round-off")
     sheet = part_sheet(finish(part, report=PartReport(part, (extra,))))
@@ -75,19 +75,18 @@ def test_further_claims_are_listed_with_their_own_words():
 
 def test_a_record_for_another_part_is_rejected():
     part = _softmax_part()
-    other = Part(id="toy.other", title="t", statement="s", derive=lambda v: sp.S.One,
-                 result=lambda v: sp.S.One, result_lhs="y")
+    other = Part("toy.other", "t", Sheet("s"), Derivation(lambda v: sp.S.One, lambda v: sp.S.One, "y"))
     with pytest.raises(InvalidArgument, match=r"softmax.jacobian \(given the record of toy.other\)"):
         family_sheet(Family("softmax", "S", "", (part,)), {part.id: PartRecord(PartReport(other, ()))})
     with pytest.raises(InvalidArgument, match=r"no finished record for parts \['softmax.jacobian'\]"):
         family_sheet(Family("softmax", "S", "", (part,)), {})
 
 
-def _toy(**more):
+def _toy(also=(), grading=None):
     x = Variable("x")
-    return Part(id="toy.cube", title="Cube", statement="Find the slope.", variables=(x,),
-                derive=lambda v: sp.diff(v.x ** 3, v.x), result=lambda v: 3 * v.x ** 2, result_lhs="f'(x)",
-                **more)
+    return Part("toy.cube", "Cube", Sheet("Find the slope."),
+                Derivation(lambda v: sp.diff(v.x ** 3, v.x), lambda v: 3 * v.x ** 2, "f'(x)", (x,), also=also),
+                grading)
 
 
 def test_every_asked_quantity_is_boxed_and_each_further_result_is_proved():
@@ -112,7 +111,7 @@ def test_a_set_in_set_builder_form_prints_as_an_interval():
 
 
 def test_answer_parts_say_what_derive_check_expects_and_show_their_slips():
-    part = _toy(answer=True, expects=r"the slope $f'(x)$")
+    part = _toy(grading=Grading(expects=r"the slope $f'(x)$"))
     verdict = {"answer": "x^3", "why": "the function for its slope", "status": "incorrect", "parsed": "x^{3}",
                "counterexample": {"values": {"x": 0.5}, "answer": 0.125, "expected": 0.75}, "diagnosis": None}
     sheet = part_sheet(PartRecord(verify_part(part), (verdict,)))
@@ -120,7 +119,7 @@ def test_answer_parts_say_what_derive_check_expects_and_show_their_slips():
     (slip,) = sheet.slips
     assert slip.answer == "$x^{3}$" and slip.outcome == "refuted"
     assert slip.verdict == "``derive check`` says incorrect: at $x = 0.5$ it gives $0.125$ where the result is $0.75$."
-    assert part_sheet(finish(_toy(answer=True))).expects == "$f'(x)$"
+    assert part_sheet(finish(_toy(grading=Grading()))).expects == "$f'(x)$"
 
 
 def test_a_sheet_is_laid_out_from_the_record_without_deriving_or_computing_again():
@@ -130,9 +129,10 @@ def test_a_sheet_is_laid_out_from_the_record_without_deriving_or_computing_again
     def derive(v):
         calls.append("derive")
         return 2 * v.x
-    part = Part(id="toy.twice", title="Twice", statement="Find $2x$.", variables=(Variable("x"),),
-                derive=derive, result=lambda v: 2 * v.x, result_lhs="y",
-                demonstrations=(Demonstration("numbers", lambda: calls.append("compute") or [("a", "1")]),))
+    part = Part("toy.twice", "Twice",
+                Sheet("Find $2x$.", demonstrations=(
+                    Demonstration("numbers", lambda: calls.append("compute") or [("a", "1")]),)),
+                Derivation(derive, lambda v: 2 * v.x, "y", (Variable("x"),)))
     record = finish(part, report=PartReport(part, ()))
     assert calls == ["derive", "compute"]          # the pipeline computes each once
     calls.clear()

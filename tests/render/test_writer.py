@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 import pytest
 import sympy as sp
 
-from derive import (Demonstration, Figure, InvalidArgument, Oracle, OutputError, Part, Step, Variable,
-                    families, verify_part)
+from derive import (Demonstration, Derivation, Figure, InvalidArgument, Oracle, OutputError, Part, Sheet, Step,
+                    Variable, families, verify_part)
 from derive.errors import LatexFailed
 from derive.render import writer as render
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
@@ -23,18 +23,19 @@ from derive.verify.claims import REFUTED
 NASTY = "50% of cases_1 & <b>bold</b> #2 ~ ^ \\ {braces} \\$5 (σ ≤ 1 → ∞)"
 
 SQUARE = Part(
-    id="toy.square",
-    title="Derivative of a square & more",
-    statement=rf"Find $\frac{{d}}{{dx}} x^2$ for {NASTY}.",
-    variables=(Variable("x"),),
-    derive=lambda v: sp.diff(v.x ** 2, v.x),
-    result=lambda v: 2 * v.x,
-    result_lhs=r"\frac{d}{dx} x^2",
-    steps=(Step(r"\frac{d}{dx} x^2", lambda v: 2 * v.x ** 1, f"power rule; {NASTY}"),),
-    oracle=Oracle(lambda x: central_derivative(lambda t: t ** 2, x["x"]), "central differences_of t**2 & co",
-                  FD_RTOL, FD_TOLERANCE_REASON, cases=5),
-    demonstrations=(Demonstration("a table with $x_1$ and 10% text", lambda: [("$x^2$ at 3", "9"), ("a_b", "<1>")]),),
-    figures=(Figure("parabola", "the curve $y = x^2$ & its slope", lambda ax: ax.plot([0, 1, 2], [0, 1, 4])),),
+    "toy.square", "Derivative of a square & more",
+    Sheet(rf"Find $\frac{{d}}{{dx}} x^2$ for {NASTY}.",
+          figures=(Figure("parabola", "the curve $y = x^2$ & its slope", lambda ax: ax.plot([0, 1, 2], [0, 1, 4])),),
+          demonstrations=(Demonstration("a table with $x_1$ and 10% text",
+                                        lambda: [("$x^2$ at 3", "9"), ("a_b", "<1>")]),)),
+    Derivation(
+        variables=(Variable("x"),),
+        derive=lambda v: sp.diff(v.x ** 2, v.x),
+        result=lambda v: 2 * v.x,
+        result_lhs=r"\frac{d}{dx} x^2",
+        steps=(Step(r"\frac{d}{dx} x^2", lambda v: 2 * v.x ** 1, f"power rule; {NASTY}"),),
+        oracle=Oracle(lambda x: central_derivative(lambda t: t ** 2, x["x"]), "central differences_of t**2 & co",
+                      FD_RTOL, FD_TOLERANCE_REASON, cases=5)),
 )
 TOY = Family("toy", "Toy & test family", "A family_with 100% odd text.", (SQUARE,))
 
@@ -183,7 +184,8 @@ def test_a_refuted_part_shows_its_counterexample(tmp_path):
     from derive.model.functions import sigma
     from problems.activation import PARTS
     part = next(p for p in PARTS if p.id == "activation.sigmoid_grad")
-    wrong = dataclasses.replace(part, result=lambda v: sigma(v.z) * (1 + sigma(v.z)), steps=())
+    wrong = dataclasses.replace(part, derivation=dataclasses.replace(
+        part.derivation, result=lambda v: sigma(v.z) * (1 + sigma(v.z)), steps=()))
     family = Family("activation", "Activation", "", (wrong,))
     report = verify_part(wrong, cases=5)
     assert report.outcome == REFUTED

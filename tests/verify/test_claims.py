@@ -11,7 +11,8 @@ from derive.verify.claims import PROVED, REFUTED
 
 def test_dropping_the_factor_two_from_mse_grad_is_refuted_with_a_counterexample():
     part = get_part("softmax.mse_grad")
-    wrong = dataclasses.replace(part, result=lambda v: (diag(v.s) - v.s * v.s.T) * (v.s - v.y), steps=())
+    wrong = dataclasses.replace(part, derivation=dataclasses.replace(
+        part.derivation, result=lambda v: (diag(v.s) - v.s * v.s.T) * (v.s - v.y), steps=()))
     report = verify_part(wrong, seed=3)
     closed, numeric = report.claims[0], report.numeric()
     assert report.outcome == REFUTED
@@ -25,7 +26,8 @@ def test_dropping_the_factor_two_from_mse_grad_is_refuted_with_a_counterexample(
 def test_a_wrong_step_is_refuted_while_the_result_still_stands():
     part = get_part("softmax.jacobian")
     bad_step = Step("J_ij", lambda v, i, j: v.s[i] * (sp.KroneckerDelta(i, j) + v.s[j]), "sign slip", "ij")
-    report = verify_part(dataclasses.replace(part, steps=(bad_step,)), seed=0)
+    report = verify_part(dataclasses.replace(part, derivation=dataclasses.replace(part.derivation, steps=(bad_step,))),
+                         seed=0)
     kinds = {c.kind: c.outcome for c in report.claims}
     assert kinds["closed form"] == PROVED
     assert kinds["step"] == REFUTED and report.outcome == REFUTED
@@ -36,7 +38,8 @@ def test_a_wrong_step_is_refuted_while_the_result_still_stands():
 def test_a_wrong_sigmoid_derivative_is_refuted():
     part = get_part("activation.sigmoid_grad")
     from derive.model.functions import sigma
-    wrong = dataclasses.replace(part, result=lambda v: sigma(v.z) * (1 + sigma(v.z)), steps=())
+    wrong = dataclasses.replace(part, derivation=dataclasses.replace(
+        part.derivation, result=lambda v: sigma(v.z) * (1 + sigma(v.z)), steps=()))
     report = verify_part(wrong)
     assert report.claims[0].outcome == REFUTED
     assert report.claims[0].counterexample is not None

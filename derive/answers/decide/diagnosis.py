@@ -21,6 +21,48 @@ from ..read.latex import AnswerTreePrinter
 from ...model.verdict import Diagnosis
 from ..read.nodes import is_scalar, show_shape
 
+# The kinds every judge names (plain, set and index answers alike), worded in one place.
+def declared_slip(slip) -> Diagnosis:
+    """One of the part's declared slips (Part.slips), named in the part's own words."""
+    return Diagnosis("slip", slip.why)
+
+
+def opposite_sign() -> Diagnosis:
+    return Diagnosis("sign", "the answer has the opposite sign")
+
+
+def scaled(factor: str) -> Diagnosis:
+    """The answer is ``factor`` (as written: 3, 1/2) times the expected one."""
+    return Diagnosis("factor", f"the answer is {factor} times the expected one")
+
+
+def missing_term(term_latex: str) -> Diagnosis:
+    return Diagnosis("missing term", f"the term ${term_latex}$ is missing")
+
+
+def exact_ratio(pairs) -> Diagnosis | None:
+    """For exactly computed (answer, expected) value pairs (None where the answer is
+    undefined): the opposite sign or a constant factor when one ratio holds at every pair
+    (a zero expected value needs a zero answer), else None."""
+    ratios = set()
+    for a, e in pairs:
+        if e == 0:
+            if a != 0:
+                return None
+            continue
+        if a is None:
+            return None
+        ratios.add(Fraction(a) / Fraction(e))
+        if len(ratios) > 1:
+            return None
+    if len(ratios) != 1:
+        return None
+    r = ratios.pop()
+    if r == 1:
+        return None
+    return opposite_sign() if r == -1 else scaled(str(r))
+
+
 def _close(a: np.ndarray, t: np.ndarray) -> bool:
     err = scaled_errors(a, t)
     err = err[~np.isnan(err)]
@@ -69,7 +111,7 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> Diagn
         return Diagnosis("shape", f"the answer is {show_shape(answer.shape)}, not the shape of the "
                                   "expected answer")
     if fits([-a for a in A]):
-        return Diagnosis("sign", "the answer has the opposite sign")
+        return opposite_sign()
     if all(t.shape[1] == t.shape[2] for t in T) and not all(is_scalar(t.shape[1:]) for t in T) \
             and fits([np.swapaxes(a, 1, 2) for a in A]):
         return Diagnosis("transpose", "the answer is the transpose of the expected one")
@@ -81,7 +123,7 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> Diagn
     if den > 0 and np.isfinite(num):
         c = num / den
         if abs(c) > 1e-9 and abs(c - 1) > 1e-6 and fits([a / c for a in A]):
-            return Diagnosis("factor", f"the answer is {_nice(c)} times the expected one")
+            return scaled(_nice(c))
     for name in _scalar_names(part, batches):
         vals = [b.arrays[name] if name in b.arrays else np.full((1, 1, 1), float(b.sizes[name]))
                 for b in batches]
@@ -122,7 +164,7 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> Diagn
             return Diagnosis("term factor", f"the term ${tex}$ should be {_nice(1 - lam)} times what it is")
     missing = _missing_term(part, batches, A, T)
     if missing:
-        return Diagnosis("missing term", f"the term ${missing}$ is missing")
+        return missing_term(missing)
     missing = _missing_factor(part, batches, A, T)
     if missing:
         return Diagnosis("missing factor", f"a factor ${missing}$ is missing")
@@ -149,7 +191,7 @@ def _declared_slip(answer: Answer, part: Part, batches, A) -> Diagnosis | None:
         except (ValueError, ArithmeticError, KeyError, IndexError):
             continue
         if all(v.shape == a.shape and _close(a, v) for a, v in zip(A, vals)):
-            return Diagnosis("slip", slip.why)
+            return declared_slip(slip)
     return None
 
 

@@ -23,6 +23,7 @@ import sympy as sp
 from ...model.part import Part
 from ...verify.numeric import NUMPY_FUNCTIONS, compile_numpy
 from ...errors import DeriveError
+from ..read.index_parse import IndexAnswer, IndexVocabulary, parse_index_answer, vocabulary_for
 from ..read.parse import Answer, parse_answer
 from ..read.vocabulary import Vocabulary
 
@@ -51,18 +52,36 @@ def vocabulary(part: Part) -> Vocabulary:
     return hit[1]
 
 
+def is_index_part(part: Part) -> bool:
+    """A part whose variables are tensors is answered in index notation."""
+    return any(getattr(v, "is_tensor", False) for v in part.variables)
+
+
+def index_vocabulary(part: Part) -> IndexVocabulary:
+    """The index-notation vocabulary of a tensor part: its tensors, sizes and the expected
+    answer's free indices."""
+    hit = _INDEX_VOCABULARIES.get(part.id)
+    if hit is None or hit[0] is not part:
+        free = tuple(str(x) for x in getattr(part.result, "free", ()))
+        hit = _INDEX_VOCABULARIES[part.id] = (part, vocabulary_for(part.variables, list(part.sizes), free))
+    return hit[1]
+
+
+_INDEX_VOCABULARIES: dict = {}
 _SLIPS: dict = {}
 
 
-def declared_slips(part: Part) -> list[tuple[Any, Answer]]:
-    """The part's declared slips (Part.slips) with their parsed answers, parsed once; a
-    slip outside the answer language can never be matched and is left out."""
+def declared_slips(part: Part) -> list[tuple[Any, Answer | IndexAnswer]]:
+    """The part's declared slips (Part.slips) with their parsed answers, parsed once, in the
+    notation the part is answered in (index notation for a tensor part); a slip outside the
+    answer language can never be matched and is left out."""
     hit = _SLIPS.get(part.id)
     if hit is None or hit[0] is not part:
         parsed = []
         for slip in getattr(part, "slips", ()):
             try:
-                parsed.append((slip, parse_answer(slip.answer, vocabulary(part))))
+                parsed.append((slip, parse_index_answer(slip.answer, index_vocabulary(part))
+                               if is_index_part(part) else parse_answer(slip.answer, vocabulary(part))))
             except (DeriveError, RecursionError):
                 continue
         hit = _SLIPS[part.id] = (part, parsed)

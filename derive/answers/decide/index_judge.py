@@ -13,6 +13,12 @@ A right answer is then proved at the smallest answer size, against the derivatio
 which tested. A wrong answer gets the first differing entry as its counterexample (sizes,
 free-index values, both values and the tensors used) and the part's declared slip when it
 equals one at every tested entry, else a sign or constant factor when one fits.
+
+What is particular to index notation is here: the exact entry-by-entry evaluation on integer
+tensors, and the proof against the derivation itself on symbolic tensors (the plain judge
+proves against the stated result, which for a tensor part is this same index form). The
+declared slips (one cache, ``equivalence.declared_slips``), the kinds and words of a
+diagnosis (diagnosis.py) and the verdicts' wording (presentation.py) are the plain judge's.
 """
 from __future__ import annotations
 
@@ -28,30 +34,17 @@ from ...maths import tensors
 from ...maths.zero import time_limit
 from ...model.part import Part
 from ..read.index_eval import compile_index, nested_ints
-from ..read.index_parse import IndexAnswer, IndexVocabulary, parse_index_answer, vocabulary_for
-from ...model.verdict import CORRECT, INCORRECT, INVALID, Diagnosis, Verdict
+from ..read.index_parse import IndexAnswer, parse_index_answer
+from ...model.verdict import INVALID, Diagnosis, Verdict
+from .diagnosis import declared_slip, exact_ratio
+from .equivalence import declared_slips, index_vocabulary, is_index_part
+from .presentation import correct_verdict, incorrect_verdict
 
 __all__ = ["answer_sizes", "expected_index_latex", "index_vocabulary", "is_index_part", "judge_indexed"]
 
 DRAWS_PER_SIZE = 2
 # Nonzero entries: a zero would hide every term it multiplies, and with it a slip.
 ENTRY_VALUES = np.array([v for v in range(-9, 10) if v])
-
-
-def is_index_part(part: Part) -> bool:
-    """A part whose variables are tensors is answered in index notation."""
-    return any(getattr(v, "is_tensor", False) for v in part.variables)
-
-
-def index_vocabulary(part: Part) -> IndexVocabulary:
-    hit = _VOCABULARIES.get(part.id)
-    if hit is None or hit[0] is not part:
-        free = tuple(str(x) for x in getattr(part.result, "free", ()))
-        hit = _VOCABULARIES[part.id] = (part, vocabulary_for(part.variables, list(part.sizes), free))
-    return hit[1]
-
-
-_VOCABULARIES: dict = {}
 
 
 def answer_sizes(part: Part) -> list[dict[str, int]]:
@@ -199,8 +192,7 @@ def _right(part, answer, cases, parsed, points, proof_budget) -> Verdict:
     evidence = (f"{'proved exactly against the derivation at ' + names + ' = ' + proof + '; ' if proved else ''}"
                 f"equal, decided exactly, at all {points} entries of {len(cases)} random integer cases at "
                 f"{names} = {tested}" + (f", with {pinned}" if pinned else ""))
-    return Verdict(CORRECT, f"Correct: {evidence}.", parsed=parsed, part=part.id,
-                   method="proved" if proved else "tested", points=points, evidence=evidence)
+    return correct_verdict(part, evidence, parsed, bool(proved), points)
 
 
 def _prove(part: Part, answer: IndexAnswer, sizes: dict, budget: float) -> bool:
@@ -238,17 +230,15 @@ def _wrong(part, answer, cases, values, k, where, parsed, points, seed) -> Verdi
                "entry": at, "differing": sum(1 for a, e in zip(values[k], case.expected) if a != e),
                "entries": len(case.expected),
                "tensors": {n: case.lists[n] for n in _used(part, answer, case)}}
-    diagnosis = _diagnose(part, answer, cases, values)
+    diagnosis = _diagnose(part, cases, values)
     names = ", ".join(_used(part, answer, case))
     yours = "undefined (a division by zero)" if got is None else _plain(got)
     message = (f"Not equal to the expected answer: at {_size_words(part, case.sizes)}, with random integer "
                f"{names} (seed {seed}; their values are in the counterexample), the entry "
                f"{', '.join(f'{n}={v}' for n, v in at.items())} of your answer is {yours} but the "
                f"expected value is {_plain(want)} (decided exactly).")
-    if diagnosis:
-        message += " Likely slip: " + diagnosis.detail + "."
-    return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=points,
-                   evidence=f"decided exactly at {points} entries")
+    return incorrect_verdict(part, message, counter, diagnosis, parsed, points,
+                             f"decided exactly at {points} entries")
 
 
 def _used(part, answer, case) -> list[str]:
@@ -258,48 +248,16 @@ def _used(part, answer, case) -> list[str]:
     return [n for n in case.tensors if n in read]
 
 
-def _diagnose(part, answer, cases, values) -> Diagnosis | None:
-    for slip, slip_answer in _slip_answers(part):
+def _diagnose(part, cases, values) -> Diagnosis | None:
+    """The declared slip the answer equals at every tested entry, else the opposite sign or a
+    constant factor when one exact ratio holds (the kinds and words of diagnosis.py)."""
+    for slip, slip_answer in declared_slips(part):
         try:
             if all(_values(slip_answer, part, c) == v for c, v in zip(cases, values)):
-                return Diagnosis("slip", slip.why)
+                return declared_slip(slip)
         except (DeriveError, ArithmeticError, ValueError, TypeError):
             continue
-    ratios = set()
-    for case, got in zip(cases, values):
-        for a, e in zip(got, case.expected):
-            if e == 0:
-                if a != 0:
-                    return None
-                continue
-            if a is None:
-                return None
-            ratios.add(Fraction(a) / Fraction(e))
-            if len(ratios) > 1:
-                return None
-    if len(ratios) == 1:
-        r = ratios.pop()
-        if r == -1:
-            return Diagnosis("sign", "the answer has the opposite sign")
-        if r != 1:
-            return Diagnosis("factor", f"the answer is {r} times the expected one")
-    return None
-
-
-def _slip_answers(part: Part) -> list:
-    hit = _SLIPS.get(part.id)
-    if hit is None or hit[0] is not part:
-        parsed = []
-        for slip in getattr(part, "slips", ()):
-            try:
-                parsed.append((slip, parse_index_answer(slip.answer, index_vocabulary(part))))
-            except AnswerSyntaxError:
-                continue   # a slip outside the language cannot be matched
-        hit = _SLIPS[part.id] = (part, parsed)
-    return hit[1]
-
-
-_SLIPS: dict = {}
+    return exact_ratio((a, e) for case, got in zip(cases, values) for a, e in zip(got, case.expected))
 
 
 def expected_index_latex(part: Part) -> str:

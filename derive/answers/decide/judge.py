@@ -23,13 +23,14 @@ from ...errors import AnswerLimitError, AnswerRangeError, AnswerSyntaxError, Rec
 from ...model.part import Part
 from ..read.parse import Answer, Vocabulary, parse_answer
 from .diagnosis import diagnose
-from ...model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Diagnosis, Verdict
+from ...model.verdict import INCORRECT, INVALID, UNDECIDED, Diagnosis, Verdict
 from .presentation import _counterexample, _latex, _point_text, _shape_of_array
-from .presentation import precise_counterexample
+from .presentation import correct_verdict, incorrect_verdict, precise_counterexample
 from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, prove_sizes
 from .points import breakpoint_batches, sizes_used_as_numbers, sweep_batches
 from .sets import judge_sets
-from .index_judge import expected_index_latex, is_index_part, judge_indexed
+from .equivalence import is_index_part
+from .index_judge import expected_index_latex, judge_indexed
 
 def judge(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
           proof_budget: float = 1.0) -> Verdict:
@@ -119,9 +120,7 @@ def _judge_exact(part: Part, answer: Answer, seed: int, proof_budget: float) -> 
                        evidence=f"tested at {outcome.equal_points} points; {outcome.unknown} undecided")
     all_sizes, proved = prove_sizes(answer, part, proof_budget)
     evidence = evidence_text(all_sizes, proved, tested, result.points, outcome.digits)
-    return Verdict(CORRECT, f"Correct: {evidence}.", parsed=parsed, part=part.id,
-                   method="proved" if (all_sizes or proved) else "tested", points=result.points,
-                   evidence=evidence)
+    return correct_verdict(part, evidence, parsed, bool(all_sizes or proved), result.points)
 
 
 def _wrong(part, answer, tgt, batches, result, parsed, outcome, ordinary=None) -> Verdict:
@@ -147,10 +146,7 @@ def _wrong(part, answer, tgt, batches, result, parsed, outcome, ordinary=None) -
         counter = precise_counterexample(answer, batch.sizes, outcome.decision, shown)
         message = ("Not equal to the expected answer: " + _point_text(counter)[:-1]
                    + f" (confirmed at {outcome.decision.digits} digits).")
-    if diagnosis:
-        message += " Likely slip: " + diagnosis.detail + "."
-    return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=result.points,
-                   evidence=tested)
+    return incorrect_verdict(part, message, counter, diagnosis, parsed, result.points, tested)
 
 
 def expected_latex(part: Part) -> str:

@@ -1,5 +1,6 @@
 """The words that present a check's outcome: counterexample values rounded
-for a student, the point described in a sentence."""
+for a student, the point described in a sentence, and the verdicts every judge (plain, set,
+index notation, free expression) returns, worded alike."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,6 +8,25 @@ import numpy as np
 from ...model.part import Part
 from ..read.answer import Answer
 from ..read.nodes import show_shape
+from ...model.verdict import CORRECT, INCORRECT, Diagnosis, Verdict
+
+
+def correct_verdict(part: Part, evidence: str, parsed: str | None, proved: bool, points: int = 0) -> Verdict:
+    """The verdict on a right answer: "Correct: " and what holds (``evidence``)."""
+    return Verdict(CORRECT, f"Correct: {evidence}.", parsed=parsed, part=part.id,
+                   method="proved" if proved else "tested", points=points, evidence=evidence)
+
+
+def with_likely_slip(message: str, diagnosis: Diagnosis | None) -> str:
+    """The message with the diagnosis in words, when there is one."""
+    return message + (f" Likely slip: {diagnosis.detail}." if diagnosis else "")
+
+
+def incorrect_verdict(part: Part, message: str, counter: dict | None, diagnosis: Diagnosis | None,
+                      parsed: str | None, points: int, evidence: str | None) -> Verdict:
+    """The verdict on a wrong answer: the message, then the likely slip when one is named."""
+    return Verdict(INCORRECT, with_likely_slip(message, diagnosis), counter, diagnosis, parsed, part.id,
+                   points=points, evidence=evidence)
 
 
 def _shape_of_array(arr, sizes, answer) -> str:

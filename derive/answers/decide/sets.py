@@ -15,7 +15,8 @@ from ...maths.sets import compare_sets
 from ...maths.zero import time_limit
 from .equivalence import RelationComparison, compare_relation, declared_slips
 from ...model.verdict import CORRECT, INCORRECT, UNDECIDED, Diagnosis, Verdict
-from .presentation import _latex, _round
+from .diagnosis import declared_slip
+from .presentation import _latex, _round, incorrect_verdict
 
 SET_BUDGET = 2.0
 
@@ -128,7 +129,7 @@ def _exact_wrong(part, answer, diff, want, got, var, ns, tgt, seed, parsed, samp
         diagnosis = Diagnosis("constraint", "the set is empty on one side")
     slip = _slip_with_the_same_set(part, got, var, ns)
     if slip is not None:
-        diagnosis = Diagnosis("slip", slip)
+        diagnosis = declared_slip(slip)
     expected_rel = _latex(want.as_relational(var), part)
     counter = {"values": {name: where}, "answer": bool(diff.in_first),
                "expected": not diff.in_first, "expected_set": expected_rel}
@@ -142,13 +143,13 @@ def _exact_wrong(part, answer, diff, want, got, var, ns, tgt, seed, parsed, samp
     message = (f"Not the same set: {meaning}; the expected condition is ${expected_rel}$."
                + (f" For example at {', '.join(f'${k} = {v}$' for k, v in example.items())}."
                   if example and (witness.free_symbols or at) else "")
-               + (f" Likely slip: {slip}." if slip else ""))
+               + (f" Likely slip: {slip.why}." if slip else ""))
     return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=sampled.points,
                    evidence="proved different (exact sets" + (", at sampled parameters)" if at else ")"))
 
 
-def _slip_with_the_same_set(part, got, var, ns) -> str | None:
-    """The part's declared slip (Part.slips) whose set is exactly the answer's, in its words."""
+def _slip_with_the_same_set(part, got, var, ns):
+    """The part's declared slip (a Part.slips entry) whose set is exactly the answer's."""
     for slip, slip_answer in declared_slips(part):
         try:
             if not slip_answer.is_relation:
@@ -156,7 +157,7 @@ def _slip_with_the_same_set(part, got, var, ns) -> str | None:
             with time_limit(SET_BUDGET):
                 theirs = solution_set(slip_answer.to_sympy(ns.objects, ns.sizes), var)
                 if compare_sets(got, theirs).equal is True:
-                    return slip.why
+                    return slip
         except (DeriveError, NotSolvable, ProofTimeout, ValueError, TypeError, NotImplementedError,
                 AttributeError, KeyError, RecursionError):
             continue
@@ -200,7 +201,4 @@ def sampled_wrong(part, answer, rc, parsed, evidence=None) -> Verdict:
         diagnosis = Diagnosis("constraint", "the set is too large (a condition is missing or too weak)")
     elif rc.subset:
         diagnosis = Diagnosis("constraint", "the set is too small (a condition is too strong)")
-    if diagnosis:
-        message += " Likely slip: " + diagnosis.detail + "."
-    return Verdict(INCORRECT, message, counter, diagnosis, parsed, part.id, points=rc.points,
-                   evidence=evidence)
+    return incorrect_verdict(part, message, counter, diagnosis, parsed, rc.points, evidence)

@@ -28,13 +28,14 @@ import sympy as sp
 from ...errors import AnswerSyntaxError, DeriveError, InvalidArgument, ProofTimeout, RecognisedSlip
 from ...maths.zero import time_limit
 from ...model import domains
-from ...model.part import Part, Variable
+from ...model.part import Derivation, Grading, Part, Sheet, Variable
 from ..decide import decision, equivalence
 from ..decide.judge import judge_answer, read_answer
+from ..decide.presentation import correct_verdict, with_likely_slip
 from ..read.lexer import FUNCTION_ALIASES, GREEK, WEAK_FUNCTIONS, normalise, scan
 from ..read.limits import DEFAULT_LIMITS
 from ..read.parse import parse_answer
-from ...model.verdict import CORRECT, INCORRECT, INVALID, UNDECIDED, Diagnosis, Verdict
+from ...model.verdict import INCORRECT, INVALID, UNDECIDED, Diagnosis, Verdict
 from ..read.vocabulary import Vocabulary
 from .worker import _POOL, _check_timeout, answered
 
@@ -211,9 +212,9 @@ def expression_part(expected: str, variables: Mapping | None = None, *,
         return bool(np.all(np.isfinite(value)))
 
     digest = hashlib.sha1(repr(key).encode()).hexdigest()[:12]
-    part = ExpressionPart(id=f"{FAMILY}.e{digest}", title="an expression", statement=expected,
-                          derive=result, result=result, result_lhs="", variables=keep,
-                          answer=True, expects=tree.latex(), defined=defined)
+    part = ExpressionPart(f"{FAMILY}.e{digest}", "an expression", Sheet(expected),
+                          Derivation(derive=result, result=result, result_lhs="", variables=keep),
+                          Grading(expects=tree.latex()), defined=defined)
     if len(_PARTS) > MAX_PARTS:   # a long-lived worker sees many expressions: memory stays bounded
         _forget_parts()
     _PARTS[key] = part
@@ -262,11 +263,9 @@ def _undefined_named(verdict: Verdict) -> Verdict:
     counter = verdict.counterexample or {}
     if verdict.status != INCORRECT or counter.get("answer") != "undefined":
         return verdict
-    message = verdict.message
-    if verdict.diagnosis:   # the sentence judge added for the diagnosis this one replaces
-        message = message.removesuffix(f" Likely slip: {verdict.diagnosis.detail}.")
-    return replace(verdict, diagnosis=UNDEFINED_SLIP,
-                   message=message + " Likely slip: " + UNDEFINED_SLIP.detail + ".")
+    # Without the sentence judge added for the diagnosis this one replaces.
+    message = verdict.message.removesuffix(with_likely_slip("", verdict.diagnosis))
+    return replace(verdict, diagnosis=UNDEFINED_SLIP, message=with_likely_slip(message, UNDEFINED_SLIP))
 
 
 def _ratio_proof(part, parsed, budget: float) -> Verdict | None:
@@ -289,8 +288,7 @@ def _ratio_proof(part, parsed, budget: float) -> Verdict | None:
     except (ProofTimeout, ArithmeticError, ValueError, TypeError, RecursionError):
         return None
     evidence = "proved: the ratio of the two sides is exactly 1 (wherever both are defined and nonzero)"
-    return Verdict(CORRECT, f"Correct: {evidence}.", parsed=parsed.latex(), part=part.id,
-                   method="proved", evidence=evidence)
+    return correct_verdict(part, evidence, parsed.latex(), proved=True)
 
 
 def equivalent(expected: str, answer: str, *, variables: Mapping | None = None,
