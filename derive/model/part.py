@@ -19,6 +19,7 @@ from ..errors import InvalidArgument, ProblemDefinitionError
 from .functions import ColumnVector
 
 Formula = Callable[..., Any]
+SAMPLE_TRIES = 20   # redraws of a point outside where the result is defined
 
 
 class DerivedSize(str):
@@ -315,8 +316,12 @@ class Derivation:
     # a step: rhs against its target (a derivation) at every proof size.
     also: tuple[Step, ...] = ()
     # Further verifications, each with run(part, seed=, cases=) -> Claim: an induction on a
-    # symbolic step count, a simulation (derive.recurrences.Induction, derive.simulation).
+    # symbolic step count, a simulation (derive.maths.recurrences.Induction, derive.verify.simulation).
     checks: tuple = ()
+    # Where the result is defined (point -> bool), when that is narrower than the variables'
+    # domains (sqrt(x - 3) needs x >= 3): a sampled point outside is drawn again, up to
+    # SAMPLE_TRIES times, so that comparisons happen where the result means something.
+    defined: Callable[[dict], bool] | None = None
 
     def __post_init__(self):
         missing = [d for d in dimensions(self.variables) if d not in self.sizes]
@@ -438,7 +443,17 @@ class Part:
         return {d: list(r) for d, r in chosen.items()}
 
     def sample(self, rng: np.random.Generator, sizes: Mapping[str, int]) -> dict[str, Any]:
-        """Random values for every variable, consistent with definitions and domains."""
+        """Random values for every variable, consistent with definitions and domains, and
+        where the result is defined (Derivation.defined) if a point there was found."""
+        point = self._draw(rng, sizes)
+        defined = self.derivation.defined
+        for _ in range(SAMPLE_TRIES if defined is not None else 0):
+            if defined(point):
+                break
+            point = self._draw(rng, sizes)
+        return point
+
+    def _draw(self, rng: np.random.Generator, sizes: Mapping[str, int]) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for var in self.variables:
             if var.numeric is not None:

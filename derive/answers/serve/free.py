@@ -19,8 +19,8 @@ answer undefined where the expected expression is defined is not equal there.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from dataclasses import replace
+from typing import Mapping
 
 import numpy as np
 import sympy as sp
@@ -54,24 +54,6 @@ CONSTANTS = ("pi", "e")
 # Words of the answer language that are neither names nor functions.
 KEYWORDS = {"sum", "and", "T", "I", "odot", "delta"}
 FAMILY = "expression"
-POINT_TRIES = 20   # redraws of a point outside the expected expression's domain
-
-
-@dataclass(frozen=True)
-class ExpressionPart(Part):
-    """A part whose sampler keeps to the expected expression's domain: a point where the
-    expression is undefined (sqrt of a negative) is drawn again, up to POINT_TRIES times."""
-    defined: Any = None   # point -> bool
-
-    def sample(self, rng, sizes):
-        point = Part.sample(self, rng, sizes)
-        for _ in range(POINT_TRIES):
-            if self.defined is None or self.defined(point):
-                break
-            point = Part.sample(self, rng, sizes)
-        return point
-
-
 def _declared(variables: Mapping | None) -> dict[str, tuple]:
     """{name: (shape, domain)} from the caller's declarations, every value checked."""
     if variables is None:
@@ -149,7 +131,7 @@ def _subscripted(expected: str, syntax: str) -> dict[str, str]:
     return out
 
 
-_PARTS: dict[tuple, ExpressionPart] = {}
+_PARTS: dict[tuple, Part] = {}
 MAX_PARTS = 2000
 
 
@@ -162,7 +144,7 @@ def _forget_parts() -> None:
 
 
 def expression_part(expected: str, variables: Mapping | None = None, *,
-                    syntax: str = "auto", also: tuple = ()) -> ExpressionPart:
+                    syntax: str = "auto", also: tuple = ()) -> Part:
     """The part an expression defines (cached). ``also`` names further real scalars (those
     an answer uses and the expression does not: 1 against sin(x)^2 + cos(x)^2). Raises
     AnswerSyntaxError when the expression does not parse and InvalidArgument for a bad
@@ -212,9 +194,9 @@ def expression_part(expected: str, variables: Mapping | None = None, *,
         return bool(np.all(np.isfinite(value)))
 
     digest = hashlib.sha1(repr(key).encode()).hexdigest()[:12]
-    part = ExpressionPart(f"{FAMILY}.e{digest}", "an expression", Sheet(expected),
-                          Derivation(derive=result, result=result, result_lhs="", variables=keep),
-                          Grading(expects=tree.latex()), defined=defined)
+    part = Part(f"{FAMILY}.e{digest}", "an expression", Sheet(expected),
+                Derivation(derive=result, result=result, result_lhs="", variables=keep, defined=defined),
+                Grading(expects=tree.latex()))
     if len(_PARTS) > MAX_PARTS:   # a long-lived worker sees many expressions: memory stays bounded
         _forget_parts()
     _PARTS[key] = part
