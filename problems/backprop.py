@@ -11,7 +11,7 @@ from derive.model.domains import Positive
 from derive.model.functions import hadamard, held_product, sigma
 from derive.verify.agreement import gradient_agreement
 from derive.verify.center_loss_oracles import np_linear_gradient, np_point_gradient, np_updates
-from derive.verify.difference_oracles import derivative_in, differences, gradient_in
+from derive.verify.numpy_oracles import derivative_in, differences, gradient_in
 from derive.verify.numeric import sigmoid as np_sigmoid
 from derive.verify.tables import worked_table
 from derive.verify.worked_networks import (ENTRIES, as_matrix_of, closed_form_run, flat, label, layer_table,

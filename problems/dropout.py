@@ -18,7 +18,7 @@ from derive.maths.dropout import (GAUSS_CASES, MASK_CASES, UNIT_CASES, Same, bil
                                   ridge_minimiser, ridge_system, solve, unit_error, unit_grad_dropout,
                                   unit_grad_ensemble, unit_mask, unit_pair)
 from derive.maths.expectation import Bernoulli, expectation
-from derive.verify.difference_oracles import differences, gradient_in
+from derive.verify.numpy_oracles import differences, gradient_in
 from derive.verify.dropout_oracles import (AUGMENTED_LEAST_SQUARES, EQUAL_COLUMN_NORMS, FIRST_COLUMN_NORM,
                                            MONTE_CARLO, RIDGE_GAMMA, enumeration, np_gauss, np_loss, np_mask_mean,
                                            np_unit_dropout, np_unit_error, np_unit_gradient_gap,

@@ -1,7 +1,8 @@
-"""Oracles by central differences of an independent NumPy function: the common check of a
-gradient part, at the tolerance finite differences earn (:mod:`derive.verify.numeric`).
+"""The two common shapes of a part's independent NumPy oracle, with the tolerance each earns:
+central differences of a NumPy function (the check of a gradient part, at the tolerance of
+:mod:`derive.verify.numeric`), and a direct float64 evaluation of a few operations.
 
-A function here receives the sampled values ``x`` (a dict, name -> array) and the oracle moves
+A differentiated function here receives the sampled values ``x`` (a dict, name -> array) and the oracle moves
 one of them: ``gradient_in("w", loss)`` differentiates ``loss({**x, "w": u})`` in ``u`` at
 ``u = x["w"]``, so the NumPy loss is written once, as a function of every sampled value.
 """
@@ -12,7 +13,7 @@ from typing import Any, Callable, Mapping
 from ..model.part import Oracle
 from .numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient, central_jacobian
 
-__all__ = ["derivative_in", "differences", "gradient_in", "jacobian_of"]
+__all__ = ["FEW_OPERATIONS", "derivative_in", "differences", "direct", "gradient_in", "jacobian_of"]
 
 Values = Mapping[str, Any]
 
@@ -35,3 +36,12 @@ def derivative_in(wrt: str, f: Callable[[Values], float], method: str) -> Oracle
 def jacobian_of(wrt: str, f: Callable, method: str) -> Oracle:
     """The Jacobian of the array function ``f`` of the one sampled value ``wrt``."""
     return differences(lambda x: central_jacobian(f, x[wrt]), method)
+
+
+FEW_OPERATIONS = "a few float64 operations on $O(1)$ numbers"
+
+
+def direct(reference: Callable[[Values], Any], method: str, operations: str = FEW_OPERATIONS) -> Oracle:
+    """An oracle that evaluates the quantity itself in float64 by ``operations`` (inline text):
+    a handful of roundings of about 1e-16 each, so 1e-12 relative leaves wide margin."""
+    return Oracle(reference, method, 1e-12, rf"{operations}: error about $10^{{-15}}$")
