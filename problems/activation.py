@@ -6,26 +6,17 @@ import sympy as sp
 from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.maths.activations import AwayFromZero, logistic, sigmoid_slope_maximum, tanh_definition
 from derive.maths.piecewise_fit import ReluFitProblem
-from derive.maths.worked_example import rounded
 from derive.model.domains import Positive
 from derive.model.functions import held_product, sigma
-from derive.verify.numeric import central_derivative
-from derive.verify.numeric import sigmoid as np_sigmoid
-from derive.verify.numpy_oracles import derivative_in, direct
+from derive.verify.numpy_oracles import derivative_in, direct, largest_slope, sigmoid as np_sigmoid
 from derive.verify.relu_fit import (GridLeastSquares, SortedIn, Stationary, Training, best_fit, draw_fit,
-                                    error_at_optimum, error_for_every_facing, fit_tables,
+                                    error_at_optimum, error_for_every_facing, fit_tables, optimum_box,
                                     quadrature_for_every_facing)
 
 TITLE = "Activation functions"
 
 z = Variable("z")
 SLOPE_AT = sp.Symbol("z", real=True)   # the sigmoid's argument where its slope is studied
-
-
-def grid_maximum_of_slope(_values):
-    """Oracle: the largest central-difference slope of a NumPy sigmoid on a fine grid."""
-    grid = np.linspace(-8, 8, 16001)
-    return float(np.max(central_derivative(np_sigmoid, grid)))
 
 
 SIGMOID_GRAD = Part(
@@ -111,7 +102,7 @@ SIGMOID_GRAD_MAX = Part(
                     r"each layer multiplies the gradient by $|w_l|\,\sigma'(z_l) \le 1 \cdot \tfrac14$; "
                     r"the bound is attained at $|w_l| = 1$, $z_l = 0$",
                     target=lambda v: sp.diff(logistic(SLOPE_AT), SLOPE_AT).subs(SLOPE_AT, 0) ** v.L),),
-        oracle=Oracle(grid_maximum_of_slope, r"the largest finite-difference slope of a NumPy sigmoid "
+        oracle=Oracle(lambda _values: largest_slope(np_sigmoid, -8, 8, 16001), r"the largest finite-difference slope of a NumPy sigmoid "
                       r"on a grid of step $0.001$ over $[-8, 8]$", 1e-6,
                       r"the grid contains $z = 0$ exactly, where the slope peaks; the central difference "
                       r"there errs by about $10^{-11}$", cases=1)),
@@ -184,9 +175,8 @@ RELU_FIT = Part(
                       r"errs by far more than $10^{-10}$", cases=20),
         # E*, the number the statement asks for: the error the search reports (the Gram form at the
         # polished optimum) proved equal, to the 6 digits boxed, to SymPy's piece-by-piece integral there.
-        also=(Step("E^*", lambda v: rounded(relu_fit_optimum()[1].error),
-                   r"the smallest error, at the kinks and $\theta$ in the first table (6 significant digits)",
-                   target=lambda v: rounded(optimum_by_pieces())),),
+        also=(optimum_box(relu_fit_optimum, r"the smallest error, at the kinks and $\theta$ in the first table "
+                                            r"(6 significant digits)"),),
         checks=(Stationary(lambda: relu_fit_optimum()[:2]), GridLeastSquares(lambda: relu_fit_optimum()[:2]),
                 Training(lambda: relu_fit_optimum()[:2], inits=48))),
 )

@@ -6,19 +6,13 @@ from derive import Derivation, Grading, Part, Sheet, Slip, Step, Variable
 from derive.maths.center_loss import (ClassLabels, batch_around, batch_sum, derived_updates,
                                       linear_gradient, loss_gradient, update_formula)
 from derive.maths.layers import ones_like, sigmoid_layer
-from derive.maths.worked_example import exact, rounded, sgd_run, sgd_step
 from derive.model.domains import Positive
 from derive.model.functions import hadamard, held_product, sigma
-from derive.verify.agreement import gradient_agreement
-from derive.verify.center_loss_oracles import np_linear_gradient, np_point_gradient, np_updates
-from derive.verify.numpy_oracles import derivative_in, differences, gradient_in
-from derive.verify.numeric import sigmoid as np_sigmoid
-from derive.verify.tables import worked_table
-from derive.verify.worked_networks import (ENTRIES, as_matrix_of, closed_form_run, flat, label, layer_table,
-                                           mlp_forward, mlp_reference, neuron_forward, neuron_reference,
-                                           np_mlp_error, np_neuron_step, np_regularised_loss, parameter_row,
-                                           sgd_table, step_numbers, steps_numbers)
-
+from derive.verify.backprop_oracles import (closed_form_run, closed_form_update, layer_tables, mlp_agreement,
+                                            mlp_step, neuron_agreement, neuron_steps, neuron_table, np_linear_gradient,
+                                            np_mlp_error, np_neuron_step, np_point_gradient, np_regularised_loss,
+                                            np_updates, parameter_row, update_box)
+from derive.verify.numpy_oracles import derivative_in, differences, gradient_in, sigmoid as np_sigmoid
 
 TITLE = "Backpropagation"
 
@@ -91,7 +85,7 @@ NEURON_SAMPLES = [{"x": x_, "t": t_, "lambda": 0} for x_, t_ in ((2, 0), (1, 1),
 
 def neuron_sgd_steps():
     """The catalogue's four SGD steps, computed by the engine (30 significant digits)."""
-    return sgd_run(neuron_forward, NEURON_START, NEURON_SAMPLES, NEURON_RATE)
+    return neuron_steps(NEURON_START, NEURON_SAMPLES, NEURON_RATE)
 
 
 def neuron_closed_form_run():
@@ -108,10 +102,8 @@ NEURON_SGD = Part(
                   r"$\lambda = 0$, take one SGD step per sample on $(x, t) = (2, 0), (1, 1), (2, 0), (1, 1)$ in "
                   r"that order: give every $w$ and $b$. The engine differentiates $L_{\mathrm{reg}}$; the claim "
                   r"checked for all numbers is the step written with the backpropagated gradients.",
-        demonstrations=(worked_table(r"The four steps, computed by the engine (SymPy differentiates "
-                                     r"$L_{\mathrm{reg}}$; 6 significant digits)",
-                                     ("quantity", "step 1", "step 2", "step 3", "step 4"),
-                                     lambda: sgd_table(neuron_sgd_steps())),)),
+        demonstrations=(neuron_table(r"The four steps, computed by the engine (SymPy differentiates "
+                                     r"$L_{\mathrm{reg}}$; 6 significant digits)", neuron_sgd_steps, 4),)),
     derivation=Derivation(
         variables=NEURON + (eta,),
         derive=lambda v: sp.Matrix([v.w, v.b]) - v.eta * sp.Matrix([regularised_loss(v)]).jacobian([v.w, v.b]).T,
@@ -126,9 +118,8 @@ NEURON_SGD = Part(
                         target=lambda v, n=n: parameter_row(n, neuron_closed_form_run()))
                    for n, name in enumerate("wb")),
         oracle=differences(np_neuron_step, r"one step with central finite differences of a NumPy $L_{\mathrm{reg}}$"),
-        checks=gradient_agreement(lambda: steps_numbers(neuron_sgd_steps()),
-                                  lambda how: neuron_reference(NEURON_START, NEURON_SAMPLES, NEURON_RATE, how),
-                                  "the four steps' losses, gradients, $w$ and $b$")),
+        checks=neuron_agreement(neuron_sgd_steps, NEURON_START, NEURON_SAMPLES, NEURON_RATE,
+                                "the four steps' losses, gradients, $w$ and $b$")),
 )
 
 
@@ -177,32 +168,22 @@ MLP_DATA, MLP_RATE = {"i": [["0.05", "0.15"]], "t": [["0.1", "0.9"]]}, "0.4"
 
 
 def two_layer_step():
-    return sgd_step(mlp_forward, flat(MLP_START), flat(MLP_DATA), MLP_RATE)
+    return mlp_step(MLP_START, MLP_DATA, MLP_RATE)
 
 
-MLP_SHAPES = {"W1": (2, 2), "b1": (1, 2), "W2": (2, 2), "b2": (1, 2)}
-
-
-def two_layer_closed_form_update(name):
-    """P - eta dE/dP at the course's numbers, with dE/dP from the backpropagation formulas the
-    part proves for all sizes (i^T delta_1, delta_1, a_1^T delta_2, delta_2): an independent
-    route to the updated parameters the engine gets by differentiating E (the tables)."""
-    ns = TWO_LAYER.namespace({"n": 2, "h": 2, "k": 2})
-    gradient = {"W1": lambda v: v.i.T * delta_hidden(v), "b1": delta_hidden,
-                "W2": lambda v: v.a1.T * delta_out(v), "b2": delta_out}[name](ns)
-    numbers = {k: exact(x_) for k, x_ in {**flat(MLP_START), **flat(MLP_DATA)}.items()}
-    values = {n: as_matrix_of(numbers, n, shape) for n, shape in {**MLP_SHAPES, "i": (1, 2), "t": (1, 2)}.items()}
-    at = {sym: x_ for n, m in values.items() for sym, x_ in zip(ns.objects[n], m)}
-    update = values[name] - exact(MLP_RATE) * gradient.xreplace(ns.definitions()).xreplace(at)
-    return update.applyfunc(lambda e: e.rewrite(sp.exp).evalf(40))
+# dE/dP by the backpropagation formulas the part proves for all sizes
+BACKPROPAGATED = {"W1": lambda v: v.i.T * delta_hidden(v), "b1": delta_hidden,
+                  "W2": lambda v: v.a1.T * delta_out(v), "b2": delta_out}
 
 
 def two_layer_update_box(name):
-    """The updated parameter the statement asks for, as the sheet boxes it."""
-    return Step(label(name).strip("$") + r"^{\text{new}}",
-                lambda v: rounded(as_matrix_of(two_layer_step().updated, name, MLP_SHAPES[name])),
-                r"$P - 0.4\,\partial E / \partial P$ (6 significant digits)",
-                target=lambda v: rounded(two_layer_closed_form_update(name)))
+    """The updated parameter the statement asks for, as the sheet boxes it: the engine's
+    (SymPy differentiates E) against a step with the backpropagation formulas."""
+    closed = lambda: closed_form_update(TWO_LAYER, BACKPROPAGATED[name], name, {"n": 2, "h": 2, "k": 2},
+                                        MLP_START, MLP_DATA, MLP_RATE)
+    return update_box(name, (len(MLP_START[name]), len(MLP_START[name][0])), two_layer_step, closed,
+                      r"$P - 0.4\,\partial E / \partial P$ (6 significant digits)")
+
 
 MLP_SIZES = {"n": [1, 2, 3], "h": [1, 2, 2], "k": [1, 2, 1]}
 TWO_LAYER = Part(
@@ -212,11 +193,9 @@ TWO_LAYER = Part(
                   r"$E = \frac12 \sum (o - t)^2$ with $i = (0.05, 0.15)$, $W_1 = ((0.1, 0.2), (0.15, 0.25))$, "
                   r"$b_1 = (0.3, 0.3)$, $W_2 = ((0.3, 0.4), (0.35, 0.45))$, $b_2 = (0.5, 0.5)$, $t = (0.1, 0.9)$ and "
                   r"learning rate $0.4$: give the forward values, $E$, every gradient and every updated parameter.",
-        demonstrations=tuple(worked_table(caption + " (computed by the engine, 6 significant digits)", ENTRIES[kind],
-                                          lambda kind=kind: layer_table(two_layer_step(), kind))
-                             for kind, caption in (("forward", "Forward pass"),
-                                                   ("gradients", r"Gradients, by differentiating $E$"),
-                                                   ("updated", r"After one step with $\eta = 0.4$")))),
+        demonstrations=layer_tables(two_layer_step, (("forward", "Forward pass"),
+                                                     ("gradients", r"Gradients, by differentiating $E$"),
+                                                     ("updated", r"After one step with $\eta = 0.4$")))),
     derivation=Derivation(
         variables=MLP, sizes=MLP_SIZES, numeric_sizes={"n": [1, 2, 4], "h": [1, 2, 5], "k": [1, 2, 3]},
         derive=gradient_of_error("W1"), result=lambda v: v.i.T * delta_hidden(v),
@@ -232,10 +211,9 @@ TWO_LAYER = Part(
         oracle=gradient_in("W1", np_mlp_error, "central finite differences of a NumPy forward pass in $W_1$"),
         # The updated parameters the statement asks for: the engine's (SymPy differentiates E)
         # proved equal, to the 6 digits boxed, to a step with the proved backpropagation formulas.
-        also=tuple(two_layer_update_box(n) for n in MLP_SHAPES),
-        checks=gradient_agreement(lambda: step_numbers(two_layer_step()),
-                                  lambda how: mlp_reference(MLP_START, MLP_DATA, MLP_RATE, how),
-                                  "$E$, every gradient, every updated parameter and $E$ after the step")),
+        also=tuple(two_layer_update_box(n) for n in MLP_START),
+        checks=mlp_agreement(two_layer_step, MLP_START, MLP_DATA, MLP_RATE,
+                             "$E$, every gradient, every updated parameter and $E$ after the step")),
 )
 
 

@@ -9,8 +9,7 @@ from derive.maths.softmax_losses import (cross_entropy, exp_sum, gradient, logit
                                          two_class_gradient)
 from derive.model.domains import ONE_HOT, SIMPLEX
 from derive.model.functions import delta, diag, held_fraction, sigma, softmax
-from derive.verify.numeric import softmax as np_softmax
-from derive.verify.numpy_oracles import direct, jacobian_of
+from derive.verify.numpy_oracles import direct, jacobian_of, softmax as np_softmax
 from derive.verify.softmax_oracles import (finite_difference_gradient, np_cross_entropy, np_log_odds,
                                            np_squared_error, overflow_demo, plot_saturation, squared_error_slope)
 

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
+import numpy as np
+
 from ..model.part import Oracle
 from .numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient, central_jacobian
+# The NumPy forms of the notation's functions, for oracles and variables' numeric definitions.
+from .numeric import sigmoid, softmax
 
-__all__ = ["FEW_OPERATIONS", "derivative_in", "differences", "direct", "gradient_in", "jacobian_of"]
+__all__ = ["FEW_OPERATIONS", "derivative_in", "differences", "direct", "gradient_in", "jacobian_of", "largest_slope",
+           "sigmoid", "softmax"]
 
 Values = Mapping[str, Any]
 
@@ -45,3 +50,8 @@ def direct(reference: Callable[[Values], Any], method: str, operations: str = FE
     """An oracle that evaluates the quantity itself in float64 by ``operations`` (inline text):
     a handful of roundings of about 1e-16 each, so 1e-12 relative leaves wide margin."""
     return Oracle(reference, method, 1e-12, rf"{operations}: error about $10^{{-15}}$")
+
+
+def largest_slope(f: Callable, lo: float, hi: float, points: int) -> float:
+    """The largest central-difference slope of the vectorised NumPy ``f`` on an even grid."""
+    return float(np.max(central_derivative(f, np.linspace(lo, hi, points))))

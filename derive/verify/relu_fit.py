@@ -25,11 +25,13 @@ import numpy as np
 import sympy as sp
 
 from ..model.claim import FAILED, PASSED, REFUTED, Claim
+from ..maths.worked_example import rounded
 from ..model.domains import Domain
+from ..model.part import Step
 from .tables import worked_table
 
 __all__ = ["FIT_COLUMNS", "GridLeastSquares", "SortedIn", "Stationary", "Training", "best_fit", "draw_fit",
-           "error_at_optimum", "error_for_every_facing", "fit_table", "fit_tables", "quadrature_error",
+           "error_at_optimum", "error_for_every_facing", "fit_table", "fit_tables", "optimum_box", "quadrature_error",
            "quadrature_for_every_facing"]
 
 
@@ -267,6 +269,13 @@ def error_at_optimum(problem, fit):
     """E at the optimum from the piece-by-piece integral (not the Gram form the search used)."""
     at = {**dict(zip(problem.kinks, fit.kinks)), **dict(zip(problem.theta, fit.theta))}
     return sp.N(problem.error_by_pieces(fit.faces).xreplace(at), 30)
+
+
+def optimum_box(optimum: Callable, why: str) -> Step:
+    """E*, boxed: the error the search reports (the Gram form at the polished optimum) proved
+    equal, to the 6 digits boxed, to SymPy's piece-by-piece integral there."""
+    return Step("E^*", lambda v: rounded(optimum()[1].error), why,
+                target=lambda v: rounded(error_at_optimum(*optimum()[:2])))
 
 
 def fit_tables(optimum: Callable, captions) -> tuple:

@@ -1,7 +1,10 @@
-"""The course's two worked sigmoid networks at their numbers: the forward passes the engine
-steps through (:func:`derive.maths.worked_example.sgd_run`), the sheets' tables of those steps,
-the proved closed-form step iterated at the same numbers, and the float64 references
-(hand-written backprop, central differences, JAX) the agreement check compares them with.
+"""Backprop's worked examples and NumPy oracles, beside the SymPy derivations of problems/backprop.py.
+
+The course's two worked sigmoid networks at their numbers: the forward passes the engine steps
+through (:func:`derive.maths.worked_example.sgd_run`), the sheets' tables of those steps, the
+proved closed-form step at the same numbers, and the float64 references (hand-written backprop,
+central differences, JAX) the agreement check compares them with. Then the centre loss's NumPy
+oracles: central differences of :func:`derive.maths.center_loss.center_loss` over batches built here.
 
 The numbers themselves (start, samples, rate) are the catalogue's and stay in
 problems/backprop.py; every function here takes them as arguments.
@@ -11,14 +14,20 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..maths.worked_example import at_numbers, rounded
+from ..maths.center_loss import center_loss
+from ..maths.worked_example import at_numbers, exact, rounded, sgd_run, sgd_step
+from ..model.part import Step
+from .agreement import gradient_agreement
 from .networks import (finite_difference_gradients, jax_gradients, mlp_backward, mlp_loss, neuron_backward,
                        neuron_loss, sgd_trajectory)
 from .numeric import central_gradient
+from .tables import worked_table
 
-__all__ = ["ENTRIES", "as_matrix_of", "closed_form_run", "flat", "label", "layer_table", "logistic",
-           "mlp_forward", "mlp_reference", "neuron_forward", "neuron_reference", "np_mlp_error", "np_neuron_step",
-           "np_regularised_loss", "parameter_row", "sgd_table", "step_numbers", "steps_numbers"]
+__all__ = ["ENTRIES", "as_matrix_of", "closed_form_run", "closed_form_update", "flat", "label", "layer_tables",
+           "layer_table", "logistic", "mlp_agreement", "mlp_forward", "mlp_reference", "mlp_step", "neuron_agreement",
+           "neuron_forward", "neuron_reference", "neuron_steps", "neuron_table", "np_batch_around",
+           "np_linear_gradient", "np_mlp_error", "np_neuron_step", "np_point_gradient", "np_regularised_loss",
+           "np_updates", "parameter_row", "sgd_table", "step_numbers", "steps_numbers", "update_box"]
 
 
 def logistic(u):
@@ -92,6 +101,22 @@ def sgd_table(steps):
             row(r"$L$ after the step", lambda s_: s_.loss_after)]
 
 
+def neuron_steps(start, samples, rate):
+    """One SGD step of the neuron per sample, computed by the engine (30 significant digits)."""
+    return sgd_run(neuron_forward, start, samples, rate)
+
+
+def neuron_table(caption, steps, count):
+    """The sheet's table of the ``count`` steps ``steps()`` returns, one column per step."""
+    return worked_table(caption, ("quantity", *[f"step {k}" for k in range(1, count + 1)]), lambda: sgd_table(steps()))
+
+
+def neuron_agreement(steps, start, samples, rate, statement):
+    """The engine's steps against the three float64 references, name by name."""
+    return gradient_agreement(lambda: steps_numbers(steps()),
+                              lambda how: neuron_reference(start, samples, rate, how), statement)
+
+
 def closed_form_run(part, start, samples, rate, rate_name="eta"):
     """The parameters after each sample, by iterating the step the part proves for all numbers
     (its closed form, a column in the order of ``start``) at exact numbers."""
@@ -138,6 +163,35 @@ def np_mlp_error(d):
     return mlp_loss({"W1": d["W1"], "b1": d["b1"], "W2": d["W2"], "b2": d["b2"]}, d["i"], d["t"])
 
 
+def mlp_step(start, data, rate):
+    """The engine's one SGD step of the two-layer network at the numbers (nested lists by name)."""
+    return sgd_step(mlp_forward, flat(start), flat(data), rate)
+
+
+def _shape(rows):
+    return len(rows), len(rows[0])
+
+
+def closed_form_update(part, gradient, name, sizes, start, data, rate):
+    """P - rate dE/dP at the numbers for the parameter P = name, with dE/dP = gradient(v) from
+    formulas the part proves for all sizes: an independent route to the updated parameters the
+    engine gets by differentiating E (the tables)."""
+    ns = part.namespace(sizes)
+    numbers = {k: exact(x_) for k, x_ in {**flat(start), **flat(data)}.items()}
+    values = {n: as_matrix_of(numbers, n, _shape(rows)) for n, rows in {**start, **data}.items()}
+    at = {sym: x_ for n, m in values.items() for sym, x_ in zip(ns.objects[n], m)}
+    update = values[name] - exact(rate) * gradient(ns).xreplace(ns.definitions()).xreplace(at)
+    return update.applyfunc(lambda e: e.rewrite(sp.exp).evalf(40))
+
+
+def update_box(name, shape, step, closed_form, why):
+    """The boxed updated parameter: the engine's ``step()`` proved equal, to the 6 digits boxed,
+    to ``closed_form()``."""
+    return Step(label(name).strip("$") + r"^{\text{new}}",
+                lambda v: rounded(as_matrix_of(step().updated, name, shape)), why,
+                target=lambda v: rounded(closed_form()))
+
+
 def label(name, prefix=""):
     """W1 -> $W_1$, o -> $o$: a layer's quantity as the sheet prints it."""
     base = name.rstrip("0123456789")
@@ -151,6 +205,12 @@ def step_numbers(step):
     out.update({f"d{n}": g for n, g in step.gradients.items()})
     out.update({f"new {n}": u for n, u in step.updated.items()})
     return {k: float(v) for k, v in out.items()}
+
+
+def mlp_agreement(step, start, data, rate, statement):
+    """The engine's step against the three float64 references, name by name."""
+    return gradient_agreement(lambda: step_numbers(step()), lambda how: mlp_reference(start, data, rate, how),
+                              statement)
 
 
 def mlp_reference(start, data, rate, how):
@@ -188,3 +248,44 @@ def layer_table(step, kind):
     if kind == "updated":
         out.append(("$E$ after the step", step.loss_after))
     return out
+
+
+def layer_tables(step, captions):
+    """The sheet's tables of the step ``step()`` returns, one per (kind, caption)."""
+    return tuple(worked_table(caption + " (computed by the engine, 6 significant digits)", ENTRIES[kind],
+                              lambda kind=kind: layer_table(step(), kind))
+                 for kind, caption in captions)
+
+
+# ---------------------------------------------------------------- the centre loss
+def np_batch_around(point, centre, rng_seed=0):
+    """The point with its centre, a second point of its class and a third of another class
+    (random, seeded), as derive.maths.center_loss.batch_around builds it in SymPy."""
+    rng = np.random.default_rng(rng_seed)
+    others = rng.normal(size=(2, point.size))
+    return [point, others[0], others[1]], [centre, rng.normal(size=point.size)], [1, 1, 2]
+
+
+def np_point_gradient(d):
+    """dL_c/dx_i over a batch of three with random other points."""
+    return central_gradient(lambda u: center_loss(*np_batch_around(u, d["c_y_i"])), d["x_i"])
+
+
+def np_updates(d):
+    """For every class j: central differences of the NumPy loss in c_j, over 1 + n_j."""
+    pts, cs, ys = [np.array([x_]) for x_ in d["x"]], [np.array([c_]) for c_ in d["c"]], [int(y_) for y_ in d["y"]]
+    out = []
+    for j in range(1, len(cs) + 1):
+        def loss_in_cj(u, j=j):
+            return center_loss(pts, cs[:j - 1] + [u] + cs[j:], ys)
+        out.extend(central_gradient(loss_in_cj, cs[j - 1]) / (1 + ys.count(j)))
+    return np.array(out)
+
+
+def np_linear_gradient(d):
+    """dL_c/dz_i through x_i = W z_i + b, the other two inputs random (seeded)."""
+    def loss(u):
+        extra = np.random.default_rng(0).normal(size=(2, u.size))
+        points = [d["W"] @ z_ + d["b"] for z_ in (u, extra[0], extra[1])]
+        return center_loss(points, [d["c_y_i"], np.ones(d["b"].size)], [1, 1, 2])
+    return central_gradient(loss, d["z_i"])
