@@ -23,7 +23,6 @@ s = Variable("s", ("C",), SIMPLEX, SPELLINGS, definition=lambda v: softmax(v.z),
 y = Variable("y", ("C",), ONE_HOT)
 
 
-
 JACOBIAN = Part(
     id="softmax.jacobian", title="Jacobian of the softmax",
     sheet=Sheet(statement=r"Let $s = \operatorname{softmax}(z)$ with $s_i = e^{z_i} / \sum_{k} e^{z_k}$. "
@@ -184,7 +183,6 @@ TWO_CLASS = Part(
 )
 
 
-
 # ---------------------------------------------------------------- softmax.logistic
 # Two-class softmax regression is logistic regression: z_k = w_k^T x + b_k.
 w_1, w_2, x_in = (Variable(n, ("n",)) for n in ("w_1", "w_2", "x"))
@@ -199,7 +197,6 @@ w_x = Variable("u", definition=lambda v: dot(v.w_1 - v.w_2, v.x),
 
 def class_one_probability(v):
     return softmax(sp.Matrix([v.z_1, v.z_2]))[0]
-
 
 
 LOGISTIC = Part(
