@@ -1,66 +1,22 @@
 r"""Activation functions: the sigmoid $\sigma(z) = 1/(1 + e^{-z})$, $\tanh$ and the ReLU, their
 derivatives, and why stacked sigmoids shrink gradients."""
-import functools
-
 import numpy as np
 import sympy as sp
 
 from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
-from derive.model.domains import Domain, Positive
-from derive.model.functions import held_product, sigma
+from derive.maths.activations import AwayFromZero, logistic, sigmoid_slope_maximum, tanh_definition
 from derive.maths.piecewise_fit import ReluFitProblem
-from derive.maths.worked_example import rounded
-from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
-from derive.verify.numeric import sigmoid as np_sigmoid
-from derive.verify.relu_fit import (FIT_COLUMNS, GridLeastSquares, Stationary, Training, draw_fit, fit_table,
-                                    quadrature_error)
-from derive.verify.tables import worked_table
+from derive.model.domains import Positive
+from derive.model.functions import held_product, sigma
+from derive.verify.numpy_oracles import derivative_in, direct, largest_slope, sigmoid as np_sigmoid
+from derive.verify.relu_fit import (GridLeastSquares, SortedIn, Stationary, Training, best_fit, draw_fit,
+                                    error_at_optimum, error_for_every_facing, fit_tables, optimum_box,
+                                    quadrature_for_every_facing)
 
 TITLE = "Activation functions"
 
 z = Variable("z")
 SLOPE_AT = sp.Symbol("z", real=True)   # the sigmoid's argument where its slope is studied
-
-
-class AwayFromZero(Domain):
-    """Real and nonzero: the ReLU derivative is undefined at 0."""
-
-    def __init__(self):
-        super().__init__("real, nonzero (the derivative is undefined at 0)",
-                         (("real", True), ("nonzero", True)))
-
-    def sample(self, rng, shape):
-        return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.05, 5.0, size=shape)
-
-
-def logistic(x):
-    """The forward definition sigma(x) = 1 / (1 + e^{-x})."""
-    return 1 / (1 + sp.exp(-x))
-
-
-def tanh_definition(x):
-    return (sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x))
-
-
-def derivative_oracle(forward, method):
-    return Oracle(lambda x: central_derivative(forward, x["z"]), method, FD_RTOL, FD_TOLERANCE_REASON)
-
-
-def sigmoid_derivative_maximum():
-    """Maximise sigma'(z): solve sigma''(z) = 0, check it is a maximum, evaluate."""
-    x = sp.Symbol("z", real=True)
-    slope = sp.diff(logistic(x), x)
-    critical = sp.solve(sp.diff(slope, x), x)
-    maxima = [c for c in critical if sp.diff(slope, x, 2).subs(x, c) < 0]
-    # The only critical point is a maximum and the slope tends to 0 at both ends (a step
-    # below checks the limits), so the local maximum is the global one.
-    return maxima, [sp.simplify(slope.subs(x, c)) for c in maxima]
-
-
-def grid_maximum_of_slope(_values):
-    """Oracle: the largest central-difference slope of a NumPy sigmoid on a fine grid."""
-    grid = np.linspace(-8, 8, 16001)
-    return float(np.max(central_derivative(np_sigmoid, grid)))
 
 
 SIGMOID_GRAD = Part(
@@ -72,7 +28,7 @@ SIGMOID_GRAD = Part(
         steps=(Step(r"\sigma'(z)", lambda v: sp.exp(-v.z) / (1 + sp.exp(-v.z)) ** 2, "chain rule"),
                Step(r"\sigma'(z)", lambda v: held_product(1 / (1 + sp.exp(-v.z)), sp.exp(-v.z) / (1 + sp.exp(-v.z))),
                     r"split the square; the second factor is $1 - \sigma(z)$")),
-        oracle=derivative_oracle(np_sigmoid, "central finite differences of a NumPy sigmoid")),
+        oracle=derivative_in("z", lambda x: np_sigmoid(x["z"]), "central finite differences of a NumPy sigmoid")),
     grading=Grading(neighbours=("activation.tanh_grad",),
                     slips=(Slip("sigma(z)*(1 + sigma(z))", r"a sign slip in the second factor"),
                            Slip("sigma(z)^2", r"the second factor $1 - \sigma(z)$ taken as $\sigma(z)$"),
@@ -88,7 +44,7 @@ TANH_GRAD = Part(
         result_lhs=r"\tanh'(z)",
         steps=(Step(r"\tanh'(z)", lambda v: ((sp.exp(v.z) + sp.exp(-v.z)) ** 2 - (sp.exp(v.z) - sp.exp(-v.z)) ** 2)
                     / (sp.exp(v.z) + sp.exp(-v.z)) ** 2, "quotient rule"),),
-        oracle=derivative_oracle(np.tanh, "central finite differences of NumPy tanh")),
+        oracle=derivative_in("z", lambda x: np.tanh(x["z"]), "central finite differences of NumPy tanh")),
     grading=Grading(neighbours=("activation.sigmoid_grad",),
                     slips=(Slip("1 + tanh(z)^2", r"the quotient rule's minus sign lost"),
                            Slip("tanh(z)*(1 - tanh(z))", r"the sigmoid's pattern $\sigma(1 - \sigma)$ carried over"))),
@@ -106,8 +62,7 @@ TANH_SIGMOID = Part(
         steps=(Step(r"\tanh z", lambda v: (1 - sp.exp(-2 * v.z)) / (1 + sp.exp(-2 * v.z)),
                     r"divide numerator and denominator by $e^{z}$"),
                Step(r"\tanh z", lambda v: 2 / (1 + sp.exp(-2 * v.z)) - 1, r"write $1 - u = 2 - (1 + u)$")),
-        oracle=Oracle(lambda x: np.tanh(x["z"]), r"NumPy $\tanh$", 1e-12,
-                      r"a few float64 operations on $O(1)$ numbers: error about $10^{-15}$")),
+        oracle=direct(lambda x: np.tanh(x["z"]), r"NumPy $\tanh$")),
     grading=Grading(slips=(Slip("2*sigma(z) - 1", r"the argument's factor 2 forgotten"),
                            Slip("sigma(2*z) - 1", r"the outer factor 2 forgotten"))),
 )
@@ -121,7 +76,7 @@ RELU_GRAD = Part(
         variables=(Variable("z", domain=AwayFromZero()),),
         derive=lambda v: sp.diff(sp.Piecewise((v.z, v.z > 0), (0, True)), v.z), result=lambda v: sp.Heaviside(v.z),
         result_lhs=r"\operatorname{relu}'(z)",
-        oracle=derivative_oracle(lambda t: max(t, 0.0), r"central finite differences of $\max(0, z)$ in NumPy")),
+        oracle=derivative_in("z", lambda x: max(x["z"], 0.0), r"central finite differences of $\max(0, z)$ in NumPy")),
     grading=Grading(slips=(Slip("z", r"the function itself instead of its slope"),
                            Slip("Heaviside(-z)", r"the two sides of the kink swapped"))),
 )
@@ -132,11 +87,11 @@ SIGMOID_GRAD_MAX = Part(
     sheet=Sheet(statement=r"Find $\max_z \sigma'(z)$ and where it is attained; conclude that $L$ stacked sigmoid "
                           r"layers with $|w| \le 1$ scale a gradient by at most $(1/4)^L$."),
     derivation=Derivation(
-        variables=(Variable("L", domain=Positive()),), derive=lambda v: sigmoid_derivative_maximum()[1][0],
+        variables=(Variable("L", domain=Positive()),), derive=lambda v: sigmoid_slope_maximum()[1][0],
         result=lambda v: sp.Rational(1, 4), result_lhs=r"\max_z \sigma'(z)",
         steps=(Step(r"\operatorname*{arg\,max}_z \sigma'(z)", lambda v: sp.S.Zero,
                     r"$\sigma''(z) = \sigma'(z)(1 - 2\sigma(z)) = 0$ only where $\sigma(z) = 1/2$",
-                    target=lambda v: sigmoid_derivative_maximum()[0][0]),
+                    target=lambda v: sigmoid_slope_maximum()[0][0]),
                Step(r"\lim_{z \to \infty} \sigma'(z)", lambda v: sp.S.Zero,
                     "the slope vanishes in the right tail",
                     target=lambda v: sp.limit(sp.diff(logistic(SLOPE_AT), SLOPE_AT), SLOPE_AT, sp.oo)),
@@ -147,7 +102,7 @@ SIGMOID_GRAD_MAX = Part(
                     r"each layer multiplies the gradient by $|w_l|\,\sigma'(z_l) \le 1 \cdot \tfrac14$; "
                     r"the bound is attained at $|w_l| = 1$, $z_l = 0$",
                     target=lambda v: sp.diff(logistic(SLOPE_AT), SLOPE_AT).subs(SLOPE_AT, 0) ** v.L),),
-        oracle=Oracle(grid_maximum_of_slope, r"the largest finite-difference slope of a NumPy sigmoid "
+        oracle=Oracle(lambda _values: largest_slope(np_sigmoid, -8, 8, 16001), r"the largest finite-difference slope of a NumPy sigmoid "
                       r"on a grid of step $0.001$ over $[-8, 8]$", 1e-6,
                       r"the grid contains $z = 0$ exactly, where the slope peaks; the central difference "
                       r"there errs by about $10^{-11}$", cases=1)),
@@ -163,46 +118,19 @@ SIGMOID_GRAD_MAX = Part(
 SIN_FIT = ReluFitProblem(sp.sin, -1, 2, units=3)
 
 
-@functools.cache
 def relu_fit_optimum():
     """(problem, best fit, best float64 error for each way of facing), from 6 seeded starts each."""
-    fit, per_faces = SIN_FIT.best(starts=6, seed=0)
-    return SIN_FIT, fit, per_faces
+    return best_fit(SIN_FIT, starts=6, seed=0)
 
 
 def optimum_by_pieces():
     """E at the optimum from the piece-by-piece integral (not the Gram form the search used)."""
-    problem, fit, _ = relu_fit_optimum()
-    at = {**dict(zip(problem.kinks, fit.kinks)), **dict(zip(problem.theta, fit.theta))}
-    return sp.N(problem.error_by_pieces(fit.faces).xreplace(at), 30)
-
-
-class SortedIn(Domain):
-    """Kinks in increasing order inside [-1, 2]."""
-
-    def __init__(self):
-        super().__init__("increasing, in $[-1, 2]$", (("real", True),))
-
-    def sample(self, rng, shape):
-        return np.sort(rng.uniform(-1.0, 2.0, size=shape))
+    return error_at_optimum(*relu_fit_optimum()[:2])
 
 
 # The quadratic form as the statement writes it; the boxed result prints the same (a test holds
 # the two together). q, not s_0: s_k is already the unit's facing sign.
 QUADRATIC_FORM = r"\frac{1}{3} \left(q + \theta^\top G \theta - 2 r^\top \theta\right)"
-
-
-def _error_for_every_facing(v):
-    if v.general:   # the notation: the error as a quadratic form in theta = (c, alpha)
-        theta, r = sp.MatrixSymbol(r"\theta", 4, 1), sp.MatrixSymbol("r", 4, 1)
-        body = theta.T * sp.MatrixSymbol("G", 4, 4) * theta - 2 * r.T * theta + sp.MatrixSymbol("q", 1, 1)
-        return sp.MatMul(sp.Rational(1, 3), body, evaluate=False)
-    return sp.Matrix([SIN_FIT.error_by_gram(f) for f in SIN_FIT.all_faces])
-
-
-def _quadrature_for_every_facing(d):
-    return [quadrature_error(SIN_FIT, {"u": list(f), "b": [-s * k for s, k in zip(f, d["kappa"])],
-                                        "a": list(d["alpha"]), "c": d["c"]}) for f in SIN_FIT.all_faces]
 
 
 RELU_FIT = Part(
@@ -226,8 +154,7 @@ RELU_FIT = Part(
                   r"facing, is that SymPy's piece-by-piece integral of $(f - \sin)^2$ equals this form. For fixed kinks the best "
                   r"$\theta$ solves $G \theta = r$, leaving $E = \frac13 (q - r^\top \theta)$; the engine minimises that "
                   r"over the kinks.",
-        demonstrations=tuple(worked_table(caption, FIT_COLUMNS[kind], lambda kind=kind: fit_table(*relu_fit_optimum(), kind))
-                             for kind, caption in (
+        demonstrations=fit_tables(relu_fit_optimum, (
             ("optimum", "The optimum found by the engine (6 seeded L-BFGS-B starts per way of facing, "
                         "polished by ``sympy.nsolve`` to 30 digits)"),
             ("pieces", "The pieces of $f$ between the kinks"),
@@ -238,19 +165,18 @@ RELU_FIT = Part(
                         r"Bottom: the residual $f(x) - \sin x$",
                         lambda ax: draw_fit(ax, *relu_fit_optimum()[:2])),)),
     derivation=Derivation(
-        variables=(Variable("kappa", (3,), SortedIn(), latex=r"\kappa"), Variable("c"),
+        variables=(Variable("kappa", (3,), SortedIn(SIN_FIT.lo, SIN_FIT.hi), latex=r"\kappa"), Variable("c"),
                    Variable("alpha", (3,), latex=r"\alpha")),
         derive=lambda v: sp.Matrix([SIN_FIT.error_by_pieces(f) for f in SIN_FIT.all_faces]),
-        result=_error_for_every_facing, result_lhs="E",
-        oracle=Oracle(_quadrature_for_every_facing, r"``scipy.integrate.quad`` of $(f - \sin)^2$ split at the kinks, "
+        result=lambda v: error_for_every_facing(SIN_FIT, v), result_lhs="E",
+        oracle=Oracle(lambda d: quadrature_for_every_facing(SIN_FIT, d), r"``scipy.integrate.quad`` of $(f - \sin)^2$ split at the kinks, "
                       "for each way of facing", 1e-10,
                       r"adaptive Gauss-Kronrod quadrature on smooth pieces errs by about $10^{-15}$; a wrong integral "
                       r"errs by far more than $10^{-10}$", cases=20),
         # E*, the number the statement asks for: the error the search reports (the Gram form at the
         # polished optimum) proved equal, to the 6 digits boxed, to SymPy's piece-by-piece integral there.
-        also=(Step("E^*", lambda v: rounded(relu_fit_optimum()[1].error),
-                   r"the smallest error, at the kinks and $\theta$ in the first table (6 significant digits)",
-                   target=lambda v: rounded(optimum_by_pieces())),),
+        also=(optimum_box(relu_fit_optimum, r"the smallest error, at the kinks and $\theta$ in the first table "
+                                            r"(6 significant digits)"),),
         checks=(Stationary(lambda: relu_fit_optimum()[:2]), GridLeastSquares(lambda: relu_fit_optimum()[:2]),
                 Training(lambda: relu_fit_optimum()[:2], inits=48))),
 )

@@ -1,20 +1,18 @@
 r"""Backpropagation checked: one sigmoid neuron's five gradients and its SGD steps, a two-layer
 sigmoid network to the last digit, and the centre loss with its update rule and linear layer."""
-import numpy as np
 import sympy as sp
 
-from derive import Derivation, Grading, Oracle, Part, Sheet, Slip, Step, Variable
+from derive import Derivation, Grading, Part, Sheet, Slip, Step, Variable
+from derive.maths.center_loss import (ClassLabels, batch_around, batch_sum, derived_updates,
+                                      linear_gradient, loss_gradient, update_formula)
 from derive.maths.layers import ones_like, sigmoid_layer
-from derive.maths.center_loss import center_loss, indicator, picked, simplify_indicators
-from derive.maths.worked_example import at_numbers, exact, rounded, sgd_run, sgd_step
-from derive.model.domains import Domain, Positive
+from derive.model.domains import Positive
 from derive.model.functions import hadamard, held_product, sigma
-from derive.verify.networks import (finite_difference_gradients, jax_gradients, mlp_backward, mlp_loss,
-                                    neuron_backward, neuron_loss, sgd_trajectory)
-from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient
-from derive.verify.numeric import sigmoid as np_sigmoid
-from derive.verify.agreement import gradient_agreement
-from derive.verify.tables import worked_table
+from derive.verify.backprop_oracles import (closed_form_run, closed_form_update, layer_tables, mlp_agreement,
+                                            mlp_step, neuron_agreement, neuron_steps, neuron_table, np_linear_gradient,
+                                            np_mlp_error, np_neuron_step, np_point_gradient, np_regularised_loss,
+                                            np_updates, parameter_row, update_box)
+from derive.verify.numpy_oracles import derivative_in, differences, gradient_in, sigmoid as np_sigmoid
 
 TITLE = "Backpropagation"
 
@@ -39,11 +37,6 @@ def regularised_loss(v):
     return sp.Rational(1, 2) * (sigma(v.w * v.x + v.b) - v.t) ** 2 + lam_of(v) * v.w ** 2 / 2
 
 
-def np_regularised_loss(d, **moved):
-    d = {**d, **moved}
-    return neuron_loss({"w": d["w"], "b": d["b"]}, d["x"], d["t"], d["lambda"])
-
-
 def error_signal(v):
     """dL/dz = (y - t) y (1 - y): what every gradient of the neuron shares."""
     return (v.y - v.t) * v.y * (1 - v.y)
@@ -60,9 +53,8 @@ def neuron_part(name, wrt, title, closed, chain, slips, extra=""):
             steps=(Step(rf"\frac{{\partial L_{{\mathrm{{reg}}}}}}{{\partial {wrt}}}", chain, "chain rule through "
                         r"$\partial L / \partial y = y - t$ and $\sigma'(z) = \sigma(z)(1 - \sigma(z)) = y(1 - y)$"),)
             if chain else (),
-            oracle=Oracle(lambda d: central_derivative(lambda u: np_regularised_loss(d, **{name: u}), d[name]),
-                          rf"central finite differences of a NumPy $L_{{\mathrm{{reg}}}}$ in ${wrt}$",
-                          FD_RTOL, FD_TOLERANCE_REASON)),
+            oracle=derivative_in(name, np_regularised_loss,
+                                 rf"central finite differences of a NumPy $L_{{\mathrm{{reg}}}}$ in ${wrt}$")),
         grading=Grading(
             slips=slips, neighbours=tuple(f"backprop.neuron_grad_{n}" for n in ("w", "b", "x") if n != name)),
     )
@@ -87,87 +79,19 @@ NEURON_PARTS = [
 
 
 # ---------------------------------------------------------------- worked examples
-def logistic(u):
-    """sigma written out, so SymPy evaluates it at numbers to any precision."""
-    return 1 / (1 + sp.exp(-u))
-
-
-def neuron_forward(p, d):
-    z = p["w"] * d["x"] + p["b"]
-    out = logistic(z)
-    return [("z", z), ("y", out), ("L", (out - d["t"]) ** 2 / 2 + d["lambda"] * p["w"] ** 2 / 2)]
-
-
 NEURON_START, NEURON_RATE = {"w": "0.1", "b": "0"}, "0.1"
 NEURON_SAMPLES = [{"x": x_, "t": t_, "lambda": 0} for x_, t_ in ((2, 0), (1, 1), (2, 0), (1, 1))]
 
 
 def neuron_sgd_steps():
     """The catalogue's four SGD steps, computed by the engine (30 significant digits)."""
-    return sgd_run(neuron_forward, NEURON_START, NEURON_SAMPLES, NEURON_RATE)
-
-
-def neuron_engine_numbers():
-    out = {}
-    for k, step in enumerate(neuron_sgd_steps(), 1):
-        out.update({f"L_{k}": step.loss, f"dw_{k}": step.gradients["w"], f"db_{k}": step.gradients["b"],
-                    f"w_{k}": step.updated["w"], f"b_{k}": step.updated["b"]})
-    return {k: float(v) for k, v in out.items()}
-
-
-def neuron_reference(gradients):
-    """The same four steps in float64, with gradients from ``gradients(params, sample)``."""
-    start = {k: float(v) for k, v in NEURON_START.items()}
-    out = {}
-    for k, step in enumerate(sgd_trajectory(gradients, start, NEURON_SAMPLES, float(NEURON_RATE)), 1):
-        out.update({f"L_{k}": step["loss"], f"dw_{k}": step["gradients"]["w"], f"db_{k}": step["gradients"]["b"],
-                    f"w_{k}": step["updated"]["w"], f"b_{k}": step["updated"]["b"]})
-    return out
-
-
-def neuron_by_differences(p, s):
-    loss = lambda q: neuron_loss(q, s["x"], s["t"], s["lambda"])
-    return loss(p), finite_difference_gradients(loss, p)
-
-
-def neuron_by_jax(p, s):
-    return neuron_loss(p, s["x"], s["t"], s["lambda"]), jax_gradients(
-        lambda q, jnp: neuron_loss(q, s["x"], s["t"], s["lambda"], xp=jnp), p)
-
-
-NEURON_GRADIENTS = {"numpy": lambda p, s: neuron_backward(p, s["x"], s["t"], s["lambda"]),
-                    "differences": neuron_by_differences, "jax": neuron_by_jax}
-
-
-def neuron_table():
-    """One column per step k: its sample, w and b before, forward values, loss, gradients, the
-    updated w_k and b_k, and the loss after the step."""
-    steps = neuron_sgd_steps()
-    row = lambda label, of: (label, *[of(s_) for s_ in steps])
-    return [row("sample $(x, t)$", lambda s_: f"({s_.data['x']}, {s_.data['t']})"),
-            row("$w$ before", lambda s_: s_.parameters["w"]), row("$b$ before", lambda s_: s_.parameters["b"]),
-            *[row(f"${name}$", lambda s_, name=name: s_.forward[name]) for name in steps[0].forward],
-            row(r"$\partial L / \partial w$", lambda s_: s_.gradients["w"]),
-            row(r"$\partial L / \partial b$", lambda s_: s_.gradients["b"]),
-            row("$w_k$ after", lambda s_: s_.updated["w"]), row("$b_k$ after", lambda s_: s_.updated["b"]),
-            row(r"$L$ after the step", lambda s_: s_.loss_after)]
+    return neuron_steps(NEURON_START, NEURON_SAMPLES, NEURON_RATE)
 
 
 def neuron_closed_form_run():
     """(w_k, b_k) for k = 1..4 by iterating the backpropagated step the part proves for all
     numbers (its closed form), not the engine's differentiation of L_reg behind the tables."""
-    ns = NEURON_SGD.namespace({})
-    current, out = dict(NEURON_START), []
-    for sample in NEURON_SAMPLES:
-        new = at_numbers(NEURON_SGD.result(ns), ns, {**current, **sample, "eta": NEURON_RATE})
-        current = {"w": new[0], "b": new[1]}
-        out.append((new[0], new[1]))
-    return out
-
-
-def neuron_row(which, steps):
-    """The row (p_1, p_2, p_3, p_4) of w (which = 0) or b (which = 1), 6 significant digits."""
-    return rounded(sp.Matrix([[s_[which] for s_ in steps]]))
+    return closed_form_run(NEURON_SGD, NEURON_START, NEURON_SAMPLES, NEURON_RATE)
 
 
 eta = Variable("eta", domain=Positive(), latex=r"\eta", spellings=(r"\eta",))
@@ -178,9 +102,8 @@ NEURON_SGD = Part(
                   r"$\lambda = 0$, take one SGD step per sample on $(x, t) = (2, 0), (1, 1), (2, 0), (1, 1)$ in "
                   r"that order: give every $w$ and $b$. The engine differentiates $L_{\mathrm{reg}}$; the claim "
                   r"checked for all numbers is the step written with the backpropagated gradients.",
-        demonstrations=(worked_table(r"The four steps, computed by the engine (SymPy differentiates "
-                                     r"$L_{\mathrm{reg}}$; 6 significant digits)",
-                                     ("quantity", "step 1", "step 2", "step 3", "step 4"), neuron_table),)),
+        demonstrations=(neuron_table(r"The four steps, computed by the engine (SymPy differentiates "
+                                     r"$L_{\mathrm{reg}}$; 6 significant digits)", neuron_sgd_steps, 4),)),
     derivation=Derivation(
         variables=NEURON + (eta,),
         derive=lambda v: sp.Matrix([v.w, v.b]) - v.eta * sp.Matrix([regularised_loss(v)]).jacobian([v.w, v.b]).T,
@@ -190,15 +113,13 @@ NEURON_SGD = Part(
         # The numbers the statement asks for: the engine's (SymPy differentiates L_reg, tables
         # below) proved equal, to the 6 digits boxed, to four steps of the proved closed form.
         also=tuple(Step(rf"({name}_1, {name}_2, {name}_3, {name}_4)",
-                        lambda v, n=n: neuron_row(n, [(s_.updated["w"], s_.updated["b"]) for s_ in neuron_sgd_steps()]),
+                        lambda v, n=n: parameter_row(n, [(s_.updated["w"], s_.updated["b"]) for s_ in neuron_sgd_steps()]),
                         "the four steps in order (6 significant digits)",
-                        target=lambda v, n=n: neuron_row(n, neuron_closed_form_run()))
+                        target=lambda v, n=n: parameter_row(n, neuron_closed_form_run()))
                    for n, name in enumerate("wb")),
-        oracle=Oracle(lambda d: np.array([d["w"], d["b"]]) - d["eta"] * central_gradient(
-            lambda u: np_regularised_loss(d, w=u[0], b=u[1]), np.array([d["w"], d["b"]])),
-            r"one step with central finite differences of a NumPy $L_{\mathrm{reg}}$", FD_RTOL, FD_TOLERANCE_REASON),
-        checks=gradient_agreement(neuron_engine_numbers, lambda how: neuron_reference(NEURON_GRADIENTS[how]),
-                             "the four steps' losses, gradients, $w$ and $b$")),
+        oracle=differences(np_neuron_step, r"one step with central finite differences of a NumPy $L_{\mathrm{reg}}$"),
+        checks=neuron_agreement(neuron_sgd_steps, NEURON_START, NEURON_SAMPLES, NEURON_RATE,
+                                "the four steps' losses, gradients, $w$ and $b$")),
 )
 
 
@@ -246,107 +167,24 @@ MLP_START = {"W1": [["0.1", "0.2"], ["0.15", "0.25"]], "b1": [["0.3", "0.3"]],
 MLP_DATA, MLP_RATE = {"i": [["0.05", "0.15"]], "t": [["0.1", "0.9"]]}, "0.4"
 
 
-def flat(named):
-    """{"W1": [[a, b], ...]} as {"W1_11": a, "W1_12": b, ...} (entries numbered from 1)."""
-    return {f"{k}_{r + 1}{c + 1}": x_ for k, rows in named.items() for r, row in enumerate(rows)
-            for c, x_ in enumerate(row)}
-
-
-def mlp_forward(p, d):
-    as_matrix = lambda src, name, r, c: sp.Matrix(r, c, lambda a, b_: src[f"{name}_{a + 1}{b_ + 1}"])
-    z1 = as_matrix(d, "i", 1, 2) * as_matrix(p, "W1", 2, 2) + as_matrix(p, "b1", 1, 2)
-    h = z1.applyfunc(logistic)
-    z2 = h * as_matrix(p, "W2", 2, 2) + as_matrix(p, "b2", 1, 2)
-    out = z2.applyfunc(logistic)
-    error = sum((out - as_matrix(d, "t", 1, 2)).applyfunc(lambda e: e ** 2)) / 2
-    named = [(f"{n}_1{c + 1}", m[0, c]) for n, m in (("z1", z1), ("a1", h), ("z2", z2), ("o", out)) for c in range(2)]
-    return named + [("E", error)]
-
-
 def two_layer_step():
-    return sgd_step(mlp_forward, flat(MLP_START), flat(MLP_DATA), MLP_RATE)
+    return mlp_step(MLP_START, MLP_DATA, MLP_RATE)
 
 
-def label(name, prefix=""):
-    """W1 -> $W_1$, o -> $o$: a layer's quantity as the sheet prints it."""
-    base = name.rstrip("0123456789")
-    layer = name[len(base):]
-    return f"${prefix}{base}_{layer}$" if layer else f"${prefix}{base}$"
-
-
-def two_layer_engine_numbers():
-    step = two_layer_step()
-    out = {"E": step.loss, "E after": step.loss_after}
-    out.update({f"d{n}": g for n, g in step.gradients.items()})
-    out.update({f"new {n}": u for n, u in step.updated.items()})
-    return {k: float(v) for k, v in out.items()}
-
-
-def two_layer_reference(how):
-    start = {k: np.array(v, dtype=float) for k, v in MLP_START.items()}
-    i_, t_ = (np.array(MLP_DATA[k], dtype=float) for k in ("i", "t"))
-    loss = lambda q, xp=np: mlp_loss(q, i_, t_, xp)
-    gradients = {"numpy": lambda p, s: mlp_backward(p, i_, t_),
-                 "differences": lambda p, s: (loss(p), finite_difference_gradients(loss, p)),
-                 "jax": lambda p, s: (loss(p), jax_gradients(loss, p))}[how]
-    (step,) = sgd_trajectory(gradients, start, [None], float(MLP_RATE))
-    out = {"E": step["loss"], "E after": loss(step["updated"])}
-    for n, g in step["gradients"].items():
-        out.update({f"d{k}": x_ for k, x_ in flat({n: np.asarray(g).tolist()}).items()})
-    for n, u in step["updated"].items():
-        out.update({f"new {k}": x_ for k, x_ in flat({n: u.tolist()}).items()})
-    return out
-
-
-def two_layer_table(kind):
-    """Rows (quantity, entries...) of the forward pass, the gradients or the updated parameters."""
-    step = two_layer_step()
-    values = {"forward": step.forward, "gradients": step.gradients, "updated": step.updated}[kind]
-    rows: dict[str, list] = {}
-    for name, value in values.items():
-        rows.setdefault(name.rsplit("_", 1)[0] if "_" in name else name, []).append(value)
-    prefix = r"\partial E / \partial " if kind == "gradients" else ""
-    out = [(label(n, prefix), *vals) for n, vals in rows.items()]
-    if kind == "updated":
-        out.append(("$E$ after the step", step.loss_after))
-    return out
-
-
-def as_matrix_of(flat_values, name, shape):
-    """Entries named like flat(): W1_11, W1_12, ... back into a matrix of that shape."""
-    return sp.Matrix(*shape, lambda r, c: flat_values[f"{name}_{r + 1}{c + 1}"])
-
-
-MLP_SHAPES = {"W1": (2, 2), "b1": (1, 2), "W2": (2, 2), "b2": (1, 2)}
-
-
-def two_layer_closed_form_update(name):
-    """P - eta dE/dP at the course's numbers, with dE/dP from the backpropagation formulas the
-    part proves for all sizes (i^T delta_1, delta_1, a_1^T delta_2, delta_2): an independent
-    route to the updated parameters the engine gets by differentiating E (the tables)."""
-    ns = TWO_LAYER.namespace({"n": 2, "h": 2, "k": 2})
-    gradient = {"W1": lambda v: v.i.T * delta_hidden(v), "b1": delta_hidden,
-                "W2": lambda v: v.a1.T * delta_out(v), "b2": delta_out}[name](ns)
-    numbers = {k: exact(x_) for k, x_ in {**flat(MLP_START), **flat(MLP_DATA)}.items()}
-    values = {n: as_matrix_of(numbers, n, shape) for n, shape in {**MLP_SHAPES, "i": (1, 2), "t": (1, 2)}.items()}
-    at = {sym: x_ for n, m in values.items() for sym, x_ in zip(ns.objects[n], m)}
-    update = values[name] - exact(MLP_RATE) * gradient.xreplace(ns.definitions()).xreplace(at)
-    return update.applyfunc(lambda e: e.rewrite(sp.exp).evalf(40))
+# dE/dP by the backpropagation formulas the part proves for all sizes
+BACKPROPAGATED = {"W1": lambda v: v.i.T * delta_hidden(v), "b1": delta_hidden,
+                  "W2": lambda v: v.a1.T * delta_out(v), "b2": delta_out}
 
 
 def two_layer_update_box(name):
-    """The updated parameter the statement asks for, as the sheet boxes it."""
-    return Step(label(name).strip("$") + r"^{\text{new}}",
-                lambda v: rounded(as_matrix_of(two_layer_step().updated, name, MLP_SHAPES[name])),
-                r"$P - 0.4\,\partial E / \partial P$ (6 significant digits)",
-                target=lambda v: rounded(two_layer_closed_form_update(name)))
+    """The updated parameter the statement asks for, as the sheet boxes it: the engine's
+    (SymPy differentiates E) against a step with the backpropagation formulas."""
+    closed = lambda: closed_form_update(TWO_LAYER, BACKPROPAGATED[name], name, {"n": 2, "h": 2, "k": 2},
+                                        MLP_START, MLP_DATA, MLP_RATE)
+    return update_box(name, (len(MLP_START[name]), len(MLP_START[name][0])), two_layer_step, closed,
+                      r"$P - 0.4\,\partial E / \partial P$ (6 significant digits)")
 
 
-# Each quantity is a 1 x 2 row or a 2 x 2 matrix: a column per entry (row, column), so no header
-# stands over an empty column (the forward pass has rows only).
-ENTRIES = {"forward": ("quantity", "entry $(1, 1)$", "entry $(1, 2)$"),
-           "gradients": ("quantity", "entry $(1, 1)$", "entry $(1, 2)$", "entry $(2, 1)$", "entry $(2, 2)$")}
-ENTRIES["updated"] = ENTRIES["gradients"]
 MLP_SIZES = {"n": [1, 2, 3], "h": [1, 2, 2], "k": [1, 2, 1]}
 TWO_LAYER = Part(
     id="backprop.two_layer", title="A two-layer sigmoid network, to the last digit",
@@ -355,11 +193,9 @@ TWO_LAYER = Part(
                   r"$E = \frac12 \sum (o - t)^2$ with $i = (0.05, 0.15)$, $W_1 = ((0.1, 0.2), (0.15, 0.25))$, "
                   r"$b_1 = (0.3, 0.3)$, $W_2 = ((0.3, 0.4), (0.35, 0.45))$, $b_2 = (0.5, 0.5)$, $t = (0.1, 0.9)$ and "
                   r"learning rate $0.4$: give the forward values, $E$, every gradient and every updated parameter.",
-        demonstrations=tuple(worked_table(caption + " (computed by the engine, 6 significant digits)", ENTRIES[kind],
-                                          lambda kind=kind: two_layer_table(kind))
-                             for kind, caption in (("forward", "Forward pass"),
-                                                   ("gradients", r"Gradients, by differentiating $E$"),
-                                                   ("updated", r"After one step with $\eta = 0.4$")))),
+        demonstrations=layer_tables(two_layer_step, (("forward", "Forward pass"),
+                                                     ("gradients", r"Gradients, by differentiating $E$"),
+                                                     ("updated", r"After one step with $\eta = 0.4$")))),
     derivation=Derivation(
         variables=MLP, sizes=MLP_SIZES, numeric_sizes={"n": [1, 2, 4], "h": [1, 2, 5], "k": [1, 2, 3]},
         derive=gradient_of_error("W1"), result=lambda v: v.i.T * delta_hidden(v),
@@ -372,13 +208,11 @@ TWO_LAYER = Part(
                     target=gradient_of_error("W2")),
                Step(r"\delta_1 = \frac{\partial E}{\partial b_1}", delta_hidden,
                     r"back through $W_2$ and $\sigma'(z_1) = a_1 \circ (1 - a_1)$", target=gradient_of_error("b1"))),
-        oracle=Oracle(lambda d: central_gradient(
-            lambda u: mlp_loss({"W1": u, "b1": d["b1"], "W2": d["W2"], "b2": d["b2"]}, d["i"], d["t"]), d["W1"]),
-            "central finite differences of a NumPy forward pass in $W_1$", FD_RTOL, FD_TOLERANCE_REASON),
+        oracle=gradient_in("W1", np_mlp_error, "central finite differences of a NumPy forward pass in $W_1$"),
         # The updated parameters the statement asks for: the engine's (SymPy differentiates E)
         # proved equal, to the 6 digits boxed, to a step with the proved backpropagation formulas.
-        also=tuple(two_layer_update_box(n) for n in MLP_SHAPES),
-        checks=gradient_agreement(two_layer_engine_numbers, two_layer_reference,
+        also=tuple(two_layer_update_box(n) for n in MLP_START),
+        checks=mlp_agreement(two_layer_step, MLP_START, MLP_DATA, MLP_RATE,
                              "$E$, every gradient, every updated parameter and $E$ after the step")),
 )
 
@@ -391,85 +225,21 @@ c_y = Variable("c_y_i", ("d",), latex="c_{y_i}", spellings=("c_{y_i}", "c_y_i"))
 CENTER_SIZES = {"d": [1, 2, 3]}
 
 
-def column(name, k, n):
-    return sp.Matrix([sp.Symbol(f"{name}_{{{k},{r + 1}}}", real=True) for r in range(n)])
-
-
-def batch_around(v, point, inputs=None):
-    """A batch of three at explicit sizes: the point x_i with centre c_{y_i}, a second point
-    of the same class and a third of another class (centre c_2), so the derivation sees
-    both kinds of neighbour. ``inputs`` maps a batch member's own symbols to its point."""
-    make = inputs or (lambda k: column("x", k, v.d))
-    return [point, make(2), make(3)], [v.c_y_i, column("c", 2, v.d)], [1, 1, 2]
-
-
-def np_batch_around(point, centre, rng_seed=0):
-    rng = np.random.default_rng(rng_seed)
-    others = rng.normal(size=(2, point.size))
-    return [point, others[0], others[1]], [centre, rng.normal(size=point.size)], [1, 1, 2]
-
-
-def loss_gradient(v, wrt, batch):
-    return sp.Matrix([center_loss(*batch)]).jacobian(wrt).T
-
-
 CENTER_GRAD = Part(
     id="backprop.center_grad", title="Centre loss: the gradient in a point",
     sheet=Sheet(statement=CENTER_STATEMENT + r"Find $\partial L_c / \partial x_i$."),
     derivation=Derivation(
-        variables=(x_i, c_y), sizes=CENTER_SIZES, derive=lambda v: loss_gradient(v, v.x_i, batch_around(v, v.x_i)),
+        variables=(x_i, c_y), sizes=CENTER_SIZES, derive=lambda v: loss_gradient(v.x_i, batch_around(v, v.x_i)),
         result=lambda v: v.x_i - v.c_y_i, result_lhs=r"\frac{\partial L_c}{\partial x_i}",
-        oracle=Oracle(lambda d: central_gradient(lambda u: center_loss(*np_batch_around(u, d["c_y_i"])), d["x_i"]),
-                      "central finite differences of a NumPy centre loss over a batch of three with "
-                      "random other points", FD_RTOL, FD_TOLERANCE_REASON)),
+        oracle=differences(np_point_gradient, "central finite differences of a NumPy centre loss over a batch of "
+                           "three with random other points")),
     grading=Grading(neighbours=("backprop.center_linear",),
                     slips=(Slip("c_{y_i} - x_i", "the sign: that is the gradient in the centre, not in the point"),)),
 )
 
-class Labels(Domain):
-    """Class labels 1, 2 or 3 (parts using it have at least K = 3 classes)."""
 
-    def __init__(self):
-        super().__init__("class labels 1, 2 or 3", (("integer", True), ("positive", True)))
+points, centres, labels = Variable("x", ("m",)), Variable("c", ("K",)), Variable("y", ("m",), ClassLabels())
 
-    def sample(self, rng, shape):
-        return rng.integers(1, 4, size=shape).astype(float)
-
-
-points, centres, labels = Variable("x", ("m",)), Variable("c", ("K",)), Variable("y", ("m",), Labels())
-
-
-def derived_updates(v):
-    """dL_c/dc_j by SymPy with c_{y_i} = sum_k [y_i = k] c_k, the indicators multiplied out,
-    over 1 + (the number of points of class j): the paper's rule, for every class j."""
-    loss = sum((x_ - picked(y_, list(v.c))) ** 2 for x_, y_ in zip(v.x, v.y)) / 2
-    return sp.Matrix([simplify_indicators(sp.diff(loss, v.c[j - 1])) / (1 + sum(indicator(y_, j) for y_ in v.y))
-                      for j in range(1, v.K + 1)])
-
-
-def update_formula(v):
-    if v.general:
-        i, j = sp.symbols("i j", integer=True)
-        x_, c_, y_ = (sp.IndexedBase(n) for n in "xcy")
-        hit = indicator(y_[i], j)
-        return sp.Sum(hit * (c_[j] - x_[i]), (i, 1, v.m)) / (1 + sp.Sum(hit, (i, 1, v.m)))
-    hits = lambda j: [indicator(y_, j) for y_ in v.y]
-    return sp.Matrix([sum(h * (v.c[j - 1] - x_) for h, x_ in zip(hits(j), v.x)) / (1 + sum(hits(j)))
-                      for j in range(1, v.K + 1)])
-
-
-def np_updates(d):
-    """For every class j: central differences of the NumPy loss in c_j, over 1 + n_j."""
-    pts, cs, ys = [np.array([x_]) for x_ in d["x"]], [np.array([c_]) for c_ in d["c"]], [int(y_) for y_ in d["y"]]
-    out = []
-    for j in range(1, len(cs) + 1):
-        def loss_in_cj(u, j=j):
-            return center_loss(pts, cs[:j - 1] + [u] + cs[j:], ys)
-        out.extend(central_gradient(loss_in_cj, cs[j - 1]) / (1 + ys.count(j)))
-    return np.array(out)
-
-
-UPDATE_ANSWER = r"\frac{\sum_{i=1}^m [y_i = j](c_j - x_i)}{1 + \sum_{i=1}^m [y_i = j]}"
 CENTER_UPDATE = Part(
     id="backprop.center_update", title="Centre loss: the update of a centre",
     sheet=Sheet(
@@ -482,9 +252,8 @@ CENTER_UPDATE = Part(
         variables=(points, centres, labels, Variable("eps", domain=Positive(), latex=r"\epsilon")),
         sizes={"m": [1, 2, 3], "K": [3, 3, 4]}, numeric_sizes={"m": [1, 2, 3, 5], "K": [3, 4, 6]},
         derive=derived_updates, result=update_formula, result_lhs=r"\Delta c_j",
-        oracle=Oracle(np_updates, "central finite differences of a NumPy centre loss in $c_j$, over $1 + n_j$ ($n_j$ the number of points of "
-                      "class $j$)",
-                      FD_RTOL, FD_TOLERANCE_REASON)),
+        oracle=differences(np_updates, "central finite differences of a NumPy centre loss in $c_j$, over $1 + n_j$ "
+                           "($n_j$ the number of points of class $j$)")),
     grading=Grading(
         neighbours=("backprop.center_grad",),
         slips=(Slip(r"\frac{\sum_{i=1}^m [y_i = j](x_i - c_j)}{1 + \sum_{i=1}^m [y_i = j]}",
@@ -501,48 +270,19 @@ x_lin = Variable("x_i", ("d",), latex="x_i", definition=lambda v: v.W * v.z_i + 
 LINEAR = (W_lin, z_i, b_lin, x_lin, c_y)
 
 
-def linear_batch(v):
-    return batch_around(v, v.W * v.z_i + v.b, lambda k: v.W * column("z", k, v.p) + v.b)
-
-
-def batch_sum(v, term):
-    """sum_i term(x_i - c_{y_i}, z_i) over the batch of three, or the written sum in general."""
-    if v.general:
-        return sp.Sum(term(v.x_i - v.c_y_i, v.z_i), (sp.Symbol("i", integer=True), 1, sp.Symbol("m")))
-    points, centres, labels = linear_batch(v)
-    inputs = [v.z_i, column("z", 2, v.p), column("z", 3, v.p)]
-    return sum((term(x_ - centres[y_ - 1], z_) for x_, z_, y_ in zip(points, inputs, labels)),
-               sp.zeros(*term(points[0], inputs[0]).shape))
-
-
-def gradient_in(name):
-    def derived(v):
-        loss, parameter = center_loss(*linear_batch(v)), v.objects[name]
-        return sp.Matrix(*parameter.shape, lambda r, c: loss.diff(parameter[r, c]))
-    return derived
-
-
-def np_linear_gradient(d):
-    def loss(u):
-        extra = np.random.default_rng(0).normal(size=(2, u.size))
-        points = [d["W"] @ z_ + d["b"] for z_ in (u, extra[0], extra[1])]
-        return center_loss(points, [d["c_y_i"], np.ones(d["b"].size)], [1, 1, 2])
-    return central_gradient(loss, d["z_i"])
-
-
 CENTER_LINEAR = Part(
     id="backprop.center_linear", title=r"Centre loss behind a linear layer",
     sheet=Sheet(statement=CENTER_STATEMENT + r"With $x_i = W z_i + b$, find $\partial L_c / \partial W$, "
                           r"$\partial L_c / \partial b$ and $\partial L_c / \partial z_i$ (the answer)."),
     derivation=Derivation(
-        variables=LINEAR, sizes={"d": [1, 2, 3], "p": [1, 3, 2]}, derive=gradient_in("z_i"),
+        variables=LINEAR, sizes={"d": [1, 2, 3], "p": [1, 3, 2]}, derive=linear_gradient("z_i"),
         result=lambda v: v.W.T * (v.x_i - v.c_y_i), result_lhs=r"\frac{\partial L_c}{\partial z_i}",
         steps=(Step(r"\frac{\partial L_c}{\partial W}", lambda v: batch_sum(v, lambda e, z_: e * z_.T),
-                    r"$\partial x_i / \partial W_{rs} = z_{i,s}$ in row $r$", target=gradient_in("W")),
+                    r"$\partial x_i / \partial W_{rs} = z_{i,s}$ in row $r$", target=linear_gradient("W")),
                Step(r"\frac{\partial L_c}{\partial b}", lambda v: batch_sum(v, lambda e, z_: e),
-                    r"$\partial x_i / \partial b = I$", target=gradient_in("b"))),
-        oracle=Oracle(np_linear_gradient, "central finite differences of a NumPy centre loss in $z_i$ through "
-                      "$x_i = W z_i + b$", FD_RTOL, FD_TOLERANCE_REASON)),
+                    r"$\partial x_i / \partial b = I$", target=linear_gradient("b"))),
+        oracle=differences(np_linear_gradient, "central finite differences of a NumPy centre loss in $z_i$ "
+                           "through $x_i = W z_i + b$")),
     grading=Grading(
         neighbours=("backprop.center_grad",),
         slips=(Slip("(x_i - c_{y_i})^T W", "a transpose: the gradient with respect to a column $z_i$ is a column"),

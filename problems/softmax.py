@@ -4,10 +4,14 @@ import numpy as np
 import sympy as sp
 
 from derive import Demonstration, Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
+from derive.maths.layers import dot
+from derive.maths.softmax_losses import (cross_entropy, exp_sum, gradient, logit_intercept, squared_error,
+                                         two_class_gradient)
 from derive.model.domains import ONE_HOT, SIMPLEX
 from derive.model.functions import delta, diag, held_fraction, sigma, softmax
-from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative, central_gradient, central_jacobian
-from derive.verify.numeric import softmax as np_softmax
+from derive.verify.numpy_oracles import direct, jacobian_of, softmax as np_softmax
+from derive.verify.softmax_oracles import (finite_difference_gradient, np_cross_entropy, np_log_odds,
+                                           np_squared_error, overflow_demo, plot_saturation, squared_error_slope)
 
 TITLE = "Softmax and cross-entropy"
 SIZES = {"C": range(2, 7)}
@@ -17,39 +21,6 @@ z = Variable("z", ("C",))
 s = Variable("s", ("C",), SIMPLEX, SPELLINGS, definition=lambda v: softmax(v.z),
              numeric=lambda x: np_softmax(x["z"]))
 y = Variable("y", ("C",), ONE_HOT)
-
-
-def exp_sum(v):
-    return v.sum(lambda k: sp.exp(v.z[k]), "C")
-
-
-def cross_entropy(s_, y_):
-    return -sum(y_[k] * sp.log(s_[k]) for k in range(len(s_)))
-
-
-def squared_error(s_, y_):
-    return sum((s_[k] - y_[k]) ** 2 for k in range(len(s_)))
-
-
-def gradient(loss, v):
-    """dL/dz as a column, differentiating the loss of softmax(z) (explicit sizes)."""
-    return sp.Matrix([loss(softmax(v.z), v.y)]).jacobian(v.z).T
-
-
-def two_class_gradient(loss, d):
-    """dL/dz_1 for C = 2 and true class 1, rewritten in d = z_1 - z_2 (z_2 then cancels)."""
-    z_1, z_2 = sp.symbols("z_1 z_2", real=True)
-    slope = sp.diff(loss(softmax(sp.Matrix([z_1, z_2])), sp.Matrix([1, 0])), z_1)
-    in_d = sp.simplify(slope.subs(z_1, z_2 + d))
-    if z_2 in in_d.free_symbols:
-        raise ValueError("the two-class gradient should depend on z_1 - z_2 only")
-    return in_d
-
-
-def finite_difference_gradient(loss):
-    """Oracle: central differences of a NumPy loss of z, with the sampled y."""
-    return Oracle(lambda x: central_gradient(lambda u: loss(np_softmax(u), x["y"]), x["z"]),
-                  "central finite differences of the NumPy loss", FD_RTOL, FD_TOLERANCE_REASON)
 
 
 JACOBIAN = Part(
@@ -67,8 +38,7 @@ JACOBIAN = Part(
             Step(r"\frac{\partial s_i}{\partial z_j}", lambda v, i, j: v.s[i] * (delta(i, j) - v.s[j]),
                  r"divide through, using $s_i = e^{z_i} / \sum_k e^{z_k}$", "ij"),
         ),
-        oracle=Oracle(lambda x: central_jacobian(np_softmax, x["z"]),
-                      "central finite differences of a NumPy softmax", FD_RTOL, FD_TOLERANCE_REASON)),
+        oracle=jacobian_of("z", np_softmax, "central finite differences of a NumPy softmax")),
     grading=Grading(
         neighbours=("softmax.ce_grad",),
         slips=(Slip("diag(s) + s s^T", r"the sign of the $-e^{z_i} e^{z_j}$ term of the quotient rule lost"),
@@ -83,7 +53,7 @@ SHIFT = Part(
                           r"scalar $c$, and why subtracting $\max_i z_i$ prevents overflow.",
                 demonstrations=(Demonstration(
                     r"Naive and stable softmax of $z = (1000, 1000)$ in float64 (computed when the sheet is built)",
-                    lambda: _overflow_demo()),)),
+                    overflow_demo),)),
     derivation=Derivation(
         variables=(z, s, Variable("c")), sizes=SIZES, derive=lambda v: softmax(v.z + v.c * sp.ones(v.C, 1)),
         result=lambda v: v.s, result_lhs=r"\operatorname{softmax}(z + c\mathbf{1})",
@@ -102,9 +72,9 @@ SHIFT = Part(
                  r"to $0$: no $\infty/\infty$ and no $0/0$, whatever the size of $z$",
                  "i", target=lambda v: softmax(v.z - sp.Max(*v.z) * sp.ones(v.C, 1))),
         ),
-        oracle=Oracle(lambda x: np.exp(x["z"] + x["c"]) / np.exp(x["z"] + x["c"]).sum(),
-                      r"the naive NumPy softmax of $z + c\mathbf{1}$ (no max subtraction)", 1e-12,
-                      r"both sides are a few float64 operations on $O(1)$ numbers: error about $10^{-15}$")),
+        oracle=direct(lambda x: np.exp(x["z"] + x["c"]) / np.exp(x["z"] + x["c"]).sum(),
+                      r"the naive NumPy softmax of $z + c\mathbf{1}$ (no max subtraction)",
+                      r"both sides are a few float64 operations on $O(1)$ numbers")),
 )
 
 
@@ -116,9 +86,8 @@ NLL = Part(
         variables=(z, s, y), sizes=SIZES,
         derive=lambda v: sp.expand_log(-sp.log(sp.Mul(*[v.s[k] ** v.y[k] for k in range(v.C)])), force=True),
         result=lambda v: -v.sum(lambda k: v.y[k] * sp.log(v.s[k]), "C"), result_lhs=r"-\log p(y \mid x)",
-        oracle=Oracle(lambda x: -np.log(np.prod(x["s"] ** x["y"])),
-                      "the NumPy product likelihood, then its negative log", 1e-12,
-                      r"one product and one log in float64: error about $10^{-15}$")),
+        oracle=direct(lambda x: -np.log(np.prod(x["s"] ** x["y"])), "the NumPy product likelihood, then its "
+                      "negative log", "one product and one log in float64")),
 )
 
 
@@ -138,7 +107,7 @@ CE_GRAD = Part(
             Step(r"\frac{\partial L}{\partial z_j}", lambda v, j: v.s[j] - v.y[j],
                  r"$\sum_i y_i = 1$ for one-hot $y$", "j"),
         ),
-        oracle=finite_difference_gradient(lambda s_, y_: -np.sum(y_ * np.log(s_)))),
+        oracle=finite_difference_gradient(np_cross_entropy)),
     grading=Grading(neighbours=("softmax.mse_grad", "softmax.jacobian"),
                     slips=(Slip("y - s", r"the sign flipped: this is the direction of steepest descent"),
                            Slip("s", r"the target's term $-y$ forgotten"),
@@ -162,7 +131,7 @@ MSE_GRAD = Part(
                                             - v.sum(lambda m: v.s[m] * (v.s[m] - v.y[m]), "C", "m")),
                  "sum the delta: the component form", "j"),
         ),
-        oracle=finite_difference_gradient(lambda s_, y_: np.sum((s_ - y_) ** 2))),
+        oracle=finite_difference_gradient(np_squared_error)),
     grading=Grading(neighbours=("softmax.ce_grad", "softmax.jacobian"),
                     slips=(Slip("2*(s - y)", r"the softmax Jacobian left out: the gradient in $s$, not in $z$"),
                            Slip("s - y", r"the cross-entropy gradient, as if the losses behaved alike"),
@@ -175,7 +144,7 @@ CE_VS_MSE = Part(
     sheet=Sheet(statement=r"For $C = 2$ and true class 1, find the limits of $\partial L / \partial z_1$ as "
                           r"$d = z_1 - z_2 \to -\infty$ for cross-entropy and for squared error.",
                 figures=(Figure("ce_vs_mse", r"$\partial L / \partial z_1$ against $d = z_1 - z_2$ for true class 1 "
-                                "(NumPy finite differences)", lambda ax: _plot_saturation(ax)),)),
+                                "(NumPy finite differences)", plot_saturation),)),
     derivation=Derivation(
         variables=(Variable("d"),), derive=lambda v: sp.limit(two_class_gradient(squared_error, v.d), v.d, -sp.oo),
         result=lambda v: sp.S.Zero, result_lhs=r"\lim_{d \to -\infty} \frac{\partial L_{\mathrm{SE}}}{\partial z_1}",
@@ -189,8 +158,7 @@ CE_VS_MSE = Part(
         also=(Step(r"\lim_{d \to -\infty} \frac{\partial L_{\mathrm{CE}}}{\partial z_1}", lambda v: -1,
                    r"the gradient stays at $-1$: a confidently wrong prediction keeps learning",
                    target=lambda v: sp.limit(two_class_gradient(cross_entropy, v.d), v.d, -sp.oo)),),
-        oracle=Oracle(lambda x: central_derivative(
-            lambda d: np.sum((np_softmax(np.array([d, 0.0])) - [1.0, 0.0]) ** 2), -40.0),
+        oracle=Oracle(lambda x: squared_error_slope(-40.0),
             r"central finite difference of the NumPy squared error at $d = -40$", 1e-9,
             r"the true gradient there is about $-4 \times 10^{-17}$ and the difference quotient's round-off is "
             r"below $10^{-10}$, while a non-zero limit would be $O(1)$", cases=1)),
@@ -209,41 +177,14 @@ TWO_CLASS = Part(
         variables=(Variable("z_1"), Variable("z_2")), derive=lambda v: softmax(sp.Matrix([v.z_1, v.z_2]))[0],
         result=lambda v: sigma(v.z_1 - v.z_2), result_lhs="s_1",
         steps=(Step("s_1", lambda v: 1 / (1 + sp.exp(v.z_2 - v.z_1)), r"divide by $e^{z_1}$"),),
-        oracle=Oracle(lambda x: np_softmax(np.array([x["z_1"], x["z_2"]]))[0],
-                      r"the NumPy softmax of $(z_1, z_2)$", 1e-12,
-                      r"a few float64 operations on $O(1)$ numbers: error about $10^{-15}$")),
+        oracle=direct(lambda x: np_softmax(np.array([x["z_1"], x["z_2"]]))[0], r"the NumPy softmax of $(z_1, z_2)$")),
     grading=Grading(slips=(Slip("sigma(z_2 - z_1)", r"the difference taken the wrong way round: that is $s_2$"),
                            Slip("sigma(z_1)", r"the other class's logit $z_2$ forgotten"))),
 )
 
 
-def _plot_saturation(ax):
-    d = np.linspace(-10, 10, 401)
-    y_true = np.array([1.0, 0.0])
-    for label, loss in (("cross-entropy", lambda s_: -np.sum(y_true * np.log(s_))),
-                        ("squared error", lambda s_: np.sum((s_ - y_true) ** 2))):
-        grad = [central_derivative(lambda u: loss(np_softmax(np.array([u, 0.0]))), t) for t in d]
-        ax.plot(d, grad, label=label)
-    ax.axhline(0, color="grey", lw=0.5)
-    ax.set_xlabel(r"$d = z_1 - z_2$")
-    ax.set_ylabel(r"$\partial L / \partial z_1$")
-    ax.legend()
-
-
-def _overflow_demo():
-    z_big = np.array([1000.0, 1000.0])
-    with np.errstate(over="ignore", invalid="ignore"):
-        big = np.exp(z_big)
-        naive = big / big.sum()
-    return [(r"$e^{1000}$ in float64", str(big[0])),
-            (r"naive $e^{z_i}/\sum_k e^{z_k}$", str(naive.tolist())),
-            (r"stable, $z - \max_i z_i = (0, 0)$", str(np_softmax(z_big).tolist()))]
-
-
 # ---------------------------------------------------------------- softmax.logistic
 # Two-class softmax regression is logistic regression: z_k = w_k^T x + b_k.
-from derive.maths.layers import dot  # noqa: E402
-
 w_1, w_2, x_in = (Variable(n, ("n",)) for n in ("w_1", "w_2", "x"))
 b_1, b_2 = Variable("b_1"), Variable("b_2")
 logits = tuple(Variable(f"z_{k}", definition=lambda v, w=w, b=b: dot(v.objects[w], v.x) + v.objects[b],
@@ -256,13 +197,6 @@ w_x = Variable("u", definition=lambda v: dot(v.w_1 - v.w_2, v.x),
 
 def class_one_probability(v):
     return softmax(sp.Matrix([v.z_1, v.z_2]))[0]
-
-
-def logit_intercept(v):
-    """The bias of the logistic model: log(s_1 / (1 - s_1)) at x = 0, from the softmax itself."""
-    s_1 = softmax(sp.Matrix([(v.objects[w].T * v.x)[0, 0] + v.objects[b] for w, b in (("w_1", "b_1"), ("w_2", "b_2"))]))[0]
-    logit = sp.expand_log(sp.log(sp.simplify(s_1 / (1 - s_1))), force=True)
-    return sp.simplify(logit.subs({e: 0 for e in v.x}))
 
 
 LOGISTIC = Part(
@@ -280,10 +214,9 @@ LOGISTIC = Part(
                     target=lambda v: v.z_1 - v.z_2),
                Step("s_1", lambda v: sigma(v.u + v.b_1 - v.b_2), r"so $s_1 = \sigma(w^\top x + b)$ with $b = b_1 - b_2$",
                     target=class_one_probability)),
-        oracle=Oracle(lambda d: float(np.log(np_softmax(np.array([d["b_1"], d["b_2"]]))[0]
-                                             / np_softmax(np.array([d["b_1"], d["b_2"]]))[1])),
-                      r"the NumPy log-odds $\log(s_1/s_2)$ of the two-class softmax at $x = 0$", 1e-12,
-                      r"one softmax, a ratio and a log in float64 on $O(1)$ numbers: error about $10^{-15}$")),
+        oracle=direct(lambda d: np_log_odds(d["b_1"], d["b_2"]),
+                      r"the NumPy log-odds $\log(s_1/s_2)$ of the two-class softmax at $x = 0$",
+                      r"one softmax, a ratio and a log in float64 on $O(1)$ numbers")),
     grading=Grading(
         neighbours=("softmax.two_class",), expects=r"the bias $b$, in $b_1$ and $b_2$",
         slips=(Slip("b_2 - b_1", "the classes swapped: the sign of $b$"), Slip("b_1 + b_2", "the biases added, not subtracted"))),

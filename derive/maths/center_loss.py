@@ -17,8 +17,11 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidArgument
+from ..model.domains import Domain
 
-__all__ = ["center_loss", "center_update", "check_batch", "indicator", "picked", "simplify_indicators"]
+__all__ = ["ClassLabels", "batch_around", "batch_sum", "center_loss", "center_update", "check_batch", "column",
+           "derived_updates", "indicator", "linear_batch", "linear_gradient", "loss_gradient", "picked",
+           "simplify_indicators", "update_formula"]
 
 
 class indicator(sp.Function):
@@ -109,3 +112,75 @@ def center_update(points: Sequence, centres: Sequence, labels: Sequence[int], j:
 def picked(label, centres: Sequence):
     """c_{y} written with indicators, for a symbolic label y: sum_k [y = k] c_k."""
     return sum((indicator(label, k) * c for k, c in enumerate(centres, 1)), 0 * centres[0])
+
+
+# ---------------------------------------------------------------- the derivations at explicit sizes
+# The helpers below take a part's namespace ``v`` with the centre-loss variables of
+# problems/backprop.py: x_i, c_y_i (size d), W, z_i, b (a linear layer), or x, c, y (one coordinate).
+def column(name, k, n):
+    return sp.Matrix([sp.Symbol(f"{name}_{{{k},{r + 1}}}", real=True) for r in range(n)])
+
+
+def batch_around(v, point, inputs=None):
+    """A batch of three at explicit sizes: the point x_i with centre c_{y_i}, a second point
+    of the same class and a third of another class (centre c_2), so the derivation sees
+    both kinds of neighbour. ``inputs`` maps a batch member's own symbols to its point."""
+    make = inputs or (lambda k: column("x", k, v.d))
+    return [point, make(2), make(3)], [v.c_y_i, column("c", 2, v.d)], [1, 1, 2]
+
+
+def loss_gradient(wrt, batch):
+    return sp.Matrix([center_loss(*batch)]).jacobian(wrt).T
+
+
+class ClassLabels(Domain):
+    """Class labels 1, 2 or 3 (parts using it have at least K = 3 classes)."""
+
+    def __init__(self):
+        super().__init__("class labels 1, 2 or 3", (("integer", True), ("positive", True)))
+
+    def sample(self, rng, shape):
+        return rng.integers(1, 4, size=shape).astype(float)
+
+
+def derived_updates(v):
+    """dL_c/dc_j by SymPy with c_{y_i} = sum_k [y_i = k] c_k, the indicators multiplied out,
+    over 1 + (the number of points of class j): the paper's rule, for every class j."""
+    loss = sum((x_ - picked(y_, list(v.c))) ** 2 for x_, y_ in zip(v.x, v.y)) / 2
+    return sp.Matrix([simplify_indicators(sp.diff(loss, v.c[j - 1])) / (1 + sum(indicator(y_, j) for y_ in v.y))
+                      for j in range(1, v.K + 1)])
+
+
+def update_formula(v):
+    """The paper's Delta c_j: written with indexed sums in general, for every class at explicit sizes."""
+    if v.general:
+        i, j = sp.symbols("i j", integer=True)
+        x_, c_, y_ = (sp.IndexedBase(n) for n in "xcy")
+        hit = indicator(y_[i], j)
+        return sp.Sum(hit * (c_[j] - x_[i]), (i, 1, v.m)) / (1 + sp.Sum(hit, (i, 1, v.m)))
+    hits = lambda j: [indicator(y_, j) for y_ in v.y]
+    return sp.Matrix([sum(h * (v.c[j - 1] - x_) for h, x_ in zip(hits(j), v.x)) / (1 + sum(hits(j)))
+                      for j in range(1, v.K + 1)])
+
+
+def linear_batch(v):
+    """The batch of three behind the linear layer x = W z + b."""
+    return batch_around(v, v.W * v.z_i + v.b, lambda k: v.W * column("z", k, v.p) + v.b)
+
+
+def batch_sum(v, term):
+    """sum_i term(x_i - c_{y_i}, z_i) over the batch of three, or the written sum in general."""
+    if v.general:
+        return sp.Sum(term(v.x_i - v.c_y_i, v.z_i), (sp.Symbol("i", integer=True), 1, sp.Symbol("m")))
+    points, centres, labels = linear_batch(v)
+    inputs = [v.z_i, column("z", 2, v.p), column("z", 3, v.p)]
+    return sum((term(x_ - centres[y_ - 1], z_) for x_, z_, y_ in zip(points, inputs, labels)),
+               sp.zeros(*term(points[0], inputs[0]).shape))
+
+
+def linear_gradient(name):
+    """dL_c/d(name) entry by entry, for a parameter of the linear layer, over the batch of three."""
+    def derived(v):
+        loss, parameter = center_loss(*linear_batch(v)), v.objects[name]
+        return sp.Matrix(*parameter.shape, lambda r, c: loss.diff(parameter[r, c]))
+    return derived

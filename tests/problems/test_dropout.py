@@ -14,6 +14,7 @@ from derive.model.functions import diag, squared_norm
 from derive.verify.random_oracles import (bernoulli_masks, gauss_hermite_expectation, mask_expectation,
                                    monte_carlo_mean)
 from derive.verify.claims import REFUTED
+from derive.verify.dropout_oracles import np_ridge_gamma
 from problems import dropout
 
 SETTINGS = settings(max_examples=20, deadline=None)
@@ -100,7 +101,7 @@ def test_monte_carlo_bound_covers_the_exact_value():
 def test_ridge_oracle_matches_the_augmented_least_squares(seed, d):
     rng = np.random.default_rng(seed)
     X, y, p = rng.normal(size=(d + 2, d)), rng.normal(size=d + 2), rng.uniform(0.1, 0.9)
-    G = dropout.np_ridge_gamma(X, p)
+    G = np_ridge_gamma(X, p)
     augmented = np.linalg.lstsq(np.vstack([X, G]), np.concatenate([y, np.zeros(d)]), rcond=None)[0]
     direct = np.linalg.solve(X.T @ X + G.T @ G, X.T @ y)
     # both well conditioned here (p in [0.1, 0.9] keeps Gamma_r^2 >= 0.1 diag(X^T X))
