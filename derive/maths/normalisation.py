@@ -19,9 +19,11 @@ from __future__ import annotations
 import sympy as sp
 
 from ..errors import InvalidArgument
+from .expectation import Bernoulli, Normal, expectation
 
-__all__ = ["batch_mean", "batch_norm", "batch_variance", "check_batch", "check_eps",
-           "normalised", "ones", "stationary_value"]
+__all__ = ["batch_mean", "batch_norm", "batch_variance", "check_batch", "check_eps", "class_batch",
+           "class_expectation", "normalised", "ones", "stationary_value", "test_time_class_mean",
+           "train_time_class_mean"]
 
 
 def ones(n):
@@ -105,3 +107,35 @@ def stationary_value(momentum, expected_input):
     if len(solutions) != 1:
         raise InvalidArgument(f"the running estimate with momentum {momentum} has no unique fixed point")
     return solutions[0]
+
+
+# ----------------------------------------------------------------------------- batches of two classes
+def class_batch(m: int, mean_a, mean_b, within, mixed: bool):
+    """One training batch of m samples as random symbols, and their law: Gaussian noise of
+    variance ``within`` around the class mean, the class one Bernoulli(1/2) per batch (every
+    sample of one class) or, if ``mixed``, one per sample."""
+    noise = sp.Matrix(sp.symbols(f"z_1:{m + 1}", real=True))
+    labels = sp.Matrix(sp.symbols(f"c_1:{m + 1}", real=True)) if mixed else sp.Matrix([sp.Symbol("c")] * m)
+    law = {**{z: Normal(0, within) for z in noise}, **{c: Bernoulli(sp.Rational(1, 2)) for c in set(labels)}}
+    return labels * mean_a + (ones(m) - labels) * mean_b + noise, law
+
+
+def class_expectation(statistic, m: int, mean_a, mean_b, within, mixed: bool):
+    """E[statistic(batch)] over the batches :func:`class_batch` draws."""
+    batch, law = class_batch(m, mean_a, mean_b, within, mixed)
+    return expectation(statistic(batch), law)
+
+
+def test_time_class_mean(m: int, mean_a, mean_b, within, eps, momentum, mixed: bool):
+    """Class a's mean normalised value at test time, with the running statistics at the fixed
+    point of PyTorch's update (``momentum``, unbiased batch variance)."""
+    running_mean = stationary_value(momentum, class_expectation(batch_mean, m, mean_a, mean_b, within, mixed))
+    running_var = stationary_value(momentum, class_expectation(lambda b: batch_variance(b, unbiased=True),
+                                                               m, mean_a, mean_b, within, mixed))
+    return (mean_a - running_mean) / sp.sqrt(running_var + eps)
+
+
+def train_time_class_mean(m: int, mean_a, eps):
+    """Class a's mean normalised value in training on one-class batches (by its own statistics)."""
+    batch = mean_a * ones(m) + sp.Matrix(sp.symbols(f"z_1:{m + 1}", real=True))
+    return sum(normalised(batch, eps)) / m

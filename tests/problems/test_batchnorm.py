@@ -116,7 +116,7 @@ def test_fd_oracle_agrees_with_jax(m, seed):
     import jax
     import jax.numpy as jnp
     with jax.enable_x64(True):
-        auto = np.asarray(jax.grad(lambda u: batchnorm.jax_loss(jnp, u, values))(jnp.asarray(values["x"])))
+        auto = np.asarray(jax.grad(lambda u: bn.jax_loss(jnp, u, values))(jnp.asarray(values["x"])))
     fd = part.oracle.reference(values)
     # Both within ~1e-12 of the truth relative to the gradient's size (five-point stencil).
     assert np.max(np.abs(fd - auto)) <= 1e-8 * max(1.0, np.max(np.abs(auto))), (values, fd, auto)
