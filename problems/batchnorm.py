@@ -10,12 +10,12 @@ import sympy as sp
 
 from derive import (Demonstration, Derivation, Figure, Grading, Namespace, Oracle, Part, Sheet, Slip, Step,
                     Variable)
-from derive.maths.normalisation import (batch_mean, batch_norm, batch_variance, class_expectation, normalised,
-                                        ones, stationary_value, test_time_class_mean, train_time_class_mean)
+from derive.maths.normalisation import (batch_mean, batch_norm, batch_variance, class_expectation, d_mu,
+                                        d_mu_target, d_mu_value, d_var, d_var_target, d_var_value, d_xhat, inv_std,
+                                        normalised, ones, stationary_value, test_time_class_mean,
+                                        train_time_class_mean)
 from derive.model.domains import NONZERO, POSITIVE
-from derive.model.functions import Notation
 from derive.verify import normalisation as bn
-from derive.verify.diagrams import draw_computation_graph
 from derive.verify.refutation import Refutation
 
 TITLE = "Batch normalisation"
@@ -70,54 +70,6 @@ def gradient(v, eps_=None):
     return sp.Matrix([loss(v, v.x, eps_)]).jacobian(v.x).T
 
 
-# --- the graph's nodes: the local derivatives Ioffe and Szegedy write down ----------------
-def named(v, name, tex, value):
-    """At a symbolic size the node's gradient prints in notation; at explicit sizes it is the value.
-    The plain names sort as their LaTeX does (hat < mu < sigma), so sums print in the same order."""
-    return Notation(name, tex) if v.general else value()
-
-
-def inv_std(v):
-    return 1 / sp.sqrt(v.sigma2 + v.eps)
-
-
-def d_xhat(v, i):
-    return named(v, f"dl_dhat_x_{i}", rf"\frac{{\partial l}}{{\partial \hat{{x}}_{{{i}}}}}", lambda: v.g[i] * v.gamma)
-
-
-def d_var_value(v):
-    return (v.sum(lambda k: d_xhat(v, k) * (v.x[k] - v.mu), "m") * sp.Rational(-1, 2)
-            * (v.sigma2 + v.eps) ** sp.Rational(-3, 2))
-
-
-def d_mu_value(v):
-    return (-v.sum(lambda k: d_xhat(v, k), "m") * inv_std(v)
-            + d_var(v) * v.sum(lambda k: -2 * (v.x[k] - v.mu), "m") / v.m)
-
-
-def d_var(v):
-    return named(v, "dl_dsigma2", r"\frac{\partial l}{\partial \sigma^2}", lambda: d_var_value(v))
-
-
-def d_mu(v):
-    return named(v, "dl_dmu", r"\frac{\partial l}{\partial \mu}", lambda: d_mu_value(v))
-
-
-def loss_of_nodes(v, variance):
-    """l as a function of x, mu and a variance, each an independent input of its node."""
-    return sum((v.g[k] * (v.gamma * (v.x[k] - v.mu) / sp.sqrt(variance + v.eps) + v.beta)
-                for k in range(v.m)), sp.S.Zero)
-
-
-def d_var_target(v):
-    return sp.diff(loss_of_nodes(v, v.sigma2), v.sigma2)
-
-
-def d_mu_target(v):
-    # sigma^2 depends on mu too: (1/m) sum (x_k - mu)^2, so mu is reached along two paths.
-    return sp.diff(loss_of_nodes(v, sum((v.x[k] - v.mu) ** 2 for k in range(v.m)) / v.m), v.mu)
-
-
 def compact(v):
     G = v.sum(lambda k: v.g[k], "m", "j")
     H = v.sum(lambda k: v.g[k] * v.xhat[k], "m", "j")
@@ -156,28 +108,7 @@ def expected(v, statistic, mixed):
     return class_expectation(statistic, v.m, v.mu_a, v.mu_b, v.s2, mixed)
 
 
-# --- the sheet's pictures and numbers ------------------------------------------------------
-# Planar layout of the graph: the triangle x, sigma^2, xhat with mu inside it. The edge labels
-# are display-style fractions at 11 pt (text-style ones shrink numerator and denominator to 70%):
-# printed at 0.8 of an A4 text width the 6 in figure scales by 0.87, so they stay above 9 pt.
-GRAPH_SIZE = (6.0, 4.2)   # inches; taller than the default 6 x 3.4 to give the fractions room
-GRAPH_NODES = {"x": (0.0, 0.0, r"$x_i$"), "mu": (3.0, 1.25, r"$\mu$"), "var": (3.0, 3.2, r"$\sigma^2$"),
-               "xhat": (6.0, 0.0, r"$\hat x_i$"), "y": (7.5, 0.0, r"$y_i$"), "l": (8.8, 0.0, r"$l$"),
-               "gamma": (7.5, 1.6, r"$\gamma, \beta$")}
-GRAPH_EDGES = [("x", "mu", r"$\dfrac{1}{m}$"), ("x", "var", r"$\dfrac{2(x_i - \mu)}{m}$"),
-               ("mu", "var", r"$-\dfrac{2}{m}\sum_k (x_k - \mu)$"),
-               ("x", "xhat", r"$\dfrac{1}{\sqrt{\sigma^2 + \epsilon}}$"),
-               ("mu", "xhat", r"$-\dfrac{1}{\sqrt{\sigma^2 + \epsilon}}$"),
-               ("var", "xhat", r"$-\dfrac{x_i - \mu}{2(\sigma^2 + \epsilon)^{3/2}}$"),
-               ("xhat", "y", r"$\gamma$"), ("gamma", "y", ""), ("y", "l", r"$g_i$")]
-
-
-def draw_graph(ax):
-    """BN's computation graph; each edge carries the local derivative the backward pass uses."""
-    draw_computation_graph(ax, GRAPH_NODES, GRAPH_EDGES, size=GRAPH_SIZE, xlim=(-0.5, 9.3), ylim=(-0.5, 3.6),
-                           label_points=11, side=("gamma",))
-
-
+# --- the sheet's numbers -----------------------------------------------------------------
 def exact_identity_values():
     """The derived sum_i xhat_i dl/dx_i at a near-constant batch for several eps, exactly."""
     v = Namespace(VARIABLES, {"m": 2})
@@ -239,7 +170,7 @@ GRAD_X = Part(
         statement=SETUP + r"Find $\partial l / \partial x_i$, through $\hat x$, $\sigma^2$ and $\mu$.",
         figures=(Figure("graph", r"The computation graph of batch normalisation; each edge carries its local "
                         r"derivative, and the backward pass multiplies them along every path from $l$ back to $x_i$",
-                        draw_graph),)),
+                        bn.draw_graph),)),
     derivation=Derivation(
         variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, derive=gradient, result=compact,
         result_lhs=r"\frac{\partial l}{\partial x}",

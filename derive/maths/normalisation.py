@@ -19,10 +19,12 @@ from __future__ import annotations
 import sympy as sp
 
 from ..errors import InvalidArgument
+from ..model.functions import Notation
 from .expectation import Bernoulli, Normal, expectation
 
 __all__ = ["batch_mean", "batch_norm", "batch_variance", "check_batch", "check_eps", "class_batch",
-           "class_expectation", "normalised", "ones", "stationary_value", "test_time_class_mean",
+           "class_expectation", "d_mu", "d_mu_target", "d_mu_value", "d_var", "d_var_target", "d_var_value",
+           "d_xhat", "inv_std", "normalised", "ones", "stationary_value", "test_time_class_mean",
            "train_time_class_mean"]
 
 
@@ -139,3 +141,55 @@ def train_time_class_mean(m: int, mean_a, eps):
     """Class a's mean normalised value in training on one-class batches (by its own statistics)."""
     batch = mean_a * ones(m) + sp.Matrix(sp.symbols(f"z_1:{m + 1}", real=True))
     return sum(normalised(batch, eps)) / m
+
+
+# ----------------------------------------------------------------------------- the paper's backward pass
+# The local derivatives Ioffe and Szegedy write down, node by node along the computation graph,
+# for a part's namespace ``v`` (x, g, gamma, beta, eps, mu, sigma2, m): at a symbolic size each
+# node's gradient prints as its notation, at explicit sizes it is the value; the ``_target``s
+# are SymPy's derivatives a proof sets them equal to.
+def _node(v, name, tex, value):
+    """At a symbolic size the node's gradient prints in notation; at explicit sizes it is the value.
+    The plain names sort as their LaTeX does (hat < mu < sigma), so sums print in the same order."""
+    return Notation(name, tex) if v.general else value()
+
+
+def inv_std(v):
+    return 1 / sp.sqrt(v.sigma2 + v.eps)
+
+
+def d_xhat(v, i):
+    return _node(v, f"dl_dhat_x_{i}", rf"\frac{{\partial l}}{{\partial \hat{{x}}_{{{i}}}}}", lambda: v.g[i] * v.gamma)
+
+
+def d_var_value(v):
+    return (v.sum(lambda k: d_xhat(v, k) * (v.x[k] - v.mu), "m") * sp.Rational(-1, 2)
+            * (v.sigma2 + v.eps) ** sp.Rational(-3, 2))
+
+
+def d_mu_value(v):
+    return (-v.sum(lambda k: d_xhat(v, k), "m") * inv_std(v)
+            + d_var(v) * v.sum(lambda k: -2 * (v.x[k] - v.mu), "m") / v.m)
+
+
+def d_var(v):
+    return _node(v, "dl_dsigma2", r"\frac{\partial l}{\partial \sigma^2}", lambda: d_var_value(v))
+
+
+def d_mu(v):
+    return _node(v, "dl_dmu", r"\frac{\partial l}{\partial \mu}", lambda: d_mu_value(v))
+
+
+def loss_of_nodes(v, variance):
+    """l as a function of x, mu and a variance, each an independent input of its node."""
+    return sum((v.g[k] * (v.gamma * (v.x[k] - v.mu) / sp.sqrt(variance + v.eps) + v.beta)
+                for k in range(v.m)), sp.S.Zero)
+
+
+def d_var_target(v):
+    return sp.diff(loss_of_nodes(v, v.sigma2), v.sigma2)
+
+
+def d_mu_target(v):
+    # sigma^2 depends on mu too: (1/m) sum (x_k - mu)^2, so mu is reached along two paths.
+    return sp.diff(loss_of_nodes(v, sum((v.x[k] - v.mu) ** 2 for k in range(v.m)) / v.m), v.mu)

@@ -20,12 +20,13 @@ from ..errors import InvalidArgument
 from ..model.claim import FAILED, PASSED, REFUTED, SKIPPED, Claim
 from ..model.domains import Domain
 from ..model.part import Oracle
+from .diagrams import draw_computation_graph
 from .numeric import scaled_error
 from ..errors import MissingLibrary
 from .optional import jax_numpy
 
 __all__ = ["BATCH", "FD_REASON", "FD_TOLERANCE", "SMALL_EPS", "BatchDomain", "JaxGradientCheck", "SKIPPED",
-           "SmallPositive", "batch_norm", "class_batch_run", "class_means_train_and_test", "gradient_oracle",
+           "SmallPositive", "batch_norm", "class_batch_run", "class_means_train_and_test", "draw_graph", "gradient_oracle",
            "gradient_sums", "jax_loss", "loss", "loss_gradient", "normalised", "running_statistics",
            "scaled_central_gradient"]
 
@@ -141,6 +142,29 @@ def gradient_oracle(wrt: str, method: str) -> Oracle:
     """The oracle of a gradient part: :func:`loss_gradient` in ``wrt`` (``method`` says which)."""
     return Oracle(lambda d: loss_gradient(d, wrt), f"central finite differences of a NumPy batch-norm forward ({method})",
                   FD_TOLERANCE, FD_REASON)
+
+
+# ----------------------------------------------------------------------------- the computation graph
+# Planar layout of the graph: the triangle x, sigma^2, xhat with mu inside it. The edge labels
+# are display-style fractions at 11 pt (text-style ones shrink numerator and denominator to 70%):
+# printed at 0.8 of an A4 text width the 6 in figure scales by 0.87, so they stay above 9 pt.
+GRAPH_SIZE = (6.0, 4.2)   # inches; taller than the default 6 x 3.4 to give the fractions room
+GRAPH_NODES = {"x": (0.0, 0.0, r"$x_i$"), "mu": (3.0, 1.25, r"$\mu$"), "var": (3.0, 3.2, r"$\sigma^2$"),
+               "xhat": (6.0, 0.0, r"$\hat x_i$"), "y": (7.5, 0.0, r"$y_i$"), "l": (8.8, 0.0, r"$l$"),
+               "gamma": (7.5, 1.6, r"$\gamma, \beta$")}
+GRAPH_EDGES = [("x", "mu", r"$\dfrac{1}{m}$"), ("x", "var", r"$\dfrac{2(x_i - \mu)}{m}$"),
+               ("mu", "var", r"$-\dfrac{2}{m}\sum_k (x_k - \mu)$"),
+               ("x", "xhat", r"$\dfrac{1}{\sqrt{\sigma^2 + \epsilon}}$"),
+               ("mu", "xhat", r"$-\dfrac{1}{\sqrt{\sigma^2 + \epsilon}}$"),
+               ("var", "xhat", r"$-\dfrac{x_i - \mu}{2(\sigma^2 + \epsilon)^{3/2}}$"),
+               ("xhat", "y", r"$\gamma$"), ("gamma", "y", ""), ("y", "l", r"$g_i$")]
+
+
+def draw_graph(ax) -> None:
+    """Batch normalisation's computation graph; each edge carries the local derivative the
+    backward pass multiplies along every path from l back to x_i."""
+    draw_computation_graph(ax, GRAPH_NODES, GRAPH_EDGES, size=GRAPH_SIZE, xlim=(-0.5, 9.3), ylim=(-0.5, 3.6),
+                           label_points=11, side=("gamma",))
 
 
 # ----------------------------------------------------------------------------- JAX oracle
