@@ -12,6 +12,7 @@ import sympy as sp
 from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.model.domains import NONZERO, POSITIVE, SPD, STEP_COUNT, STEP_SIZE, Interval
 from derive.model.functions import identity, zero_vector
+from derive.maths.adam import closed_form, first_step, moment, trajectory
 from derive.maths.inequalities import as_relational, intersection_over
 from derive.maths.moving_averages import ema, ema_at, ema_iterated, ema_mean, step_sum
 from derive.maths.quadratics import iterate, linear_factor, minimax_step, quadratic_gradient
@@ -78,58 +79,10 @@ def over_steps(v, term, size="t"):
     return step_sum(term, v.g, getattr(v, size))
 
 
-def unrolled_sum(v, b, power, t):
-    """(1 - b) sum_{i <= t} b^(t-i) g_i^power: a moment at step t, unrolled."""
-    return (1 - b) * step_sum(lambda i, g: b ** (t - i) * g ** power, v.g, t)
-
-
 def corrected_at(v, index, power, b):
     """The bias-corrected moment at step t = index + 1 (t = index in general)."""
     t = index if v.general else index + 1
-    return unrolled_sum(v, b, power, t) / (1 - b ** t)
-
-
-def adam_trajectory(v):
-    """theta_1..theta_T by iterating Adam's update equations symbolically."""
-    m = s = sp.S.Zero
-    theta, out = v.theta_0, []
-    for t, g in enumerate(v.g, 1):
-        m = sp.expand(v.beta_1 * m + (1 - v.beta_1) * g)
-        s = sp.expand(v.beta_2 * s + (1 - v.beta_2) * g ** 2)
-        theta = theta - v.alpha * (m / (1 - v.beta_1 ** t)) / (sp.sqrt(s / (1 - v.beta_2 ** t)) + v.eps)
-        out.append(theta)
-    return sp.Matrix(out)
-
-
-def adam_closed_form(v):
-    """theta_t = theta_0 - alpha sum_{s<=t} mhat_s / (sqrt(vhat_s) + eps), moments unrolled."""
-    def hat(b, power, upto):
-        total = unrolled_sum(v, b, power, upto)
-        return (total if v.general else sp.expand(total)) / (1 - b ** upto)
-
-    def update(upto):
-        return hat(v.beta_1, 1, upto) / (sp.sqrt(hat(v.beta_2, 2, upto)) + v.eps)
-    if v.general:
-        s = sp.Symbol("s", integer=True, positive=True)
-        return v.theta_0 - v.alpha * sp.Sum(update(s), (s, 1, sp.Symbol("t", integer=True, positive=True)))
-    return sp.Matrix([v.theta_0 - v.alpha * sum(update(u) for u in range(1, t + 1))
-                      for t in range(1, v.T + 1)])
-
-
-def in_unit_interval(expr, *betas):
-    """Simplify knowing 0 < beta < 1: SymPy reasons with gap = 1 - beta > 0."""
-    gaps = {b: sp.Dummy(f"gap_{b}", positive=True) for b in betas}
-    simpler = sp.simplify(expr.xreplace({b: 1 - gap for b, gap in gaps.items()}))
-    return sp.simplify(simpler.xreplace({gap: 1 - b for b, gap in gaps.items()}))
-
-
-def first_step(v, correct):
-    """|theta_1 - theta_0| after one Adam step from m_0 = v_0 = 0 with eps = 0."""
-    m1 = (1 - v.beta_1) * v.g_1
-    s1 = (1 - v.beta_2) * v.g_1 ** 2
-    if correct:
-        m1, s1 = m1 / (1 - v.beta_1), s1 / (1 - v.beta_2)
-    return in_unit_interval(sp.Abs(v.alpha * m1 / sp.sqrt(s1)), v.beta_1, v.beta_2)
+    return moment(b, v.g, power, t) / (1 - b ** t)
 
 
 # ----------------------------------------------------------------------------- quadratics, in SymPy
@@ -246,7 +199,7 @@ ADAM_FIRST_STEP = Part(
                           r"with and without bias correction."),
     derivation=Derivation(
         variables=(alpha, beta_1, beta_2, Variable("g_1", domain=NONZERO, latex="g_1")),
-        derive=lambda v: first_step(v, correct=False),
+        derive=lambda v: first_step(v.alpha, v.beta_1, v.beta_2, v.g_1, correct=False),
         result=lambda v: v.alpha * (1 - v.beta_1) / sp.sqrt(1 - v.beta_2),
         result_lhs=r"|\theta_1 - \theta_0|_{\text{uncorrected}}",
         steps=(
@@ -254,10 +207,10 @@ ADAM_FIRST_STEP = Part(
                  target=lambda v: v.beta_1 * 0 + (1 - v.beta_1) * v.g_1),
             Step(r"|\theta_1 - \theta_0|_{\text{corrected}}", lambda v: v.alpha,
                  r"$\hat m_1 = g_1$ and $\hat v_1 = g_1^2$, so the step is $\alpha\, g_1 / |g_1|$",
-                 target=lambda v: first_step(v, correct=True)),
+                 target=lambda v: first_step(v.alpha, v.beta_1, v.beta_2, v.g_1, correct=True)),
             Step(r"|\theta_1 - \theta_0|_{\text{uncorrected}}", lambda v: sp.sqrt(10) * v.alpha,
                  r"at $\beta_1 = 0.9$, $\beta_2 = 0.999$: $0.1/\sqrt{0.001} = \sqrt{10} \approx 3.16$",
-                 target=lambda v: first_step(v, correct=False).subs({v.beta_1: sp.Rational(9, 10),
+                 target=lambda v: first_step(v.alpha, v.beta_1, v.beta_2, v.g_1, correct=False).subs({v.beta_1: sp.Rational(9, 10),
                                                                      v.beta_2: sp.Rational(999, 1000)})),
         ),
         oracle=Oracle(lambda x: abs(adam_numpy(0.0, [x["g_1"]], x["alpha"], x["beta_1"], x["beta_2"], 0.0,
@@ -280,8 +233,8 @@ ADAM_UPDATE = Part(
     derivation=Derivation(
         variables=(Variable("g", ("T",), latex="g"), Variable("theta_0", latex=r"\theta_0"), alpha, beta_1,
                    beta_2, adam_eps),
-        sizes={"T": range(1, 4)}, numeric_sizes={"T": [1, 2, 3, 5, 8]}, derive=adam_trajectory,
-        result=adam_closed_form, result_lhs=r"\theta_t",
+        sizes={"T": range(1, 4)}, numeric_sizes={"T": [1, 2, 3, 5, 8]}, derive=lambda v: trajectory(v.theta_0, v.g, v.alpha, v.beta_1, v.beta_2, v.eps),
+        result=lambda v: closed_form(v.theta_0, v.g, v.alpha, v.beta_1, v.beta_2, v.eps, None if v.general else v.T), result_lhs=r"\theta_t",
         steps=(
             Step(r"\hat m_t", lambda v, i: corrected_at(v, i, 1, v.beta_1),
                  r"the unrolled $m_t$ of the first part, over $1 - \beta_1^t$", "t",
