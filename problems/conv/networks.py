@@ -9,6 +9,7 @@ from derive import Derivation, Figure, Oracle, Part, Sheet
 from derive.maths.networks import (Shape, analyse, conv, depthwise, fc, layer_rows, pointwise, pool,
                                    textbook_counts, totals)
 from derive.verify.agreement import AgreementCheck
+from derive.verify.conv_figures import draw_stage_mults
 from derive.verify.instrumented import measured_totals, per_layer
 from derive.verify.tables import worked_table
 
@@ -45,18 +46,6 @@ def ab_rows():
     return rows + [(f"B / A ({cheaper} is cheaper)", "-", sp.Rational(ratio[1], ratio[0]), ratio[4])]
 
 
-def draw_ab(ax):
-    a, b = analyse(NETWORK_A, AB_INPUT), analyse(NETWORK_B, AB_INPUT)
-    stages = np.arange(1, 4)
-    ax.bar(stages - 0.27, [int(c.mults) for c in a[0::2]], 0.27, label=r"A: depthwise $4 \times 4$")
-    ax.bar(stages, [int(c.mults) for c in a[1::2]], 0.27, label=r"A: pointwise $1 \times 1$")
-    ax.bar(stages + 0.27, [int(c.mults) for c in b], 0.27, label=r"B: standard $4 \times 4$")
-    ax.set_yscale("log")
-    ax.set_xticks(stages, [f"stage {s}" for s in stages])
-    ax.set_ylabel("mults (multiply-accumulates)")
-    ax.legend(fontsize=8)
-
-
 AB_CHECK = AgreementCheck("every layer's output side, parameters and mults agree with the instrumented forward pass",
                        lambda: per_layer((("A", NETWORK_A), ("B", NETWORK_B)), AB_INPUT, ("side", "params", "mults"), True)[0],
                        lambda: per_layer((("A", NETWORK_A), ("B", NETWORK_B)), AB_INPUT, ("side", "params", "mults"), True)[1],
@@ -74,7 +63,7 @@ NETWORKS_AB = Part(
         demonstrations=(worked_table("Every layer, from the description (mults: multiply-accumulates, no bias)",
                                      ("layer", "output", "params", "mults"), ab_rows),),
         figures=(Figure("ab-cost", "Mults per stage, network A (depthwise and pointwise) against network B "
-                        "(log scale)", draw_ab),)),
+                        "(log scale)", lambda ax: draw_stage_mults(ax, NETWORK_A, NETWORK_B, AB_INPUT)),)),
     derivation=Derivation(
         derive=lambda v: ab_derived(),
         result=lambda v: ab_vector(*[summed(textbook_counts(n, AB_INPUT), col) for col, n in
