@@ -7,10 +7,11 @@ order. It imports only:
 
 - ``derive``: the declarations (Part, Sheet, Derivation, Grading, Variable, Step, Oracle, Slip,
   Figure, Demonstration);
-- ``derive.model.domains`` and ``derive.model.functions``: the notation formulas are written in;
+- ``derive.model.domains`` and ``derive.model.functions``: the notation formulas are written in
+  (``Notation``: a symbol with a plain name that prints as the LaTeX it carries);
 - ``derive.maths.*``: the tools that derive (expectations, recurrences, convolutions, networks);
 - ``derive.verify.*``: the independent checks (NumPy oracles, simulations, worked tables, and
-  a family's own oracles and plots, e.g. ``dropout_oracles``, ``dynamics_figures``).
+  a family's own oracles and figures, e.g. ``dropout_oracles``, ``dynamics_figures``, ``conv_figures``).
 
 The engine never imports this package: derive's front hands it to the registry by name.
 """

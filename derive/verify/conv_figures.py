@@ -1,16 +1,17 @@
-"""Figures of the conv sheets, drawn on the Matplotlib axes the renderer passes in: where a
-window and a gradient reach on the input grid, the receptive field as it grows through a stack,
+"""Figures of the conv sheets, drawn on the Matplotlib axes the renderer passes in: a conv's
+matrix as a grid of its entries, where a window and a gradient reach on the input grid, the receptive field as it grows through a stack,
 the squeeze-and-excitation cost ratio against the map side, and two networks' mults per stage.
 Derived numbers come from derive.maths; the measured ones from the instrumented NumPy pass."""
 from __future__ import annotations
 
 import numpy as np
+import sympy as sp
 
 from ..maths.convolution import footprint, gradient_footprint
 from ..maths.networks import Shape, analyse, receptive_fields, se_over_separable
 from .instrumented import measured_se_over_separable, receptive_field_support
 
-__all__ = ["draw_footprint", "draw_receptive_field", "draw_se_ratio", "draw_stage_mults"]
+__all__ = ["draw_footprint", "draw_matrix", "draw_receptive_field", "draw_se_ratio", "draw_stage_mults"]
 
 
 def draw_footprint(ax, size=(7, 7), kernel_size=(3, 3), stride=2, padding=0, out_pixel=(1, 2), in_pixel=(2, 2)):
@@ -78,3 +79,21 @@ def draw_stage_mults(ax, separable, standard, shape: Shape) -> None:
     ax.set_xticks(stages, [f"stage {s}" for s in stages])
     ax.set_ylabel("mults (multiply-accumulates)")
     ax.legend(fontsize=8)
+
+
+def draw_matrix(ax, matrix, title: str) -> None:
+    """A SymPy matrix as a grid of cells: zeros blank, every other entry printed in its cell."""
+    from matplotlib.patches import Rectangle
+    rows, cols = matrix.shape
+    for r in range(rows):
+        for q in range(cols):
+            entry = matrix[r, q]
+            ax.add_patch(Rectangle((q, rows - 1 - r), 1, 1, fill=entry != 0, facecolor="#dbe8f6", edgecolor="#555"))
+            if entry != 0:
+                ax.text(q + 0.5, rows - 0.5 - r, f"${sp.latex(entry)}$", ha="center", va="center", fontsize=11)
+    ax.set_xlim(0, cols)
+    ax.set_ylim(0, rows)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)

@@ -20,8 +20,7 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import InvalidArgument
-from ..model.part import Oracle
-from .numeric import FD_RTOL, FD_STEP, FD_TOLERANCE_REASON
+from .numeric import FD_STEP
 from ..errors import MissingLibrary
 from .optional import jax_numpy
 
@@ -88,18 +87,6 @@ def fd_gradient(values: Mapping, wrt: str) -> np.ndarray:
         flat[k] = keep
         grad[k] = (up - down) / (2 * h)
     return grad.reshape(target.shape)
-
-
-def gradient_oracle(wrt: str, one_d: bool = False) -> Oracle:
-    """A gradient part's oracle: :func:`fd_gradient` in ``wrt``, flattened (a 1-D layer's
-    values first given the batch and channel axes of :func:`add_axes`)."""
-    if one_d:
-        return Oracle(lambda x: fd_gradient(add_axes(x), wrt).reshape(-1), **_FD_ORACLE)
-    return Oracle(lambda x: fd_gradient(x, wrt).reshape(-1), **_FD_ORACLE)
-
-
-_FD_ORACLE = dict(method="central differences of the NumPy forward pass", rtol=FD_RTOL,
-                  tolerance_reason=FD_TOLERANCE_REASON, cases=8)
 
 
 def add_axes(values: Mapping, names=("X", "W", "G"), rank: int = 1) -> dict:

@@ -1,10 +1,10 @@
 """Diagrams for the sheets, drawn on the Matplotlib axes the renderer passes in: a computation graph
-with the local derivative on every edge, and a matrix as a grid of its entries."""
+with the local derivative on every edge."""
 from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-__all__ = ["draw_computation_graph", "draw_matrix"]
+__all__ = ["draw_computation_graph"]
 
 NODE_FILL, SIDE_FILL, LINE, LABEL = "#eef3fb", "#f5f5f5", "#3b5b92", "#7a2e2e"
 
@@ -32,21 +32,3 @@ def draw_computation_graph(ax, nodes: Mapping[str, tuple[float, float, str]],
     ax.set_ylim(*ylim)
     ax.axis("off")
 
-
-def draw_matrix(ax, matrix, title: str) -> None:
-    """A SymPy matrix as a grid of cells: zeros blank, every other entry printed in its cell."""
-    import sympy as sp
-    from matplotlib.patches import Rectangle
-    rows, cols = matrix.shape
-    for r in range(rows):
-        for q in range(cols):
-            entry = matrix[r, q]
-            ax.add_patch(Rectangle((q, rows - 1 - r), 1, 1, fill=entry != 0, facecolor="#dbe8f6", edgecolor="#555"))
-            if entry != 0:
-                ax.text(q + 0.5, rows - 0.5 - r, f"${sp.latex(entry)}$", ha="center", va="center", fontsize=11)
-    ax.set_xlim(0, cols)
-    ax.set_ylim(0, rows)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(title)

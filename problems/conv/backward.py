@@ -11,12 +11,10 @@ from derive.maths.convolution import (INDEX, banded, chain_rule, chain_rule_weig
                                       multiplication_ratio, output_size, per_group, per_output, transposed_conv1d)
 from derive.maths.tensors import index_formula
 from derive.model.functions import as_sympy, held_fraction
-from derive.verify.conv_oracles import gradient_oracle as oracle
-from derive.verify.conv_checks import FrameworkCheck, ScipyCheck
-from derive.verify.conv_figures import draw_footprint
+from derive.verify.conv_checks import FrameworkCheck, ScipyCheck, gradient_oracle as oracle
+from derive.verify.conv_figures import draw_footprint, draw_matrix
 from derive.verify.conv_structure import (LowRankIdentity, TransposeIsAdjoint, TruncatedSvdCheck,
                                           ZeroPaddingSlip, measured_ratio, toeplitz_jacobian)
-from derive.verify.diagrams import draw_matrix
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON
 
 H_OUT = DerivedSize("H_out", lambda z: output_size(z["H_in"], z["K_h"], z["s"], z["P"], z["d"]))
