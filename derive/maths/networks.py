@@ -370,3 +370,17 @@ def separable_conv_mults(channels: int, side):
 def se_over_separable(channels: int, reduction: int, side):
     """SE block mults over those of a 3 x 3 depthwise separable conv C -> C, on the same map."""
     return se_mults(channels, reduction, side) / separable_conv_mults(channels, side)
+
+
+# ----------------------------------------------------------------------------- networks compared
+def network_totals(networks: Sequence[Sequence[Layer]], x: Shape, fields: Sequence[str]) -> list:
+    """Each field of :class:`Totals` (params, mults, activations...) for each network, field by
+    field: [P_1, P_2, M_1, M_2] for fields (params, mults) and two networks."""
+    counted = [totals(analyse(layers, x)) for layers in networks]
+    return [getattr(total, field) for field in fields for total in counted]
+
+
+def textbook_totals(networks: Sequence[Sequence[Layer]], x: Shape, columns: Sequence[int]) -> list:
+    """The same from the textbook formulas (:func:`textbook_counts`), a column index per field."""
+    rows = [textbook_counts(layers, x) for layers in networks]
+    return [sum(row[column] for row in table) for column in columns for table in rows]

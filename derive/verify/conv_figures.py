@@ -1,7 +1,8 @@
 """Figures of the conv sheets, drawn on the Matplotlib axes the renderer passes in: a conv's
-matrix as a grid of its entries, where a window and a gradient reach on the input grid, the receptive field as it grows through a stack,
-the squeeze-and-excitation cost ratio against the map side, and two networks' mults per stage.
-Derived numbers come from derive.maths; the measured ones from the instrumented NumPy pass."""
+matrix as a grid of its entries, where a window and a gradient reach on the input grid, the
+receptive field as it grows through a stack, the squeeze-and-excitation cost ratio against the
+map side, and two networks' mults per stage. Derived numbers come from derive.maths; the
+measured ones from the instrumented NumPy pass."""
 from __future__ import annotations
 
 import numpy as np

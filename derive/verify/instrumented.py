@@ -289,3 +289,10 @@ def measured_se_limit(channels: int, reduction: int, sides=(7, 14, 28)) -> float
 def receptive_field_support(layers) -> int:
     """The receptive-field side of a stack, measured: the gradient support on an input big enough for it."""
     return gradient_support(layers, big_enough_input(layers))
+
+
+def measured_network_totals(networks, shape: Shape, fields, *, compute: bool = True) -> list:
+    """:func:`measured_totals` of each network, field by field, in the order of
+    :func:`derive.maths.networks.network_totals`."""
+    measured = [measured_totals(layers, shape, compute=compute) for layers in networks]
+    return [total[field] for field in fields for total in measured]

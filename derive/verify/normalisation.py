@@ -1,7 +1,8 @@
 r"""Independent oracles for batch normalisation: a NumPy forward pass and its finite
-differences, JAX autodiff of a JAX forward pass, samplers that include near-constant
-batches, and a simulation of PyTorch's running statistics on one-class and mixed batches
-(the class_batches part's oracle, table and bars).
+differences (the gradient parts' oracles), JAX autodiff of a JAX forward pass, samplers that
+include near-constant batches, a simulation of PyTorch's running statistics on one-class and
+mixed batches (the class_batches part's oracle, table and bars), and the computation-graph
+figure.
 
 Nothing here uses the SymPy side (:mod:`derive.maths.normalisation`): these compute the
 same quantities by other means, so agreement checks the derivation.
@@ -26,9 +27,9 @@ from ..errors import MissingLibrary
 from .optional import jax_numpy
 
 __all__ = ["BATCH", "FD_REASON", "FD_TOLERANCE", "SMALL_EPS", "BatchDomain", "JaxGradientCheck", "SKIPPED",
-           "SmallPositive", "batch_norm", "class_batch_run", "class_means_train_and_test", "draw_graph", "gradient_oracle",
-           "gradient_sums", "jax_loss", "loss", "loss_gradient", "normalised", "running_statistics",
-           "scaled_central_gradient"]
+           "SmallPositive", "batch_norm", "class_batch_run", "class_means_train_and_test", "draw_graph",
+           "gradient_oracle", "gradient_sums", "jax_loss", "loss", "loss_gradient", "normalised",
+           "running_statistics", "scaled_central_gradient"]
 
 PYTORCH_MOMENTUM = 0.1
 
