@@ -12,8 +12,8 @@ from derive import (Demonstration, Derivation, Figure, Grading, Namespace, Oracl
                     Variable)
 from derive.maths.normalisation import (batch_mean, batch_norm, batch_variance, class_expectation, d_mu,
                                         d_mu_target, d_mu_value, d_var, d_var_target, d_var_value, d_xhat, inv_std,
-                                        normalised, ones, stationary_value, test_time_class_mean,
-                                        train_time_class_mean)
+                                        mean_of, normalised, normalised_of, ones, stationary_value,
+                                        test_time_class_mean, train_time_class_mean, variance_of)
 from derive.model.domains import NONZERO, POSITIVE
 from derive.verify import normalisation as bn
 from derive.verify.refutation import Refutation
@@ -28,22 +28,6 @@ NUMERIC = {"m": [2, 3, 4, 5, 6, 9, 12]}
 IDENTITY_SIZES = {"m": range(2, 6)}
 JAX_SIZES = [2, 5, 17, 64, 256]
 MOMENTUM = sp.Rational(1, 10)   # PyTorch's BatchNorm default
-
-
-def mean_of(v):
-    return batch_mean(v.x) if not v.general else v.sum(lambda k: v.x[k], "m") / v.m
-
-
-# At explicit sizes the variance is built in its moment form (1/m) sum x_i^2 - mu^2 (the
-# same polynomial, O(m) terms; see derive.maths.normalisation), in the forward pass SymPy
-# differentiates and in the definitions a proof substitutes alike, so radicals match. The
-# sheet prints the deviations form.
-def variance_of(v):
-    return batch_variance(v.x) if not v.general else v.sum(lambda k: (v.x[k] - v.mu) ** 2, "m") / v.m
-
-
-def normalised_of(v, eps):
-    return normalised(v.x, eps) if not v.general else (v.x - v.mu * ones(v.m)) / sp.sqrt(v.sigma2 + eps)
 
 
 x = Variable("x", ("m",), bn.BATCH)

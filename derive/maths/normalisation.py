@@ -24,8 +24,8 @@ from .expectation import Bernoulli, Normal, expectation
 
 __all__ = ["batch_mean", "batch_norm", "batch_variance", "check_batch", "check_eps", "class_batch",
            "class_expectation", "d_mu", "d_mu_target", "d_mu_value", "d_var", "d_var_target", "d_var_value",
-           "d_xhat", "inv_std", "normalised", "ones", "stationary_value", "test_time_class_mean",
-           "train_time_class_mean"]
+           "d_xhat", "inv_std", "mean_of", "normalised", "normalised_of", "ones", "stationary_value",
+           "test_time_class_mean", "train_time_class_mean", "variance_of"]
 
 
 def ones(n):
@@ -90,6 +90,24 @@ def normalised(x, eps, *, moments: bool = True):
 def batch_norm(x, gamma, beta, eps):
     """y_i = gamma xhat_i + beta: the training-time forward pass of one feature."""
     return gamma * normalised(x, eps) + beta * ones(x.shape[0])
+
+
+# ----------------------------------------------------------------------------- a part's defined variables
+# The definitions of mu, sigma^2 and xhat for a part's namespace ``v``: at explicit sizes from
+# the batch v.x; at a symbolic size (``v.general``) the notation the sheet prints. At explicit
+# sizes the variance is built in its moment form (1/m) sum x_i^2 - mu^2 (the same polynomial,
+# O(m) terms; see batch_variance), in the forward pass SymPy differentiates and in the
+# definitions a proof substitutes alike, so radicals match. The sheet prints the deviations form.
+def mean_of(v):
+    return batch_mean(v.x) if not v.general else v.sum(lambda k: v.x[k], "m") / v.m
+
+
+def variance_of(v):
+    return batch_variance(v.x) if not v.general else v.sum(lambda k: (v.x[k] - v.mu) ** 2, "m") / v.m
+
+
+def normalised_of(v, eps):
+    return normalised(v.x, eps) if not v.general else (v.x - v.mu * ones(v.m)) / sp.sqrt(v.sigma2 + eps)
 
 
 def stationary_value(momentum, expected_input):
