@@ -10,9 +10,10 @@ import sympy as sp
 
 from derive import (Demonstration, Derivation, Figure, Grading, Namespace, Oracle, Part, Sheet, Slip, Step,
                     Variable)
-from derive.maths.normalisation import (batch_mean, batch_norm, batch_variance, normalised,
-                                        ones, stationary_value)
-from derive.maths.expectation import Bernoulli, Normal, expectation
+from derive.maths.normalisation import (batch_mean, batch_norm, batch_variance, class_expectation, d_mu,
+                                        d_mu_target, d_mu_value, d_var, d_var_target, d_var_value, d_xhat, inv_std,
+                                        mean_of, normalised, normalised_of, ones, stationary_value,
+                                        test_time_class_mean, train_time_class_mean, variance_of)
 from derive.model.domains import NONZERO, POSITIVE
 from derive.verify import normalisation as bn
 from derive.verify.refutation import Refutation
@@ -27,22 +28,6 @@ NUMERIC = {"m": [2, 3, 4, 5, 6, 9, 12]}
 IDENTITY_SIZES = {"m": range(2, 6)}
 JAX_SIZES = [2, 5, 17, 64, 256]
 MOMENTUM = sp.Rational(1, 10)   # PyTorch's BatchNorm default
-
-
-def mean_of(v):
-    return batch_mean(v.x) if not v.general else v.sum(lambda k: v.x[k], "m") / v.m
-
-
-# At explicit sizes the variance is built in its moment form (1/m) sum x_i^2 - mu^2 (the
-# same polynomial, O(m) terms; see derive.maths.normalisation), in the forward pass SymPy
-# differentiates and in the definitions a proof substitutes alike, so radicals match. The
-# sheet prints the deviations form.
-def variance_of(v):
-    return batch_variance(v.x) if not v.general else v.sum(lambda k: (v.x[k] - v.mu) ** 2, "m") / v.m
-
-
-def normalised_of(v, eps):
-    return normalised(v.x, eps) if not v.general else (v.x - v.mu * ones(v.m)) / sp.sqrt(v.sigma2 + eps)
 
 
 x = Variable("x", ("m",), bn.BATCH)
@@ -67,75 +52,6 @@ def loss(v, batch, eps_=None):
 
 def gradient(v, eps_=None):
     return sp.Matrix([loss(v, v.x, eps_)]).jacobian(v.x).T
-
-
-def np_loss(d, **change):
-    d = {**d, **change}
-    return float(np.sum(d["g"] * bn.batch_norm(d["x"], d["gamma"], d["beta"], d["eps"])))
-
-
-def spread(d):
-    return float(np.sqrt(np.var(d["x"]) + d["eps"]))
-
-
-# Five-point central differences with h proportional to the batch's spread.
-FD_TOL = 1e-6
-FD_REASON = (r"five-point central differences with $h = \varepsilon^{1/5} s$, $s = \sqrt{\sigma^2 + \epsilon}$ "
-             r"the scale on which the forward pass varies: truncation and round-off both stay near "
-             r"$\varepsilon^{4/5} \approx 3 \times 10^{-13}$ relative to the gradient, also on near-constant "
-             r"batches and in sums over the batch; $10^{-6}$ leaves margin, while a missing term errs by $O(1)$")
-
-
-def fd_oracle(method, gradient_of):
-    return Oracle(gradient_of, f"central finite differences of a NumPy batch-norm forward ({method})",
-                  FD_TOL, FD_REASON)
-
-
-# --- the graph's nodes: the local derivatives Ioffe and Szegedy write down ----------------
-def named(v, tex, value):
-    """At a symbolic size the node's gradient prints by name; at explicit sizes it is the value."""
-    return sp.Symbol(tex) if v.general else value()
-
-
-def inv_std(v):
-    return 1 / sp.sqrt(v.sigma2 + v.eps)
-
-
-def d_xhat(v, i):
-    return named(v, rf"\frac{{\partial l}}{{\partial \hat{{x}}_{{{i}}}}}", lambda: v.g[i] * v.gamma)
-
-
-def d_var_value(v):
-    return (v.sum(lambda k: d_xhat(v, k) * (v.x[k] - v.mu), "m") * sp.Rational(-1, 2)
-            * (v.sigma2 + v.eps) ** sp.Rational(-3, 2))
-
-
-def d_mu_value(v):
-    return (-v.sum(lambda k: d_xhat(v, k), "m") * inv_std(v)
-            + d_var(v) * v.sum(lambda k: -2 * (v.x[k] - v.mu), "m") / v.m)
-
-
-def d_var(v):
-    return named(v, r"\frac{\partial l}{\partial \sigma^2}", lambda: d_var_value(v))
-
-
-def d_mu(v):
-    return named(v, r"\frac{\partial l}{\partial \mu}", lambda: d_mu_value(v))
-
-
-def loss_of_nodes(v, variance):
-    """l as a function of x, mu and a variance, each an independent input of its node."""
-    return sum((v.g[k] * (v.gamma * (v.x[k] - v.mu) / sp.sqrt(variance + v.eps) + v.beta)
-                for k in range(v.m)), sp.S.Zero)
-
-
-def d_var_target(v):
-    return sp.diff(loss_of_nodes(v, v.sigma2), v.sigma2)
-
-
-def d_mu_target(v):
-    # sigma^2 depends on mu too: (1/m) sum (x_k - mu)^2, so mu is reached along two paths.
-    return sp.diff(loss_of_nodes(v, sum((v.x[k] - v.mu) ** 2 for k in range(v.m)) / v.m), v.mu)
 
 
 def compact(v):
@@ -172,66 +88,11 @@ class_eps = Variable("eps", domain=POSITIVE, latex=r"\epsilon")
 CLASS_SIZES = {"m": range(2, 5)}
 
 
-def class_batch(v, mixed):
-    """One training batch of m samples as random symbols: Gaussian noise of variance s2
-    around the class mean, the class one Bernoulli(1/2) per batch or one per sample."""
-    noise = sp.Matrix(sp.symbols(f"z_1:{v.m + 1}", real=True))
-    labels = sp.Matrix(sp.symbols(f"c_1:{v.m + 1}", real=True)) if mixed else sp.Matrix([sp.Symbol("c")] * v.m)
-    law = {**{z: Normal(0, v.s2) for z in noise}, **{c: Bernoulli(sp.Rational(1, 2)) for c in set(labels)}}
-    return labels * v.mu_a + (ones(v.m) - labels) * v.mu_b + noise, law
+def expected(v, statistic, mixed):
+    return class_expectation(statistic, v.m, v.mu_a, v.mu_b, v.s2, mixed)
 
 
-def test_time_class_mean(v, mixed):
-    """Class a's mean normalised value at test time, with the running statistics at the
-    fixed point of PyTorch's update (momentum 0.1, unbiased batch variance)."""
-    batch, law = class_batch(v, mixed)
-    running_mean = stationary_value(MOMENTUM, expectation(batch_mean(batch), law))
-    running_var = stationary_value(MOMENTUM, expectation(batch_variance(batch, unbiased=True), law))
-    return (v.mu_a - running_mean) / sp.sqrt(running_var + v.eps)
-
-
-def train_time_class_mean(v):
-    """Class a's mean normalised value in training on one-class batches (by its own statistics)."""
-    batch = v.mu_a * ones(v.m) + sp.Matrix(sp.symbols(f"z_1:{v.m + 1}", real=True))
-    return sum(normalised(batch, v.eps)) / v.m
-
-
-# --- the sheet's pictures and numbers ------------------------------------------------------
-# Planar layout of the graph: the triangle x, sigma^2, xhat with mu inside it. The edge labels
-# are display-style fractions at 11 pt (text-style ones shrink numerator and denominator to 70%):
-# printed at 0.8 of an A4 text width the 6 in figure scales by 0.87, so they stay above 9 pt.
-GRAPH_SIZE = (6.0, 4.2)   # inches; taller than the default 6 x 3.4 to give the fractions room
-GRAPH_NODES = {"x": (0.0, 0.0, r"$x_i$"), "mu": (3.0, 1.25, r"$\mu$"), "var": (3.0, 3.2, r"$\sigma^2$"),
-               "xhat": (6.0, 0.0, r"$\hat x_i$"), "y": (7.5, 0.0, r"$y_i$"), "l": (8.8, 0.0, r"$l$"),
-               "gamma": (7.5, 1.6, r"$\gamma, \beta$")}
-GRAPH_EDGES = [("x", "mu", r"$\dfrac{1}{m}$"), ("x", "var", r"$\dfrac{2(x_i - \mu)}{m}$"),
-               ("mu", "var", r"$-\dfrac{2}{m}\sum_k (x_k - \mu)$"),
-               ("x", "xhat", r"$\dfrac{1}{\sqrt{\sigma^2 + \epsilon}}$"),
-               ("mu", "xhat", r"$-\dfrac{1}{\sqrt{\sigma^2 + \epsilon}}$"),
-               ("var", "xhat", r"$-\dfrac{x_i - \mu}{2(\sigma^2 + \epsilon)^{3/2}}$"),
-               ("xhat", "y", r"$\gamma$"), ("gamma", "y", ""), ("y", "l", r"$g_i$")]
-GRAPH_LABEL_POINTS = 11
-
-
-def draw_graph(ax):
-    """BN's computation graph; each edge carries the local derivative the backward pass uses."""
-    ax.figure.set_size_inches(*GRAPH_SIZE)
-    for name, (px, py, label) in GRAPH_NODES.items():
-        ax.text(px, py, label, ha="center", va="center", fontsize=14, zorder=3,
-                bbox={"boxstyle": "round,pad=0.35", "fc": "#eef3fb" if name != "gamma" else "#f5f5f5", "ec": "#3b5b92"})
-    for a, b_, label in GRAPH_EDGES:
-        (xa, ya, _), (xb, yb, _) = GRAPH_NODES[a], GRAPH_NODES[b_]
-        ax.annotate("", xy=(xb, yb), xytext=(xa, ya), zorder=1,
-                    arrowprops={"arrowstyle": "-|>", "color": "#3b5b92", "shrinkA": 16, "shrinkB": 16})
-        if label:  # on a white patch at the edge's middle, so a crossing line never hides it
-            ax.text((xa + xb) / 2, (ya + yb) / 2, label, ha="center", va="center",
-                    fontsize=GRAPH_LABEL_POINTS, color="#7a2e2e", zorder=2,
-                    bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"})
-    ax.set_xlim(-0.5, 9.3)
-    ax.set_ylim(-0.5, 3.6)
-    ax.axis("off")
-
-
+# --- the sheet's numbers -----------------------------------------------------------------
 def exact_identity_values():
     """The derived sum_i xhat_i dl/dx_i at a near-constant batch for several eps, exactly."""
     v = Namespace(VARIABLES, {"m": 2})
@@ -259,11 +120,6 @@ SETUP = (r"One feature over a mini-batch $x_1, \dots, x_m$: $\mu = \frac1m \sum_
          r"$y_i = \gamma \hat x_i + \beta$, $g_i = \partial l / \partial y_i$. ")
 
 
-def jax_loss(jnp, u, d):
-    centred = u - jnp.mean(u)
-    return jnp.sum(d["g"] * (d["gamma"] * centred / jnp.sqrt(jnp.mean(centred ** 2) + d["eps"]) + d["beta"]))
-
-
 GRAD_GAMMA = Part(
     id="batchnorm.grad_gamma", title="Gradient with respect to the scale γ",
     sheet=Sheet(statement=SETUP + r"Find $\partial l / \partial \gamma$."),
@@ -273,8 +129,7 @@ GRAD_GAMMA = Part(
         steps=(Step(r"\frac{\partial l}{\partial \gamma}", lambda v: v.sum(lambda k: v.g[k] * v.xhat[k], "m", "i"),
                     r"$y_i = \gamma \hat x_i + \beta$ gives $\partial y_i / \partial \gamma = \hat x_i$; sum over the "
                     r"batch, since $\gamma$ is shared by every $y_i$"),),
-        oracle=fd_oracle(r"in $\gamma$", lambda d: bn.scaled_central_gradient(
-            lambda u: np_loss(d, gamma=u[0]), np.array([d["gamma"]]), max(1.0, abs(d["gamma"])))[0])),
+        oracle=bn.gradient_oracle("gamma", r"in $\gamma$")),
     grading=Grading(neighbours=("batchnorm.grad_beta", "batchnorm.grad_x"),
                     slips=(Slip("sum(g_j, j, 1, m)", r"$\partial l / \partial \beta$: the factor $\hat x_i$ lost"),
                            Slip("sum(g_j*x_j, j, 1, m)", r"$x_j$ in place of the normalised $\hat x_j$"))),
@@ -287,8 +142,7 @@ GRAD_BETA = Part(
     derivation=Derivation(
         variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, derive=lambda v: sp.diff(loss(v, v.x), v.beta),
         result=lambda v: v.sum(lambda k: v.g[k], "m", "j"), result_lhs=r"\frac{\partial l}{\partial \beta}",
-        oracle=fd_oracle(r"in $\beta$", lambda d: bn.scaled_central_gradient(
-            lambda u: np_loss(d, beta=u[0]), np.array([d["beta"]]), max(1.0, abs(d["beta"])))[0])),
+        oracle=bn.gradient_oracle("beta", r"in $\beta$")),
     grading=Grading(neighbours=("batchnorm.grad_gamma",),
                     slips=(Slip("g_i", r"one $g_i$: $\beta$ is shared by the batch, so its gradient sums over $i$"),)),
 )
@@ -300,7 +154,7 @@ GRAD_X = Part(
         statement=SETUP + r"Find $\partial l / \partial x_i$, through $\hat x$, $\sigma^2$ and $\mu$.",
         figures=(Figure("graph", r"The computation graph of batch normalisation; each edge carries its local "
                         r"derivative, and the backward pass multiplies them along every path from $l$ back to $x_i$",
-                        draw_graph),)),
+                        bn.draw_graph),)),
     derivation=Derivation(
         variables=VARIABLES, sizes=SIZES, numeric_sizes=NUMERIC, derive=gradient, result=compact,
         result_lhs=r"\frac{\partial l}{\partial x}",
@@ -320,9 +174,8 @@ GRAD_X = Part(
                  r"the sum is proved equal to the compact form below (which is proved equal to SymPy's derivative)",
                  "i", target=compact),
         ),
-        oracle=fd_oracle("in every $x_i$", lambda d: bn.scaled_central_gradient(
-            lambda u: np_loss(d, x=u), d["x"], spread(d))),
-        checks=(bn.JaxGradientCheck("the closed form agrees with JAX autodiff", jax_loss, "x", JAX_SIZES,
+        oracle=bn.gradient_oracle("x", "in every $x_i$"),
+        checks=(bn.JaxGradientCheck("the closed form agrees with JAX autodiff", bn.jax_loss, "x", JAX_SIZES,
                                     1e-9, r"both sides are float64 evaluations of $O(m)$ operations on the same "
                                     r"inputs: round-off $\approx 10^{-13}$ relative even on near-constant batches, "
                                     r"where both divide by the same small spread; a wrong term errs by $O(1)$"),)),
@@ -371,9 +224,8 @@ GRAD_IDENTITIES = Part(
                  r"$1 - \sigma^2 / (\sigma^2 + \epsilon) = \epsilon / (\sigma^2 + \epsilon)$, which is 0 only at "
                  r"$\epsilon = 0$ (for $\gamma \neq 0$, $\sum_j g_j \hat x_j \neq 0$)", target=lambda v: weighted_compact(v)),
         ),
-        oracle=Oracle(lambda d: np.array([np.sum(gr := bn.scaled_central_gradient(lambda u: np_loss(d, x=u), d["x"], spread(d))),
-                                          np.sum(d["xhat"] * gr)]),
-                      "sums of central finite differences of a NumPy batch-norm forward", FD_TOL, FD_REASON),
+        oracle=Oracle(bn.gradient_sums, "sums of central finite differences of a NumPy batch-norm forward",
+                      bn.FD_TOLERANCE, bn.FD_REASON),
         checks=(Refutation(r"the textbook identity $" + TEXTBOOK_ZERO + r"$ is false for $\epsilon > 0$",
                            lambda v: sp.Matrix([0, 0]), {"m": 2},
                            {"x": (0, 1), "g": (1, 0), "gamma": 1, "beta": 0, "eps": sp.Rational(1, 4)}),)),
@@ -467,7 +319,8 @@ CLASS_BATCHES = Part(
             lambda: bn.class_table(CLASS_DEMO)),)),
     derivation=Derivation(
         variables=(mu_a, mu_b, within, class_eps), sizes=CLASS_SIZES, numeric_sizes={"m": [2, 3, 4, 8, 32]},
-        derive=lambda v: sp.Matrix([train_time_class_mean(v), test_time_class_mean(v, False), test_time_class_mean(v, True)]),
+        derive=lambda v: sp.Matrix([train_time_class_mean(v.m, v.mu_a, v.eps)] + [test_time_class_mean(
+            v.m, v.mu_a, v.mu_b, v.s2, v.eps, MOMENTUM, mixed) for mixed in (False, True)]),
         result=lambda v: sp.Matrix([0, (v.mu_a - v.mu_b) / (2 * sp.sqrt(v.s2 + v.eps)),
                                     (v.mu_a - v.mu_b) / (2 * sp.sqrt(v.s2 + (v.mu_a - v.mu_b) ** 2 / 4 + v.eps))]),
         result_lhs=r"\begin{pmatrix} \text{training, one-class batches} \\ \text{test, after one-class batches} "
@@ -476,13 +329,13 @@ CLASS_BATCHES = Part(
             Step(r"\mathbb{E}[\mu_B]", lambda v: (v.mu_a + v.mu_b) / 2,
                  r"one-class or mixed, a batch's mean is $\mu_a$ or $\mu_b$ on average, each with probability $\frac12$ "
                  r"(expectation engine over the class labels and Gaussian noise)",
-                 target=lambda v: expectation(batch_mean(class_batch(v, False)[0]), class_batch(v, False)[1])),
+                 target=lambda v: expected(v, batch_mean, False)),
             Step(r"\mathbb{E}[s_B^2]_{\text{one class}}", lambda v: v.s2,
                  r"a one-class batch's unbiased variance sees only the within-class spread",
-                 target=lambda v: expectation(batch_variance(class_batch(v, False)[0], unbiased=True), class_batch(v, False)[1])),
+                 target=lambda v: expected(v, lambda b: batch_variance(b, unbiased=True), False)),
             Step(r"\mathbb{E}[s_B^2]_{\text{mixed}}", lambda v: v.s2 + (v.mu_a - v.mu_b) ** 2 / 4,
                  r"a mixed batch's also sees the between-class spread $(\mu_a - \mu_b)^2/4$",
-                 target=lambda v: expectation(batch_variance(class_batch(v, True)[0], unbiased=True), class_batch(v, True)[1])),
+                 target=lambda v: expected(v, lambda b: batch_variance(b, unbiased=True), True)),
             Step(r"r_{\mu}", lambda v: (v.mu_a + v.mu_b) / 2,
                  r"the running mean's fixed point $r = 0.9\, r + 0.1\, \mathbb{E}[\mu_B]$; likewise the running variance "
                  r"settles at $\mathbb{E}[s_B^2]$", target=lambda v: stationary_value(MOMENTUM, (v.mu_a + v.mu_b) / 2)),

@@ -6,24 +6,23 @@ Recurrences are solved with a symbolic step count t (``derive.maths.recurrences`
 bounds come from SymPy's inequality solvers and are compared as sets
 (``derive.maths.inequalities``), and what the algorithms do is checked by running them
 (``derive.verify.simulation``)."""
-import numpy as np
 import sympy as sp
 
 from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.model.domains import NONZERO, POSITIVE, SPD, STEP_COUNT, STEP_SIZE, Interval
 from derive.model.functions import identity, zero_vector
 from derive.maths.inequalities import as_relational, intersection_over
-from derive.maths.moving_averages import ema, ema_at, ema_iterated, ema_mean, step_sum
+from derive.maths.moving_averages import (adam_closed_form, adam_first_step, adam_trajectory, ema, ema_at,
+                                          ema_iterated, ema_mean, moment, step_sum)
 from derive.maths.quadratics import iterate, linear_factor, minimax_step, quadratic_gradient
 from derive.maths.recurrences import Induction, expect_linear
-from derive.verify.dynamics import (TAU, damped_newton, gradient_descent, moving_average, step_bound_check,
-                                   step_bound_strategy)
 from derive.verify.dynamics_figures import plot_adam_moments, plot_gd_losses, plot_gd_paths
-from derive.verify.optimiser_oracles import (CONVERGENCE_REASON, MC_REASON, adam_numpy, closed_form_check,
-                                             closed_form_strategy, gd_converges, gd_loop, monte_carlo_first_moment,
-                                             newton_converges, optimal_rate_check, spectrum, ternary_search_step,
-                                             trajectory_check, trajectory_strategy, unbiased_check,
-                                             unbiased_strategy)
+from derive.verify.optimiser_oracles import (CONVERGENCE_REASON, GD_STEP_BOUND_CHECK, MC_REASON,
+                                             NEWTON_STEP_BOUND_CHECK, RATE_MARGIN, adam_numpy, closed_form_check,
+                                             closed_form_strategy, gd_converges, gd_loop, moment_loop,
+                                             monte_carlo_first_moment, newton_converges, optimal_rate_check,
+                                             step_bound_strategy, ternary_search_step, trajectory_check,
+                                             trajectory_strategy, unbiased_check, unbiased_strategy)
 from derive.verify.simulation import Simulation
 
 TITLE = "Optimisers: Adam and gradient descent on quadratics"
@@ -78,58 +77,10 @@ def over_steps(v, term, size="t"):
     return step_sum(term, v.g, getattr(v, size))
 
 
-def unrolled_sum(v, b, power, t):
-    """(1 - b) sum_{i <= t} b^(t-i) g_i^power: a moment at step t, unrolled."""
-    return (1 - b) * step_sum(lambda i, g: b ** (t - i) * g ** power, v.g, t)
-
-
 def corrected_at(v, index, power, b):
     """The bias-corrected moment at step t = index + 1 (t = index in general)."""
     t = index if v.general else index + 1
-    return unrolled_sum(v, b, power, t) / (1 - b ** t)
-
-
-def adam_trajectory(v):
-    """theta_1..theta_T by iterating Adam's update equations symbolically."""
-    m = s = sp.S.Zero
-    theta, out = v.theta_0, []
-    for t, g in enumerate(v.g, 1):
-        m = sp.expand(v.beta_1 * m + (1 - v.beta_1) * g)
-        s = sp.expand(v.beta_2 * s + (1 - v.beta_2) * g ** 2)
-        theta = theta - v.alpha * (m / (1 - v.beta_1 ** t)) / (sp.sqrt(s / (1 - v.beta_2 ** t)) + v.eps)
-        out.append(theta)
-    return sp.Matrix(out)
-
-
-def adam_closed_form(v):
-    """theta_t = theta_0 - alpha sum_{s<=t} mhat_s / (sqrt(vhat_s) + eps), moments unrolled."""
-    def hat(b, power, upto):
-        total = unrolled_sum(v, b, power, upto)
-        return (total if v.general else sp.expand(total)) / (1 - b ** upto)
-
-    def update(upto):
-        return hat(v.beta_1, 1, upto) / (sp.sqrt(hat(v.beta_2, 2, upto)) + v.eps)
-    if v.general:
-        s = sp.Symbol("s", integer=True, positive=True)
-        return v.theta_0 - v.alpha * sp.Sum(update(s), (s, 1, sp.Symbol("t", integer=True, positive=True)))
-    return sp.Matrix([v.theta_0 - v.alpha * sum(update(u) for u in range(1, t + 1))
-                      for t in range(1, v.T + 1)])
-
-
-def in_unit_interval(expr, *betas):
-    """Simplify knowing 0 < beta < 1: SymPy reasons with gap = 1 - beta > 0."""
-    gaps = {b: sp.Dummy(f"gap_{b}", positive=True) for b in betas}
-    simpler = sp.simplify(expr.xreplace({b: 1 - gap for b, gap in gaps.items()}))
-    return sp.simplify(simpler.xreplace({gap: 1 - b for b, gap in gaps.items()}))
-
-
-def first_step(v, correct):
-    """|theta_1 - theta_0| after one Adam step from m_0 = v_0 = 0 with eps = 0."""
-    m1 = (1 - v.beta_1) * v.g_1
-    s1 = (1 - v.beta_2) * v.g_1 ** 2
-    if correct:
-        m1, s1 = m1 / (1 - v.beta_1), s1 / (1 - v.beta_2)
-    return in_unit_interval(sp.Abs(v.alpha * m1 / sp.sqrt(s1)), v.beta_1, v.beta_2)
+    return moment(b, v.g, power, t) / (1 - b ** t)
 
 
 # ----------------------------------------------------------------------------- quadratics, in SymPy
@@ -187,7 +138,7 @@ ADAM_UNROLL = Part(
             Step("m_t", lambda v: over_steps(v, lambda i, g: (1 - v.beta_1) * v.beta_1 ** (v.t - i) * g),
                  r"the same as iterating the recurrence $t$ times from $m_0 = 0$", target=lambda v: ema_iterated(v.beta_1, v.g)[-1]),
         ),
-        oracle=Oracle(lambda x: moving_average(np.reshape(x["g"], -1), x["beta_1"])[-1],
+        oracle=Oracle(moment_loop,
                       "a plain NumPy loop of the recurrence", 1e-12,
                       r"at most $6$ multiply-adds per step in float64 on $O(1)$ numbers: error about $10^{-15}$"),
         checks=(Induction(r"$m_t = (1 - \beta_1) \sum_{i=1}^{t} \beta_1^{t-i} g_i$ for every $t$",
@@ -246,7 +197,7 @@ ADAM_FIRST_STEP = Part(
                           r"with and without bias correction."),
     derivation=Derivation(
         variables=(alpha, beta_1, beta_2, Variable("g_1", domain=NONZERO, latex="g_1")),
-        derive=lambda v: first_step(v, correct=False),
+        derive=lambda v: adam_first_step(v.alpha, v.beta_1, v.beta_2, v.g_1, correct=False),
         result=lambda v: v.alpha * (1 - v.beta_1) / sp.sqrt(1 - v.beta_2),
         result_lhs=r"|\theta_1 - \theta_0|_{\text{uncorrected}}",
         steps=(
@@ -254,10 +205,10 @@ ADAM_FIRST_STEP = Part(
                  target=lambda v: v.beta_1 * 0 + (1 - v.beta_1) * v.g_1),
             Step(r"|\theta_1 - \theta_0|_{\text{corrected}}", lambda v: v.alpha,
                  r"$\hat m_1 = g_1$ and $\hat v_1 = g_1^2$, so the step is $\alpha\, g_1 / |g_1|$",
-                 target=lambda v: first_step(v, correct=True)),
+                 target=lambda v: adam_first_step(v.alpha, v.beta_1, v.beta_2, v.g_1, correct=True)),
             Step(r"|\theta_1 - \theta_0|_{\text{uncorrected}}", lambda v: sp.sqrt(10) * v.alpha,
                  r"at $\beta_1 = 0.9$, $\beta_2 = 0.999$: $0.1/\sqrt{0.001} = \sqrt{10} \approx 3.16$",
-                 target=lambda v: first_step(v, correct=False).subs({v.beta_1: sp.Rational(9, 10),
+                 target=lambda v: adam_first_step(v.alpha, v.beta_1, v.beta_2, v.g_1, correct=False).subs({v.beta_1: sp.Rational(9, 10),
                                                                      v.beta_2: sp.Rational(999, 1000)})),
         ),
         oracle=Oracle(lambda x: abs(adam_numpy(0.0, [x["g_1"]], x["alpha"], x["beta_1"], x["beta_2"], 0.0,
@@ -280,8 +231,8 @@ ADAM_UPDATE = Part(
     derivation=Derivation(
         variables=(Variable("g", ("T",), latex="g"), Variable("theta_0", latex=r"\theta_0"), alpha, beta_1,
                    beta_2, adam_eps),
-        sizes={"T": range(1, 4)}, numeric_sizes={"T": [1, 2, 3, 5, 8]}, derive=adam_trajectory,
-        result=adam_closed_form, result_lhs=r"\theta_t",
+        sizes={"T": range(1, 4)}, numeric_sizes={"T": [1, 2, 3, 5, 8]}, derive=lambda v: adam_trajectory(v.theta_0, v.g, v.alpha, v.beta_1, v.beta_2, v.eps),
+        result=lambda v: adam_closed_form(v.theta_0, v.g, v.alpha, v.beta_1, v.beta_2, v.eps, None if v.general else v.T), result_lhs=r"\theta_t",
         steps=(
             Step(r"\hat m_t", lambda v, i: corrected_at(v, i, 1, v.beta_1),
                  r"the unrolled $m_t$ of the first part, over $1 - \beta_1^t$", "t",
@@ -370,12 +321,12 @@ GD_STEP_BOUND = Part(
                       CONVERGENCE_REASON),
         checks=(Simulation("GD converges just inside the claimed bound, diverges just outside, and neither "
                            "decays nor grows on it (oscillating at the upper end)",
-                           step_bound_strategy, step_bound_check(gradient_descent, spectrum),
+                           step_bound_strategy, GD_STEP_BOUND_CHECK,
                            r"NumPy gradient descent on random SPD matrices (Hypothesis picks $2 \le n \le 8$, "
                            r"condition number from $2$ to $1000$, $0.1 \le \lambda_{\max} \le 100$) at $7$ step "
                            r"sizes per matrix: per-eigenmode rates over $200$ steps", 0.0,
                            "a probe passes when the observed behaviour is exactly the claimed one; rates "
-                           rf"are classified with a margin of $10^{{{round(np.log10(TAU))}}}$", cases=30),)),
+                           "are classified with a margin of " + RATE_MARGIN, cases=30),)),
     grading=Grading(
         neighbours=("optim.gd_optimal_step", "optim.newton_step_bound"),
         expects=r"the condition on $\epsilon$, e.g. as an inequality in $\epsilon$ and $\lambda_{\max}$",
@@ -445,7 +396,7 @@ NEWTON_STEP_BOUND = Part(
             Induction(r"$w_t = (1 - \epsilon)^t w_0$ for every $t$ and $n$", lambda v: (1 - v.eps) ** T * v.w_0,
                       lambda v, prev, t: prev - v.eps * prev, lambda v: v.w_0, t=T),
             Simulation("damped Newton converges just inside the claimed bound, diverges just outside, and "
-                       "neither decays nor grows on it", step_bound_strategy, step_bound_check(damped_newton, spectrum),
+                       "neither decays nor grows on it", step_bound_strategy, NEWTON_STEP_BOUND_CHECK,
                        r"NumPy damped Newton (``np.linalg.solve``) on random SPD matrices at $7$ step sizes per "
                        r"matrix: per-eigenmode rates over $200$ steps", 0.0,
                        "a probe passes when the observed behaviour is exactly the claimed one", cases=20),

@@ -4,7 +4,8 @@ Adam's moment estimates are two of them, and so are batch norm's running statist
 The closed form for a symbolic t is derived by
 :func:`derive.maths.recurrences.solve_first_order`, not typed in; the other helpers take it at
 an explicit t, iterate the recurrence, write the unrolled sum, and take its mean under
-stationary inputs. The NumPy loop that checks them is :func:`derive.verify.dynamics.moving_average`.
+stationary inputs; Adam's update built on two of them is iterated, unrolled and sized at its
+first step. The NumPy loop that checks them is :func:`derive.verify.dynamics.moving_average`.
 
 >>> import sympy as sp
 >>> b, mu, s = sp.Symbol("b", positive=True), sp.Symbol("mu"), sp.IndexedBase("s")
@@ -23,7 +24,8 @@ import sympy as sp
 
 from .recurrences import expect_linear, instantiate, solve_first_order, without_degenerate_branches
 
-__all__ = ["ema", "ema_at", "ema_iterated", "ema_mean", "step_sum"]
+__all__ = ["adam_closed_form", "adam_first_step", "adam_trajectory", "ema", "ema_at", "ema_iterated", "ema_mean",
+           "in_unit_interval", "moment", "step_sum"]
 
 
 @lru_cache(maxsize=None)
@@ -62,3 +64,56 @@ def step_sum(term: Callable, values, upto):
         return sum((term(k, values[k - 1]) for k in range(1, upto + 1)), sp.S.Zero)
     i = sp.Symbol("i", integer=True, positive=True)
     return sp.Sum(term(i, values[i]), (i, 1, upto))
+
+
+# ----------------------------------------------------------------------------- Adam
+# Iterating the update (adam_trajectory) and unrolling it (adam_closed_form) are two derivations
+# of the same numbers, which a proof sets equal.
+def moment(b, values, power: int, t):
+    """(1 - b) sum_{i <= t} b^(t-i) g_i^power: Adam's moment at step t, unrolled."""
+    return (1 - b) * step_sum(lambda i, g: b ** (t - i) * g ** power, values, t)
+
+
+def adam_trajectory(theta_0, grads: Sequence, alpha, beta_1, beta_2, eps) -> sp.Matrix:
+    """theta_1..theta_T by iterating Adam's update equations from m_0 = v_0 = 0."""
+    m = s = sp.S.Zero
+    theta, out = theta_0, []
+    for t, g in enumerate(grads, 1):
+        m = sp.expand(beta_1 * m + (1 - beta_1) * g)
+        s = sp.expand(beta_2 * s + (1 - beta_2) * g ** 2)
+        theta = theta - alpha * (m / (1 - beta_1 ** t)) / (sp.sqrt(s / (1 - beta_2 ** t)) + eps)
+        out.append(theta)
+    return sp.Matrix(out)
+
+
+def adam_closed_form(theta_0, grads, alpha, beta_1, beta_2, eps, steps: int | None = None):
+    """theta_t = theta_0 - alpha sum_{s <= t} mhat_s / (sqrt(vhat_s) + eps), the moments unrolled:
+    at every t = 1..``steps`` as a column, or for a symbolic t when ``steps`` is None."""
+    general = steps is None
+
+    def hat(b, power, upto):
+        total = moment(b, grads, power, upto)
+        return (total if general else sp.expand(total)) / (1 - b ** upto)
+
+    def update(upto):
+        return hat(beta_1, 1, upto) / (sp.sqrt(hat(beta_2, 2, upto)) + eps)
+    if general:
+        s = sp.Symbol("s", integer=True, positive=True)
+        return theta_0 - alpha * sp.Sum(update(s), (s, 1, sp.Symbol("t", integer=True, positive=True)))
+    return sp.Matrix([theta_0 - alpha * sum(update(u) for u in range(1, t + 1)) for t in range(1, steps + 1)])
+
+
+def in_unit_interval(expr, *betas):
+    """Simplify knowing 0 < beta < 1: SymPy reasons with gap = 1 - beta > 0."""
+    gaps = {b: sp.Dummy(f"gap_{b}", positive=True) for b in betas}
+    simpler = sp.simplify(expr.xreplace({b: 1 - gap for b, gap in gaps.items()}))
+    return sp.simplify(simpler.xreplace({gap: 1 - b for b, gap in gaps.items()}))
+
+
+def adam_first_step(alpha, beta_1, beta_2, g_1, correct: bool):
+    """|theta_1 - theta_0| after one Adam step from m_0 = v_0 = 0 with eps = 0."""
+    m1 = (1 - beta_1) * g_1
+    s1 = (1 - beta_2) * g_1 ** 2
+    if correct:
+        m1, s1 = m1 / (1 - beta_1), s1 / (1 - beta_2)
+    return in_unit_interval(sp.Abs(alpha * m1 / sp.sqrt(s1)), beta_1, beta_2)

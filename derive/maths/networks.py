@@ -344,3 +344,43 @@ def layer_rows(networks, x: Shape, columns: Sequence[str]) -> list[tuple]:
         total = totals(counts)
         rows.append((f"{tag}: total", "-", *[getattr(total, k) for k in columns]))
     return rows
+
+
+# ----------------------------------------------------------------------------- squeeze-and-excitation
+def se_layers(channels: int, reduction: int) -> tuple[Layer, Layer]:
+    """The excitation: two FC layers C -> C/r -> C on the squeezed C-vector."""
+    return fc(channels // reduction), fc(channels)
+
+
+def separable_same(channels: int, kernel: int = 3) -> tuple[Layer, Layer]:
+    """A depthwise separable conv C -> C with 'same' padding: depthwise k x k, then pointwise."""
+    return depthwise(kernel, padding=(kernel - 1) // 2), pointwise(channels)
+
+
+def se_mults(channels: int, reduction: int, side):
+    """An SE block's mults on a side x side x C map: the two FC layers, then one product per entry to rescale."""
+    return totals(analyse(se_layers(channels, reduction), Shape(1, 1, channels))).mults + count_terms(side, side, channels)
+
+
+def separable_conv_mults(channels: int, side):
+    """The mults of :func:`separable_same` (3 x 3) on a side x side x C map."""
+    return totals(analyse(separable_same(channels), Shape(side, side, channels))).mults
+
+
+def se_over_separable(channels: int, reduction: int, side):
+    """SE block mults over those of a 3 x 3 depthwise separable conv C -> C, on the same map."""
+    return se_mults(channels, reduction, side) / separable_conv_mults(channels, side)
+
+
+# ----------------------------------------------------------------------------- networks compared
+def network_totals(networks: Sequence[Sequence[Layer]], x: Shape, fields: Sequence[str]) -> list:
+    """Each field of :class:`Totals` (params, mults, activations...) for each network, field by
+    field: [P_1, P_2, M_1, M_2] for fields (params, mults) and two networks."""
+    counted = [totals(analyse(layers, x)) for layers in networks]
+    return [getattr(total, field) for field in fields for total in counted]
+
+
+def textbook_totals(networks: Sequence[Sequence[Layer]], x: Shape, columns: Sequence[int]) -> list:
+    """The same from the textbook formulas (:func:`textbook_counts`), a column index per field."""
+    rows = [textbook_counts(layers, x) for layers in networks]
+    return [sum(row[column] for row in table) for column in columns for table in rows]

@@ -40,6 +40,25 @@ class relu(sp.Function):
         return sp.Piecewise((arg, arg > 0), (0, True))
 
 
+class Notation(sp.Symbol):
+    r"""A symbol with a plain ``name`` that a sheet prints as its ``latex``: a quantity written in
+    notation (a graph node's gradient, $\partial l / \partial \sigma^2$) that no part declares
+    as a variable. Its class sorts before ``Symbol`` (SymPy orders atoms by class name, then by
+    name), so in a sum it stands where a symbol named by its LaTeX (``\frac...``) would.
+
+    >>> Notation("dl_dmu", r"\frac{\partial l}{\partial \mu}").latex
+    '\\frac{\\partial l}{\\partial \\mu}'
+    """
+
+    def __new__(cls, name: str, latex: str, **assumptions):
+        obj = sp.Symbol.__xnew__(cls, name, **assumptions)
+        obj.latex = latex
+        return obj
+
+    def __getnewargs_ex__(self):
+        return (self.name, self.latex), self.assumptions0
+
+
 class ColumnVector(sp.MatrixSymbol):
     """A column-vector symbol that accepts one index: ``z[i]`` is the i-th entry."""
 

@@ -146,6 +146,9 @@ class DeriveLatexPrinter(LatexPrinter):
             return f"\\{tail}{{{self._print(sp.Symbol(base))}}}"
         return super()._print_Symbol(expr, style)
 
+    def _print_Notation(self, expr):
+        return expr.latex
+
     def _print_MatrixSymbol(self, expr):
         return self.names.get(expr.name, self._print_Symbol(sp.Symbol(expr.name)))
 

@@ -1,5 +1,5 @@
-"""Claims for the conv backward parts beyond the finite-difference oracle: the part's closed
-form against JAX autodiff (the framework oracle) and against the scipy.signal identities,
+"""The checks of the conv backward parts: the finite-difference oracle, and beyond it the part's
+closed form against JAX autodiff (the framework oracle) and against the scipy.signal identities,
 on Hypothesis-drawn layers.
 
 The closed form is the part's own index form, evaluated entry by entry in NumPy where that
@@ -19,10 +19,21 @@ from hypothesis import strategies as st
 from ..maths.convolution import INDEX, output_size, per_group  # noqa: F401 (per_group re-exported)
 from ..maths.tensors import evaluate_all
 from ..model.claim import FAILED, PASSED, REFUTED, SKIPPED, Claim
-from ..model.part import Part, derived_sizes
-from .conv_oracles import (Hyper, forward, grad_input_vectorised, grad_weight_vectorised, jax_available,
-                           jax_gradients, scipy_gradients)
-from .numeric import scaled_error
+from ..model.part import Oracle, Part, derived_sizes
+from .conv_oracles import (Hyper, add_axes, fd_gradient, forward, grad_input_vectorised, grad_weight_vectorised,
+                           jax_available, jax_gradients, scipy_gradients)
+from .numeric import FD_RTOL, FD_TOLERANCE_REASON, scaled_error
+
+def gradient_oracle(wrt: str, one_d: bool = False) -> Oracle:
+    """A gradient part's oracle: central differences of the NumPy forward in ``wrt``, flattened
+    (a 1-D layer's values first given the batch and channel axes of ``add_axes``)."""
+    if one_d:
+        return Oracle(lambda x: fd_gradient(add_axes(x), wrt).reshape(-1), **_FD_ORACLE)
+    return Oracle(lambda x: fd_gradient(x, wrt).reshape(-1), **_FD_ORACLE)
+
+
+_FD_ORACLE = dict(method="central differences of the NumPy forward pass", rtol=FD_RTOL,
+                  tolerance_reason=FD_TOLERANCE_REASON, cases=8)
 
 FLOAT_RTOL = 1e-9
 FLOAT_REASON = (r"both sides are float64 sums of at most $4 \times 32 \times 32$ products of $O(1)$ numbers, so "

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..errors import DeriveError
-from ..maths.networks import Layer, Shape, analyse, conv, pool
+from ..maths.networks import Layer, Shape, analyse, conv, pool, separable_same
 
 
 class MultiplyCounter:
@@ -271,3 +271,28 @@ def image_point_weights(map_shape: tuple[int, int], scale: float, point, convent
     i + 1/2 on both grids, PyTorch's align_corners=False) u = (x + 1/2) / scale - 1/2."""
     u = [x / scale if convention == "corner" else (x + 0.5) / scale - 0.5 for x in point]
     return interpolated_weights(map_shape, tuple(u))
+
+
+def measured_se_over_separable(channels: int, reduction: int, side: int) -> float:
+    """Counted SE block products over those of an instrumented 3 x 3 depthwise separable conv C -> C."""
+    separable = sum(m.mults for m in measure(separable_same(channels), Shape(side, side, channels)))
+    return se_block_mults(channels, reduction, side) / separable
+
+
+def measured_se_limit(channels: int, reduction: int, sides=(7, 14, 28)) -> float:
+    """The limit of that ratio as the map grows: the ratio of the counts' slopes in H W."""
+    return affine_limit(sides, [se_block_mults(channels, reduction, s) for s in sides],
+                        [sum(m.mults for m in measure(separable_same(channels), Shape(s, s, channels))) for s in sides])
+
+
+# ----------------------------------------------------------------------------- receptive field
+def receptive_field_support(layers) -> int:
+    """The receptive-field side of a stack, measured: the gradient support on an input big enough for it."""
+    return gradient_support(layers, big_enough_input(layers))
+
+
+def measured_network_totals(networks, shape: Shape, fields, *, compute: bool = True) -> list:
+    """:func:`measured_totals` of each network, field by field, in the order of
+    :func:`derive.maths.networks.network_totals`."""
+    measured = [measured_totals(layers, shape, compute=compute) for layers in networks]
+    return [total[field] for field in fields for total in measured]

@@ -1,7 +1,8 @@
 r"""Independent oracles for batch normalisation: a NumPy forward pass and its finite
-differences, JAX autodiff of a JAX forward pass, samplers that include near-constant
-batches, and a simulation of PyTorch's running statistics on one-class and mixed batches
-(the class_batches part's oracle, table and bars).
+differences (the gradient parts' oracles), JAX autodiff of a JAX forward pass, samplers that
+include near-constant batches, a simulation of PyTorch's running statistics on one-class and
+mixed batches (the class_batches part's oracle, table and bars), and the computation-graph
+figure.
 
 Nothing here uses the SymPy side (:mod:`derive.maths.normalisation`): these compute the
 same quantities by other means, so agreement checks the derivation.
@@ -19,13 +20,16 @@ from hypothesis import strategies as st
 from ..errors import InvalidArgument
 from ..model.claim import FAILED, PASSED, REFUTED, SKIPPED, Claim
 from ..model.domains import Domain
+from ..model.part import Oracle
+from .diagrams import draw_computation_graph
 from .numeric import scaled_error
 from ..errors import MissingLibrary
 from .optional import jax_numpy
 
-__all__ = ["BATCH", "SMALL_EPS", "BatchDomain", "JaxGradientCheck", "SKIPPED", "SmallPositive",
-           "batch_norm", "class_batch_run", "class_means_train_and_test", "normalised", "running_statistics",
-           "scaled_central_gradient"]
+__all__ = ["BATCH", "FD_REASON", "FD_TOLERANCE", "SMALL_EPS", "BatchDomain", "JaxGradientCheck", "SKIPPED",
+           "SmallPositive", "batch_norm", "class_batch_run", "class_means_train_and_test", "draw_graph",
+           "gradient_oracle", "gradient_sums", "jax_loss", "loss", "loss_gradient", "normalised",
+           "running_statistics", "scaled_central_gradient"]
 
 PYTORCH_MOMENTUM = 0.1
 
@@ -103,7 +107,75 @@ def scaled_central_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, sca
     return out
 
 
+# ----------------------------------------------------------------------------- the gradient oracles
+# The parts' loss l = sum_i g_i y_i, whose upstream gradients are exactly g.
+def loss(d: dict, **change) -> float:
+    d = {**d, **change}
+    return float(np.sum(d["g"] * batch_norm(d["x"], d["gamma"], d["beta"], d["eps"])))
+
+
+def spread(d: dict) -> float:
+    return float(np.sqrt(np.var(d["x"]) + d["eps"]))
+
+
+def loss_gradient(d: dict, wrt: str):
+    """dl/d``wrt`` by five-point central differences: in the batch ``x`` on the scale of its
+    spread, in the scalar ``gamma`` or ``beta`` on the scale max(1, |value|)."""
+    if wrt == "x":
+        return scaled_central_gradient(lambda u: loss(d, x=u), d["x"], spread(d))
+    return scaled_central_gradient(lambda u: loss(d, **{wrt: u[0]}), np.array([d[wrt]]), max(1.0, abs(d[wrt])))[0]
+
+
+def gradient_sums(d: dict) -> np.ndarray:
+    """sum_i dl/dx_i and sum_i xhat_i dl/dx_i, from the finite-difference gradient."""
+    gradient = loss_gradient(d, "x")
+    return np.array([np.sum(gradient), np.sum(d["xhat"] * gradient)])
+
+
+FD_TOLERANCE = 1e-6
+FD_REASON = (r"five-point central differences with $h = \varepsilon^{1/5} s$, $s = \sqrt{\sigma^2 + \epsilon}$ "
+             r"the scale on which the forward pass varies: truncation and round-off both stay near "
+             r"$\varepsilon^{4/5} \approx 3 \times 10^{-13}$ relative to the gradient, also on near-constant "
+             r"batches and in sums over the batch; $10^{-6}$ leaves margin, while a missing term errs by $O(1)$")
+
+
+def gradient_oracle(wrt: str, method: str) -> Oracle:
+    """The oracle of a gradient part: :func:`loss_gradient` in ``wrt`` (``method`` says which)."""
+    return Oracle(lambda d: loss_gradient(d, wrt), f"central finite differences of a NumPy batch-norm forward ({method})",
+                  FD_TOLERANCE, FD_REASON)
+
+
+# ----------------------------------------------------------------------------- the computation graph
+# Planar layout of the graph: the triangle x, sigma^2, xhat with mu inside it. The edge labels
+# are display-style fractions at 11 pt (text-style ones shrink numerator and denominator to 70%):
+# printed at 0.8 of an A4 text width the 6 in figure scales by 0.87, so they stay above 9 pt.
+GRAPH_SIZE = (6.0, 4.2)   # inches; taller than the default 6 x 3.4 to give the fractions room
+GRAPH_NODES = {"x": (0.0, 0.0, r"$x_i$"), "mu": (3.0, 1.25, r"$\mu$"), "var": (3.0, 3.2, r"$\sigma^2$"),
+               "xhat": (6.0, 0.0, r"$\hat x_i$"), "y": (7.5, 0.0, r"$y_i$"), "l": (8.8, 0.0, r"$l$"),
+               "gamma": (7.5, 1.6, r"$\gamma, \beta$")}
+GRAPH_EDGES = [("x", "mu", r"$\dfrac{1}{m}$"), ("x", "var", r"$\dfrac{2(x_i - \mu)}{m}$"),
+               ("mu", "var", r"$-\dfrac{2}{m}\sum_k (x_k - \mu)$"),
+               ("x", "xhat", r"$\dfrac{1}{\sqrt{\sigma^2 + \epsilon}}$"),
+               ("mu", "xhat", r"$-\dfrac{1}{\sqrt{\sigma^2 + \epsilon}}$"),
+               ("var", "xhat", r"$-\dfrac{x_i - \mu}{2(\sigma^2 + \epsilon)^{3/2}}$"),
+               ("xhat", "y", r"$\gamma$"), ("gamma", "y", ""), ("y", "l", r"$g_i$")]
+
+
+def draw_graph(ax) -> None:
+    """Batch normalisation's computation graph; each edge carries the local derivative the
+    backward pass multiplies along every path from l back to x_i."""
+    draw_computation_graph(ax, GRAPH_NODES, GRAPH_EDGES, size=GRAPH_SIZE, xlim=(-0.5, 9.3), ylim=(-0.5, 3.6),
+                           label_points=11, side=("gamma",))
+
+
 # ----------------------------------------------------------------------------- JAX oracle
+def jax_loss(jnp, u, d):
+    """The same loss with the batch ``u``, written in jax.numpy for autodiff."""
+    centred = u - jnp.mean(u)
+    return jnp.sum(d["g"] * (d["gamma"] * centred / jnp.sqrt(jnp.mean(centred ** 2) + d["eps"]) + d["beta"]))
+
+
+
 def _jax():
     try:
         return jax_numpy()

@@ -6,8 +6,9 @@ and what it saw)."""
 import numpy as np
 from hypothesis import strategies as st
 
-from .dynamics import (behaviour, best_constant_step, converges, damped_newton, gradient_descent, moving_average,
-                       random_quadratic, run, spd_with_spectrum)
+from .dynamics import (TAU, behaviour, best_constant_step, converges, damped_newton, gradient_descent,
+                       moving_average, random_quadratic, run, spd_with_spectrum, step_bound_check,
+                       step_bound_strategy)
 from .numeric import scaled_error
 from .random_oracles import MonteCarlo, generator_from
 from .simulation import at_values, closed_form
@@ -28,6 +29,11 @@ def adam_numpy(theta_0, grads, alpha, beta_1, beta_2, eps, correct=True):
         theta = theta - alpha * mhat / (np.sqrt(vhat) + eps)
         out.append(theta)
     return np.array(out)
+
+
+def moment_loop(x):
+    """Adam's first moment m_t by a plain NumPy loop of its recurrence."""
+    return moving_average(np.reshape(x["g"], -1), x["beta_1"])[-1]
 
 
 MC_RUNS = 40_000
@@ -135,3 +141,16 @@ def newton_converges(x):
 
 CONVERGENCE_REASON = (r"the claim's indicator against the observed behaviour ($1$ converges, $0$ not): "
                       r"they must agree exactly; per-mode rates are classified with margin $10^{-9}$")
+
+
+# ----------------------------------------------------------------------------- step-size bounds, probed
+# Each probe runs the method on random SPD matrices (step_bound_strategy) just inside, on and
+# just outside the claimed bound; rates are classified with the margin RATE_MARGIN.
+GD_STEP_BOUND_CHECK = step_bound_check(gradient_descent, spectrum)
+NEWTON_STEP_BOUND_CHECK = step_bound_check(damped_newton, spectrum)
+RATE_MARGIN = rf"$10^{{{round(np.log10(TAU))}}}$"
+__all__ = ["ADAM_DEFAULTS", "CONVERGENCE_REASON", "GD_STEP_BOUND_CHECK", "MC_REASON", "NEWTON_STEP_BOUND_CHECK",
+           "RATE_MARGIN", "adam_numpy", "closed_form_check", "closed_form_strategy", "gd_converges", "gd_loop",
+           "moment_loop", "monte_carlo_first_moment", "newton_converges", "optimal_rate_check", "spectrum",
+           "step_bound_strategy", "ternary_search_step", "trajectory_check", "trajectory_strategy",
+           "unbiased_check", "unbiased_strategy"]

@@ -10,13 +10,14 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
-from derive.maths.networks import (OneOf, Shape, analyse, bilinear_weights, conv, count_layer, count_terms,
-                                   depthwise, fc, field_terms, hat, map_coordinate, padding_sizes, pointwise, pool,
-                                   receptive_fields, sizes, totals)
+from derive.maths.networks import (OneOf, Shape, analyse, bilinear_weights, conv, count_layer, depthwise,
+                                   field_terms, hat, map_coordinate, padding_sizes, pointwise, pool, receptive_fields,
+                                   se_mults, se_over_separable, separable_conv_mults, sizes, totals)
 from derive.model.functions import held_fraction
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON, central_derivative
-from derive.verify.instrumented import (affine_limit, big_enough_input, gradient_support, image_point_weights,
-                                        measure, random_stacks, se_block_mults)
+from derive.verify.conv_figures import draw_receptive_field, draw_se_ratio
+from derive.verify.instrumented import (image_point_weights, measure, measured_se_limit, measured_se_over_separable,
+                                        random_stacks, receptive_field_support as measured_field)
 from derive.verify.simulation import Simulation
 from derive.verify.tables import worked_table
 from derive.verify.agreement import AgreementCheck
@@ -219,21 +220,6 @@ MULTIPLIERS = Part(
 RF_STACK = (conv(1, 3, 2, name="conv 3x3 stride 2"), pool(2, 2), conv(1, 3, 2, name="conv 3x3 stride 2"), pool(2, 2))
 
 
-def measured_field(layers):
-    return gradient_support(layers, big_enough_input(layers))
-
-
-def draw_field(ax):
-    grown = [int(r) for r in receptive_fields(RF_STACK)]
-    ax.plot(range(1, len(grown) + 1), grown, "o-", label="derived: $r$ after each layer")
-    ax.plot(range(1, len(grown) + 1), [measured_field(RF_STACK[:n]) for n in range(1, len(grown) + 1)], "x",
-            markersize=10, label="gradient support through the stack")
-    ax.set_xticks(range(1, len(grown) + 1), [layer.name for layer in RF_STACK], fontsize=8)
-    ax.set_yticks(grown)
-    ax.set_ylabel("receptive-field side (pixels)")
-    ax.legend(fontsize=8)
-
-
 RECEPTIVE_FIELD = Part(
     id="conv.receptive_field", title="Receptive field of a stack of convolutions and pools",
     sheet=Sheet(
@@ -244,7 +230,8 @@ RECEPTIVE_FIELD = Part(
                                      ("layer", "derived $r$", "gradient support"),
                                      lambda: [(layer.name, r, measured_field(RF_STACK[:n])) for n, (layer, r) in
                                               enumerate(zip(RF_STACK, receptive_fields(RF_STACK)), 1)]),),
-        figures=(Figure("receptive-field", "Receptive-field side after each layer", draw_field),)),
+        figures=(Figure("receptive-field", "Receptive-field side after each layer",
+                        lambda ax: draw_receptive_field(ax, RF_STACK)),)),
     derivation=Derivation(
         derive=lambda v: receptive_fields(RF_STACK)[-1], result=lambda v: sum(field_terms(RF_STACK)), result_lhs="r",
         steps=(Step("r", lambda v: sp.Add(*field_terms(RF_STACK), evaluate=False),
@@ -328,38 +315,6 @@ BILINEAR = Part(
 # ----------------------------------------------------------------------------- squeeze-and-excitation
 C_SE, R_SE, SE_SIDES = 64, 16, (7, 14, 224)
 H_SE = sp.Symbol("H", integer=True, positive=True)
-SE_LAYERS = (fc(C_SE // R_SE), fc(C_SE))
-SEPARABLE_SE = (depthwise(3, padding=1), pointwise(C_SE))
-
-
-def se_mults(side):
-    """The two FC layers on the squeezed C-vector, then one product per entry to rescale the map."""
-    return totals(analyse(SE_LAYERS, Shape(1, 1, C_SE))).mults + count_terms(side, side, C_SE)
-
-
-def se_ratio(side):
-    return se_mults(side) / totals(analyse(SEPARABLE_SE, Shape(side, side, C_SE))).mults
-
-
-def measured_se_ratio(side):
-    return se_block_mults(C_SE, R_SE, side) / sum(m.mults for m in measure(SEPARABLE_SE, Shape(side, side, C_SE)))
-
-
-def measured_se_limit(_values=None):
-    return affine_limit((7, 14, 28), [se_block_mults(C_SE, R_SE, s) for s in (7, 14, 28)],
-                        [sum(m.mults for m in measure(SEPARABLE_SE, Shape(s, s, C_SE))) for s in (7, 14, 28)])
-
-
-def draw_se(ax):
-    sides = np.unique(np.geomspace(1, 512, 60).astype(int))
-    ax.plot(sides, [float(se_ratio(int(s))) for s in sides], label="SE / separable conv, derived")
-    ax.plot(SE_SIDES, [measured_se_ratio(s) for s in SE_SIDES], "x", markersize=9, label="instrumented NumPy")
-    ax.axhline(float(SE_COST.derive(None)), linestyle="--", color="gray", label="limit $1/73$")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("$H = W$")
-    ax.set_ylabel("mults ratio")
-    ax.legend(fontsize=8)
 
 
 SE_COST = Part(
@@ -371,28 +326,29 @@ SE_COST = Part(
                   r"$H = W = 7, 14, 224$ and its limit as $H = W \to \infty$ (the answer). " + MACS,
         demonstrations=(worked_table("The ratio at the three sizes, and its limit",
                                      ("$H = W$", "SE mults", "separable mults", "ratio"),
-                                     lambda: [(str(s), se_mults(s), totals(analyse(SEPARABLE_SE, Shape(s, s, C_SE))).mults,
-                                               se_ratio(s)) for s in SE_SIDES]
+                                     lambda: [(str(s), se_mults(C_SE, R_SE, s), separable_conv_mults(C_SE, s),
+                                               se_over_separable(C_SE, R_SE, s)) for s in SE_SIDES]
                                      + [("limit", "-", "-", SE_COST.derive(None))]),),
-        figures=(Figure("se-ratio", "SE block cost over depthwise separable convolution cost against $H = W$", draw_se),)),
+        figures=(Figure("se-ratio", "SE block cost over depthwise separable convolution cost against $H = W$",
+                        lambda ax: draw_se_ratio(ax, C_SE, R_SE, SE_SIDES, SE_COST.derive(None))),)),
     derivation=Derivation(
-        derive=lambda v: sp.limit(se_ratio(H_SE), H_SE, sp.oo),
+        derive=lambda v: sp.limit(se_over_separable(C_SE, R_SE, H_SE), H_SE, sp.oo),
         result=lambda v: sp.limit((2 * sp.Integer(C_SE) ** 2 / R_SE + C_SE * H_SE ** 2)
                                   / ((9 * C_SE + C_SE ** 2) * H_SE ** 2), H_SE, sp.oo),
         result_lhs=r"\lim_{H \to \infty} \frac{M_{\mathrm{SE}}}{M_{\mathrm{sep}}}",
         steps=(Step(r"M_{\mathrm{SE}}", lambda v: 2 * sp.Integer(C_SE) ** 2 / R_SE + C_SE * H_SE ** 2,
                     r"two FC layers $C \to C/r \to C$ on the squeezed vector ($C^2/r$ products each), then one product "
                     r"per entry of the $H \times W \times C$ map; derived from the layer list",
-                    target=lambda v: se_mults(H_SE)),
+                    target=lambda v: se_mults(C_SE, R_SE, H_SE)),
                Step(r"M_{\mathrm{sep}}", lambda v: (9 * C_SE + C_SE ** 2) * H_SE ** 2,
                     r"depthwise $3 \times 3$ ('same' padding): $9 C H W$; pointwise $C \to C$: $C^2 H W$",
-                    target=lambda v: totals(analyse(SEPARABLE_SE, Shape(H_SE, H_SE, C_SE))).mults)),
-        oracle=Oracle(measured_se_limit, r"the ratio of the slopes in $HW$ of products counted by instrumented NumPy SE and "
+                    target=lambda v: separable_conv_mults(C_SE, H_SE))),
+        oracle=Oracle(lambda x: measured_se_limit(C_SE, R_SE), r"the ratio of the slopes in $HW$ of products counted by instrumented NumPy SE and "
                       r"separable blocks at $H = W = 7, 14, 28$ (the third confirms the counts are affine in $HW$)",
                       1e-12, r"exact integer counts in float64: error $\approx 10^{-16}$", cases=1),
         checks=(AgreementCheck("the ratio at $H = W = 7, 14, 224$ agrees with instrumented NumPy blocks",
-                            lambda: {f"H={s}": float(se_ratio(s)) for s in SE_SIDES},
-                            lambda: {f"H={s}": measured_se_ratio(s) for s in SE_SIDES},
+                            lambda: {f"H={s}": float(se_over_separable(C_SE, R_SE, s)) for s in SE_SIDES},
+                            lambda: {f"H={s}": measured_se_over_separable(C_SE, R_SE, s) for s in SE_SIDES},
                             "products counted by instrumented NumPy forward passes", 1e-12,
                             r"ratios of exact integer counts in float64: error $\approx 10^{-16}$"),)),
     grading=Grading(),

@@ -6,14 +6,13 @@ import sympy as sp
 
 from derive import Derivation, DerivedSize, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
 from derive.maths.convolution import (INDEX, banded, chain_rule, chain_rule_weight_2d, conv1d_matrix,
-                                      cross_correlate, derived_gradient, footprint, grad_bias_2d,
-                                      grad_input_1d, grad_input_2d, grad_weight_1d, grad_weight_2d,
-                                      gradient_footprint, input_deltas_1d, input_deltas_2d, INPUT_SIDE,
+                                      cross_correlate, derived_gradient, grad_bias_2d, grad_input_1d, grad_input_2d,
+                                      grad_weight_1d, grad_weight_2d, input_deltas_1d, input_deltas_2d, INPUT_SIDE,
                                       multiplication_ratio, output_size, per_group, per_output, transposed_conv1d)
 from derive.maths.tensors import index_formula
 from derive.model.functions import as_sympy, held_fraction
-from derive.verify.conv_oracles import add_axes, fd_gradient
-from derive.verify.conv_checks import FrameworkCheck, ScipyCheck
+from derive.verify.conv_checks import FrameworkCheck, ScipyCheck, gradient_oracle as oracle
+from derive.verify.conv_figures import draw_footprint, draw_matrix
 from derive.verify.conv_structure import (LowRankIdentity, TransposeIsAdjoint, TruncatedSvdCheck,
                                           ZeroPaddingSlip, measured_ratio, toeplitz_jacobian)
 from derive.verify.numeric import FD_RTOL, FD_TOLERANCE_REASON
@@ -74,16 +73,6 @@ EXPECTS = r" in index notation (indices from 0) at stride $s$, no padding, dilat
 
 a, n, f, c, h, w, i, j, m = (INDEX[x] for x in "anfchwijm")
 WRT_FREE = {"W": (f, c, h, w), "X": (n, c, h, w), "b": (f,)}
-FD_ORACLE = dict(method="central differences of the NumPy forward pass", rtol=FD_RTOL,
-                 tolerance_reason=FD_TOLERANCE_REASON, cases=8)
-
-
-def oracle(wrt, one_d=False):
-    reference = (lambda x: fd_gradient(add_axes(x), wrt).reshape(-1)) if one_d else \
-        (lambda x: fd_gradient(x, wrt).reshape(-1))
-    return Oracle(reference, **FD_ORACLE)
-
-
 def chain_step(wrt, lhs, out=(a, sp.Symbol("f'", integer=True), i, j)):
     return Step(lhs, lambda v: chain_rule(v, wrt, WRT_FREE[wrt], out),
                 "chain rule through every output entry $O_{a,f',i,j}$")
@@ -117,49 +106,6 @@ def conv_output(v):
     """y = conv(x) from the SymPy forward, as a column (x explicit)."""
     x = sp.Array(list(v.x)).reshape(1, 1, 4)
     return sp.Matrix(list(sp.flatten(cross_correlate(x, sp.Array(kernel(v)).reshape(1, 1, 3), padding=1).tolist())))
-
-
-def draw_grid(ax, matrix, title):
-    """A matrix as a grid of cells: zeros blank, every other entry named."""
-    rows, cols = matrix.shape
-    for r in range(rows):
-        for q in range(cols):
-            entry = matrix[r, q]
-            ax.add_patch(__import__("matplotlib").patches.Rectangle((q, rows - 1 - r), 1, 1, fill=entry != 0,
-                                                                    facecolor="#dbe8f6", edgecolor="#555"))
-            if entry != 0:
-                ax.text(q + 0.5, rows - 0.5 - r, f"${sp.latex(entry)}$", ha="center", va="center", fontsize=11)
-    ax.set_xlim(0, cols)
-    ax.set_ylim(0, rows)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(title)
-
-
-def draw_footprint(ax, size=(7, 7), kernel_size=(3, 3), stride=2, padding=0, out_pixel=(1, 2), in_pixel=(2, 2)):
-    """Input grid: the window output pixel O(1,2) sees, and the output windows input X(2,2) lies in."""
-    mpl = __import__("matplotlib")
-    seen = set(footprint(out_pixel, kernel_size, stride, padding))
-    feeds = gradient_footprint(in_pixel, size, kernel_size, stride, padding)
-    fed_windows = {p for o in feeds for p in footprint(o, kernel_size, stride, padding)}
-    for h in range(size[0]):
-        for w in range(size[1]):
-            colour = "#f6c6c6" if (h, w) in seen else ("#e6eef8" if (h, w) in fed_windows else "white")
-            ax.add_patch(mpl.patches.Rectangle((w, size[0] - 1 - h), 1, 1, facecolor=colour, edgecolor="#777"))
-    h, w = in_pixel
-    ax.add_patch(mpl.patches.Rectangle((w, size[0] - 1 - h), 1, 1, fill=False, edgecolor="#1f4e9c", linewidth=3))
-    for i, j in feeds:
-        top, left = stride * i - padding, stride * j - padding
-        ax.add_patch(mpl.patches.Rectangle((left + 0.08, size[0] - top - kernel_size[0] + 0.08), kernel_size[1] - 0.16,
-                                           kernel_size[0] - 0.16, fill=False, edgecolor="#1f4e9c", linestyle="--"))
-    ax.set_xlim(0, size[1])
-    ax.set_ylim(0, size[0])
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(f"red: the window of O{out_pixel}; blue: X{in_pixel} and the {len(feeds)} windows it lies in",
-                 fontsize=9)
 
 
 FOOTPRINT = Figure("footprint", r"Input $7 \times 7$, kernel $3 \times 3$, stride 2: the input pixels output "
@@ -292,10 +238,10 @@ TOEPLITZ = Part(
                   r"$4 \times 6$ matrix of the valid stride-1 conv) and to $(4-1)2 + 3 = 9$ at stride 2 "
                   r"($y = (M'')^\top x$, $M''$ the $4 \times 9$ matrix of the valid stride-2 conv).",
         figures=(Figure("toeplitz-m", r"$M$: the $4 \times 4$ band of the padded stride-1 conv.",
-                        lambda ax: draw_grid(ax, banded(sp.symbols("w_1:4"), 4, 1), "M (padding 1, stride 1)")),
+                        lambda ax: draw_matrix(ax, banded(sp.symbols("w_1:4"), 4, 1), "M (padding 1, stride 1)")),
                  Figure("toeplitz-stride-2", r"$M''$: the $4 \times 9$ matrix of the valid stride-2 conv; the "
                         r"transposed conv is $(M'')^\top$, each row of $M''$ is the kernel shifted by 2, not by 1 and then padded.",
-                        lambda ax: draw_grid(ax, conv1d_matrix(sp.symbols("a b c"), 9, 2), "M'' (stride 2)")))),
+                        lambda ax: draw_matrix(ax, conv1d_matrix(sp.symbols("a b c"), 9, 2), "M'' (stride 2)")))),
     derivation=Derivation(
         variables=TOEPLITZ_VARIABLES, derive=lambda v: conv_output(v).jacobian(v.x), result=lambda v: banded(kernel(v), 4, 1),
         result_lhs="M",

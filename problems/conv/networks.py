@@ -6,17 +6,14 @@ import numpy as np
 import sympy as sp
 
 from derive import Derivation, Figure, Oracle, Part, Sheet
-from derive.maths.networks import (Shape, analyse, conv, depthwise, fc, layer_rows, pointwise, pool,
-                                   textbook_counts, totals)
+from derive.maths.networks import (Shape, analyse, conv, depthwise, fc, layer_rows, network_totals, pointwise,
+                                   pool, textbook_totals, totals)
 from derive.verify.agreement import AgreementCheck
-from derive.verify.instrumented import measured_totals, per_layer
+from derive.verify.conv_figures import draw_stage_mults
+from derive.verify.instrumented import measured_network_totals, per_layer
 from derive.verify.tables import worked_table
 
 from .arithmetic import EXACT, EXACT_REASON, MACS
-
-
-def summed(rows, column):
-    return sum(row[column] for row in rows)
 
 
 AB_INPUT = Shape(512, 512, 3)
@@ -29,13 +26,12 @@ def ab_vector(p_a, p_b, m_a, m_b):
 
 
 def ab_derived():
-    a, b = (totals(analyse(n, AB_INPUT)) for n in (NETWORK_A, NETWORK_B))
-    return ab_vector(a.params, b.params, a.mults, b.mults)
+    return ab_vector(*network_totals((NETWORK_A, NETWORK_B), AB_INPUT, ("params", "mults")))
 
 
 def ab_measured(_values=None):
-    a, b = (measured_totals(n, AB_INPUT) for n in (NETWORK_A, NETWORK_B))
-    return np.array([a["params"], b["params"], a["mults"], b["mults"], b["mults"] / a["mults"]], dtype=float)
+    p_a, p_b, m_a, m_b = measured_network_totals((NETWORK_A, NETWORK_B), AB_INPUT, ("params", "mults"))
+    return np.array([p_a, p_b, m_a, m_b, m_b / m_a], dtype=float)
 
 
 def ab_rows():
@@ -43,18 +39,6 @@ def ab_rows():
     ratio = ab_derived()
     cheaper = "A" if ratio[4] > 1 else "B"
     return rows + [(f"B / A ({cheaper} is cheaper)", "-", sp.Rational(ratio[1], ratio[0]), ratio[4])]
-
-
-def draw_ab(ax):
-    a, b = analyse(NETWORK_A, AB_INPUT), analyse(NETWORK_B, AB_INPUT)
-    stages = np.arange(1, 4)
-    ax.bar(stages - 0.27, [int(c.mults) for c in a[0::2]], 0.27, label=r"A: depthwise $4 \times 4$")
-    ax.bar(stages, [int(c.mults) for c in a[1::2]], 0.27, label=r"A: pointwise $1 \times 1$")
-    ax.bar(stages + 0.27, [int(c.mults) for c in b], 0.27, label=r"B: standard $4 \times 4$")
-    ax.set_yscale("log")
-    ax.set_xticks(stages, [f"stage {s}" for s in stages])
-    ax.set_ylabel("mults (multiply-accumulates)")
-    ax.legend(fontsize=8)
 
 
 AB_CHECK = AgreementCheck("every layer's output side, parameters and mults agree with the instrumented forward pass",
@@ -74,11 +58,10 @@ NETWORKS_AB = Part(
         demonstrations=(worked_table("Every layer, from the description (mults: multiply-accumulates, no bias)",
                                      ("layer", "output", "params", "mults"), ab_rows),),
         figures=(Figure("ab-cost", "Mults per stage, network A (depthwise and pointwise) against network B "
-                        "(log scale)", draw_ab),)),
+                        "(log scale)", lambda ax: draw_stage_mults(ax, NETWORK_A, NETWORK_B, AB_INPUT)),)),
     derivation=Derivation(
         derive=lambda v: ab_derived(),
-        result=lambda v: ab_vector(*[summed(textbook_counts(n, AB_INPUT), col) for col, n in
-                                     ((1, NETWORK_A), (1, NETWORK_B), (2, NETWORK_A), (2, NETWORK_B))]),
+        result=lambda v: ab_vector(*textbook_totals((NETWORK_A, NETWORK_B), AB_INPUT, (1, 2))),
         result_lhs=r"\left(P_A, P_B, M_A, M_B, M_B / M_A\right)^\top",
         oracle=Oracle(ab_measured, "totals of the instrumented NumPy forward pass (products counted, weight "
                       "entries counted)", 1e-12, r"integer counts and their ratio in float64: error $\approx 10^{-16}$", cases=1),
@@ -103,9 +86,8 @@ def n12_vector(p1, p2, a1, a2):
 
 
 def n12_measured(_values=None):
-    one_, two = (measured_totals(n, N12_INPUT, compute=False) for n in (NETWORK_1, NETWORK_2))
-    return np.array([one_["params"], two["params"], one_["activations"], two["activations"],
-                     one_["activations with input"], two["activations with input"]], dtype=float)
+    return np.array(measured_network_totals((NETWORK_1, NETWORK_2), N12_INPUT,
+                                            ("params", "activations", "activations with input"), compute=False), dtype=float)
 
 
 def n12_rows():
@@ -132,10 +114,8 @@ NETWORKS_12 = Part(
         demonstrations=(worked_table("Every layer, from the description (activations: entries of the output)",
                                      ("layer", "output", "params", "activations"), n12_rows),)),
     derivation=Derivation(
-        derive=lambda v: n12_vector(*[getattr(totals(analyse(n, N12_INPUT)), k) for k in ("params", "activations")
-                                      for n in (NETWORK_1, NETWORK_2)]),
-        result=lambda v: n12_vector(*[summed(textbook_counts(n, N12_INPUT), col) for col in (1, 3)
-                                      for n in (NETWORK_1, NETWORK_2)]),
+        derive=lambda v: n12_vector(*network_totals((NETWORK_1, NETWORK_2), N12_INPUT, ("params", "activations"))),
+        result=lambda v: n12_vector(*textbook_totals((NETWORK_1, NETWORK_2), N12_INPUT, (1, 3))),
         result_lhs=r"\left(P_1, P_2, A_1, A_2, A_1 + 224^2, A_2 + 224^2\right)^\top",
         oracle=Oracle(n12_measured, "a shape-only NumPy pass (sliding windows, allocated arrays)", EXACT,
                       EXACT_REASON, cases=1),

@@ -84,3 +84,18 @@ def test_the_catalogue_point_under_both_conventions():
         (1, 2): sp.Rational(3, 8), (1, 3): sp.Rational(3, 8), (2, 2): sp.Rational(1, 8), (2, 3): sp.Rational(1, 8)}
     half = bilinear_weights(*(map_coordinate(x, sp.Rational(32, 10), "half-pixel") for x in (4, 8)))
     assert half[(1, 2)] == sp.Rational(29, 32) * sp.Rational(27, 32)
+
+
+def test_network_totals_agree_with_the_textbook_formulas_field_by_field():
+    from derive.maths.networks import network_totals, textbook_totals
+    a = (depthwise(4, 2, 1), pointwise(8))
+    b = (conv(8, 4, 2, 1),)
+    x = Shape(32, 32, 3)
+    assert network_totals((a, b), x, ("params", "mults")) == textbook_totals((a, b), x, (1, 2))
+    assert network_totals((a, b), x, ("params",)) == [totals(analyse(a, x)).params, totals(analyse(b, x)).params]
+
+
+def test_the_se_ratio_tends_to_one_over_nine_plus_c():
+    from derive.maths.networks import se_over_separable
+    side = sp.Symbol("H", positive=True, integer=True)
+    assert sp.limit(se_over_separable(64, 16, side), side, sp.oo) == sp.Rational(1, 73)

@@ -74,3 +74,16 @@ def test_optimiser_domains_sample_what_they_describe():
     eps = STEP_SIZE.sample(rng, (500,))
     assert np.all((eps > STEP_SIZE.low) & (eps < STEP_SIZE.high)) and np.any(eps < 0)
     assert dict(STEP_COUNT.assumptions) == {"integer": True, "positive": True}
+
+
+def test_adam_iterated_equals_adam_unrolled_at_every_step():
+    from derive.maths.moving_averages import adam_closed_form, adam_first_step, adam_trajectory
+    theta, a, b1, b2, e = sp.symbols("theta_0 alpha beta_1 beta_2 epsilon", positive=True)
+    grads = sp.symbols("g_1:4")
+    point = {theta: 1, a: sp.Rational(1, 10), b1: sp.Rational(9, 10), b2: sp.Rational(99, 100), e: sp.Rational(1, 100),
+             **dict(zip(grads, (1, -2, sp.Rational(1, 2))))}
+    iterated = adam_trajectory(theta, grads, a, b1, b2, e).subs(point)
+    unrolled = adam_closed_form(theta, grads, a, b1, b2, e, 3).subs(point)
+    assert all(sp.simplify(u - v) == 0 for u, v in zip(iterated, unrolled))
+    g = sp.Symbol("g_1", nonzero=True)
+    assert all(adam_first_step(a, b1, b2, g, correct=True).subs(g, value) == a for value in (-3, 2))

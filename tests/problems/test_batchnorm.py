@@ -120,7 +120,7 @@ def test_fd_oracle_agrees_with_jax(m, seed):
     import jax
     import jax.numpy as jnp
     with jax.enable_x64(True):
-        auto = np.asarray(jax.grad(lambda u: batchnorm.jax_loss(jnp, u, values))(jnp.asarray(values["x"])))
+        auto = np.asarray(jax.grad(lambda u: bn.jax_loss(jnp, u, values))(jnp.asarray(values["x"])))
     fd = part.oracle.reference(values)
     # Both within ~1e-12 of the truth relative to the gradient's size (five-point stencil).
     assert np.max(np.abs(fd - auto)) <= 1e-8 * max(1.0, np.max(np.abs(auto))), (values, fd, auto)
@@ -219,3 +219,13 @@ def test_bad_input_is_refused_by_name(call, words):
     with pytest.raises(InvalidArgument, match=None) as info:
         call()
     assert words in str(info.value)
+
+
+def test_the_finite_difference_sums_see_the_first_identity_and_the_eps_term():
+    rng = np.random.default_rng(3)
+    d = {"x": rng.normal(size=5), "g": rng.normal(size=5), "gamma": 1.3, "beta": 0.2, "eps": 0.5}
+    d["xhat"] = bn.normalised(d["x"], d["eps"])
+    total, weighted = bn.gradient_sums(d)
+    assert abs(total) < 1e-8
+    h = np.sum(d["g"] * d["xhat"])
+    assert np.isclose(weighted, d["gamma"] * d["eps"] * (np.var(d["x"]) + d["eps"]) ** -1.5 * h, rtol=1e-6)

@@ -208,7 +208,7 @@ def test_counterexample_numbers_keep_their_kind():
 
 def test_the_batchnorm_graph_labels_print_at_eight_points_or_more():
     from matplotlib.figure import Figure as MplFigure
-    from problems.batchnorm import draw_graph
+    from derive.verify.normalisation import draw_graph
     fig = MplFigure()
     ax = fig.add_subplot()
     draw_graph(ax)

@@ -113,3 +113,18 @@ def test_instrumented_depthwise_filters_each_channel_alone():
         alone = naive_conv(x[:, :, c:c + 1], w[:, :, c].reshape(3, 3, 1, 1), 2, 1, 1)[:, :, 0]
         assert np.allclose(outputs[0][:, :, c], alone, rtol=1e-5, atol=1e-5)
     assert run[0].mults == 4 * 4 * 3 * 9 and run[0].params == 27
+
+
+def test_measured_network_totals_match_the_derived_ones_in_the_same_order():
+    from derive.maths.networks import Shape, conv, depthwise, network_totals, pointwise
+    from derive.verify.instrumented import measured_network_totals
+    pair, x = ((depthwise(3, 2, 1), pointwise(4)), (conv(4, 3, 2, 1),)), Shape(9, 9, 2)
+    assert measured_network_totals(pair, x, ("params", "mults")) == network_totals(pair, x, ("params", "mults"))
+
+
+def test_the_counted_se_ratio_and_field_match_the_derived_ones():
+    from derive.maths.networks import conv, pool, receptive_fields, se_over_separable
+    from derive.verify.instrumented import measured_se_over_separable, receptive_field_support
+    assert measured_se_over_separable(16, 4, 7) == float(se_over_separable(16, 4, 7))
+    stack = (conv(1, 3, 2), pool(2, 2))
+    assert receptive_field_support(stack) == receptive_fields(stack)[-1]
