@@ -31,7 +31,7 @@ from ...errors import ProofTimeout
 from ...maths.zero import time_limit
 from ..read.evaluate import Evaluator
 from ...errors import AnswerEvaluationError
-from ..read.nodes import ELEMENTWISE, is_scalar
+from ..read.nodes import ELEMENTWISE, IVERSON_TESTS, is_scalar
 
 LEVELS = (60, 120, 240, 480, 960, 1920)
 MAX_DIGITS = 4000            # beyond this a point is left unknown
@@ -144,7 +144,8 @@ class PreciseEvaluator(Evaluator):
 
     def _Iverson(self, n):
         a, b = self(n.a), self(n.b)
-        return np.vectorize(lambda x, y: mpmath.mpf(1 if x == y else 0), otypes=[object])(a, b)
+        holds = IVERSON_TESTS[n.op]
+        return np.vectorize(lambda x, y: mpmath.mpf(1 if holds(x, y) else 0), otypes=[object])(a, b)
 
     def _Pow(self, n):
         base, ex = self(n.base), self(n.exp)

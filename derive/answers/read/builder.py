@@ -120,7 +120,8 @@ class Builder(Transformer):
         for side in (a, b):
             if not is_scalar(side.shape):
                 self.fail(f"[a = b] compares scalars, not {show_shape(side.shape)}", side.pos)
-        return Iverson(a, b, c[0].start_pos)
+        op = c[2].value if c[2] is not None and c[2].type != "EQ" else "="
+        return Iverson(a, b, c[0].start_pos, op=op)
 
     def indicator(self, c):
         """delta(y_i = j) and 1[y_i = j]: the Iverson bracket under another name."""

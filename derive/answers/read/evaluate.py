@@ -8,7 +8,7 @@ import numpy as np
 
 from .limits import DEFAULT_LIMITS
 from ...errors import AnswerEvaluationError, AnswerRangeError
-from .nodes import Comp, ELEMENTWISE, Node, Sum, WILD, is_scalar
+from .nodes import Comp, ELEMENTWISE, IVERSON_TESTS, Node, Sum, WILD, is_scalar
 
 # A sum whose bounds depend on a size is bounded when evaluated, as a constant one is when parsed.
 MAX_SUM_TERMS = DEFAULT_LIMITS.max_sum_range
@@ -89,7 +89,7 @@ class Evaluator:
         return -self(n.x)
 
     def _Iverson(self, n):
-        return (self(n.a) == self(n.b)).astype(float)
+        return IVERSON_TESTS[n.op](self(n.a), self(n.b)).astype(float)
 
     def _Bin(self, n):
         a, b = self(n.a), self(n.b)

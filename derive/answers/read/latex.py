@@ -106,7 +106,8 @@ class AnswerTreePrinter:
         return "-" + self.wrap(n.x, 2)
 
     def _Iverson(self, n):
-        return f"\\left[{self(n.a)} = {self(n.b)}\\right]"
+        op = {"=": "=", "<": "<", "<=": r"\le", ">": ">", ">=": r"\ge"}[n.op]
+        return f"\\left[{self(n.a)} {op} {self(n.b)}\\right]"
 
     def _Bin(self, n):
         if n.op == "/":

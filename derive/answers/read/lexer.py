@@ -229,7 +229,7 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
     if name in LATEX_OPS:
         out.append(Lexeme("op", LATEX_OPS[name], i))
         return j
-    if name in ("frac", "dfrac", "tfrac"):
+    if name in ("frac", "dfrac", "tfrac", "cfrac"):
         out.append(Lexeme("cmd", "frac", i))
         # \frac12 and \frac ab: unbraced arguments are single characters.
         for _ in range(2):
@@ -246,7 +246,19 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
         if j < n and text[j] == "[":
             return _root(text, i, j, out, limits)
         out.append(Lexeme("cmd", "sqrt", i))
+        # \sqrt3 and \sqrt x: as in TeX, an unbraced argument is one character.
+        while j < n and text[j] == " ":
+            j += 1
+        if j < n and text[j].isascii() and text[j].isalnum():
+            kind = "num" if text[j].isdigit() else "word"
+            out.extend([Lexeme("op", "{", j), Lexeme(kind, text[j], j), Lexeme("op", "}", j)])
+            j += 1
         return j
+    if name == "boxed":   # a written solution's boxed result is the result
+        out.append(Lexeme("op", "(", i))
+        end = _scan_argument(text, j, out, limits, "\\boxed")
+        out.append(Lexeme("op", ")", end - 1))
+        return end
     if name == "binom":   # \binom{n}{k} is binomial(n, k)
         return _call_of_arguments(text, i, j, "binomial", 2, out, limits)
     if name in ("begin", "end"):
@@ -254,6 +266,8 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
         if arg not in MATRIX_ENVIRONMENTS:
             _fail(f"\\{name}{{{arg}}} is not supported; a matrix is written "
                   "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix} (or bmatrix)", text, i)
+        if name == "end" and [lx.value for lx in out[-3:]] == ["]", ",", "["]:
+            del out[-3:]   # a \\ before \end{pmatrix} closes the last row; it opens none
         bracket = "[" if name == "begin" else "]"
         out += [Lexeme("op", bracket, i), Lexeme("op", bracket, i)]
         return end
@@ -283,6 +297,9 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
             out.append(Lexeme("word", inner + LATEX_ACCENTS[name], i, atomic=True))
             return end
         inner = arg.strip()
+        if inner == "T" and out and (out[-1].value == "^" or [lx.value for lx in out[-2:]] == ["^", "{"]):
+            out.append(Lexeme("op", "T", i))   # x^{\mathsf{T}}: the transpose, in any font
+            return end
         if inner.startswith("\\"):
             before = len(out)
             _scan_command(inner, 0, out, limits)

@@ -14,6 +14,7 @@ wildcard shape ("*", "*") until an operation fixes its size.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -107,13 +108,19 @@ class Delta(Node):
     shape: tuple = field(default=SCALAR, compare=False, repr=False)
 
 
+# What an Iverson bracket's relation tests, on NumPy arrays and mpmath numbers alike.
+IVERSON_TESTS = {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
 @dataclass(frozen=True)
 class Iverson(Node):
-    """[a = b]: 1 where a equals b, else 0 (e.g. [y_i = j] with class labels y)."""
+    """[a = b]: 1 where a equals b, else 0 (e.g. [y_i = j] with class labels y); also
+    [a < b], [a <= b], [a > b], [a >= b], as written solutions use them."""
     a: Node
     b: Node
     pos: int = field(default=0, compare=False)
     shape: tuple = field(default=SCALAR, compare=False, repr=False)
+    op: str = "="
 
 
 @dataclass(frozen=True)

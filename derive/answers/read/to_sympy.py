@@ -75,7 +75,8 @@ class SympyBuilder:
         return -self(n.x)
 
     def _Iverson(self, n):
-        return sp.Piecewise((1, sp.Eq(self(n.a), self(n.b))), (0, True))
+        holds = {"=": sp.Eq, "<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}[n.op]
+        return sp.Piecewise((1, holds(self(n.a), self(n.b))), (0, True))
 
     def _Bin(self, n):
         a, b = self(n.a), self(n.b)
