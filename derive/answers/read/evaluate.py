@@ -80,7 +80,9 @@ class Evaluator:
         return full[np.arange(b), rows, cols].reshape(b, 1, 1)
 
     def _Delta(self, n):
-        return np.asarray(float(self._idx(n.i) == self._idx(n.j))).reshape(1, 1, 1)
+        # a label's index (delta_{y_i, j}) differs from point to point: one value per point
+        same = np.asarray(self._idx(n.i) == self._idx(n.j), dtype=float)
+        return same.reshape(-1, 1, 1)
 
     def _Idx(self, n):
         return np.asarray(float(self.index[n.letter] + 1)).reshape(1, 1, 1)
