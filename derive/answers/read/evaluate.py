@@ -46,6 +46,8 @@ class Evaluator:
     def _idx(self, k):
         if isinstance(k, int):
             return k - 1
+        if isinstance(k, tuple) and k[0] == "shift":   # ("shift", i, 1): the entry at i + 1
+            return self.index[k[1]] + k[2]
         if isinstance(k, tuple):   # ("label", y, i): the value of y_i, numbered from 1
             _, name, inner = k
             labels = self._Comp(Comp(name, (inner,))).reshape(-1)

@@ -42,14 +42,20 @@ class SympyBuilder:
         return sp.Identity(size)
 
     def _idx(self, k):
+        if isinstance(k, tuple):   # ("shift", i, 1): the entry at i + 1
+            return self.index[k[1]] + k[2]
         return k - 1 if isinstance(k, int) else self.index[k]
 
     def _Comp(self, n):
         m = self.env[n.name]
-        labels = [k for k in n.indices if isinstance(k, tuple)]
+        labels = [k for k in n.indices if isinstance(k, tuple) and k[0] == "label"]
         if labels:
             return self._labelled(n, m)
         ids = [self._idx(k) for k in n.indices]
+        for i, size in zip(ids, m.shape if len(ids) == 2 else [m.shape[0] if m.shape[1] == 1 else m.shape[1]]):
+            # an explicit position past either end (g_0, g_{m+1}) is no entry: never wrap around
+            if isinstance(i, (int, sp.Integer)) and isinstance(size, (int, sp.Integer)) and not 0 <= i < size:
+                raise AnswerEvaluationError(f"index out of range in {n.name}")
         if len(ids) == 1:
             return m[ids[0], 0] if m.shape[1] == 1 else m[0, ids[0]]
         return m[ids[0], ids[1]]
