@@ -81,8 +81,23 @@ def relu(z):
     return np.maximum(np.asarray(z, dtype=float), 0.0)
 
 
-# How lambdify evaluates derive's own SymPy functions in NumPy.
-NUMPY_FUNCTIONS = {"sigma": sigmoid, "relu": relu}
+def real_factorial(x):
+    """x! = Gamma(x + 1) at every real x (a float array); nan at the negative whole numbers,
+    where Gamma has its poles, and inf past the floats."""
+    import math
+
+    def one(v):
+        try:
+            return math.gamma(v + 1.0)
+        except OverflowError:
+            return math.inf
+        except ValueError:
+            return math.nan
+    return np.vectorize(one, otypes=[float])(np.asarray(x, dtype=float))
+
+
+# How lambdify evaluates derive's own SymPy functions in NumPy (and factorial of a symbol).
+NUMPY_FUNCTIONS = {"sigma": sigmoid, "relu": relu, "factorial": real_factorial}
 
 
 def compile_numpy(symbols, expr):

@@ -81,6 +81,7 @@ MP_ELEMENTWISE = {
     "acos": mpmath.acos, "atan": mpmath.atan, "asinh": mpmath.asinh, "acosh": mpmath.acosh,
     "atanh": mpmath.atanh, "log10": mpmath.log10,
     "dsigma": lambda x: _sigma(x) * (1 - _sigma(x)), "dtanh": lambda x: mpmath.sech(x) ** 2,
+    "factorial": mpmath.factorial,
 }
 assert set(MP_ELEMENTWISE) == set(ELEMENTWISE), "every answer function needs a precise form"
 _UFUNCS = {name: np.frompyfunc(_real(f), 1, 1) for name, f in MP_ELEMENTWISE.items()}

@@ -227,6 +227,10 @@ class Builder(Transformer):
     def uplus(self, c):
         return c[1]
 
+    def factorial(self, c):
+        """n! and (n + 1)!: the factorial, postfix as written."""
+        return self._call("factorial", [c[0]], c[1].start_pos)
+
     def transpose(self, c):
         x = c[0]
         if x.shape == WILD:
@@ -402,6 +406,14 @@ class Builder(Transformer):
             power = Pow(x if n % 2 == 0 else Call("abs", (x,), pos, SCALAR), Num(Fraction(1, n), pos),
                         pos, SCALAR)
             return power if n % 2 == 0 else Bin("*", Call("sign", (x,), pos, SCALAR), power, pos, SCALAR)
+        if any(_constant(a) is None for a in args):
+            # of a symbol (factorial(n), binomial(n + 1, k)): Gamma's, decided by SymPy's gammasimp
+            if func == "factorial":
+                return Call("factorial", (args[0],), pos, SCALAR)
+            n, k = args
+            fact = lambda x: Call("factorial", (x,), pos, SCALAR)
+            return Bin("/", fact(n), Bin("*", fact(k), fact(Bin("-", n, k, pos, SCALAR)), pos, SCALAR),
+                       pos, SCALAR)
         values = [self._whole(a, func, 0, MAX_FACTORIAL) for a in args]
         if func == "factorial":
             return Num(Fraction(math.factorial(values[0])), pos)

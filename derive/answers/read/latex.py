@@ -25,7 +25,8 @@ _SYMPY_HEADS = {"log": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs, "sigma": F.sigma,
                 "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "sin": sp.sin, "cos": sp.cos,
                 "tan": sp.tan, "sec": sp.sec, "csc": sp.csc, "cot": sp.cot, "asin": sp.asin,
                 "acos": sp.acos, "atan": sp.atan, "asinh": sp.asinh, "acosh": sp.acosh,
-                "atanh": sp.atanh, "diag": F.Diag, "softmax": F.Softmax}
+                "atanh": sp.atanh, "diag": F.Diag, "softmax": F.Softmax,
+                "factorial": sp.factorial}
 # Functions whose SymPy form is not one head (log10 is log(x)/log(10), sigma' a product), and
 # exp, which SymPy writes e^{z}: typed exp(z) stays \exp(z), so what was understood reads back
 # as the same tree (e^{z} is a power of e; of a vector z, not even an answer).

@@ -141,8 +141,12 @@ def scan(text: str, syntax: str, limits: Limits) -> list[Lexeme]:
             out.append(Lexeme("op", two, i)); i += 2; continue
         if two == "||":  # ||v|| is how people type a norm in plain text
             out.append(Lexeme("op", "‖", i)); i += 2; continue
-        if c == "!":
-            _fail("factorials (!) are not allowed; write factorial(n) or the product out", text, i)
+        if c == "!" and text[i + 1:i + 2] == "!":   # n!! is the double factorial, not (n!)!
+            _fail("double factorials (!!) are not allowed; write the product out", text, i)
+        if c == "!":   # n! and (n+1)!: the factorial
+            out.append(Lexeme("op", "!", i))
+            i += 1
+            continue
         simple = {"+": "+", "-": "-", "−": "-", "*": "*", "·": "*", "×": "*", "/": "/", "^": "^",
                   "@": "@", "⊙": "odot", "(": "(", ")": ")", "[": "[", "]": "]", "{": "{", "}": "}",
                   ",": ",", "_": "_", "<": "<", ">": ">", "≤": "<=", "≥": ">=", "=": "=",
@@ -391,8 +395,10 @@ def normalise(lexemes: list[Lexeme]) -> list[Lexeme]:
     k = 0
     while k < len(lexemes):
         lx = lexemes[k]
-        # {y}_{i}, as SymPy's printer writes an entry: the braces around the name mean nothing.
-        if (lx.kind == "op" and lx.value == "{" and k + 3 < len(lexemes)
+        # {y}_{i}, as SymPy's printer writes an entry: the braces around the name mean nothing,
+        # unless they hold a command's argument (\sqrt{x}^2, \frac{a}{b}^2).
+        argument = out and (out[-1].kind == "cmd" or (out[-1].kind == "op" and out[-1].value == "}"))
+        if (not argument and lx.kind == "op" and lx.value == "{" and k + 3 < len(lexemes)
                 and lexemes[k + 1].kind == "word" and lexemes[k + 2].kind == "op"
                 and lexemes[k + 2].value == "}" and lexemes[k + 3].kind == "op"
                 and lexemes[k + 3].value in ("_", "^")):

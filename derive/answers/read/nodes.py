@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from ...verify.numeric import real_factorial
+
 SCALAR = (1, 1)
 WILD = ("*", "*")
 
@@ -46,6 +48,8 @@ ELEMENTWISE = {
     "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "log10": np.log10,
     # sigma'(z) and tanh'(z), as typed with a prime.
     "dsigma": lambda x: 0.25 / np.cosh(0.5 * x) ** 2, "dtanh": lambda x: 1.0 / np.cosh(x) ** 2,
+    # n! of a symbol (factorial(n), (n+1)!, binomial(n, k) written with it): Gamma(n + 1).
+    "factorial": real_factorial,
 }
 STRUCTURAL = ("softmax", "diag", "trace", "inv", "norm", "max", "min", "sum")
 FUNCTIONS = tuple(ELEMENTWISE) + STRUCTURAL

@@ -22,7 +22,7 @@ DERIVATIVES = {"sigma": "dsigma", "tanh": "dtanh"}
 _OP_TOKENS = {"+": "PLUS", "-": "MINUS", "*": "STAR", "/": "SLASH", "@": "AT", "odot": "ODOT",
               "^": "POW", ",": "COMMA", "(": "LPAR", ")": "RPAR", "[": "LBRACK", "]": "RBRACK",
               "{": "LBRACE", "}": "RBRACE", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE", "=": "EQ",
-              "_": "SUB", "T": "TRANSPOSE", "and": "AND", "indicator": "IND"}
+              "_": "SUB", "T": "TRANSPOSE", "and": "AND", "indicator": "IND", "!": "BANG"}
 # After these a bar opens (|x|); after anything else it closes.
 _BAR_OPENS_AFTER = {None, "PLUS", "MINUS", "STAR", "SLASH", "AT", "ODOT", "POW", "COMMA", "LPAR",
                     "LBRACK", "LBRACE", "ABSL", "NORML", "LT", "LE", "GT", "GE", "EQ", "FUNC", "SUB",

@@ -7,6 +7,7 @@ import sympy as sp
 
 from ...model import functions as F
 from ...errors import AnswerEvaluationError
+from .builder import MAX_FACTORIAL
 from .nodes import is_scalar
 
 
@@ -140,7 +141,7 @@ class SympyBuilder:
                   "acos": sp.acos, "atan": sp.atan, "asinh": sp.asinh, "acosh": sp.acosh,
                   "atanh": sp.atanh, "log10": lambda x: sp.log(x, 10),
                   "dsigma": lambda x: F.sigma(x) * (1 - F.sigma(x)),
-                  "dtanh": lambda x: 1 - sp.tanh(x) ** 2}
+                  "dtanh": lambda x: 1 - sp.tanh(x) ** 2, "factorial": _factorial}
         if f in simple:
             if isinstance(x, sp.MatrixBase):
                 return x.applyfunc(simple[f])
@@ -198,3 +199,10 @@ class SympyBuilder:
         vals = [self(o) for o in n.operands]
         rel = {"<": sp.StrictLessThan, "<=": sp.LessThan, ">": sp.StrictGreaterThan, ">=": sp.GreaterThan}
         return sp.And(*[rel[op](a, b) for op, a, b in zip(n.ops, vals, vals[1:])])
+
+
+def _factorial(x):
+    """x!, refusing the exact value of a huge whole number (a sum's index may reach it)."""
+    if getattr(x, "is_Integer", False) and abs(int(x)) > MAX_FACTORIAL:
+        raise AnswerEvaluationError(f"a factorial past {MAX_FACTORIAL}! has no exact value here")
+    return sp.factorial(x)
