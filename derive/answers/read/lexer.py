@@ -272,8 +272,11 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
                   "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix} (or bmatrix)", text, i)
         if name == "end" and [lx.value for lx in out[-3:]] == ["]", ",", "["]:
             del out[-3:]   # a \\ before \end{pmatrix} closes the last row; it opens none
-        bracket = "[" if name == "begin" else "]"
-        out += [Lexeme("op", bracket, i), Lexeme("op", bracket, i)]
+        if name == "begin":   # the outer bracket is marked, so \end can find its rows
+            out += [Lexeme("op", "[", i, side="matrix"), Lexeme("op", "[", i)]
+        else:
+            out += [Lexeme("op", "]", i), Lexeme("op", "]", i)]
+            _one_column(out, i)
         return end
     if name == "\\":   # a new row of a matrix: ] , [
         out += [Lexeme("op", "]", i), Lexeme("op", ",", i), Lexeme("op", "[", i)]
@@ -323,6 +326,38 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
 
 
 MATRIX_ENVIRONMENTS = ("pmatrix", "bmatrix")
+
+
+def _one_column(out: list[Lexeme], pos: int) -> None:
+    """A matrix environment of one column (x \\ y), rewritten as its one row transposed,
+    [[x, y]]^T: the answer language's rows have two entries or more."""
+    starts = [k for k, lx in enumerate(out) if lx.side == "matrix" and lx.value == "["]
+    if not starts:
+        return
+    start = starts[-1]
+    rows, entry, depth = [], [], 0
+    for lx in out[start + 1:-1]:
+        if lx.kind == "op" and lx.value in ("(", "[", "{"):
+            depth += 1
+            if depth == 1:
+                continue
+        elif lx.kind == "op" and lx.value in (")", "]", "}"):
+            depth -= 1
+            if depth == 0:
+                rows.append(entry)
+                entry = []
+                continue
+        elif depth == 1 and lx.kind == "op" and lx.value == ",":
+            return   # a second entry in a row: not one column
+        if depth >= 1:
+            entry.append(lx)
+    if len(rows) < 2 or not all(rows):
+        return
+    column = [Lexeme("op", "[", pos, side="matrix"), Lexeme("op", "[", pos)]
+    for k, row in enumerate(rows):
+        column += ([Lexeme("op", ",", pos)] if k else []) + row
+    del out[start:]
+    out.extend(column + [Lexeme("op", "]", pos), Lexeme("op", "]", pos), Lexeme("op", "T", pos)])
 
 
 def _scan_argument(text: str, j: int, out: list[Lexeme], limits: Limits, what: str) -> int:
