@@ -96,8 +96,26 @@ def real_factorial(x):
     return np.vectorize(one, otypes=[float])(np.asarray(x, dtype=float))
 
 
-# How lambdify evaluates derive's own SymPy functions in NumPy (and factorial of a symbol).
-NUMPY_FUNCTIONS = {"sigma": sigmoid, "relu": relu, "factorial": real_factorial}
+def real_binomial(n, k):
+    """binomial(n, k) at real n, k (a float array): a polynomial in n for a whole k, as
+    SymPy's and mpmath's binomial (binomial(-10, 2) = 55), else Gamma's ratio."""
+    import math
+
+    def one(a, b):
+        if b == int(b) and b <= 170:
+            out = 0.0 if b < 0 else 1.0
+            for j in range(max(int(b), 0)):
+                out *= (a - j) / (j + 1)
+            return out
+        try:
+            return math.gamma(a + 1.0) / (math.gamma(b + 1.0) * math.gamma(a - b + 1.0))
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return math.nan
+    return np.vectorize(one, otypes=[float])(np.asarray(n, dtype=float), np.asarray(k, dtype=float))
+
+
+# How lambdify evaluates derive's own SymPy functions in NumPy (and factorials of symbols).
+NUMPY_FUNCTIONS = {"sigma": sigmoid, "relu": relu, "factorial": real_factorial, "binomial": real_binomial}
 
 
 def compile_numpy(symbols, expr):

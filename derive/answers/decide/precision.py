@@ -85,6 +85,7 @@ MP_ELEMENTWISE = {
 }
 assert set(MP_ELEMENTWISE) == set(ELEMENTWISE), "every answer function needs a precise form"
 _UFUNCS = {name: np.frompyfunc(_real(f), 1, 1) for name, f in MP_ELEMENTWISE.items()}
+_BINOMIAL = np.frompyfunc(lambda n, k: _real(lambda a: mpmath.binomial(a, k))(n), 2, 1)
 # How SymPy's printed names (and derive's own functions) become mpmath for the expected side.
 MP_MODULE = {"sigma": _sigma, "relu": MP_ELEMENTWISE["relu"], "Heaviside": _heaviside,
              "sign": mpmath.sign}
@@ -167,6 +168,8 @@ class PreciseEvaluator(Evaluator):
         f = n.func
         if f in _UFUNCS:
             return _UFUNCS[f](self(n.args[0]))
+        if f == "binomial":
+            return _BINOMIAL(self(n.args[0]), self(n.args[1]))
         if f == "softmax":
             x = self(n.args[0])
             e = _UFUNCS["exp"](x - x.max())

@@ -408,12 +408,7 @@ class Builder(Transformer):
             return power if n % 2 == 0 else Bin("*", Call("sign", (x,), pos, SCALAR), power, pos, SCALAR)
         if any(_constant(a) is None for a in args):
             # of a symbol (factorial(n), binomial(n + 1, k)): Gamma's, decided by SymPy's gammasimp
-            if func == "factorial":
-                return Call("factorial", (args[0],), pos, SCALAR)
-            n, k = args
-            fact = lambda x: Call("factorial", (x,), pos, SCALAR)
-            return Bin("/", fact(n), Bin("*", fact(k), fact(Bin("-", n, k, pos, SCALAR)), pos, SCALAR),
-                       pos, SCALAR)
+            return Call(func, tuple(args), pos, SCALAR)
         values = [self._whole(a, func, 0, MAX_FACTORIAL) for a in args]
         if func == "factorial":
             return Num(Fraction(math.factorial(values[0])), pos)

@@ -6,6 +6,8 @@ from typing import Mapping
 
 import numpy as np
 
+from ...verify.numeric import real_binomial
+
 from .limits import DEFAULT_LIMITS
 from ...errors import AnswerEvaluationError, AnswerRangeError
 from .nodes import Comp, ELEMENTWISE, IVERSON_TESTS, Node, Sum, WILD, is_scalar
@@ -132,6 +134,8 @@ class Evaluator:
             return ELEMENTWISE[f](self(n.args[0]))
         args = [self(a) for a in n.args]
         x = args[0]
+        if f == "binomial":
+            return real_binomial(args[0], args[1])
         if f == "softmax":
             e = np.exp(x - x.max(axis=(1, 2), keepdims=True))
             return e / e.sum(axis=(1, 2), keepdims=True)

@@ -25,8 +25,7 @@ _SYMPY_HEADS = {"log": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs, "sigma": F.sigma,
                 "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "sin": sp.sin, "cos": sp.cos,
                 "tan": sp.tan, "sec": sp.sec, "csc": sp.csc, "cot": sp.cot, "asin": sp.asin,
                 "acos": sp.acos, "atan": sp.atan, "asinh": sp.asinh, "acosh": sp.acosh,
-                "atanh": sp.atanh, "diag": F.Diag, "softmax": F.Softmax,
-                "factorial": sp.factorial}
+                "atanh": sp.atanh, "diag": F.Diag, "softmax": F.Softmax}
 # Functions whose SymPy form is not one head (log10 is log(x)/log(10), sigma' a product), and
 # exp, which SymPy writes e^{z}: typed exp(z) stays \exp(z), so what was understood reads back
 # as the same tree (e^{z} is a power of e; of a vector z, not even an answer).
@@ -152,6 +151,10 @@ class AnswerTreePrinter:
         args = ", ".join(self(a) for a in n.args)
         if f in _SYMPY_HEADS and len(n.args) == 1:
             return self.shared(_SYMPY_HEADS[f], args)
+        if f == "binomial":
+            return self.shared(sp.binomial, *(self(a) for a in n.args))
+        if f == "factorial":   # n!, (n - k)!: postfix, as written
+            return f"{self.wrap(n.args[0], 5)}!"
         if f == "norm":
             return rf"\left\|{args}\right\|"
         if f == "inv":

@@ -148,6 +148,11 @@ class SympyBuilder:
             if is_scalar(n.args[0].shape):
                 return simple[f](x)
             raise AnswerEvaluationError(f"{f} of a symbolic-size matrix has no SymPy form here")
+        if f == "binomial":
+            for a in args:
+                if getattr(a, "is_Integer", False) and abs(int(a)) > MAX_FACTORIAL:
+                    raise AnswerEvaluationError(f"a binomial past {MAX_FACTORIAL} has no exact value here")
+            return sp.binomial(*args)
         if f == "softmax":
             return F.softmax(x)
         if f == "diag":
