@@ -47,7 +47,7 @@ TOKEN_WORDS = {"NUMBER": "a number", "NAME": "a name", "CONST": "a constant", "F
                "RPAR": ")", "LBRACK": "[", "RBRACK": "]", "LBRACE": "{", "RBRACE": "}",
                "ABSL": "|", "ABSR": "|", "NORML": "‖", "NORMR": "‖", "FRAC": "\\frac",
                "SQRT": "\\sqrt", "LT": "<", "LE": "<=", "GT": ">", "GE": ">=", "EQ": "=", "AND": "and",
-               "HPOW": "^\\circ", "IND": "\\mathbb{1}",
+               "HPOW": "^\\circ", "IND": "\\mathbb{1}", "BANG": "a factorial (!)",
                "$END": "the end"}
 
 
