@@ -63,6 +63,8 @@ EXPRESSIONS = [
     ("x+1", r"\boxed{x+1}", "correct"),
     ("x", r"\sqrt{x}^2", "incorrect"),                  # undefined for x < 0, as sqrt(x)^2
     ("x^2", r"\sqrt{x^2}^2", "correct"),
+    ("a^2/b^2", r"\frac{a}{b}^2", "correct"),           # a command's braces are its argument's
+    ("exp(x+1)*y_1", r"e^{x + 1} {y}_{1}", "correct"),   # ... SymPy's {y}_{1} is still an entry
     ("[[a, b]]^T", r"\begin{pmatrix} a \\ b \end{pmatrix}", "correct"),
     ("[[a, b]]^T", r"\begin{pmatrix} a \\ b \\ \end{pmatrix}", "correct"),
     ("[[a, b]]^T", r"\begin{pmatrix} b \\ a \end{pmatrix}", "incorrect"),

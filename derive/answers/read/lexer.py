@@ -432,7 +432,7 @@ def normalise(lexemes: list[Lexeme]) -> list[Lexeme]:
         lx = lexemes[k]
         # {y}_{i}, as SymPy's printer writes an entry: the braces around the name mean nothing,
         # unless they hold a command's argument (\sqrt{x}^2, \frac{a}{b}^2).
-        argument = out and (out[-1].kind == "cmd" or (out[-1].kind == "op" and out[-1].value == "}"))
+        argument = _argument_follows(out)
         if (not argument and lx.kind == "op" and lx.value == "{" and k + 3 < len(lexemes)
                 and lexemes[k + 1].kind == "word" and lexemes[k + 2].kind == "op"
                 and lexemes[k + 2].value == "}" and lexemes[k + 3].kind == "op"
@@ -453,6 +453,25 @@ def normalise(lexemes: list[Lexeme]) -> list[Lexeme]:
             continue
         k += 1
     return out
+
+
+def _argument_follows(out: list[Lexeme]) -> bool:
+    """Does a brace opened now hold a command's argument (\\sqrt{x}, \\frac{a}{b}'s second)?"""
+    if not out:
+        return False
+    if out[-1].kind == "cmd":
+        return True
+    if not (out[-1].kind == "op" and out[-1].value == "}"):
+        return False
+    depth = 0
+    for k in range(len(out) - 1, -1, -1):   # the brace the last } closes: after a \\frac?
+        if out[k].kind == "op" and out[k].value == "}":
+            depth += 1
+        elif out[k].kind == "op" and out[k].value == "{":
+            depth -= 1
+            if depth == 0:
+                return k > 0 and out[k - 1].kind == "cmd" and out[k - 1].value == "frac"
+    return False
 
 
 @lru_cache(maxsize=4096)
