@@ -81,8 +81,41 @@ def relu(z):
     return np.maximum(np.asarray(z, dtype=float), 0.0)
 
 
-# How lambdify evaluates derive's own SymPy functions in NumPy.
-NUMPY_FUNCTIONS = {"sigma": sigmoid, "relu": relu}
+def real_factorial(x):
+    """x! = Gamma(x + 1) at every real x (a float array); nan at the negative whole numbers,
+    where Gamma has its poles, and inf past the floats."""
+    import math
+
+    def one(v):
+        try:
+            return math.gamma(v + 1.0)
+        except OverflowError:
+            return math.inf
+        except ValueError:
+            return math.nan
+    return np.vectorize(one, otypes=[float])(np.asarray(x, dtype=float))
+
+
+def real_binomial(n, k):
+    """binomial(n, k) at real n, k (a float array): a polynomial in n for a whole k, as
+    SymPy's and mpmath's binomial (binomial(-10, 2) = 55), else Gamma's ratio."""
+    import math
+
+    def one(a, b):
+        if b == int(b) and b <= 170:
+            out = 0.0 if b < 0 else 1.0
+            for j in range(max(int(b), 0)):
+                out *= (a - j) / (j + 1)
+            return out
+        try:
+            return math.gamma(a + 1.0) / (math.gamma(b + 1.0) * math.gamma(a - b + 1.0))
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return math.nan
+    return np.vectorize(one, otypes=[float])(np.asarray(n, dtype=float), np.asarray(k, dtype=float))
+
+
+# How lambdify evaluates derive's own SymPy functions in NumPy (and factorials of symbols).
+NUMPY_FUNCTIONS = {"sigma": sigmoid, "relu": relu, "factorial": real_factorial, "binomial": real_binomial}
 
 
 def compile_numpy(symbols, expr):

@@ -247,7 +247,7 @@ INVALID = [
     ("softmax", "sum(s, i, 1, n)", 13, "unknown name"),
     ("softmax", "s_i s_j s_k", 8, "at most two free indices"),
     ("softmax", "s^2", 0, "only square matrices"),
-    ("scalar", "z!", 1, "factorials"),
+    ("scalar", "z!!", 1, "factorials"),   # z! is the factorial (issue 20); z!! is refused
     ("scalar", "x!!!!", 1, "factorials"),
     ("scalar", "9^9^9^9", 4, "exponent is too large"),
     ("scalar", "2^1000", 2, "exponent is too large"),

@@ -297,9 +297,12 @@ def _matching_piece(part, batches, kind, test, A, T) -> str | None:
             if fn is None:
                 break
             cols = _symbol_columns(part, b.points)
-            with np.errstate(all="ignore"):
-                out = np.stack([np.broadcast_to(np.asarray(v, float), (len(b.points),))
-                                for v in fn(*cols)], axis=1)
+            try:
+                with np.errstate(all="ignore"):
+                    out = np.stack([np.broadcast_to(np.asarray(v, float), (len(b.points),))
+                                    for v in fn(*cols)], axis=1)
+            except Exception:  # cosmetic: a piece that will not evaluate (a label's entry) names no slip
+                break
             # A scalar factor of a matrix result is one value per point.
             vals.append(out.reshape(len(b.points), 1, 1) if out.shape[1] == 1
                         else out.reshape(b.expected.shape))

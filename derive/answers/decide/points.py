@@ -246,7 +246,10 @@ def _around_breakpoint(part, point, g, kind, owner) -> list:
         h = g.xreplace({s: sp.Float(v, 17) for s, v in rest.items()})
         targets = [0]
         if kind in ("floor", "ceil"):
-            now = float(h.xreplace({sym: sp.Float(values[sym], 17)})) if sym in values else 0.0
+            try:
+                now = float(h.xreplace({sym: sp.Float(values[sym], 17)})) if sym in values else 0.0
+            except TypeError:   # no numeric value (a function SymPy cannot evaluate): no breakpoints
+                continue
             targets = [np.floor(now), np.floor(now) + 1]
         # Solve in a plain real symbol: a breakpoint at 0 of a variable declared nonzero
         # is still where the function changes.

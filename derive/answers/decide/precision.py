@@ -31,7 +31,7 @@ from ...errors import ProofTimeout
 from ...maths.zero import time_limit
 from ..read.evaluate import Evaluator
 from ...errors import AnswerEvaluationError
-from ..read.nodes import ELEMENTWISE, is_scalar
+from ..read.nodes import ELEMENTWISE, IVERSON_TESTS, is_scalar
 
 LEVELS = (60, 120, 240, 480, 960, 1920)
 MAX_DIGITS = 4000            # beyond this a point is left unknown
@@ -81,9 +81,11 @@ MP_ELEMENTWISE = {
     "acos": mpmath.acos, "atan": mpmath.atan, "asinh": mpmath.asinh, "acosh": mpmath.acosh,
     "atanh": mpmath.atanh, "log10": mpmath.log10,
     "dsigma": lambda x: _sigma(x) * (1 - _sigma(x)), "dtanh": lambda x: mpmath.sech(x) ** 2,
+    "factorial": mpmath.factorial,
 }
 assert set(MP_ELEMENTWISE) == set(ELEMENTWISE), "every answer function needs a precise form"
 _UFUNCS = {name: np.frompyfunc(_real(f), 1, 1) for name, f in MP_ELEMENTWISE.items()}
+_BINOMIAL = np.frompyfunc(lambda n, k: _real(lambda a: mpmath.binomial(a, k))(n), 2, 1)
 # How SymPy's printed names (and derive's own functions) become mpmath for the expected side.
 MP_MODULE = {"sigma": _sigma, "relu": MP_ELEMENTWISE["relu"], "Heaviside": _heaviside,
              "sign": mpmath.sign}
@@ -144,7 +146,8 @@ class PreciseEvaluator(Evaluator):
 
     def _Iverson(self, n):
         a, b = self(n.a), self(n.b)
-        return np.vectorize(lambda x, y: mpmath.mpf(1 if x == y else 0), otypes=[object])(a, b)
+        holds = IVERSON_TESTS[n.op]
+        return np.vectorize(lambda x, y: mpmath.mpf(1 if holds(x, y) else 0), otypes=[object])(a, b)
 
     def _Pow(self, n):
         base, ex = self(n.base), self(n.exp)
@@ -165,6 +168,8 @@ class PreciseEvaluator(Evaluator):
         f = n.func
         if f in _UFUNCS:
             return _UFUNCS[f](self(n.args[0]))
+        if f == "binomial":
+            return _BINOMIAL(self(n.args[0]), self(n.args[1]))
         if f == "softmax":
             x = self(n.args[0])
             e = _UFUNCS["exp"](x - x.max())

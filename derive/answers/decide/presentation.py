@@ -107,7 +107,8 @@ def precise_counterexample(answer: Answer, sizes: dict, decision, shown: list[st
     out["values"] = {answer.spelled.get(n, n): _precise_value(values[n], 6) for n in shown if n in values}
     out["answer"] = _precise_value(decision.answer, digits)
     out["expected"] = _precise_value(decision.expected, digits)
-    out["difference"] = "undefined" if mpmath.isinf(err) else mpmath.nstr(err, 3)
+    with mpmath.workdps(8):   # rounded first: nstr of a value at thousands of digits refuses
+        out["difference"] = "undefined" if mpmath.isinf(err) else mpmath.nstr(+mpmath.mpmathify(err), 3)
     out["precision"] = f"{decision.digits} digits"
     return out
 

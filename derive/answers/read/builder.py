@@ -47,7 +47,7 @@ TOKEN_WORDS = {"NUMBER": "a number", "NAME": "a name", "CONST": "a constant", "F
                "RPAR": ")", "LBRACK": "[", "RBRACK": "]", "LBRACE": "{", "RBRACE": "}",
                "ABSL": "|", "ABSR": "|", "NORML": "‖", "NORMR": "‖", "FRAC": "\\frac",
                "SQRT": "\\sqrt", "LT": "<", "LE": "<=", "GT": ">", "GE": ">=", "EQ": "=", "AND": "and",
-               "HPOW": "^\\circ", "IND": "\\mathbb{1}",
+               "HPOW": "^\\circ", "IND": "\\mathbb{1}", "BANG": "a factorial (!)",
                "$END": "the end"}
 
 
@@ -120,7 +120,8 @@ class Builder(Transformer):
         for side in (a, b):
             if not is_scalar(side.shape):
                 self.fail(f"[a = b] compares scalars, not {show_shape(side.shape)}", side.pos)
-        return Iverson(a, b, c[0].start_pos)
+        op = c[2].value if c[2] is not None and c[2].type != "EQ" else "="
+        return Iverson(a, b, c[0].start_pos, op=op)
 
     def indicator(self, c):
         """delta(y_i = j) and 1[y_i = j]: the Iverson bracket under another name."""
@@ -225,6 +226,10 @@ class Builder(Transformer):
 
     def uplus(self, c):
         return c[1]
+
+    def factorial(self, c):
+        """n! and (n + 1)!: the factorial, postfix as written."""
+        return self._call("factorial", [c[0]], c[1].start_pos)
 
     def transpose(self, c):
         x = c[0]
@@ -401,6 +406,9 @@ class Builder(Transformer):
             power = Pow(x if n % 2 == 0 else Call("abs", (x,), pos, SCALAR), Num(Fraction(1, n), pos),
                         pos, SCALAR)
             return power if n % 2 == 0 else Bin("*", Call("sign", (x,), pos, SCALAR), power, pos, SCALAR)
+        if any(_constant(a) is None for a in args):
+            # of a symbol (factorial(n), binomial(n + 1, k)): Gamma's, decided by SymPy's gammasimp
+            return Call(func, tuple(args), pos, SCALAR)
         values = [self._whole(a, func, 0, MAX_FACTORIAL) for a in args]
         if func == "factorial":
             return Num(Fraction(math.factorial(values[0])), pos)

@@ -6,9 +6,11 @@ from typing import Mapping
 
 import numpy as np
 
+from ...verify.numeric import real_binomial
+
 from .limits import DEFAULT_LIMITS
 from ...errors import AnswerEvaluationError, AnswerRangeError
-from .nodes import Comp, ELEMENTWISE, Node, Sum, WILD, is_scalar
+from .nodes import Comp, ELEMENTWISE, IVERSON_TESTS, Node, Sum, WILD, is_scalar
 
 # A sum whose bounds depend on a size is bounded when evaluated, as a constant one is when parsed.
 MAX_SUM_TERMS = DEFAULT_LIMITS.max_sum_range
@@ -46,6 +48,8 @@ class Evaluator:
     def _idx(self, k):
         if isinstance(k, int):
             return k - 1
+        if isinstance(k, tuple) and k[0] == "shift":   # ("shift", i, 1): the entry at i + 1
+            return self.index[k[1]] + k[2]
         if isinstance(k, tuple):   # ("label", y, i): the value of y_i, numbered from 1
             _, name, inner = k
             labels = self._Comp(Comp(name, (inner,))).reshape(-1)
@@ -80,7 +84,9 @@ class Evaluator:
         return full[np.arange(b), rows, cols].reshape(b, 1, 1)
 
     def _Delta(self, n):
-        return np.asarray(float(self._idx(n.i) == self._idx(n.j))).reshape(1, 1, 1)
+        # a label's index (delta_{y_i, j}) differs from point to point: one value per point
+        same = np.asarray(self._idx(n.i) == self._idx(n.j), dtype=float)
+        return same.reshape(-1, 1, 1)
 
     def _Idx(self, n):
         return np.asarray(float(self.index[n.letter] + 1)).reshape(1, 1, 1)
@@ -89,7 +95,7 @@ class Evaluator:
         return -self(n.x)
 
     def _Iverson(self, n):
-        return (self(n.a) == self(n.b)).astype(float)
+        return IVERSON_TESTS[n.op](self(n.a), self(n.b)).astype(float)
 
     def _Bin(self, n):
         a, b = self(n.a), self(n.b)
@@ -128,6 +134,8 @@ class Evaluator:
             return ELEMENTWISE[f](self(n.args[0]))
         args = [self(a) for a in n.args]
         x = args[0]
+        if f == "binomial":
+            return real_binomial(args[0], args[1])
         if f == "softmax":
             e = np.exp(x - x.max(axis=(1, 2), keepdims=True))
             return e / e.sum(axis=(1, 2), keepdims=True)

@@ -54,6 +54,8 @@ class AnswerTreePrinter:
         return self.shared(lambda: sp.Symbol(n))
 
     def idx(self, k) -> str:
+        if isinstance(k, tuple) and k[0] == "shift":   # ("shift", i, 1): i + 1
+            return f"{k[1]} {'+' if k[2] >= 0 else '-'} {abs(k[2])}"
         if isinstance(k, tuple):   # ("label", y, i): the entry of y at i, as in c_{y_i}
             return self.shared(lambda i: F.ColumnVector(k[1], sp.Symbol("n"), 1)[i], str(k[2]))
         return str(k)
@@ -106,7 +108,8 @@ class AnswerTreePrinter:
         return "-" + self.wrap(n.x, 2)
 
     def _Iverson(self, n):
-        return f"\\left[{self(n.a)} = {self(n.b)}\\right]"
+        op = {"=": "=", "<": "<", "<=": r"\le", ">": ">", ">=": r"\ge"}[n.op]
+        return f"\\left[{self(n.a)} {op} {self(n.b)}\\right]"
 
     def _Bin(self, n):
         if n.op == "/":
@@ -148,6 +151,10 @@ class AnswerTreePrinter:
         args = ", ".join(self(a) for a in n.args)
         if f in _SYMPY_HEADS and len(n.args) == 1:
             return self.shared(_SYMPY_HEADS[f], args)
+        if f == "binomial":
+            return self.shared(sp.binomial, *(self(a) for a in n.args))
+        if f == "factorial":   # n!, (n - k)!: postfix, as written
+            return f"{self.wrap(n.args[0], 5)}!"
         if f == "norm":
             return rf"\left\|{args}\right\|"
         if f == "inv":

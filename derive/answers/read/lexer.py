@@ -141,8 +141,12 @@ def scan(text: str, syntax: str, limits: Limits) -> list[Lexeme]:
             out.append(Lexeme("op", two, i)); i += 2; continue
         if two == "||":  # ||v|| is how people type a norm in plain text
             out.append(Lexeme("op", "‖", i)); i += 2; continue
-        if c == "!":
-            _fail("factorials (!) are not allowed; write factorial(n) or the product out", text, i)
+        if c == "!" and text[i + 1:i + 2] == "!":   # n!! is the double factorial, not (n!)!
+            _fail("double factorials (!!) are not allowed; write the product out", text, i)
+        if c == "!":   # n! and (n+1)!: the factorial
+            out.append(Lexeme("op", "!", i))
+            i += 1
+            continue
         simple = {"+": "+", "-": "-", "−": "-", "*": "*", "·": "*", "×": "*", "/": "/", "^": "^",
                   "@": "@", "⊙": "odot", "(": "(", ")": ")", "[": "[", "]": "]", "{": "{", "}": "}",
                   ",": ",", "_": "_", "<": "<", ">": ">", "≤": "<=", "≥": ">=", "=": "=",
@@ -229,7 +233,7 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
     if name in LATEX_OPS:
         out.append(Lexeme("op", LATEX_OPS[name], i))
         return j
-    if name in ("frac", "dfrac", "tfrac"):
+    if name in ("frac", "dfrac", "tfrac", "cfrac"):
         out.append(Lexeme("cmd", "frac", i))
         # \frac12 and \frac ab: unbraced arguments are single characters.
         for _ in range(2):
@@ -246,7 +250,19 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
         if j < n and text[j] == "[":
             return _root(text, i, j, out, limits)
         out.append(Lexeme("cmd", "sqrt", i))
+        # \sqrt3 and \sqrt x: as in TeX, an unbraced argument is one character.
+        while j < n and text[j] == " ":
+            j += 1
+        if j < n and text[j].isascii() and text[j].isalnum():
+            kind = "num" if text[j].isdigit() else "word"
+            out.extend([Lexeme("op", "{", j), Lexeme(kind, text[j], j), Lexeme("op", "}", j)])
+            j += 1
         return j
+    if name == "boxed":   # a written solution's boxed result is the result
+        out.append(Lexeme("op", "(", i))
+        end = _scan_argument(text, j, out, limits, "\\boxed")
+        out.append(Lexeme("op", ")", end - 1))
+        return end
     if name == "binom":   # \binom{n}{k} is binomial(n, k)
         return _call_of_arguments(text, i, j, "binomial", 2, out, limits)
     if name in ("begin", "end"):
@@ -254,8 +270,13 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
         if arg not in MATRIX_ENVIRONMENTS:
             _fail(f"\\{name}{{{arg}}} is not supported; a matrix is written "
                   "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix} (or bmatrix)", text, i)
-        bracket = "[" if name == "begin" else "]"
-        out += [Lexeme("op", bracket, i), Lexeme("op", bracket, i)]
+        if name == "end" and [lx.value for lx in out[-3:]] == ["]", ",", "["]:
+            del out[-3:]   # a \\ before \end{pmatrix} closes the last row; it opens none
+        if name == "begin":   # the outer bracket is marked, so \end can find its rows
+            out += [Lexeme("op", "[", i, side="matrix"), Lexeme("op", "[", i)]
+        else:
+            out += [Lexeme("op", "]", i), Lexeme("op", "]", i)]
+            _one_column(out, i)
         return end
     if name == "\\":   # a new row of a matrix: ] , [
         out += [Lexeme("op", "]", i), Lexeme("op", ",", i), Lexeme("op", "[", i)]
@@ -283,6 +304,9 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
             out.append(Lexeme("word", inner + LATEX_ACCENTS[name], i, atomic=True))
             return end
         inner = arg.strip()
+        if inner == "T" and out and (out[-1].value == "^" or [lx.value for lx in out[-2:]] == ["^", "{"]):
+            out.append(Lexeme("op", "T", i))   # x^{\mathsf{T}}: the transpose, in any font
+            return end
         if inner.startswith("\\"):
             before = len(out)
             _scan_command(inner, 0, out, limits)
@@ -302,6 +326,38 @@ def _scan_one_command(text: str, i: int, out: list[Lexeme], limits: Limits) -> i
 
 
 MATRIX_ENVIRONMENTS = ("pmatrix", "bmatrix")
+
+
+def _one_column(out: list[Lexeme], pos: int) -> None:
+    """A matrix environment of one column (x \\ y), rewritten as its one row transposed,
+    [[x, y]]^T: the answer language's rows have two entries or more."""
+    starts = [k for k, lx in enumerate(out) if lx.side == "matrix" and lx.value == "["]
+    if not starts:
+        return
+    start = starts[-1]
+    rows, entry, depth = [], [], 0
+    for lx in out[start + 1:-1]:
+        if lx.kind == "op" and lx.value in ("(", "[", "{"):
+            depth += 1
+            if depth == 1:
+                continue
+        elif lx.kind == "op" and lx.value in (")", "]", "}"):
+            depth -= 1
+            if depth == 0:
+                rows.append(entry)
+                entry = []
+                continue
+        elif depth == 1 and lx.kind == "op" and lx.value == ",":
+            return   # a second entry in a row: not one column
+        if depth >= 1:
+            entry.append(lx)
+    if len(rows) < 2 or not all(rows):
+        return
+    column = [Lexeme("op", "[", pos, side="matrix"), Lexeme("op", "[", pos)]
+    for k, row in enumerate(rows):
+        column += ([Lexeme("op", ",", pos)] if k else []) + row
+    del out[start:]
+    out.extend(column + [Lexeme("op", "]", pos), Lexeme("op", "]", pos), Lexeme("op", "T", pos)])
 
 
 def _scan_argument(text: str, j: int, out: list[Lexeme], limits: Limits, what: str) -> int:
@@ -374,8 +430,10 @@ def normalise(lexemes: list[Lexeme]) -> list[Lexeme]:
     k = 0
     while k < len(lexemes):
         lx = lexemes[k]
-        # {y}_{i}, as SymPy's printer writes an entry: the braces around the name mean nothing.
-        if (lx.kind == "op" and lx.value == "{" and k + 3 < len(lexemes)
+        # {y}_{i}, as SymPy's printer writes an entry: the braces around the name mean nothing,
+        # unless they hold a command's argument (\sqrt{x}^2, \frac{a}{b}^2).
+        argument = _argument_follows(out)
+        if (not argument and lx.kind == "op" and lx.value == "{" and k + 3 < len(lexemes)
                 and lexemes[k + 1].kind == "word" and lexemes[k + 2].kind == "op"
                 and lexemes[k + 2].value == "}" and lexemes[k + 3].kind == "op"
                 and lexemes[k + 3].value in ("_", "^")):
@@ -395,6 +453,25 @@ def normalise(lexemes: list[Lexeme]) -> list[Lexeme]:
             continue
         k += 1
     return out
+
+
+def _argument_follows(out: list[Lexeme]) -> bool:
+    """Does a brace opened now hold a command's argument (\\sqrt{x}, \\frac{a}{b}'s second)?"""
+    if not out:
+        return False
+    if out[-1].kind == "cmd":
+        return True
+    if not (out[-1].kind == "op" and out[-1].value == "}"):
+        return False
+    depth = 0
+    for k in range(len(out) - 1, -1, -1):   # the brace the last } closes: after a \\frac?
+        if out[k].kind == "op" and out[k].value == "}":
+            depth += 1
+        elif out[k].kind == "op" and out[k].value == "{":
+            depth -= 1
+            if depth == 0:
+                return k > 0 and out[k - 1].kind == "cmd" and out[k - 1].value == "frac"
+    return False
 
 
 @lru_cache(maxsize=4096)

@@ -14,11 +14,14 @@ wildcard shape ("*", "*") until an operation fixes its size.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
+
+from ...verify.numeric import real_factorial
 
 SCALAR = (1, 1)
 WILD = ("*", "*")
@@ -45,6 +48,8 @@ ELEMENTWISE = {
     "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "log10": np.log10,
     # sigma'(z) and tanh'(z), as typed with a prime.
     "dsigma": lambda x: 0.25 / np.cosh(0.5 * x) ** 2, "dtanh": lambda x: 1.0 / np.cosh(x) ** 2,
+    # n! of a symbol (factorial(n), (n+1)!, binomial(n, k) written with it): Gamma(n + 1).
+    "factorial": real_factorial,
 }
 STRUCTURAL = ("softmax", "diag", "trace", "inv", "norm", "max", "min", "sum")
 FUNCTIONS = tuple(ELEMENTWISE) + STRUCTURAL
@@ -107,13 +112,19 @@ class Delta(Node):
     shape: tuple = field(default=SCALAR, compare=False, repr=False)
 
 
+# What an Iverson bracket's relation tests, on NumPy arrays and mpmath numbers alike.
+IVERSON_TESTS = {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
 @dataclass(frozen=True)
 class Iverson(Node):
-    """[a = b]: 1 where a equals b, else 0 (e.g. [y_i = j] with class labels y)."""
+    """[a = b]: 1 where a equals b, else 0 (e.g. [y_i = j] with class labels y); also
+    [a < b], [a <= b], [a > b], [a >= b], as written solutions use them."""
     a: Node
     b: Node
     pos: int = field(default=0, compare=False)
     shape: tuple = field(default=SCALAR, compare=False, repr=False)
+    op: str = "="
 
 
 @dataclass(frozen=True)

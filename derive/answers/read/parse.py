@@ -104,6 +104,13 @@ def _index_ranges(tree: Node, vocab: Vocabulary, text: str) -> tuple[dict, tuple
             entry = vocab.entry(node.name)
             shape = entry.shape
             for axis, k in enumerate(node.indices):
+                if isinstance(k, tuple) and k[0] == "shift":
+                    # g_{i+1}: i must be bound by a sum with bounds, which say where it runs
+                    if k[1] not in bound:
+                        raise AnswerShapeError(f"a shifted index ({k[1]} {'+' if k[2] >= 0 else '-'} "
+                                               f"{abs(k[2])}) needs a sum over {k[1]} with bounds",
+                                               text, node.pos)
+                    continue
                 if isinstance(k, tuple):   # c_{y_i}: i runs over y's entries
                     _, ref, k = k
                     if not isinstance(k, str):

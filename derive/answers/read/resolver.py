@@ -22,7 +22,7 @@ DERIVATIVES = {"sigma": "dsigma", "tanh": "dtanh"}
 _OP_TOKENS = {"+": "PLUS", "-": "MINUS", "*": "STAR", "/": "SLASH", "@": "AT", "odot": "ODOT",
               "^": "POW", ",": "COMMA", "(": "LPAR", ")": "RPAR", "[": "LBRACK", "]": "RBRACK",
               "{": "LBRACE", "}": "RBRACE", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE", "=": "EQ",
-              "_": "SUB", "T": "TRANSPOSE", "and": "AND", "indicator": "IND"}
+              "_": "SUB", "T": "TRANSPOSE", "and": "AND", "indicator": "IND", "!": "BANG"}
 # After these a bar opens (|x|); after anything else it closes.
 _BAR_OPENS_AFTER = {None, "PLUS", "MINUS", "STAR", "SLASH", "AT", "ODOT", "POW", "COMMA", "LPAR",
                     "LBRACK", "LBRACE", "ABSL", "NORML", "LT", "LE", "GT", "GE", "EQ", "FUNC", "SUB",
@@ -240,14 +240,22 @@ class Resolver:
         items: list = []
         lx = self.lx[k]
         latex = self.syntax == "latex"
-        if lx.kind == "op" and lx.value == "{":
+        # g_{i+1} (LaTeX) or g_(i+1) (plain text): a braced subscript.
+        closer = "}" if lx.kind == "op" and lx.value == "{" else (
+            ")" if lx.kind == "op" and lx.value == "(" and not latex else None)
+        if closer is not None:
             k += 1
-            while k < len(self.lx) and not (self.lx[k].kind == "op" and self.lx[k].value == "}"):
+            while k < len(self.lx) and not (self.lx[k].kind == "op" and self.lx[k].value == closer):
                 inner = self.lx[k]
                 ref = self.label_reference(k)
                 if ref is not None:   # c_{y_i}: the entry of c at the label y_i
                     items.append((ref[0], inner.pos))
                     k = ref[1]
+                    continue
+                shift = self.shifted_index(k)
+                if shift is not None:   # g_{i+1}: the entry one after the i-th
+                    items.append((shift, inner.pos))
+                    k += 3
                     continue
                 if inner.kind == "word" and not inner.atomic:
                     items += [(c, inner.pos + t) for t, c in enumerate(inner.value)]
@@ -259,7 +267,7 @@ class Resolver:
                     self.bad_subscript(inner.pos)
                 k += 1
             if k >= len(self.lx):
-                self.fail("this subscript's { is never closed", lx.pos)
+                self.fail(f"this subscript's {lx.value} is never closed", lx.pos)
             k += 1
         elif lx.kind == "word" and not lx.atomic:
             take = len(lx.value) if lx.braced else (1 if latex else rank)
@@ -296,6 +304,18 @@ class Resolver:
                       f"got {len(out)}", under.pos)
         self.emit("SUBSCRIPT", tuple(out), under.pos)
         return k
+
+    def shifted_index(self, k: int):
+        """("shift", letter, offset) for i+1 or i-2 inside a subscript, else None."""
+        if k + 3 >= len(self.lx):
+            return None
+        letter, sign, amount = self.lx[k], self.lx[k + 1], self.lx[k + 2]
+        if not (letter.kind == "word" and not letter.atomic and letter.value in self.vocab.indices
+                and sign.kind == "op" and sign.value in "+-" and amount.kind == "num"
+                and amount.value.isdigit() and len(amount.value) <= 3):
+            return None
+        offset = int(amount.value)
+        return ("shift", letter.value, offset if sign.value == "+" else -offset)
 
     def label_reference(self, k: int):
         """(("label", vector, index), next lexeme) for y_i inside a subscript, else None.

@@ -7,6 +7,7 @@ import sympy as sp
 
 from ...model import functions as F
 from ...errors import AnswerEvaluationError
+from .builder import MAX_FACTORIAL
 from .nodes import is_scalar
 
 
@@ -42,14 +43,20 @@ class SympyBuilder:
         return sp.Identity(size)
 
     def _idx(self, k):
+        if isinstance(k, tuple):   # ("shift", i, 1): the entry at i + 1
+            return self.index[k[1]] + k[2]
         return k - 1 if isinstance(k, int) else self.index[k]
 
     def _Comp(self, n):
         m = self.env[n.name]
-        labels = [k for k in n.indices if isinstance(k, tuple)]
+        labels = [k for k in n.indices if isinstance(k, tuple) and k[0] == "label"]
         if labels:
             return self._labelled(n, m)
         ids = [self._idx(k) for k in n.indices]
+        for i, size in zip(ids, m.shape if len(ids) == 2 else [m.shape[0] if m.shape[1] == 1 else m.shape[1]]):
+            # an explicit position past either end (g_0, g_{m+1}) is no entry: never wrap around
+            if isinstance(i, (int, sp.Integer)) and isinstance(size, (int, sp.Integer)) and not 0 <= i < size:
+                raise AnswerEvaluationError(f"index out of range in {n.name}")
         if len(ids) == 1:
             return m[ids[0], 0] if m.shape[1] == 1 else m[0, ids[0]]
         return m[ids[0], ids[1]]
@@ -75,7 +82,8 @@ class SympyBuilder:
         return -self(n.x)
 
     def _Iverson(self, n):
-        return sp.Piecewise((1, sp.Eq(self(n.a), self(n.b))), (0, True))
+        holds = {"=": sp.Eq, "<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}[n.op]
+        return sp.Piecewise((1, holds(self(n.a), self(n.b))), (0, True))
 
     def _Bin(self, n):
         a, b = self(n.a), self(n.b)
@@ -133,13 +141,18 @@ class SympyBuilder:
                   "acos": sp.acos, "atan": sp.atan, "asinh": sp.asinh, "acosh": sp.acosh,
                   "atanh": sp.atanh, "log10": lambda x: sp.log(x, 10),
                   "dsigma": lambda x: F.sigma(x) * (1 - F.sigma(x)),
-                  "dtanh": lambda x: 1 - sp.tanh(x) ** 2}
+                  "dtanh": lambda x: 1 - sp.tanh(x) ** 2, "factorial": _factorial}
         if f in simple:
             if isinstance(x, sp.MatrixBase):
                 return x.applyfunc(simple[f])
             if is_scalar(n.args[0].shape):
                 return simple[f](x)
             raise AnswerEvaluationError(f"{f} of a symbolic-size matrix has no SymPy form here")
+        if f == "binomial":
+            for a in args:
+                if getattr(a, "is_Integer", False) and abs(int(a)) > MAX_FACTORIAL:
+                    raise AnswerEvaluationError(f"a binomial past {MAX_FACTORIAL} has no exact value here")
+            return sp.binomial(*args)
         if f == "softmax":
             return F.softmax(x)
         if f == "diag":
@@ -191,3 +204,10 @@ class SympyBuilder:
         vals = [self(o) for o in n.operands]
         rel = {"<": sp.StrictLessThan, "<=": sp.LessThan, ">": sp.StrictGreaterThan, ">=": sp.GreaterThan}
         return sp.And(*[rel[op](a, b) for op, a, b in zip(n.ops, vals, vals[1:])])
+
+
+def _factorial(x):
+    """x!, refusing the exact value of a huge whole number (a sum's index may reach it)."""
+    if getattr(x, "is_Integer", False) and abs(int(x)) > MAX_FACTORIAL:
+        raise AnswerEvaluationError(f"a factorial past {MAX_FACTORIAL}! has no exact value here")
+    return sp.factorial(x)

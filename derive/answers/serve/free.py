@@ -100,10 +100,13 @@ def _inferred_names(expected: str, syntax: str) -> list[str]:
         syntax = "latex" if any(c in expected for c in "\\{}") else "text"
     names: list[str] = []
     lexemes = normalise(scan(expected, syntax, EXPRESSION_LIMITS))
+    bound = _summed_letters(lexemes)
     for k, lx in enumerate(lexemes):
         if lx.kind != "word":
             continue
         word = lx.value
+        if word in bound:   # a sum's index (sum(x^i, i, 0, 30), \sum_{i=0}^{30}) names no variable
+            continue
         after_sub = k and lexemes[k - 1].kind == "op" and lexemes[k - 1].value == "_"
         if after_sub or word in CONSTANTS or word in KEYWORDS:
             continue
@@ -116,6 +119,36 @@ def _inferred_names(expected: str, syntax: str) -> list[str]:
             if piece not in CONSTANTS and piece not in names:
                 names.append(piece)
     return names
+
+
+def _summed_letters(lexemes) -> set[str]:
+    """The letters sums run over: i in sum(body, i, lo, hi) and in \\sum_{i=lo}^{hi}."""
+    letters = set()
+    for k, lx in enumerate(lexemes):
+        if lx.value != "sum" or k + 1 >= len(lexemes):
+            continue
+        nxt = lexemes[k + 1].value
+        if nxt == "_":   # \sum_{i=0}^{30}: the letter before the =
+            ahead = [x.value for x in lexemes[k + 2:k + 5]]
+            if ahead[:1] == ["{"] and len(ahead) == 3 and ahead[2] == "=" and len(ahead[1]) == 1:
+                letters.add(ahead[1])
+        elif nxt == "(":   # sum(body, i, lo, hi): the second of four top-level arguments
+            depth, args, start = 0, [], k + 2
+            for j in range(k + 1, len(lexemes)):
+                v = lexemes[j].value if lexemes[j].kind == "op" else None
+                if v in ("(", "[", "{"):
+                    depth += 1
+                elif v in (")", "]", "}"):
+                    depth -= 1
+                    if depth == 0:
+                        args.append(lexemes[start:j])
+                        break
+                elif v == "," and depth == 1:
+                    args.append(lexemes[start:j])
+                    start = j + 1
+            if len(args) == 4 and len(args[1]) == 1 and args[1][0].kind == "word" and len(args[1][0].value) == 1:
+                letters.add(args[1][0].value)
+    return letters
 
 
 def _subscripted(expected: str, syntax: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import time
 from collections import defaultdict
@@ -24,7 +25,7 @@ from .submissions import MAX_FIELD_CHARS, Row, printable, read_submissions
 from ...model.verdict import INVALID, UNDECIDED, Diagnosis, Verdict
 from .atomic import replace_folder
 from .summary import invalid_rows, summary_html
-from .worker import WorkerPool, check, cores
+from .worker import COULD_NOT_DECIDE, WorkerPool, check, cores
 from ...errors import DeriveError, InvalidArgument, OutputError
 from ...model import registry
 
@@ -118,8 +119,9 @@ def _check_one(checker, key: tuple, seed: int, timeout: float | None) -> Verdict
         return checker(part, answer, seed=seed, timeout=timeout)
     except DeriveError as exc:
         return Verdict(INVALID, str(exc), part=part)
-    except Exception as exc:  # one bad row must not stop a class's grading
-        return Verdict(UNDECIDED, f"the checker failed on this row ({type(exc).__name__})", part=part)
+    except Exception:  # one bad row must not stop a class's grading; a crash is derive's bug
+        logging.getLogger(__name__).exception("grading a row of %s crashed", part)
+        return Verdict(UNDECIDED, COULD_NOT_DECIDE, part=part)
 
 
 # ----------------------------------------------------------------------------- output

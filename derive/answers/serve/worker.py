@@ -13,6 +13,7 @@ No input can hang or crash the caller, and no worker outlives it:
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -26,6 +27,10 @@ from ...errors import AnswerEvaluationError, DeriveError, InvalidArgument
 from ...model import registry
 from ..decide.judge import judge
 from ...model.verdict import INVALID, UNDECIDED, Verdict
+
+_LOG = logging.getLogger(__name__)
+# What a student reads when the checker itself broke: a crash is derive's bug, never their answer's.
+COULD_NOT_DECIDE = "the checker could not decide"
 
 __all__ = ["WorkerPool", "answered", "check", "cores", "default_pool_size"]
 
@@ -143,8 +148,11 @@ def answered(judging: Callable[[], Verdict], part_id: str) -> Verdict:
     except Exception as exc:  # the worker must answer every request, whatever happens
         if isinstance(exc, DeriveError) and not isinstance(exc, AnswerEvaluationError):
             return Verdict(INVALID, str(exc), part=part_id)   # refused input, in derive's words
-        return Verdict(UNDECIDED, f"the checker failed on this answer ({type(exc).__name__}: {exc})",
-                       part=part_id)
+        if isinstance(exc, AnswerEvaluationError):   # derive's own words for what it cannot do
+            return Verdict(UNDECIDED, f"{COULD_NOT_DECIDE} ({exc})", part=part_id)
+        # Anything else is a bug in derive: logged for us, never shown as the verdict's reason.
+        _LOG.exception("checking an answer to %s crashed", part_id)
+        return Verdict(UNDECIDED, COULD_NOT_DECIDE, part=part_id)
 
 
 def judge_safely(part_id: str, text: str, syntax: str, seed: int, budget: float) -> Verdict:
