@@ -4,7 +4,10 @@
   number (``C - 2``, ``[C = 7]``, ``t(t-1)``, a sum up to ``n``);
 * both sides of every breakpoint of a piecewise piece (Heaviside, relu, abs, sign,
   floor/ceil, min/max, Iverson brackets) of either side, at offsets 1e-1 down to 1e-6;
-* large magnitudes (|x| up to 60) of every unbounded real variable.
+* large magnitudes (|x| up to 60) of every unbounded real variable;
+* the answer's own constants (issue 20): a size or an integer variable at and just beyond
+  every integer threshold the answer writes (13 in ``\\sum_{i=13}^m``, 9 in ``[K = 9]``),
+  and real variables at the scale of every large constant (1e-9 for ``tanh(10^9 x)``).
 
 Each set of points is a :class:`~derive.answers.equivalence.Batch` like the random ones,
 so the float pass, the precise decision and the diagnosis treat them alike.
@@ -18,7 +21,7 @@ from ...errors import ProofTimeout
 from ...maths.zero import time_limit
 from ...model.domains import Interval, OneHot, Simplex, StepCount, StepSize, SymmetricPositiveDefinite
 from .equivalence import Batch, Target, stack_points
-from ..read.nodes import Call, Iverson, Name, walk
+from ..read.nodes import Call, Iverson, Name, Neg, Num, Pow, walk
 
 LARGEST_TESTED_SIZE = 12
 POINTS_PER_EXTRA_SIZE = 4
@@ -26,6 +29,42 @@ OFFSETS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
 MAGNITUDES = (10.0, 30.0, 60.0)
 COMPILE_BUDGET = 1.5      # seconds to build the expected result at one more size
 PIECEWISE_CALLS = ("heaviside", "relu", "abs", "sign", "floor", "ceil", "max", "min")
+LARGEST_THRESHOLD = 40    # integer constants beyond this are scales, not sizes to reach
+LARGE_SCALE = 100         # a constant this large sets a scale (10^9 in tanh(10^9 x))
+
+
+def answer_constants(answer) -> tuple[list[int], list[float]]:
+    """The integer thresholds (|c| <= 40) and the large scales the answer writes: the
+    numbers in its tree, powers of numbers folded (2^{100}, 10^{-9})."""
+    thresholds, scales = set(), set()
+    for node in walk(answer.tree):
+        value = _number(node)
+        if value is None:
+            continue
+        if value.denominator == 1 and abs(value) <= LARGEST_THRESHOLD:
+            thresholds.add(int(value))
+        elif value != 0 and (abs(value) >= LARGE_SCALE or abs(value) <= 1 / LARGE_SCALE):
+            scales.add(float(max(abs(value), 1 / abs(value))))
+    return sorted(thresholds), sorted(s for s in scales if s < 1e300)
+
+
+def _number(node):
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Pow):
+        base, exp = _number(node.base), _number(node.exp)
+        if base is not None and exp is not None and exp.denominator == 1 and abs(exp) <= 1000 and base != 0:
+            return base ** int(exp)
+    if isinstance(node, Neg) and isinstance(node.x, (Num, Pow)):
+        inner = _number(node.x)
+        return -inner if inner is not None else None
+    return None
+
+
+def beyond_thresholds(thresholds: list[int], low: int) -> list[int]:
+    """Each threshold and its neighbours above 12 (sizes up to 12 are swept already)."""
+    return sorted({c + k for c in thresholds for k in (-1, 0, 1)
+                   if LARGEST_TESTED_SIZE < c + k <= LARGEST_THRESHOLD + 1 and c + k >= low})
 
 
 def sizes_used_as_numbers(answer) -> list[str]:
@@ -34,9 +73,10 @@ def sizes_used_as_numbers(answer) -> list[str]:
     return sorted({n.name for n in walk(answer.tree) if isinstance(n, Name)} & sizes)
 
 
-def size_sweep(part, used: list[str]) -> list[dict]:
+def size_sweep(part, used: list[str], thresholds: tuple = ()) -> list[dict]:
     """For each used size, every value from its smallest up to 12 with the others at the
-    smallest proof size; then all dimensions moving together (N and K of a convolution)."""
+    smallest proof size, then at the answer's thresholds beyond 12; then all dimensions
+    moving together (N and K of a convolution)."""
     proof = part.proof_sizes()
     if proof == [{}] or not used:
         return []
@@ -47,6 +87,8 @@ def size_sweep(part, used: list[str]) -> list[dict]:
             continue
         low = min(s[d] for s in proof)
         for value in range(low, max(LARGEST_TESTED_SIZE, max(s[d] for s in proof)) + 1):
+            out.append({**smallest, d: value})
+        for value in beyond_thresholds(list(thresholds), low):
             out.append({**smallest, d: value})
     if len([d for d in used if d in smallest]) > 1:   # sizes the answer ties together (N - K)
         largest = max(proof, key=lambda s: sum(s.values()))
@@ -61,16 +103,16 @@ def size_sweep(part, used: list[str]) -> list[dict]:
     return unique
 
 
-def sweep_batches(tgt: Target, seed: int, used: list[str]) -> list[Batch]:
+def sweep_batches(tgt: Target, seed: int, used: list[str], thresholds: tuple = ()) -> list[Batch]:
     """The size sweep's batches (cached per target, seed and sizes): sizes whose expected
     result takes too long to build are left out, and the evidence says which were tested."""
-    key = ("sweep", seed, tuple(used))
+    key = ("sweep", seed, tuple(used), tuple(thresholds))
     if key in tgt._compiled:
         return tgt._compiled[key]
     rng = np.random.default_rng(seed + 7)
     out, given_up = [], set()
     planned = [b.sizes for b in tgt.batches(seed)]
-    for sizes in size_sweep(tgt.part, used):
+    for sizes in size_sweep(tgt.part, used, thresholds):
         if sizes in planned:
             continue
         moved = tuple(sorted(sizes.items()))
@@ -175,9 +217,22 @@ def _expected_pieces(expr) -> list:
 
 
 def breakpoint_batches(answer, tgt: Target, base: list[Batch], budget: float = 1.0) -> list[Batch]:
-    """Points on both sides of every breakpoint of either side, and at large magnitudes."""
+    """Points at the answer's constants, on both sides of every breakpoint of either side,
+    and at large magnitudes. The constants' points come first and outside the time budget
+    (solving for breakpoints may use all of it)."""
     part = tgt.part
     out = []
+    constants = answer_constants(answer)
+    for batch in base[:2]:
+        points = [p for base_point in batch.points[:2] for p in _at_constants(part, base_point, *constants)]
+        points = [p for p in points if p is not None]
+        if points:
+            try:
+                b = Batch(dict(batch.sizes), points, stack_points(tgt.vocab, points))
+                b.expected = tgt.evaluate(batch.sizes, points)
+                out.append(b)
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+                continue
     try:
         with time_limit(budget):
             for batch in base[:2]:
@@ -313,4 +368,21 @@ def _large(part, point) -> list:
                     for k, v in enumerate(scaled.reshape(-1)):
                         p = _with(part, p, var, k, float(v)) if p is not None else None
                     out.append(p)
+    return out
+
+
+def _at_constants(part, point, thresholds: list[int], scales: list[float]) -> list:
+    """Integer variables at and next to each threshold the answer writes ([K = 9]: K = 8, 9,
+    10), real scalars at the scale of each large constant (tanh(10^9 x): x = ±1e-9, ±3e-9)."""
+    out = []
+    for var in part.variables:
+        if not _movable(var) or np.ndim(point[var.name]) != 0:
+            continue
+        if dict(var.domain.assumptions).get("integer"):
+            for value in sorted({c + k for c in thresholds for k in (-1, 0, 1)}):
+                out.append(_with(part, point, var, 0, float(value)))
+        else:
+            for scale in scales:
+                for value in (1 / scale, 3 / scale):
+                    out += [_with(part, point, var, 0, value), _with(part, point, var, 0, -value)]
     return out
