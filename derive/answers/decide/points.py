@@ -14,6 +14,9 @@ so the float pass, the precise decision and the diagnosis treat them alike.
 """
 from __future__ import annotations
 
+import itertools
+from fractions import Fraction
+
 import numpy as np
 import sympy as sp
 
@@ -46,6 +49,18 @@ def answer_constants(answer) -> tuple[list[int], list[float]]:
         elif value != 0 and (abs(value) >= LARGE_SCALE or abs(value) <= 1 / LARGE_SCALE):
             scales.add(float(max(abs(value), 1 / abs(value))))
     return sorted(thresholds), sorted(s for s in scales if s < 1e300)
+
+
+def answer_shapes(answer) -> tuple[bool, bool]:
+    """Whether the answer raises to a symbolic power (a^{bc}: negative bases matter) and
+    whether it has floor, ceil or a periodic function (binary floats hide a difference)."""
+    powers = any(isinstance(n, Pow) and any(isinstance(m, Name) for m in walk(n.exp))
+                 for n in walk(answer.tree))
+    periodic = any(isinstance(n, Call) and n.func in PERIODIC_CALLS for n in walk(answer.tree))
+    return powers, periodic
+
+
+PERIODIC_CALLS = ("floor", "ceil", "sin", "cos", "tan", "sec", "csc", "cot")
 
 
 def _number(node):
@@ -222,9 +237,11 @@ def breakpoint_batches(answer, tgt: Target, base: list[Batch], budget: float = 1
     (solving for breakpoints may use all of it)."""
     part = tgt.part
     out = []
-    constants = answer_constants(answer)
-    for batch in base[:2]:
-        points = [p for base_point in batch.points[:2] for p in _at_constants(part, base_point, *constants)]
+    constants = answer_constants(answer) + answer_shapes(answer)
+    distinct = [b for k, b in enumerate(base) if all(b.sizes != a.sizes for a in base[:k])]
+    for batch in distinct[:4]:   # each size once: the largest K allows the most labels
+        points = [p for base_point in batch.points[:1]
+                  for p in _at_constants(part, base_point, *constants, sizes=batch.sizes)]
         points = [p for p in points if p is not None]
         if points:
             try:
@@ -282,8 +299,8 @@ def _with(part, point: dict, var, k: int, value: float) -> dict | None:
         x = point[v.name]
         if v is var:
             x = np.array(x, dtype=float, copy=True)
-            if x.ndim == 0:
-                x = float(value)
+            if x.ndim == 0:   # a Fraction stays exact for the precise decision
+                x = value if isinstance(value, Fraction) else float(value)
             else:
                 x.reshape(-1)[k] = value
         out[v.name] = x
@@ -371,18 +388,82 @@ def _large(part, point) -> list:
     return out
 
 
-def _at_constants(part, point, thresholds: list[int], scales: list[float]) -> list:
+def _at_constants(part, point, thresholds: list[int], scales: list[float], powers: bool = False,
+                  periodic: bool = False, sizes: dict | None = None) -> list:
     """Integer variables at and next to each threshold the answer writes ([K = 9]: K = 8, 9,
-    10), real scalars at the scale of each large constant (tanh(10^9 x): x = ±1e-9, ±3e-9)."""
+    10); real scalars at small integers next to its thresholds (sqrt(x - 3): x = 2, 3, 4),
+    at the scale of each large constant (tanh(10^9 x): x = ±1e-9, ±3e-9), at rationals with
+    odd denominators where the answer has floor or a periodic function (floats are binary:
+    sin(2^60 pi x) is 0 at each), and, where it raises to a symbolic power, all together at
+    negative bases and odd-denominator exponents (a = -1, b = 2, c = 1/2); labels at every
+    class the answer names and the largest, where the domain says how many there are."""
     out = []
+    reals = []
     for var in part.variables:
-        if not _movable(var) or np.ndim(point[var.name]) != 0:
+        if not _movable(var):
+            continue
+        if np.ndim(point[var.name]) != 0:
+            out += _labels(part, point, var, thresholds, sizes or {})
             continue
         if dict(var.domain.assumptions).get("integer"):
             for value in sorted({c + k for c in thresholds for k in (-1, 0, 1)}):
                 out.append(_with(part, point, var, 0, float(value)))
-        else:
-            for scale in scales:
-                for value in (1 / scale, 3 / scale):
-                    out += [_with(part, point, var, 0, value), _with(part, point, var, 0, -value)]
+            continue
+        reals.append(var)
+        for value in sorted({c + k for c in thresholds for k in (-1, 0, 1) if abs(c + k) <= SMALL}):
+            out.append(_with(part, point, var, 0, float(value)))
+        for scale in scales:
+            for value in (1 / scale, 3 / scale):
+                out += [_with(part, point, var, 0, value), _with(part, point, var, 0, -value)]
+        if periodic or scales:
+            out += [_with(part, point, var, 0, v) for v in ODD_RATIONALS]
+    if powers and reals:
+        for values in itertools.islice(itertools.product(SIMPLE_BASES, repeat=len(reals)), MAX_COMBINATIONS):
+            p = point
+            for var, v in zip(reals, values):
+                p = _with(part, p, var, 0, v) if p is not None else None
+            out.append(p)
     return out
+
+
+def _labels(part, point, var, thresholds, sizes) -> list:
+    """A labels vector (a domain with ``label_size``, e.g. K classes) with its first entry,
+    then all entries, at each label 1..K the answer names and at K itself: the sampler may
+    draw fewer classes than the part allows."""
+    count = sizes.get(getattr(var.domain, "label_size", None))
+    if not count:
+        return []
+    out = []
+    for label in sorted({c for c in thresholds if 1 <= c <= count} | {int(count)}):
+        out.append(_with(part, point, var, 0, float(label)))
+        p = point
+        for k in range(np.size(point[var.name])):
+            p = _with(part, p, var, k, float(label)) if p is not None else None
+        out.append(p)
+    return out
+
+
+SMALL = 12
+ODD_RATIONALS = (Fraction(1, 3), Fraction(-2, 7), Fraction(5, 3))
+# Binary fractions (exact as floats), so the float pass sees these points as it sees the rest.
+SIMPLE_BASES = (-1.0, 2.0, 0.5, -1.5, -0.5)
+MAX_COMBINATIONS = 125
+
+
+def is_rational_point(point: dict) -> bool:
+    """A point with an odd-denominator rational value: floats cannot tell it from its
+    rounding, so the precise decision looks at it whatever the floats say."""
+    return any(isinstance(v, Fraction) for v in point.values())
+
+
+def complexity(point: dict) -> int:
+    """How hard a point is to read: 0 for small integers, 1 for simple fractions, 2 for a
+    scalar float, 3 for a vector; counterexamples are chosen simplest first."""
+    score = 0
+    for v in point.values():
+        if np.ndim(v) != 0:
+            score += 3
+            continue
+        x = Fraction(v) if isinstance(v, Fraction) else Fraction(float(v))
+        score += 0 if x.denominator == 1 and abs(x) <= SMALL else 1 if x.denominator <= 9 else 2
+    return score
