@@ -68,6 +68,8 @@ def decide_answer(answer, part, batches, values, extreme_from: int | None = None
     the ordinary points give none."""
     cache = precise_targets(part)
     errs = [scaled_errors(v, b.expected) for v, b in zip(values, batches)]
+    # At probe points an undefined answer is skipped (a removable point is no counterexample).
+    errs = [np.where(np.isinf(e), np.nan, e) if b.both_defined else e for e, b in zip(errs, batches)]
     out = Outcome(UNKNOWN, float_points=sum(int(np.sum(~np.isnan(e))) for e in errs), errors=errs)
     suspects = [(float(e[i]), k, i) for k, e in enumerate(errs) for i in range(len(e))
                 if not np.isnan(e[i]) and e[i] > FLOAT_EQUAL]
@@ -102,6 +104,8 @@ def decide_answer(answer, part, batches, values, extreme_from: int | None = None
             d = decide(answer, _targets(part, cache, b.sizes), b.points[i], b.sizes)
         except Exception:  # a point the precise pass cannot build is simply not evidence
             d = Decision(UNKNOWN)
+        if d.status == DIFFERENT and b.both_defined and _undefined_answer(d):
+            continue
         if d.status == DIFFERENT:
             if best is None or d.error > best[2].error:
                 best = (k, i, d)
@@ -119,6 +123,14 @@ def decide_answer(answer, part, batches, values, extreme_from: int | None = None
         out.status = EQUAL
         out.digits = digits or 0
     return out
+
+
+def _undefined_answer(d: Decision) -> bool:
+    """The answer has no real value at the decided point (its difference is infinite)."""
+    try:
+        return bool(np.isinf(float(d.error)))
+    except (TypeError, ValueError):
+        return True
 
 
 def depends_on(part, tgt, sizes: dict) -> set[str]:

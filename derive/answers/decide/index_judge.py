@@ -159,12 +159,15 @@ def judge_indexed(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
             return _wrong(part, answer, cases, values, k, where, parsed, points, seed)
     # Where answers hide (index_refute.py): sizes at the answer's own thresholds, entries
     # at 0, repeated, and beyond its constants. They only refute.
-    for case in refuting_cases(part, answer, seed, make_case):
+    for case in refuting_cases(part, answer, seed, make_case, answer_sizes(part)):
         try:
             got = _values(answer, part, case)
         except (DeriveError, ArithmeticError, ValueError, TypeError):
             continue
-        where = _first_difference(got, case.expected)
+        # An answer undefined at a zero entry may be a removable point (G_i^2/G_i): only
+        # entries where both sides are defined refute here.
+        where = next((k for k, (a, e) in enumerate(zip(got, case.expected))
+                      if a is not None and e is not None and a != e), None)
         points += len(got)
         if where is not None:
             return _wrong(part, answer, cases + [case], values + [got], len(cases), where, parsed, points, seed)

@@ -45,11 +45,10 @@ def entry_draws(answer) -> list[np.ndarray]:
     return draws + ([np.arange(-top, top + 1)] if top > 10 else [])
 
 
-def refuting_cases(part, answer, seed: int, make_case):
-    """The extra cases, built lazily within the budget; a size where the layer is not
-    valid is skipped."""
-    from .index_judge import answer_sizes
-    rows = answer_sizes(part)
+def refuting_cases(part, answer, seed: int, make_case, rows: list[dict]) -> list:
+    """The extra cases beside the answer sizes ``rows``, built within the budget by
+    ``make_case(part, row, rng, entry_values)``; a size where the layer is not valid is
+    skipped."""
     rng = np.random.default_rng(seed + 20)
     plans = [(row, draw) for row in rows[:ROWS_FOR_ENTRIES] for draw in entry_draws(answer)]
     plans += [(row, np.array([v for v in range(-9, 10) if v])) for row in refuting_rows(part, answer, rows)]

@@ -245,7 +245,7 @@ def breakpoint_batches(answer, tgt: Target, base: list[Batch], budget: float = 1
         points = [p for p in points if p is not None]
         if points:
             try:
-                b = Batch(dict(batch.sizes), points, stack_points(tgt.vocab, points))
+                b = Batch(dict(batch.sizes), points, stack_points(tgt.vocab, points), both_defined=True)
                 b.expected = tgt.evaluate(batch.sizes, points)
                 out.append(b)
             except (ValueError, ArithmeticError, np.linalg.LinAlgError):
