@@ -5,9 +5,13 @@
 * both sides of every breakpoint of a piecewise piece (Heaviside, relu, abs, sign,
   floor/ceil, min/max, Iverson brackets) of either side, at offsets 1e-1 down to 1e-6;
 * large magnitudes (|x| up to 60) of every unbounded real variable;
-* the answer's own constants (issue 20): a size or an integer variable at and just beyond
-  every integer threshold the answer writes (13 in ``\\sum_{i=13}^m``, 9 in ``[K = 9]``),
-  and real variables at the scale of every large constant (1e-9 for ``tanh(10^9 x)``).
+* where answers hide (issue 20), read from the answer itself: a size or an integer variable
+  at and just beyond every integer threshold it writes (13 in ``\\sum_{i=13}^m``, 9 in
+  ``[K = 9]``); real variables at small integers next to them, at the scale of every large
+  constant (1e-9 for ``tanh(10^9 x)``), at rationals with odd denominators where it has
+  floor or a periodic function, and at negative bases under a symbolic power; labels up to
+  the number of classes. At these probes an undefined answer is no counterexample (a single
+  point may be removable); a differing value is.
 
 Each set of points is a :class:`~derive.answers.equivalence.Batch` like the random ones,
 so the float pass, the precise decision and the diagnosis treat them alike.
@@ -34,6 +38,7 @@ COMPILE_BUDGET = 1.5      # seconds to build the expected result at one more siz
 PIECEWISE_CALLS = ("heaviside", "relu", "abs", "sign", "floor", "ceil", "max", "min")
 LARGEST_THRESHOLD = 40    # integer constants beyond this are scales, not sizes to reach
 LARGE_SCALE = 100         # a constant this large sets a scale (10^9 in tanh(10^9 x))
+PERIODIC_CALLS = ("floor", "ceil", "sin", "cos", "tan", "sec", "csc", "cot")
 
 
 def answer_constants(answer) -> tuple[list[int], list[float]]:
@@ -58,9 +63,6 @@ def answer_shapes(answer) -> tuple[bool, bool]:
                  for n in walk(answer.tree))
     periodic = any(isinstance(n, Call) and n.func in PERIODIC_CALLS for n in walk(answer.tree))
     return powers, periodic
-
-
-PERIODIC_CALLS = ("floor", "ceil", "sin", "cos", "tan", "sec", "csc", "cot")
 
 
 def _number(node):
