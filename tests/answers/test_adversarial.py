@@ -62,6 +62,8 @@ def test_witnesses_of_the_wrong_answers():
     # ((n+1)^(1/(n+1)))^(n+2)/(n+2) against (n+1)^((n+2)/(n+1))/(n+2) at n = -3/2:
     # ((-1/2)^(-2))^(1/2) / (1/2) = 4, (-1/2)^(-1) / (1/2) = -4.
     assert Fraction(-1, 2) ** -2 == 4 and Fraction(-1, 2) ** -1 / Fraction(1, 2) == -4
+    # relu(x-1) + H(x-1) - H(x-1-10^-9) against relu(x-1): 1 + 5e-10 against 5e-10 at
+    # x = 1 + 5e-10 (H = 1 there for the first step, 0 for the second).
     # sqrt(x-3) sqrt(x-5) against sqrt((x-3)(x-5)): at x = 1 the expected value sqrt(8) is
     # real and the answer is not (sqrt(-2) is undefined in real-domain semantics); on
     # x < 3, a set of positive measure.
@@ -114,6 +116,10 @@ FREE_CASES = [
     pytest.param("(n+1)^((n+2)/(n+1))/(n+2)", "((n+1)^(1/(n+1)))^(n+2)/(n+2)", INCORRECT,
                  id="n = -3/2"),
     pytest.param("sqrt((x-3)(x-5))", "sqrt(x-3) sqrt(x-5)", INCORRECT, id="sqrt domain"),
+    # A bump of width 1e-9 next to a breakpoint: on 1 < x < 1 + 1e-9 the answer is
+    # relu(x - 1) + 1, a set of positive measure (points near breakpoints at the answer's scale).
+    pytest.param("relu(x - 1)", "relu(x - 1) + heaviside(x - 1) - heaviside(x - 1 - 10^(-9))", INCORRECT,
+                 id="bump of width 1e-9"),
     # Right answers.
     pytest.param("x", "x + sin(2 pi x) - sin(2 pi x)", CORRECT, id="sin cancels"),
     pytest.param("abs(x)", "sqrt(x^2)", CORRECT, id="sqrt(x^2)"),

@@ -7,7 +7,7 @@
 * large magnitudes (|x| up to 60) of every unbounded real variable;
 * where answers hide (issue 20), read from the answer itself: a size or an integer variable
   at and just beyond every integer threshold it writes (13 in ``\\sum_{i=13}^m``, 9 in
-  ``[K = 9]``); real variables at small integers next to them, at the scale of every large
+  ``[K = 9]``); real variables at the scale of every large
   constant (1e-9 for ``tanh(10^9 x)``), at rationals with odd denominators where it has
   floor or a periodic function, and at negative bases under a symbolic power; labels up to
   the number of classes. At these probes an undefined answer is no counterexample (a single
@@ -252,6 +252,9 @@ def breakpoint_batches(answer, tgt: Target, base: list[Batch], budget: float = 1
                 out.append(b)
             except (ValueError, ArithmeticError, np.linalg.LinAlgError):
                 continue
+    # Offsets at the answer's own scales too (heaviside(x - 1 - 10^{-9}): 5e-10 and 2e-9, never
+    # landing on the other breakpoint itself).
+    offsets = OFFSETS + tuple(d / scale for scale in constants[1] for d in (0.5, 2.0))
     try:
         with time_limit(budget):
             for batch in base[:2]:
@@ -262,7 +265,7 @@ def breakpoint_batches(answer, tgt: Target, base: list[Batch], budget: float = 1
                 owner = _symbol_owner(part, ns)
                 for base_point in batch.points[:2]:
                     for g, kind in pieces:
-                        points += _around_breakpoint(part, base_point, g, kind, owner)
+                        points += _around_breakpoint(part, base_point, g, kind, owner, offsets)
                     points += _large(part, base_point)
                 points = [p for p in points if p is not None]
                 if points:
@@ -311,7 +314,7 @@ def _with(part, point: dict, var, k: int, value: float) -> dict | None:
     return out
 
 
-def _around_breakpoint(part, point, g, kind, owner) -> list:
+def _around_breakpoint(part, point, g, kind, owner, offsets=OFFSETS) -> list:
     out = []
     values = _point_subs(part, point)
     for sym in sorted(g.free_symbols & set(owner), key=lambda s: s.name):
@@ -338,7 +341,7 @@ def _around_breakpoint(part, point, g, kind, owner) -> list:
                     b = float(r)
                 except TypeError:
                     continue
-                for d in OFFSETS:
+                for d in offsets:
                     for side in (-1, 1):
                         out.append(_with(part, point, var, k, b + side * d * max(1.0, abs(b))
                                          if abs(b) > 1 else b + side * d))
@@ -393,8 +396,7 @@ def _large(part, point) -> list:
 def _at_constants(part, point, thresholds: list[int], scales: list[float], powers: bool = False,
                   periodic: bool = False, sizes: dict | None = None) -> list:
     """Integer variables at and next to each threshold the answer writes ([K = 9]: K = 8, 9,
-    10); real scalars at small integers next to its thresholds (sqrt(x - 3): x = 2, 3, 4),
-    at the scale of each large constant (tanh(10^9 x): x = ±1e-9, ±3e-9), at rationals with
+    10); real scalars at the scale of each large constant (tanh(10^9 x): x = ±1e-9, ±3e-9), at rationals with
     odd denominators where the answer has floor or a periodic function (floats are binary:
     sin(2^60 pi x) is 0 at each), and, where it raises to a symbolic power, all together at
     negative bases and odd-denominator exponents (a = -1, b = 2, c = 1/2); labels at every
@@ -411,9 +413,9 @@ def _at_constants(part, point, thresholds: list[int], scales: list[float], power
             for value in sorted({c + k for c in thresholds for k in (-1, 0, 1)}):
                 out.append(_with(part, point, var, 0, float(value)))
             continue
+        # Not at the thresholds themselves: for a real variable a value differing at a single
+        # point (a breakpoint's convention, [x = 2]) is a difference on a set of measure zero.
         reals.append(var)
-        for value in sorted({c + k for c in thresholds for k in (-1, 0, 1) if abs(c + k) <= SMALL}):
-            out.append(_with(part, point, var, 0, float(value)))
         for scale in scales:
             for value in (1 / scale, 3 / scale):
                 out += [_with(part, point, var, 0, value), _with(part, point, var, 0, -value)]
