@@ -134,7 +134,10 @@ def loss_gradient(wrt, batch):
 
 
 class ClassLabels(Domain):
-    """Class labels 1, 2 or 3 (parts using it have at least K = 3 classes)."""
+    """Class labels 1, 2 or 3 (parts using it have at least K = 3 classes). Sampled from
+    1..3; any label 1..K is allowed, and answer checking tries them (``label_size``)."""
+
+    label_size = "K"
 
     def __init__(self):
         super().__init__("class labels 1, 2 or 3", (("integer", True), ("positive", True)))

@@ -21,6 +21,7 @@ from ...errors import ProofTimeout
 from ...maths.zero import time_limit
 from ...verify.proof import difference_is_zero
 from .equivalence import scaled_errors
+from .points import complexity, is_rational_point
 from .precision import DIFFERENT, EQUAL, UNKNOWN, Decision, PreciseTarget, decide, equal_digits
 
 FLOAT_EQUAL = 1e-8        # below this floats cannot tell; the precise pass decides
@@ -67,14 +68,19 @@ def decide_answer(answer, part, batches, values, extreme_from: int | None = None
     the ordinary points give none."""
     cache = precise_targets(part)
     errs = [scaled_errors(v, b.expected) for v, b in zip(values, batches)]
+    # At probe points an undefined answer is skipped (a removable point is no counterexample).
+    errs = [np.where(np.isinf(e), np.nan, e) if b.both_defined else e for e, b in zip(errs, batches)]
     out = Outcome(UNKNOWN, float_points=sum(int(np.sum(~np.isnan(e))) for e in errs), errors=errs)
     suspects = [(float(e[i]), k, i) for k, e in enumerate(errs) for i in range(len(e))
                 if not np.isnan(e[i]) and e[i] > FLOAT_EQUAL]
     # Visible differences first, at the smallest size (a readable counterexample), then the
     # rest by size of difference.
     extreme = len(batches) if extreme_from is None else extreme_from
-    suspects.sort(key=lambda s: (0, s[1] >= extreme, sum(batches[s[1]].sizes.values()), -s[0])
-                  if s[0] > INFORMATIVE else (1, 0, 0, -s[0]))
+    # Among visible differences, where both sides are defined first, then the simplest point
+    # (x = 2 before x = 0.0319242; points.complexity).
+    suspects.sort(key=lambda s: (0, np.isinf(s[0]), complexity(batches[s[1]].points[s[2]]), s[1] >= extreme,
+                                 sum(batches[s[1]].sizes.values()), -s[0])
+                  if s[0] > INFORMATIVE else (1, 0, 0, 0, 0, -s[0]))
     # Among the points floats call equal, each batch's largest float difference is decided
     # precisely: a difference below float resolution confined to a region (a 1e-12 bump
     # between two breakpoints) shows there first.
@@ -82,7 +88,8 @@ def decide_answer(answer, part, batches, values, extreme_from: int | None = None
     for k, e in enumerate(errs):
         quiet = [i for i in range(len(e)) if not np.isnan(e[i]) and e[i] <= FLOAT_EQUAL]
         quiet.sort(key=lambda i: -e[i])
-        spread += [(float(e[i]), k, i) for i in quiet[:SPREAD_PER_BATCH]]
+        rational = [i for i in quiet[SPREAD_PER_BATCH:] if is_rational_point(batches[k].points[i])]
+        spread += [(float(e[i]), k, i) for i in quiet[:SPREAD_PER_BATCH] + rational]
     budget = MAX_PRECISE
     best: tuple | None = None
     digits = None
@@ -97,6 +104,8 @@ def decide_answer(answer, part, batches, values, extreme_from: int | None = None
             d = decide(answer, _targets(part, cache, b.sizes), b.points[i], b.sizes)
         except Exception:  # a point the precise pass cannot build is simply not evidence
             d = Decision(UNKNOWN)
+        if d.status == DIFFERENT and b.both_defined and _undefined_answer(d):
+            continue
         if d.status == DIFFERENT:
             if best is None or d.error > best[2].error:
                 best = (k, i, d)
@@ -114,6 +123,14 @@ def decide_answer(answer, part, batches, values, extreme_from: int | None = None
         out.status = EQUAL
         out.digits = digits or 0
     return out
+
+
+def _undefined_answer(d: Decision) -> bool:
+    """The answer has no real value at the decided point (its difference is infinite)."""
+    try:
+        return bool(np.isinf(float(d.error)))
+    except (TypeError, ValueError):
+        return True
 
 
 def depends_on(part, tgt, sizes: dict) -> set[str]:

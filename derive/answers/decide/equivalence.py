@@ -114,6 +114,9 @@ class Batch:
     points: list            # list of {name: value} as the sampler gave them
     arrays: dict            # name -> (B, rows, cols)
     expected: np.ndarray | None = None   # (B, r, c) floats, or booleans for a relation
+    # Probe points (an answer's own constants, exactly): a single point may be a removable
+    # one, so an answer undefined there is no counterexample; only differing values are.
+    both_defined: bool = False
 
 
 class Target:

@@ -38,6 +38,7 @@ from ..read.index_parse import IndexAnswer, parse_index_answer
 from ...model.verdict import INVALID, Diagnosis, Verdict
 from .diagnosis import declared_slip, exact_ratio
 from .equivalence import declared_slips, index_vocabulary, is_index_part
+from .index_refute import refuting_cases
 from .presentation import correct_verdict, incorrect_verdict
 
 __all__ = ["answer_sizes", "expected_index_latex", "index_vocabulary", "is_index_part", "judge_indexed"]
@@ -74,24 +75,25 @@ def _cases(part: Part, seed: int) -> list[Case]:
     if hit is not None and hit[0] is part:
         return hit[1]
     rng = np.random.default_rng(seed)
-    form, free, over = part.result.form, part.result.free, part.result.over
-    cases = []
-    for row in answer_sizes(part):
-        ns = part.namespace(row)
-        z = dict(ns.sizes)
-        for _ in range(DRAWS_PER_SIZE):
-            arrays = {}
-            for v in part.variables:
-                if v.is_tensor:
-                    shape = v.numeric_shape(z)
-                    cells = [sp.Integer(int(x)) for x in rng.choice(ENTRY_VALUES, size=int(np.prod(shape)))]
-                    arrays[v.name] = sp.ImmutableDenseNDimArray(cells, shape)
-            shape = tuple(arrays[over].shape)
-            lists = {n: nested_ints(a) for n, a in arrays.items()}
-            expected = _entries(compile_index(form(z)), free, shape, lists, z)
-            cases.append(Case(z, arrays, lists, shape, expected))
+    cases = [make_case(part, row, rng, ENTRY_VALUES)
+             for row in answer_sizes(part) for _ in range(DRAWS_PER_SIZE)]
     _CASES[key] = (part, cases)
     return cases
+
+
+def make_case(part: Part, row: dict, rng, entry_values) -> Case:
+    """One layer at ``row`` with tensors drawn from ``entry_values`` and its expected entries."""
+    z = dict(part.namespace(row).sizes)
+    arrays = {}
+    for v in part.variables:
+        if v.is_tensor:
+            shape = v.numeric_shape(z)
+            cells = [sp.Integer(int(x)) for x in rng.choice(entry_values, size=int(np.prod(shape)))]
+            arrays[v.name] = sp.ImmutableDenseNDimArray(cells, shape)
+    shape = tuple(arrays[part.result.over].shape)
+    lists = {n: nested_ints(a) for n, a in arrays.items()}
+    expected = _entries(compile_index(part.result.form(z)), part.result.free, shape, lists, z)
+    return Case(z, arrays, lists, shape, expected)
 
 
 _CASES: dict = {}
@@ -155,6 +157,20 @@ def judge_indexed(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
         where = _first_difference(got, case.expected)
         if where is not None:
             return _wrong(part, answer, cases, values, k, where, parsed, points, seed)
+    # Where answers hide (index_refute.py): sizes at the answer's own thresholds, entries
+    # at 0, repeated, and beyond its constants. They only refute.
+    for case in refuting_cases(part, answer, seed, make_case, answer_sizes(part)):
+        try:
+            got = _values(answer, part, case)
+        except (DeriveError, ArithmeticError, ValueError, TypeError):
+            continue
+        # An answer undefined at a zero entry may be a removable point (G_i^2/G_i): only
+        # entries where both sides are defined refute here.
+        where = next((k for k, (a, e) in enumerate(zip(got, case.expected))
+                      if a is not None and e is not None and a != e), None)
+        points += len(got)
+        if where is not None:
+            return _wrong(part, answer, cases + [case], values + [got], len(cases), where, parsed, points, seed)
     return _right(part, answer, cases, parsed, points, proof_budget)
 
 

@@ -27,7 +27,7 @@ from ...model.verdict import INCORRECT, INVALID, UNDECIDED, Diagnosis, Verdict
 from .presentation import _counterexample, _latex, _point_text, _shape_of_array
 from .presentation import correct_verdict, incorrect_verdict, precise_counterexample
 from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, prove_sizes
-from .points import breakpoint_batches, sizes_used_as_numbers, sweep_batches
+from .points import answer_constants, breakpoint_batches, sizes_used_as_numbers, sweep_batches
 from .sets import judge_sets
 from .equivalence import is_index_part
 from .index_judge import expected_index_latex, judge_indexed
@@ -96,7 +96,8 @@ def _judge_exact(part: Part, answer: Answer, seed: int, proof_budget: float) -> 
         return Verdict(INCORRECT, "expected an expression, not an inequality", parsed=parsed,
                        part=part.id, diagnosis=Diagnosis("shape", "an inequality where an expression is "
                                                                    "expected"))
-    batches = list(base) + sweep_batches(tgt, seed, sizes_used_as_numbers(answer))
+    thresholds = tuple(answer_constants(answer)[0])
+    batches = list(base) + sweep_batches(tgt, seed, sizes_used_as_numbers(answer), thresholds)
     ordinary = len(batches)
     batches += breakpoint_batches(answer, tgt, base)
     try:

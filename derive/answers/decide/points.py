@@ -4,12 +4,22 @@
   number (``C - 2``, ``[C = 7]``, ``t(t-1)``, a sum up to ``n``);
 * both sides of every breakpoint of a piecewise piece (Heaviside, relu, abs, sign,
   floor/ceil, min/max, Iverson brackets) of either side, at offsets 1e-1 down to 1e-6;
-* large magnitudes (|x| up to 60) of every unbounded real variable.
+* large magnitudes (|x| up to 60) of every unbounded real variable;
+* where answers hide (issue 20), read from the answer itself: a size or an integer variable
+  at and just beyond every integer threshold it writes (13 in ``\\sum_{i=13}^m``, 9 in
+  ``[K = 9]``); real variables at the scale of every large
+  constant (1e-9 for ``tanh(10^9 x)``), at rationals with odd denominators where it has
+  floor or a periodic function, and at negative bases under a symbolic power; labels up to
+  the number of classes. At these probes an undefined answer is no counterexample (a single
+  point may be removable); a differing value is.
 
 Each set of points is a :class:`~derive.answers.equivalence.Batch` like the random ones,
 so the float pass, the precise decision and the diagnosis treat them alike.
 """
 from __future__ import annotations
+
+import itertools
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
@@ -18,7 +28,7 @@ from ...errors import ProofTimeout
 from ...maths.zero import time_limit
 from ...model.domains import Interval, OneHot, Simplex, StepCount, StepSize, SymmetricPositiveDefinite
 from .equivalence import Batch, Target, stack_points
-from ..read.nodes import Call, Iverson, Name, walk
+from ..read.nodes import Call, Iverson, Name, Neg, Num, Pow, walk
 
 LARGEST_TESTED_SIZE = 12
 POINTS_PER_EXTRA_SIZE = 4
@@ -26,6 +36,52 @@ OFFSETS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
 MAGNITUDES = (10.0, 30.0, 60.0)
 COMPILE_BUDGET = 1.5      # seconds to build the expected result at one more size
 PIECEWISE_CALLS = ("heaviside", "relu", "abs", "sign", "floor", "ceil", "max", "min")
+LARGEST_THRESHOLD = 40    # integer constants beyond this are scales, not sizes to reach
+LARGE_SCALE = 100         # a constant this large sets a scale (10^9 in tanh(10^9 x))
+PERIODIC_CALLS = ("floor", "ceil", "sin", "cos", "tan", "sec", "csc", "cot")
+
+
+def answer_constants(answer) -> tuple[list[int], list[float]]:
+    """The integer thresholds (|c| <= 40) and the large scales the answer writes: the
+    numbers in its tree, powers of numbers folded (2^{100}, 10^{-9})."""
+    thresholds, scales = set(), set()
+    for node in walk(answer.tree):
+        value = _number(node)
+        if value is None:
+            continue
+        if value.denominator == 1 and abs(value) <= LARGEST_THRESHOLD:
+            thresholds.add(int(value))
+        elif value != 0 and (abs(value) >= LARGE_SCALE or abs(value) <= 1 / LARGE_SCALE):
+            scales.add(float(max(abs(value), 1 / abs(value))))
+    return sorted(thresholds), sorted(s for s in scales if s < 1e300)
+
+
+def answer_shapes(answer) -> tuple[bool, bool]:
+    """Whether the answer raises to a symbolic power (a^{bc}: negative bases matter) and
+    whether it has floor, ceil or a periodic function (binary floats hide a difference)."""
+    powers = any(isinstance(n, Pow) and any(isinstance(m, Name) for m in walk(n.exp))
+                 for n in walk(answer.tree))
+    periodic = any(isinstance(n, Call) and n.func in PERIODIC_CALLS for n in walk(answer.tree))
+    return powers, periodic
+
+
+def _number(node):
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Pow):
+        base, exp = _number(node.base), _number(node.exp)
+        if base is not None and exp is not None and exp.denominator == 1 and abs(exp) <= 1000 and base != 0:
+            return base ** int(exp)
+    if isinstance(node, Neg) and isinstance(node.x, (Num, Pow)):
+        inner = _number(node.x)
+        return -inner if inner is not None else None
+    return None
+
+
+def beyond_thresholds(thresholds: list[int], low: int) -> list[int]:
+    """Each threshold and its neighbours above 12 (sizes up to 12 are swept already)."""
+    return sorted({c + k for c in thresholds for k in (-1, 0, 1)
+                   if LARGEST_TESTED_SIZE < c + k <= LARGEST_THRESHOLD + 1 and c + k >= low})
 
 
 def sizes_used_as_numbers(answer) -> list[str]:
@@ -34,9 +90,10 @@ def sizes_used_as_numbers(answer) -> list[str]:
     return sorted({n.name for n in walk(answer.tree) if isinstance(n, Name)} & sizes)
 
 
-def size_sweep(part, used: list[str]) -> list[dict]:
+def size_sweep(part, used: list[str], thresholds: tuple = ()) -> list[dict]:
     """For each used size, every value from its smallest up to 12 with the others at the
-    smallest proof size; then all dimensions moving together (N and K of a convolution)."""
+    smallest proof size, then at the answer's thresholds beyond 12; then all dimensions
+    moving together (N and K of a convolution)."""
     proof = part.proof_sizes()
     if proof == [{}] or not used:
         return []
@@ -47,6 +104,8 @@ def size_sweep(part, used: list[str]) -> list[dict]:
             continue
         low = min(s[d] for s in proof)
         for value in range(low, max(LARGEST_TESTED_SIZE, max(s[d] for s in proof)) + 1):
+            out.append({**smallest, d: value})
+        for value in beyond_thresholds(list(thresholds), low):
             out.append({**smallest, d: value})
     if len([d for d in used if d in smallest]) > 1:   # sizes the answer ties together (N - K)
         largest = max(proof, key=lambda s: sum(s.values()))
@@ -61,16 +120,16 @@ def size_sweep(part, used: list[str]) -> list[dict]:
     return unique
 
 
-def sweep_batches(tgt: Target, seed: int, used: list[str]) -> list[Batch]:
+def sweep_batches(tgt: Target, seed: int, used: list[str], thresholds: tuple = ()) -> list[Batch]:
     """The size sweep's batches (cached per target, seed and sizes): sizes whose expected
     result takes too long to build are left out, and the evidence says which were tested."""
-    key = ("sweep", seed, tuple(used))
+    key = ("sweep", seed, tuple(used), tuple(thresholds))
     if key in tgt._compiled:
         return tgt._compiled[key]
     rng = np.random.default_rng(seed + 7)
     out, given_up = [], set()
     planned = [b.sizes for b in tgt.batches(seed)]
-    for sizes in size_sweep(tgt.part, used):
+    for sizes in size_sweep(tgt.part, used, thresholds):
         if sizes in planned:
             continue
         moved = tuple(sorted(sizes.items()))
@@ -175,9 +234,27 @@ def _expected_pieces(expr) -> list:
 
 
 def breakpoint_batches(answer, tgt: Target, base: list[Batch], budget: float = 1.0) -> list[Batch]:
-    """Points on both sides of every breakpoint of either side, and at large magnitudes."""
+    """Points at the answer's constants, on both sides of every breakpoint of either side,
+    and at large magnitudes. The constants' points come first and outside the time budget
+    (solving for breakpoints may use all of it)."""
     part = tgt.part
     out = []
+    constants = answer_constants(answer) + answer_shapes(answer)
+    distinct = [b for k, b in enumerate(base) if all(b.sizes != a.sizes for a in base[:k])]
+    for batch in distinct[:4]:   # each size once: the largest K allows the most labels
+        points = [p for base_point in batch.points[:1]
+                  for p in _at_constants(part, base_point, *constants, sizes=batch.sizes)]
+        points = [p for p in points if p is not None]
+        if points:
+            try:
+                b = Batch(dict(batch.sizes), points, stack_points(tgt.vocab, points), both_defined=True)
+                b.expected = tgt.evaluate(batch.sizes, points)
+                out.append(b)
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+                continue
+    # Offsets at the answer's own scales too (heaviside(x - 1 - 10^{-9}): 5e-10 and 2e-9, never
+    # landing on the other breakpoint itself).
+    offsets = OFFSETS + tuple(d / scale for scale in constants[1] for d in (0.5, 2.0))
     try:
         with time_limit(budget):
             for batch in base[:2]:
@@ -188,7 +265,7 @@ def breakpoint_batches(answer, tgt: Target, base: list[Batch], budget: float = 1
                 owner = _symbol_owner(part, ns)
                 for base_point in batch.points[:2]:
                     for g, kind in pieces:
-                        points += _around_breakpoint(part, base_point, g, kind, owner)
+                        points += _around_breakpoint(part, base_point, g, kind, owner, offsets)
                     points += _large(part, base_point)
                 points = [p for p in points if p is not None]
                 if points:
@@ -227,8 +304,8 @@ def _with(part, point: dict, var, k: int, value: float) -> dict | None:
         x = point[v.name]
         if v is var:
             x = np.array(x, dtype=float, copy=True)
-            if x.ndim == 0:
-                x = float(value)
+            if x.ndim == 0:   # a Fraction stays exact for the precise decision
+                x = value if isinstance(value, Fraction) else float(value)
             else:
                 x.reshape(-1)[k] = value
         out[v.name] = x
@@ -237,7 +314,7 @@ def _with(part, point: dict, var, k: int, value: float) -> dict | None:
     return out
 
 
-def _around_breakpoint(part, point, g, kind, owner) -> list:
+def _around_breakpoint(part, point, g, kind, owner, offsets=OFFSETS) -> list:
     out = []
     values = _point_subs(part, point)
     for sym in sorted(g.free_symbols & set(owner), key=lambda s: s.name):
@@ -267,7 +344,7 @@ def _around_breakpoint(part, point, g, kind, owner) -> list:
                     b = float(r)
                 except TypeError:
                     continue
-                for d in OFFSETS:
+                for d in offsets:
                     for side in (-1, 1):
                         out.append(_with(part, point, var, k, b + side * d * max(1.0, abs(b))
                                          if abs(b) > 1 else b + side * d))
@@ -317,3 +394,83 @@ def _large(part, point) -> list:
                         p = _with(part, p, var, k, float(v)) if p is not None else None
                     out.append(p)
     return out
+
+
+def _at_constants(part, point, thresholds: list[int], scales: list[float], powers: bool = False,
+                  periodic: bool = False, sizes: dict | None = None) -> list:
+    """Integer variables at and next to each threshold the answer writes ([K = 9]: K = 8, 9,
+    10); real scalars at the scale of each large constant (tanh(10^9 x): x = ±1e-9, ±3e-9), at rationals with
+    odd denominators where the answer has floor or a periodic function (floats are binary:
+    sin(2^60 pi x) is 0 at each), and, where it raises to a symbolic power, all together at
+    negative bases and odd-denominator exponents (a = -1, b = 2, c = 1/2); labels at every
+    class the answer names and the largest, where the domain says how many there are."""
+    out = []
+    reals = []
+    for var in part.variables:
+        if not _movable(var):
+            continue
+        if np.ndim(point[var.name]) != 0:
+            out += _labels(part, point, var, thresholds, sizes or {})
+            continue
+        if dict(var.domain.assumptions).get("integer"):
+            for value in sorted({c + k for c in thresholds for k in (-1, 0, 1)}):
+                out.append(_with(part, point, var, 0, float(value)))
+            continue
+        # Not at the thresholds themselves: for a real variable a value differing at a single
+        # point (a breakpoint's convention, [x = 2]) is a difference on a set of measure zero.
+        reals.append(var)
+        for scale in scales:
+            for value in (1 / scale, 3 / scale):
+                out += [_with(part, point, var, 0, value), _with(part, point, var, 0, -value)]
+        if periodic or scales:
+            out += [_with(part, point, var, 0, v) for v in ODD_RATIONALS]
+    if powers and reals:
+        for values in itertools.islice(itertools.product(SIMPLE_BASES, repeat=len(reals)), MAX_COMBINATIONS):
+            p = point
+            for var, v in zip(reals, values):
+                p = _with(part, p, var, 0, v) if p is not None else None
+            out.append(p)
+    return out
+
+
+def _labels(part, point, var, thresholds, sizes) -> list:
+    """A labels vector (a domain with ``label_size``, e.g. K classes) with its first entry,
+    then all entries, at each label 1..K the answer names and at K itself: the sampler may
+    draw fewer classes than the part allows."""
+    count = sizes.get(getattr(var.domain, "label_size", None))
+    if not count:
+        return []
+    out = []
+    for label in sorted({c for c in thresholds if 1 <= c <= count} | {int(count)}):
+        out.append(_with(part, point, var, 0, float(label)))
+        p = point
+        for k in range(np.size(point[var.name])):
+            p = _with(part, p, var, k, float(label)) if p is not None else None
+        out.append(p)
+    return out
+
+
+SMALL = 12
+ODD_RATIONALS = (Fraction(1, 3), Fraction(-2, 7), Fraction(5, 3))
+# Binary fractions (exact as floats), so the float pass sees these points as it sees the rest.
+SIMPLE_BASES = (-1.0, 2.0, 0.5, -1.5, -0.5)
+MAX_COMBINATIONS = 125
+
+
+def is_rational_point(point: dict) -> bool:
+    """A point with an odd-denominator rational value: floats cannot tell it from its
+    rounding, so the precise decision looks at it whatever the floats say."""
+    return any(isinstance(v, Fraction) for v in point.values())
+
+
+def complexity(point: dict) -> int:
+    """How hard a point is to read: 0 for small integers, 1 for simple fractions, 2 for a
+    scalar float, 3 for a vector; counterexamples are chosen simplest first."""
+    score = 0
+    for v in point.values():
+        if np.ndim(v) != 0:
+            score += 3
+            continue
+        x = Fraction(v) if isinstance(v, Fraction) else Fraction(float(v))
+        score += 0 if x.denominator == 1 and abs(x) <= SMALL else 1 if x.denominator <= 9 else 2
+    return score

@@ -21,6 +21,7 @@ point of the domain, not float approximations of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -96,6 +97,8 @@ def _obj(x) -> np.ndarray:
 
 
 def _mpf_array(values) -> np.ndarray:
+    if isinstance(values, Fraction):   # a rational point (x = 1/3): exact to the working precision
+        return np.asarray(mpmath.mpf(values.numerator) / values.denominator, dtype=object)
     arr = np.asarray(values, dtype=float)
     out = np.empty(arr.shape, dtype=object)
     for idx, v in np.ndenumerate(arr):
