@@ -30,6 +30,7 @@ import sympy as sp
 
 from ...errors import ProofTimeout
 from ...maths.zero import time_limit
+from ..read.answer import to_batched
 from ..read.evaluate import Evaluator
 from ...errors import AnswerEvaluationError
 from ..read.nodes import ELEMENTWISE, IVERSON_TESTS, is_scalar
@@ -277,15 +278,6 @@ class PreciseTarget:
         return [by_symbol.get(s, zero) for s in self.symbols], arrays
 
 
-def _batched(value, entry) -> np.ndarray:
-    arr = np.asarray(value, dtype=object)
-    if entry.rank == 0:
-        return arr.reshape(1, 1, 1)
-    if entry.rank == 1:
-        return arr.reshape(1, -1, 1)
-    return arr.reshape((1,) + arr.shape[-2:])
-
-
 def _scaled(a: np.ndarray, t: np.ndarray):
     """max|a - t| / max(1, max|t|) in mpmath; inf where a is undefined, None where t is."""
     tv, av = t.reshape(-1), np.broadcast_to(a, t.shape).reshape(-1)
@@ -308,7 +300,7 @@ def evaluate_point(answer, target: PreciseTarget, values: dict, sizes: dict, dig
             expected = np.array([_as_real(v) for v in flat], dtype=object).reshape(target.shape)
         except (ZeroDivisionError, ValueError, TypeError):
             return None, None, None, arrays, digits
-        batched = {e.name: _batched(arrays[e.name], e) for e in answer.vocabulary.entries
+        batched = {e.name: to_batched(arrays[e.name], e, dtype=object) for e in answer.vocabulary.entries
                    if e.name in arrays}
         for name, n in sizes.items():
             batched.setdefault(name, _obj(mpmath.mpf(n)))

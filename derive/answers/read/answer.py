@@ -127,9 +127,10 @@ class Answer:
         return sp.Matrix(rows, cols, entry)
 
 
-def to_batched(value, entry: VocabularyEntry) -> np.ndarray:
-    """One point's value as a (1, rows, cols) array: vectors become columns."""
-    arr = np.asarray(value, dtype=float)
+def to_batched(value, entry: VocabularyEntry, dtype=float) -> np.ndarray:
+    """One point's value as a (1, rows, cols) array: vectors become columns. ``dtype=object``
+    keeps exact or high-precision numbers as they are."""
+    arr = np.asarray(value, dtype=dtype)
     if entry.rank == 0:
         return arr.reshape(1, 1, 1)
     if entry.rank == 1:
