@@ -138,6 +138,32 @@ def test_threads_do_not_queue_behind_a_hostile_answer(monkeypatch):
 
 
 @pytest.mark.slow
+def test_the_time_limit_covers_waiting_for_a_busy_pool(monkeypatch):
+    # One worker, held by a hostile answer for its whole 8 s: a second caller with a 1 s limit
+    # hears "busy" at about 1 s instead of queueing behind it; once the worker is free again,
+    # checks go through.
+    monkeypatch.setattr(worker, "judge", slow_for("HOSTILE", 60))
+    pool = worker.WorkerPool(1)
+    try:
+        hostile = {}
+        thread = threading.Thread(target=lambda: hostile.update(
+            verdict=pool.check("softmax.ce_grad", "HOSTILE", timeout=8)))
+        thread.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        verdict = pool.check("softmax.ce_grad", "s - y", timeout=1)
+        waited = time.monotonic() - started
+        assert verdict.status == UNDECIDED and verdict.message.startswith("busy:"), verdict
+        assert 0.9 <= waited < 3, waited
+        thread.join()
+        assert hostile["verdict"].status == UNDECIDED and "longer than 8 s" in hostile["verdict"].message
+        monkeypatch.undo()
+        assert pool.check("softmax.ce_grad", "s - y", timeout=30).status == CORRECT
+    finally:
+        pool.stop()
+
+
+@pytest.mark.slow
 def test_a_worker_stops_itself_past_its_cpu_time(monkeypatch):
     worker._POOL.stop()
     monkeypatch.setattr(worker, "judge", slow_for("SPIN", spin=True))
@@ -147,7 +173,7 @@ def test_a_worker_stops_itself_past_its_cpu_time(monkeypatch):
         # A wall-clock limit of a minute that the caller never reaches: one CPU second is
         # allowed, so the kernel stops the worker (SIGXCPU) within about two.
         verdict = pool._run(("softmax.ce_grad", worker.judge_safely,
-                             ("softmax.ce_grad", "SPIN", "auto", 0, 0.3), 1), 60)
+                             ("softmax.ce_grad", "SPIN", "auto", 0, 0.3), 1), 60)   # 60 s limit
         elapsed = time.monotonic() - started
         assert verdict.status == UNDECIDED and "more than 1 s of CPU time" in verdict.message, verdict
         assert elapsed < 20

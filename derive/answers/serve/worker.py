@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from concurrent.futures import Future
 from queue import SimpleQueue
 from typing import Callable
@@ -244,8 +245,9 @@ class _Worker:
             os.close(self.lifeline)
         self.proc = self.conn = self.lifeline = None
 
-    def run(self, request: tuple, timeout: float) -> Verdict | None:
-        """The verdict, or None when the answer overran ``timeout`` (the worker is stopped)."""
+    def run(self, request: tuple, deadline: float) -> Verdict | None:
+        """The verdict, or None when the answer overran the ``deadline`` (a time.monotonic()
+        value; the worker is then stopped). Starting a worker counts against it."""
         # A forked worker knows the parts registered when it started; restart it after a
         # problem file is loaded.
         if self.proc is None or not self.proc.is_alive() or self.parts != _registered():
@@ -253,7 +255,7 @@ class _Worker:
             self.start()
         try:
             self.conn.send(request)
-            if self.conn.poll(timeout):
+            if self.conn.poll(max(0.0, deadline - time.monotonic())):
                 return self.conn.recv()
         except (EOFError, OSError):
             self.proc.join(timeout=1)
@@ -265,6 +267,9 @@ class _Worker:
             return Verdict(UNDECIDED, "the checking process stopped unexpectedly", part=request[0])
         self.stop()
         return None
+
+
+BUSY = object()   # no worker came free within the caller's time limit
 
 
 class WorkerPool:
@@ -308,18 +313,28 @@ class WorkerPool:
         budget = min(1.0, timeout * 0.3)
         cpu = CPU_SECONDS_PER_WALL_SECOND * timeout + 1
         verdict = self._run((label, judging, args + (budget,), cpu), timeout)
+        if verdict is BUSY:
+            return Verdict(UNDECIDED, f"busy: every checking process was in use for the whole time "
+                           f"limit of {timeout:g} s; try again in a moment", part=label)
         if verdict is None:
             return Verdict(UNDECIDED, f"the check took longer than {timeout:g} s and was stopped",
                            part=label)
         return verdict
 
     def _run(self, request: tuple, timeout: float) -> Verdict | None:
+        """The worker's verdict; None past the time limit; BUSY when no worker came free
+        within it. The limit covers the whole wait, so a caller behind busy workers hears
+        back within ``timeout`` seconds, as one that got a worker at once does."""
+        deadline = time.monotonic() + timeout
         with self._cond:
             while not self._idle:
-                self._cond.wait()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return BUSY
+                self._cond.wait(remaining)
             worker = self._idle.pop()
         try:
-            return worker.run(request, timeout)
+            return worker.run(request, deadline)
         finally:
             with self._cond:
                 self._idle.append(worker)
