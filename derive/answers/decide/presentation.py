@@ -94,12 +94,12 @@ def _precise_value(arr, digits: int):
 def precise_counterexample(answer: Answer, sizes: dict, decision, shown: list[str]) -> dict:
     """The confirmed point in the user's spellings: every variable either side depends
     on (and no other), both values with enough digits to see the difference."""
-    import math
     import mpmath
     err = decision.error
     digits = 6
     if not mpmath.isinf(err) and 0 < err < 1e-5:
-        digits = min(40, int(math.ceil(-math.log10(float(err)))) + 3)
+        # mpmath's log: a difference below float range (a narrow bump, 1e-400000) stays exact
+        digits = min(40, int(mpmath.ceil(-mpmath.log10(err))) + 3)
     out = {}
     if sizes:
         out["sizes"] = dict(sizes)
