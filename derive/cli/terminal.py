@@ -22,16 +22,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..answers.read.lexer import UNICODE_GREEK
 from ..render.writer import split_inline
 
-GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
-    "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
-    "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "rho": "ρ", "varrho": "ϱ",
-    "sigma": "σ", "tau": "τ", "upsilon": "υ", "phi": "φ", "varphi": "φ", "chi": "χ",
-    "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ",
-    "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
-}
+# The answer reader's table read backwards, plus the variant letters only LaTeX spells.
+GREEK = {name: letter for letter, name in UNICODE_GREEK.items()} | {
+    "varepsilon": "ε", "vartheta": "ϑ", "varrho": "ϱ", "varphi": "φ", "Upsilon": "Υ"}
 SYMBOLS = {
     "partial": "∂", "nabla": "∇", "sum": "Σ", "prod": "∏", "int": "∫", "infty": "∞",
     "cdot": "·", "times": "×", "circ": "∘", "odot": "⊙", "otimes": "⊗", "oplus": "⊕",
