@@ -42,8 +42,15 @@ def _per_axis(name: str, value, axes: int, minimum: int) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _symbolic(*values) -> bool:
+    return any(isinstance(v, sp.Basic) and not v.is_Number for v in values)
+
+
 def per_group(channels: int, filters: int, groups: int) -> int:
-    """C / g, refusing groups that do not divide both the channels and the filters."""
+    """C / g, refusing groups that do not divide both the channels and the filters (with a
+    SymPy symbol among them, the quotient)."""
+    if _symbolic(channels, filters, groups):
+        return channels / sp.sympify(groups)
     if groups < 1 or channels % groups or filters % groups:
         raise InvalidArgument(f"groups={groups} must be >= 1 and divide both the input channels C={channels} "
                               f"and the filters F={filters}")
@@ -55,7 +62,11 @@ def output_size(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int
 
     >>> output_size(32, 3, stride=2, padding=1)
     16
+
+    With a SymPy symbol among the arguments, the formula itself (a proof for every size).
     """
+    if _symbolic(n, k, stride, padding, dilation):
+        return sp.floor((n + 2 * padding - dilation * (k - 1) - 1) / sp.sympify(stride)) + 1
     (s,), (p,), (d,) = (_per_axis("stride", stride, 1, 1), _per_axis("padding", padding, 1, 0),
                         _per_axis("dilation", dilation, 1, 1))
     _per_axis("input size", n, 1, 1)

@@ -23,6 +23,10 @@ class Domain:
         """A substitution that encodes the domain's equality constraint (none by default)."""
         return {}
 
+    # The entries sum to 1 (a proof with sizes symbolic may use it; `constraint` says the
+    # same at explicit sizes).
+    sums_to_one = False
+
 
 @dataclass(frozen=True)
 class Real(Domain):
@@ -62,6 +66,8 @@ class Simplex(Domain):
         e = np.exp(z - z.max())
         return e / e.sum()
 
+    sums_to_one = True
+
     def constraint(self, entries):
         *rest, last = list(entries)
         return {last: 1 - sum(rest)}
@@ -77,6 +83,8 @@ class OneHot(Domain):
         y = np.zeros(shape)
         y.flat[rng.integers(y.size)] = 1.0
         return y
+
+    sums_to_one = True
 
     def constraint(self, entries):
         # Proofs may use only sum(y) = 1, which every one-hot vector satisfies; a proof

@@ -95,6 +95,11 @@ class Diag(MatrixExpr):
         n = self.args[0].shape[0]
         return (n, n)
 
+    def _entry(self, i, j, **kwargs):
+        # a vector's entries on the diagonal, or a square matrix's diagonal kept
+        arg = self.args[0]
+        return sp.KroneckerDelta(i, j) * (arg[i, 0] if arg.shape[1] == 1 else arg[i, j])
+
 
 def is_explicit(x) -> bool:
     return isinstance(x, sp.MatrixBase)
@@ -146,6 +151,10 @@ class SquaredNorm(MatrixExpr):
     @property
     def shape(self):
         return (1, 1)
+
+    def _entry(self, i, j, **kwargs):
+        arg = self.args[0]
+        return (arg.T * arg)[0, 0]
 
 
 def squared_norm(x):

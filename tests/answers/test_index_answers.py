@@ -14,7 +14,7 @@ from derive.answers.decide.index_judge import answer_sizes, index_vocabulary
 from derive.answers.read.index_parse import parse_index_answer
 from derive.answers.decide.equivalence import vocabulary
 from derive.answers.decide.judge import judge
-from derive.model.verdict import CORRECT, INCORRECT, INVALID, Diagnosis
+from derive.model.verdict import UNDECIDED, CORRECT, INCORRECT, INVALID, Diagnosis
 from derive.maths import tensors
 from derive.model.registry import get_part
 
@@ -67,7 +67,7 @@ def test_verdicts(part_id, answer, status, diagnosis):
     if diagnosis:
         assert diagnosis in str(verdict.diagnosis or ""), verdict
     if status == CORRECT:
-        assert "proved exactly against the derivation" in verdict.evidence
+        assert "proved for all sizes" in verdict.evidence
         assert verdict.method == "proved"
     else:
         assert verdict.counterexample["answer"] != verdict.counterexample["expected"]
@@ -114,7 +114,9 @@ def test_out_of_range_kernel_indices_contribute_zero():
     # Summing i, j past the output (G is 0 there) and taking every kernel offset is still right.
     part = get_part("conv.grad_input_2d")
     wide = r"\sum_{f=0}^{F-1}\sum_{i=0}^{H_{in}}\sum_{j=0}^{W_{in}} G_{n,f,i,j} W_{f,c,h-s i,w-s j}"
-    assert judge(part, wide).status == CORRECT
+    # Equal (a decided exact check at every tested size finds no difference), but the sums'
+    # ranges differ from the form's, which the proof for every size does not yet clip.
+    assert judge(part, wide).status == UNDECIDED
     answer = parse_index_answer(RIGHT_X2, index_vocabulary(part))
     x = sp.IndexedBase("W")
     entry = compile_index(x[sp.Symbol("h", integer=True) - 5, 0, 0, 0])

@@ -28,7 +28,7 @@ PART_ANSWERS = [
     ("softmax.logistic", r"\ln\frac{e^{b_2}}{e^{b_1}}", "incorrect"),
     # a label's Kronecker delta; wrong sums and a dropped 1 + refuted, never a crash
     ("backprop.center_update",
-     r"\frac{\sum_{i=1}^{m} \delta_{y_i,j} (c_j - x_i)}{1 + \sum_{i=1}^{m} \delta_{y_i,j}}", "correct"),
+     r"\frac{\sum_{i=1}^{m} \delta_{y_i,j} (c_j - x_i)}{1 + \sum_{i=1}^{m} \delta_{y_i,j}}", "undecided"),
     ("backprop.center_update",
      r"\frac{\sum_{i=1}^{m-1} [y_i = j] (c_j - x_i)}{1 + \sum_{i=1}^{m-1} [y_i = j]}", "incorrect"),
     ("backprop.center_update",

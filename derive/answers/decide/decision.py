@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ...errors import ProofTimeout
+from ...maths.sums import entry_as_written, identical
 from ...maths.zero import time_limit
 from ...verify.proof import difference_is_zero
 from .equivalence import scaled_errors
@@ -156,33 +158,100 @@ def _matched(mine, expected):
 
 
 def prove_symbolic(answer, part, budget: float) -> bool:
-    """True if the answer equals the result with the sizes kept symbolic (all sizes)."""
-    if not part.sizes or answer.free_indices or budget <= 0:
+    """True if the answer equals the result with the sizes kept symbolic (all sizes): both
+    read with entry positions as written, sums put in one normal form (maths/sums.py)."""
+    if not part.sizes or budget <= 0:
         return False
     ns = part.general
     try:
         with time_limit(budget):
-            mine = answer.to_sympy(ns.objects, ns.sizes)
+            mine = answer.to_sympy(ns.objects, ns.sizes, as_written=True)
             expected = part.result(ns)
-            if isinstance(expected, sp.MatrixBase) or isinstance(mine, sp.MatrixBase):
-                return False
-            if getattr(mine, "shape", None) != getattr(expected, "shape", None):
-                return False
             if mine == expected:
                 return True
-            diff = mine - expected
-            if diff == 0:
+            free = [sp.Symbol(i, integer=True, positive=True) for i in answer.free_indices]
+            ranges = {s: (sp.S.One, ns.sizes[answer.index_ranges[str(s)]]) for s in free}
+            if not free and _shaped(mine) and _shaped(expected) and mine.shape != (1, 1):
+                if mine.shape != expected.shape:
+                    return False
+                # Equal matrices: equal entries at a general position (row r, column c).
+                free = [sp.Symbol(n, integer=True, positive=True) for n, d in zip("rc", mine.shape) if d != 1]
+                ranges = {s: (sp.S.One, d) for s, d in zip(free, [d for d in mine.shape if d != 1])}
+                mine = written_entry(mine, free)
+            else:
+                mine = written_entry(mine, [])
+            expected = written_entry(expected, free)
+            if mine is None or expected is None:
+                return False
+            facts = _general_facts(part, ns)
+            if identical(mine, expected, ranges, facts):
                 return True
-            if getattr(diff, "is_Matrix", False):
-                simple = sp.simplify(diff)
-                return bool(simple == 0 or isinstance(simple, sp.ZeroMatrix)
-                            or getattr(simple, "is_ZeroMatrix", False))
-            return bool(sp.simplify(diff) == 0)
+            # Then with every defined variable's entries replaced by its definition's (the
+            # answer may be written in z where the result is in s = softmax(z)).
+            defined = _general_definitions(part, ns)
+            return bool(defined) and identical(defined(mine), defined(expected), ranges, facts)
     except (ProofTimeout, ValueError, TypeError, ArithmeticError, AttributeError, KeyError,
             IndexError, NotImplementedError, RecursionError, sp.SympifyError, sp.ShapeError):
         return False
     except Exception:  # SymPy's matrix-expression algebra raises many kinds; not proved
         return False
+
+
+def _general_definitions(part, ns):
+    """A function replacing each entry of a defined vector or matrix by the entry of its
+    definition (as written), or None when no variable has a general definition."""
+    definitions = {}
+    for v in part.variables:
+        if v.definition is None or not _shaped(ns.objects.get(v.name)):
+            continue
+        try:
+            value = v.definition(ns)
+        except Exception:   # a definition with no general form
+            continue
+        if _shaped(value):
+            definitions[v.name] = value
+    if not definitions:
+        return None
+
+    def substitute(expr):
+        return expr.replace(
+            lambda e: isinstance(e, MatrixElement) and getattr(e.parent, "name", None) in definitions,
+            lambda e: entry_as_written(definitions[e.parent.name], (e.i, e.j)))
+    return substitute
+
+
+def _general_facts(part, ns) -> dict:
+    """Sums whose value the domain fixes, as written: the entries of y sum to 1."""
+    facts = {}
+    for v in part.variables:
+        obj = ns.objects.get(v.name)
+        if v.domain.sums_to_one and _shaped(obj) and obj.shape[1] == 1:
+            k = sp.Symbol("k", integer=True)
+            facts[sp.Sum(obj[k, 0], (k, 1, obj.shape[0]))] = sp.S.One
+    return facts
+
+
+def _shaped(value) -> bool:
+    return isinstance(value, (sp.MatrixExpr, sp.MatrixBase))
+
+
+def written_entry(value, free: list):
+    """The scalar entry of a general value at the free indices (none: a scalar, or a 1 x 1
+    matrix), with entry positions as written: the sums SymPy writes for a matrix product's
+    entry run over 0..n-1 and become 1..n (their bodies name entries by the same symbols).
+    None when the value has no such entry."""
+    if not _shaped(value):
+        return value if not free else None
+    rows, cols = value.shape
+    if not free:
+        position = (0, 0) if (rows, cols) == (1, 1) else None
+    elif len(free) == 1:
+        position = (free[0], 0) if cols == 1 else ((0, free[0]) if rows == 1 else None)
+    else:
+        position = tuple(free[:2])
+    if position is None or len(free) > 2:
+        return None
+    return entry_as_written(value, position)
 
 
 def prove_at(answer, part, sizes: dict, budget: float) -> bool:
@@ -211,7 +280,10 @@ def prove_at(answer, part, sizes: dict, budget: float) -> bool:
 
 
 def _piecewise_zero(mine, expected, ns, budget) -> bool:
-    """Piecewise simplification: both sides as Piecewise, folded, each piece simplified."""
+    """Piecewise simplification: the difference as one Piecewise, zero on every piece that
+    can hold, except at a point where the expected value itself jumps (H(0) is a
+    convention: [x > 0] and [x >= 0] are both H(x)); an answer that differs from a
+    continuous expected value at a single point is not equal."""
     pieces = (sp.Heaviside, sp.Abs, sp.sign, sp.Max, sp.Min, sp.Piecewise)
     left = list(mine) if isinstance(mine, sp.MatrixBase) else [mine]
     right = list(expected) if isinstance(expected, sp.MatrixBase) else [expected]
@@ -222,22 +294,58 @@ def _piecewise_zero(mine, expected, ns, budget) -> bool:
     try:
         with time_limit(max(budget, 0.05)):
             for a, b in zip(left, right):
-                d = (a - b).xreplace(subs) if subs else a - b
-                d = sp.piecewise_fold(d.rewrite(sp.Piecewise))
-                if sp.simplify(d) != 0:
+                a, b = (a.xreplace(subs), b.xreplace(subs)) if subs else (a, b)
+                jumps = _jumps(b.rewrite(sp.Piecewise))
+                d = sp.piecewise_fold((a - b).rewrite(sp.Piecewise))
+                if not _zero_by_pieces(d, jumps):
                     return False
             return True
     except (ProofTimeout, ValueError, TypeError, NotImplementedError, RecursionError):
         return False
 
 
-def prove_sizes(answer, part, budget: float) -> tuple[bool, list[dict]]:
-    """(proved for all sizes, the explicit sizes proved), within the budget in seconds."""
+def _jumps(expected) -> list:
+    """The equations that bound the expected value's pieces (x = 0 for H(x))."""
+    return [sp.expand(c.lhs - c.rhs) for p in expected.atoms(sp.Piecewise) for _, cond in p.args
+            for c in (cond.atoms(sp.Rel) if isinstance(cond, sp.Basic) else ())]
+
+
+def _zero_by_pieces(d, jumps) -> bool:
+    if not isinstance(d, sp.Piecewise):
+        return sp.simplify(d) == 0
+    free = sorted(d.free_symbols, key=str)
+    if len(free) != 1 or free[0].is_integer:
+        return all(sp.simplify(e) == 0 for e, _ in d.args)
+    x = free[0]
+    covered = sp.S.EmptySet
+    for value, condition in d.args:
+        where = sp.Complement(condition.as_set(), covered).simplify() if condition != sp.true \
+            else sp.Complement(sp.S.Reals, covered)
+        covered = sp.Union(covered, condition.as_set() if condition != sp.true else sp.S.Reals)
+        if where == sp.S.EmptySet:
+            continue   # a piece that cannot hold after the ones before it
+        if isinstance(where, sp.FiniteSet):
+            # single points: zero there, or a jump of the expected value
+            if all(sp.simplify(value.subs(x, p)) == 0 or any(j.subs(x, p) == 0 for j in jumps) for p in where):
+                continue
+            return False
+        if sp.simplify(value) != 0:
+            return False
+    return True
+
+
+SYMBOLIC_ROUTE = "an identity with the sizes as symbols"
+EXACT_ROUTE = "an exact identity"
+
+
+def prove_sizes(answer, part, budget: float) -> tuple[str | None, list[dict]]:
+    """(the route that proved the answer for every size and value, or None; the explicit
+    sizes proved, for the evidence of an answer no route proved), within the budget."""
     if budget <= 0:
-        return False, []
+        return None, []
     deadline = time.monotonic() + budget
-    if prove_symbolic(answer, part, min(budget / 3, SYMBOLIC_BUDGET)):
-        return True, []
+    if part.sizes and prove_symbolic(answer, part, budget * 0.6):
+        return SYMBOLIC_ROUTE, []
     proved = []
     for sizes in part.proof_sizes()[:PROOF_SIZES]:
         left = deadline - time.monotonic()
@@ -247,8 +355,8 @@ def prove_sizes(answer, part, budget: float) -> tuple[bool, list[dict]]:
             break   # later sizes are larger: stop at the first size not proved
         proved.append(sizes)
     if not part.sizes and proved:
-        return True, proved   # no sizes: one proof covers everything
-    return False, proved
+        return EXACT_ROUTE, proved   # no sizes: one proof covers everything
+    return None, proved
 
 
 def sizes_text(sizes: list[dict]) -> str:
@@ -269,15 +377,17 @@ def sizes_text(sizes: list[dict]) -> str:
     return ", ".join(parts)
 
 
-def evidence_text(all_sizes: bool, proved: list[dict], tested: list[dict], points: int,
+def evidence_text(route: str | None, proved: list[dict], tested: list[dict], points: int,
                   digits: int) -> str:
-    """What holds: 'proved for all sizes', 'proved at C = 2..4, tested at C = 2..12', or
-    'tested at ...'; "proved" without sizes means all sizes."""
+    """What holds: 'proved for all sizes: <route>', 'proved: <route>' (a part without sizes),
+    or, when no route proved it, what was tried: 'not proved for every size (proved at
+    C = 2..4); tested at ...'."""
     tested_text = sizes_text(tested)
     how = (f"{points} points" + (f" at {tested_text}" if tested_text else "")
            + (f", each equal to {digits} digits in high precision" if digits else ""))
-    if all_sizes:
-        return "proved for all sizes" if tested_text else "proved"
-    if proved:
-        return f"proved at {sizes_text(proved)}, tested at {how}"
-    return f"tested at {how}"
+    if route:
+        return (f"proved for all sizes: {route}" if tested_text else f"proved: {route}")
+    if tested_text:
+        return ("not proved for every size" + (f" (proved only at {sizes_text(proved)})" if proved else "")
+                + f"; tested at {how}")
+    return f"not proved (no exact identity found); tested at {how}"

@@ -32,14 +32,16 @@ import sympy as sp
 from ...errors import AnswerSyntaxError, DeriveError
 from ...maths import tensors
 from ...maths.zero import time_limit
-from ...model.part import Part
+from ...model.part import Part, derived_sizes
 from ..read.index_eval import compile_index, nested_ints
 from ..read.index_parse import IndexAnswer, parse_index_answer
 from ...model.verdict import INVALID, Diagnosis, Verdict
 from .diagnosis import declared_slip, exact_ratio
 from .equivalence import declared_slips, index_vocabulary, is_index_part
 from .index_refute import refuting_cases
-from .presentation import correct_verdict, incorrect_verdict
+from .presentation import correct_verdict, incorrect_verdict, unproved_verdict
+from .decision import SYMBOLIC_ROUTE
+from ...maths.sums import identical
 
 __all__ = ["answer_sizes", "expected_index_latex", "index_vocabulary", "is_index_part", "judge_indexed"]
 
@@ -196,6 +198,35 @@ def _tuple(part: Part, sizes: dict) -> str:
     return "(" + ", ".join(str(sizes[n]) for n in _varied(part)) + ")"
 
 
+def prove_every_size(part: Part, answer: IndexAnswer, budget: float) -> bool:
+    """The answer equals the part's index form for every size of the case it is stated for
+    (the sizes every answer size shares, such as no padding, are fixed; the others and the
+    derived ones, H_out as its formula, stay symbols), by the normal form of sums
+    (maths/sums.py): sound whatever a tensor's entries are, those outside its range too."""
+    try:
+        with time_limit(max(budget, 0.2)):
+            ns = part.general
+            sizes = dict(ns.sizes)
+            sizes.update({n: sp.Integer(v) for n, v in _pinned(part).items()})
+            for derived in derived_sizes(part.variables):
+                try:
+                    sizes[str(derived)] = sp.sympify(derived.rule(sizes))
+                except (DeriveError, TypeError, ValueError, KeyError):
+                    pass   # stays a symbol on both sides
+            names = {**sizes, **{str(i): i for i in part.result.free}}
+
+            def general(expr):
+                expr = expr.replace(lambda e: isinstance(e, tensors.Ordered), lambda e: e.value)
+                expr = expr.replace(lambda e: isinstance(e, tensors.Named), lambda e: e.definition)
+                return expr.xreplace({x: names[x.name] for x in expr.free_symbols if x.name in names})
+            over = next(v for v in part.variables if v.name == part.result.over)
+            axes = [sizes[str(d)] if not isinstance(d, int) else d for d in over.shape]
+            ranges = {i: (sp.S.Zero, n - 1) for i, n in zip(part.result.free, axes)}
+            return identical(general(answer.expr), general(part.result.form(sizes)), ranges)
+    except Exception:   # a timeout or anything SymPy raises: not proved
+        return False
+
+
 def _right(part, answer, cases, parsed, points, proof_budget) -> Verdict:
     # The smallest size, and the smallest with a stride above 1 where the stride matters.
     rows = answer_sizes(part)
@@ -205,10 +236,13 @@ def _right(part, answer, cases, parsed, points, proof_budget) -> Verdict:
     tested = ", ".join(dict.fromkeys(_tuple(part, r) for r in rows))
     pinned = ", ".join(f"{n}={v}" for n, v in _pinned(part).items())
     proof = " and ".join(_tuple(part, r) for r in proved)
-    evidence = (f"{'proved exactly against the derivation at ' + names + ' = ' + proof + '; ' if proved else ''}"
-                f"equal, decided exactly, at all {points} entries of {len(cases)} random integer cases at "
-                f"{names} = {tested}" + (f", with {pinned}" if pinned else ""))
-    return correct_verdict(part, evidence, parsed, bool(proved), points)
+    tried = (f"equal, decided exactly, at all {points} entries of {len(cases)} random integer cases at "
+             f"{names} = {tested}" + (f", with {pinned}" if pinned else ""))
+    if prove_every_size(part, answer, proof_budget):
+        where = f" with {pinned}" if pinned else ""
+        return correct_verdict(part, f"proved for all sizes{where}: {SYMBOLIC_ROUTE}", parsed, True, points)
+    explicit = f"proved only at {names} = {proof}; " if proved else ""
+    return unproved_verdict(part, f"not proved for every size ({explicit}{tried})", parsed, points)
 
 
 def _prove(part: Part, answer: IndexAnswer, sizes: dict, budget: float) -> bool:

@@ -25,7 +25,7 @@ from ..read.parse import Answer, Vocabulary, parse_answer
 from .diagnosis import diagnose
 from ...model.verdict import INCORRECT, INVALID, UNDECIDED, Diagnosis, Verdict
 from .presentation import _counterexample, _latex, _point_text, _shape_of_array
-from .presentation import correct_verdict, incorrect_verdict, precise_counterexample
+from .presentation import correct_verdict, incorrect_verdict, precise_counterexample, unproved_verdict
 from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, prove_sizes
 from .points import answer_constants, breakpoint_batches, sizes_used_as_numbers, sweep_batches
 from .sets import judge_sets
@@ -119,9 +119,11 @@ def _judge_exact(part: Part, answer: Answer, seed: int, proof_budget: float) -> 
                        "4000 digits needed), so neither correct nor incorrect can be claimed.",
                        parsed=parsed, part=part.id, points=result.points,
                        evidence=f"tested at {outcome.equal_points} points; {outcome.unknown} undecided")
-    all_sizes, proved = prove_sizes(answer, part, proof_budget)
-    evidence = evidence_text(all_sizes, proved, tested, result.points, outcome.digits)
-    return correct_verdict(part, evidence, parsed, bool(all_sizes or proved), result.points)
+    route, proved = prove_sizes(answer, part, proof_budget)
+    evidence = evidence_text(route, proved, tested, result.points, outcome.digits)
+    if route is None:   # tests only refute: equal everywhere tried is not a proof
+        return unproved_verdict(part, evidence, parsed, result.points)
+    return correct_verdict(part, evidence, parsed, True, result.points)
 
 
 def _wrong(part, answer, tgt, batches, result, parsed, outcome, ordinary=None) -> Verdict:

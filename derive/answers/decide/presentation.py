@@ -8,13 +8,21 @@ import numpy as np
 from ...model.part import Part
 from ..read.answer import Answer
 from ..read.nodes import show_shape
-from ...model.verdict import CORRECT, INCORRECT, Diagnosis, Verdict
+from ...model.verdict import CORRECT, INCORRECT, UNDECIDED, Diagnosis, Verdict
 
 
 def correct_verdict(part: Part, evidence: str, parsed: str | None, proved: bool, points: int = 0) -> Verdict:
     """The verdict on a right answer: "Correct: " and what holds (``evidence``)."""
     return Verdict(CORRECT, f"Correct: {evidence}.", parsed=parsed, part=part.id,
                    method="proved" if proved else "tested", points=points, evidence=evidence)
+
+
+def unproved_verdict(part: Part, evidence: str, parsed: str | None, points: int = 0) -> Verdict:
+    """An answer equal at every point tried that no proof route proved: undecided, since
+    tests only refute (``evidence`` says what was tried)."""
+    return Verdict(UNDECIDED, "Not decided: no counterexample was found, but equality could not be proved "
+                   f"({evidence}).", parsed=parsed, part=part.id, method="tested", points=points,
+                   evidence=evidence)
 
 
 def with_likely_slip(message: str, diagnosis: Diagnosis | None) -> str:

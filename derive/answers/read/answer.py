@@ -93,11 +93,14 @@ class Answer:
                     out[:, r, c] = v[:, 0, 0]
             return out
 
-    def to_sympy(self, env: Mapping[str, Any], sizes: Mapping[str, Any] | None = None):
+    def to_sympy(self, env: Mapping[str, Any], sizes: Mapping[str, Any] | None = None,
+                 as_written: bool = False):
         """SymPy form; env maps canonical names to Symbols, explicit Matrices or MatrixSymbols.
 
         With free indices the result is an explicit Matrix over their ranges (sizes must be
-        whole numbers then).
+        whole numbers then). ``as_written`` (for a proof with sizes symbolic): entry positions
+        as the answer writes them (g_i is ``g[i, 0]``, i from 1) and, with free indices, the
+        one entry at the free indices as positive integer symbols named by their letters.
         """
         sizes = dict(sizes or {})
         for e in self.vocabulary.entries:
@@ -113,7 +116,12 @@ class Answer:
                 if value is None:
                     value = sp.Symbol(e.name, integer=True, positive=True)
                 full_env[e.name] = sp.Integer(value) if isinstance(value, int) else value
-        builder = SympyBuilder(full_env, self.index_ranges, sizes)
+        builder = SympyBuilder(full_env, self.index_ranges, sizes, as_written)
+        if as_written:
+            # One entry, at free indices that are symbols: i runs over 1..size, as written.
+            for i in self.free_indices:
+                builder.index[i] = sp.Symbol(i, integer=True, positive=True)
+            return builder(self.tree)
         if not self.free_indices:
             return builder(self.tree)
         dims = [sizes[self.index_ranges[i]] for i in self.free_indices]

@@ -5,26 +5,41 @@ from typing import Any, Mapping
 
 import sympy as sp
 
+from ...maths.sums import entry_as_written
 from ...model import functions as F
 from ...errors import AnswerEvaluationError
 from .builder import MAX_FACTORIAL
 from .nodes import is_scalar
 
 
-class SympyBuilder:
-    """Builds SymPy from a tree; env maps names to Symbols, explicit Matrices or MatrixSymbols."""
+_ENTRY = sp.Symbol("_x")
 
-    def __init__(self, env: Mapping[str, Any], ranges: Mapping[str, str], sizes: Mapping[str, Any]):
+
+class SympyBuilder:
+    """Builds SymPy from a tree; env maps names to Symbols, explicit Matrices or MatrixSymbols.
+
+    Entry positions are 0-based matrix positions (g_1 is ``g[0, 0]``), except with
+    ``as_written``: then g_i is ``g[i, 0]`` for the i the answer writes (1 to m), the
+    convention of the parts' general forms, whose sums print as they read (the sum over
+    k = 1..m of g_k). A proof for every size compares the two in that convention."""
+
+    def __init__(self, env: Mapping[str, Any], ranges: Mapping[str, str], sizes: Mapping[str, Any],
+                 as_written: bool = False):
         self.env = env
         self.ranges = ranges
         self.sizes = sizes
         self.index: dict[str, Any] = {}
+        self.first = 1 if as_written else 0   # the position of a vector's first entry
 
     def __call__(self, node):
         out = getattr(self, "_" + type(node).__name__)(node)
         if is_scalar(node.shape) and isinstance(out, (sp.MatrixBase, sp.MatrixExpr)) and out.shape == (1, 1):
-            return out[0, 0]
+            return self._only_entry(out)
         return out
+
+    def _only_entry(self, matrix):
+        """The entry of a 1 x 1 matrix (its sums counted as this builder counts)."""
+        return entry_as_written(matrix, (0, 0)) if self.first and isinstance(matrix, sp.MatrixExpr) else matrix[0, 0]
 
     def _Num(self, n):
         return sp.Rational(n.value.numerator, n.value.denominator)
@@ -45,7 +60,7 @@ class SympyBuilder:
     def _idx(self, k):
         if isinstance(k, tuple):   # ("shift", i, 1): the entry at i + 1
             return self.index[k[1]] + k[2]
-        return k - 1 if isinstance(k, int) else self.index[k]
+        return k - 1 + self.first if isinstance(k, int) else self.index[k]
 
     def _Comp(self, n):
         m = self.env[n.name]
@@ -55,7 +70,8 @@ class SympyBuilder:
         ids = [self._idx(k) for k in n.indices]
         for i, size in zip(ids, m.shape if len(ids) == 2 else [m.shape[0] if m.shape[1] == 1 else m.shape[1]]):
             # an explicit position past either end (g_0, g_{m+1}) is no entry: never wrap around
-            if isinstance(i, (int, sp.Integer)) and isinstance(size, (int, sp.Integer)) and not 0 <= i < size:
+            if (isinstance(i, (int, sp.Integer)) and isinstance(size, (int, sp.Integer))
+                    and not self.first <= i < size + self.first):
                 raise AnswerEvaluationError(f"index out of range in {n.name}")
         if len(ids) == 1:
             return m[ids[0], 0] if m.shape[1] == 1 else m[0, ids[0]]
@@ -76,7 +92,7 @@ class SympyBuilder:
 
     def _Idx(self, n):
         k = self.index[n.letter]   # an int (explicit sum) or a SymPy index expression
-        return (sp.Integer(k) if isinstance(k, int) else k) + 1
+        return (sp.Integer(k) if isinstance(k, int) else k) + 1 - self.first
 
     def _Neg(self, n):
         return -self(n.x)
@@ -147,6 +163,8 @@ class SympyBuilder:
                 return x.applyfunc(simple[f])
             if is_scalar(n.args[0].shape):
                 return simple[f](x)
+            if isinstance(x, sp.MatrixExpr):   # entrywise: entry (i, j) is f of x's entry
+                return x.applyfunc(sp.Lambda(_ENTRY, simple[f](_ENTRY)))
             raise AnswerEvaluationError(f"{f} of a symbolic-size matrix has no SymPy form here")
         if f == "binomial":
             for a in args:
@@ -166,11 +184,18 @@ class SympyBuilder:
         if f == "norm":
             if isinstance(x, sp.MatrixBase):
                 return sp.sqrt(sum(e ** 2 for e in x))
-            return sp.sqrt((x.T * x)[0, 0]) if x.shape[1] == 1 else sp.sqrt(sp.Trace(x.T * x))
+            return sp.sqrt(self._only_entry(x.T * x)) if x.shape[1] == 1 else sp.sqrt(sp.Trace(x.T * x))
         if f == "sum":
             if isinstance(x, sp.MatrixBase):
                 return sum(x, sp.S.Zero)
-            raise AnswerEvaluationError("sum of a symbolic-size matrix has no SymPy form here")
+            # every entry, at the positions this builder counts from
+            r, c = sp.Symbol("_r", integer=True), sp.Symbol("_c", integer=True)
+            rows, cols = x.shape
+            body = x[r, c] if cols != 1 else x[r, 0]
+            limits = [(r, self.first, rows - 1 + self.first)]
+            if cols != 1:
+                limits.append((c, self.first, cols - 1 + self.first))
+            return sp.Sum(body, *limits)
         if f in ("max", "min"):
             pick = sp.Max if f == "max" else sp.Min
             if len(args) == 1:
@@ -188,11 +213,11 @@ class SympyBuilder:
             if isinstance(lo, (int, sp.Integer)) and isinstance(hi, (int, sp.Integer)):
                 total = sp.S.Zero
                 for k in range(int(lo) - 1, int(hi)):
-                    self.index[n.index] = k
+                    self.index[n.index] = k + self.first
                     total = total + self(n.body)
                 return total
             k = sp.Symbol(n.index, integer=True)
-            self.index[n.index] = k - 1
+            self.index[n.index] = k - 1 + self.first
             return sp.Sum(self(n.body), (k, lo, hi))
         finally:
             if saved is None:
