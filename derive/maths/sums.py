@@ -136,10 +136,13 @@ class _Canonical:
     def _picked(self, factors, index, top):
         """The term a delta or [index = e] selects, when e is provably in 0..top."""
         for n, f in enumerate(factors):
-            pair = _equality(f)
-            if pair is None:
+            found = _equality(f)
+            if found is None:
                 continue
-            solved = sp.solve(sp.Eq(*pair), index, dict=False)
+            a, b, weight = found
+            if not (a - b).is_polynomial(index) or sp.degree(a - b, index) != 1:
+                continue   # only k + c = e, solved for k, picks one term
+            solved = sp.solve(sp.Eq(a, b), index, dict=False)
             if len(solved) != 1:
                 continue
             value = sp.expand(solved[0])
@@ -147,7 +150,7 @@ class _Canonical:
                 continue
             if not (self._at_least(value, 0) and self._at_least(top - value, 0)):
                 continue
-            rest = sp.Mul(*(factors[:n] + factors[n + 1:]))
+            rest = sp.Mul(weight, *(factors[:n] + factors[n + 1:]))
             return rest.xreplace({index: value})
         return None
 
@@ -189,14 +192,14 @@ def _places(body, index) -> tuple:
 
 
 def _equality(f):
-    """(a, b) for a factor that is 1 where a = b and 0 elsewhere: a Kronecker delta or an
-    Iverson bracket [a = b]."""
+    """(a, b, v) for a factor that is v where a = b and 0 elsewhere: a Kronecker delta or an
+    Iverson bracket [a = b] (v = 1), or SymPy's merged form of v [a = b]."""
     if isinstance(f, sp.KroneckerDelta):
-        return f.args[0], f.args[1]
+        return f.args[0], f.args[1], sp.S.One
     if isinstance(f, sp.Piecewise) and len(f.args) == 2:
-        (one, condition), (zero, otherwise) = f.args
-        if one == 1 and zero == 0 and otherwise == sp.true and isinstance(condition, sp.Eq):
-            return condition.lhs, condition.rhs
+        (value, condition), (zero, otherwise) = f.args
+        if zero == 0 and otherwise == sp.true and isinstance(condition, sp.Eq):
+            return condition.lhs, condition.rhs, value
     return None
 
 

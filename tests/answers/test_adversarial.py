@@ -15,7 +15,7 @@ import mpmath
 import pytest
 
 from derive import check, equivalent
-from derive.model.verdict import CORRECT, INCORRECT, UNDECIDED
+from derive.model.verdict import CORRECT, INCORRECT
 
 ROOTS = "".join(f"(G_i^2-{k * k})" for k in range(1, 10))              # zero at G_i = ±1..±9
 BATCH_FACTORS = "(B-1)(B-2)" + "".join(f"(B-{k})" for k in range(4, 13))  # zero at B = 1, 2, 4..12
@@ -83,6 +83,8 @@ PART_CASES = [
          r"\left\lfloor \frac{N + 2P - d(K-1) - 1}{S} \right\rfloor + 1 + [N = 12]", INCORRECT),
     case("conv.params", r"K^2 C_{in} + C_{in} C_{out} + [K = 9]", INCORRECT),
     case("backprop.center_update", PICKED + r" + \sum_{i=1}^{m} [y_i = 4] x_i", INCORRECT),
+    # K is any class count: with K = 5 classes a label is 5 and the term is x_i, not 0.
+    case("backprop.center_update", PICKED + r" + \sum_{i=1}^{m} [y_i = 5] x_i", INCORRECT),
     case("backprop.neuron_grad_b", r"(y - t) y (1 - y) + \lfloor 2^{100} b \rfloor 2^{-100} - b", INCORRECT),
     case("batchnorm.scale", r"\tanh(10^{9}\alpha)\hat{x}", INCORRECT),
     # Right answers that the wider search must not turn away.
@@ -94,11 +96,7 @@ PART_CASES = [
     case("conv.grad_bias", r"\sum_{a,i,j} G_{a,f,i,j}", CORRECT),
     # Undefined only at a zero entry, which the wider entries now include: a removable point.
     case("conv.grad_weight_1d", r"\sum_{i=0}^{N-K} \frac{G_i^2}{G_i} X_{i+j}", CORRECT),
-    # Right, but no route proves a label's bracket for every size yet: undecided, never
-    # correct on tests alone (and never incorrect).
-    case("backprop.center_update", PICKED, UNDECIDED),
-    # Labels are at most K = 4: a label 5 never occurs, so this term is always 0.
-    case("backprop.center_update", PICKED + r" + \sum_{i=1}^{m} [y_i = 5] x_i", UNDECIDED),
+    case("backprop.center_update", PICKED, CORRECT),
     case("backprop.neuron_grad_b", r"(y - t) y (1 - y)", CORRECT),
     case("batchnorm.scale", r"\frac{\alpha}{|\alpha|}\hat{x}", CORRECT),
     # A bump far below float range (e^{-10^6 (z - 0.3)^2} > 0 for every z): the difference is

@@ -338,9 +338,7 @@ def test_every_answer_part_accepts_its_own_result_printed_in_latex(part):
     from derive.answers.decide.judge import expected_latex
     tex = expected_latex(part)
     verdict = check(part.id, tex, timeout=None)
-    # center_update's labels have no proof route for every size yet: undecided, not correct.
-    wanted = UNDECIDED if part.id == "backprop.center_update" else CORRECT
-    assert verdict.status == wanted, (tex, verdict.message)
+    assert verdict.status == CORRECT, (tex, verdict.message)
 
 
 def test_plain_text_double_bars_are_a_norm():

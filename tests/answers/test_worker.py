@@ -199,3 +199,44 @@ def test_a_pool_needs_a_whole_number_of_workers(size):
 
 def test_the_default_pool_is_small():
     assert 2 <= worker.default_pool_size() <= 4
+
+
+class _SlowWorker:
+    """Stands in for a worker process: each request takes 0.15 s and is recorded."""
+
+    def __init__(self, served):
+        self.served, self.pid, self.proc = served, None, None
+
+    def run(self, request, deadline):
+        time.sleep(0.15)
+        self.served.append(request)
+        return "verdict"
+
+    def stop(self):
+        pass
+
+
+def test_a_waiting_caller_is_served_before_a_caller_that_comes_back():
+    # One worker; a caller that checks again the moment it finishes must not take the worker
+    # ahead of one already waiting (the load run saw quick answers come back "busy" so).
+    served = []
+    pool = worker.WorkerPool(1)
+    pool._workers = (_SlowWorker(served),)
+    pool._idle = list(pool._workers)
+    results = {}
+
+    def greedy():
+        for k in range(6):
+            pool._run(("greedy", k), timeout=5)
+
+    def waiting():
+        time.sleep(0.05)   # arrives while the greedy caller's first check runs
+        results["waiting"] = pool._run(("waiting", 0), timeout=0.5)
+
+    threads = [threading.Thread(target=greedy), threading.Thread(target=waiting)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results["waiting"] == "verdict", served
+    assert served.index(("waiting", 0)) == 1, served   # right after the check it waited for

@@ -28,7 +28,7 @@ PART_ANSWERS = [
     ("softmax.logistic", r"\ln\frac{e^{b_2}}{e^{b_1}}", "incorrect"),
     # a label's Kronecker delta; wrong sums and a dropped 1 + refuted, never a crash
     ("backprop.center_update",
-     r"\frac{\sum_{i=1}^{m} \delta_{y_i,j} (c_j - x_i)}{1 + \sum_{i=1}^{m} \delta_{y_i,j}}", "undecided"),
+     r"\frac{\sum_{i=1}^{m} \delta_{y_i,j} (c_j - x_i)}{1 + \sum_{i=1}^{m} \delta_{y_i,j}}", "correct"),
     ("backprop.center_update",
      r"\frac{\sum_{i=1}^{m-1} [y_i = j] (c_j - x_i)}{1 + \sum_{i=1}^{m-1} [y_i = j]}", "incorrect"),
     ("backprop.center_update",
@@ -47,9 +47,9 @@ EXPRESSIONS = [
     ("(n+1)!", "(n+1)*factorial(n)", "correct"),
     ("n!/(k!*(n-k)!)", "binomial(n, k)", "correct"),
     ("binomial(n, k) + binomial(n, k+1)", "binomial(n+1, k+1)", "correct"),
-    # ... but the quotient is undefined where n - k is a negative whole number and binomial is
-    # not (0): removable points, which item 3 of issue 20 decides; never incorrect meanwhile.
-    (r"\binom{n}{k}", r"\frac{n!}{k!\,(n-k)!}", "undecided"),
+    # ... though the quotient is undefined where n - k is a negative whole number and binomial
+    # is not (0): points of measure zero, and the identity is proved (Gamma's identities).
+    (r"\binom{n}{k}", r"\frac{n!}{k!\,(n-k)!}", "correct"),
     ("x*(x-1)/2", "binomial(x, 2)", "correct"),        # of a symbol, no longer refused
     ("(n+1)!", "n*n!", "incorrect"),
     ("binomial(n, k)", "n!/(k!*(n-k+1)!)", "incorrect"),

@@ -19,6 +19,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ...errors import ProofTimeout
+from ...maths.identity_testing import rational_identity
 from ...maths.sums import entry_as_written, identical
 from ...maths.zero import time_limit
 from ...verify.proof import difference_is_zero
@@ -69,7 +70,11 @@ def decide_answer(answer, part, batches, values, extreme_from: int | None = None
     ``extreme_from`` on (breakpoints, large magnitudes) give a counterexample only when
     the ordinary points give none."""
     cache = precise_targets(part)
-    errs = [scaled_errors(v, b.expected) for v, b in zip(values, batches)]
+    # Over real variables a random point where only the answer is defined shows a domain
+    # larger than the expected one, on a set of positive measure: a difference. (Integer
+    # variables can land on a configuration the expected value excludes: skipped there.)
+    beyond = continuous(part)
+    errs = [scaled_errors(v, b.expected, beyond and not b.both_defined) for v, b in zip(values, batches)]
     # At probe points an undefined answer is skipped (a removable point is no counterexample).
     errs = [np.where(np.isinf(e), np.nan, e) if b.both_defined else e for e, b in zip(errs, batches)]
     out = Outcome(UNKNOWN, float_points=sum(int(np.sum(~np.isnan(e))) for e in errs), errors=errs)
@@ -103,7 +108,8 @@ def decide_answer(answer, part, batches, values, extreme_from: int | None = None
         checked_suspects += n < len(suspects)
         b = batches[k]
         try:
-            d = decide(answer, _targets(part, cache, b.sizes), b.points[i], b.sizes)
+            d = decide(answer, _targets(part, cache, b.sizes), b.points[i], b.sizes,
+                       beyond=beyond and not b.both_defined)
         except Exception:  # a point the precise pass cannot build is simply not evidence
             d = Decision(UNKNOWN)
         if d.status == DIFFERENT and b.both_defined and _undefined_answer(d):
@@ -125,6 +131,11 @@ def decide_answer(answer, part, batches, values, extreme_from: int | None = None
         out.status = EQUAL
         out.digits = digits or 0
     return out
+
+
+def continuous(part) -> bool:
+    """Every variable real-valued with no integer restriction."""
+    return not any(dict(v.domain.assumptions).get("integer") for v in part.variables)
 
 
 def _undefined_answer(d: Decision) -> bool:
@@ -183,6 +194,7 @@ def prove_symbolic(answer, part, budget: float) -> bool:
             expected = written_entry(expected, free)
             if mine is None or expected is None:
                 return False
+            mine, expected = _comparable(mine, ns), _comparable(expected, ns)
             facts = _general_facts(part, ns)
             if identical(mine, expected, ranges, facts):
                 return True
@@ -195,6 +207,23 @@ def prove_symbolic(answer, part, budget: float) -> bool:
         return False
     except Exception:  # SymPy's matrix-expression algebra raises many kinds; not proved
         return False
+
+
+def _comparable(expr, ns):
+    """One spelling for what general forms write in several: an entry of a vector written
+    on an IndexedBase (x[i]) is the vector's entry x[i, 0]; a bracket [a = b] of values
+    that are not indices (a label y_i and a class j), written with a delta or the paper's
+    indicator, is the Piecewise 1 where a = b."""
+    vectors = {name: obj for name, obj in ns.objects.items() if _shaped(obj) and obj.shape[1] == 1}
+
+    def entry(e):
+        return vectors[str(e.base)][e.indices[0], 0]
+    expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and str(e.base) in vectors and len(e.indices) == 1,
+                        entry)
+
+    def bracket(e):
+        return isinstance(e, sp.KroneckerDelta) and any(e.atoms(MatrixElement)) or type(e).__name__ == "indicator"
+    return expr.replace(bracket, lambda e: sp.Piecewise((1, sp.Eq(*e.args[:2])), (0, True)))
 
 
 def _general_definitions(part, ns):
@@ -241,7 +270,9 @@ def written_entry(value, free: list):
     entry run over 0..n-1 and become 1..n (their bodies name entries by the same symbols).
     None when the value has no such entry."""
     if not _shaped(value):
-        return value if not free else None
+        # a scalar written with its free indices as symbols (the class j of a general form)
+        named = {str(x): x for x in free}
+        return value.xreplace({x: named[x.name] for x in value.free_symbols if x.name in named})
     rows, cols = value.shape
     if not free:
         position = (0, 0) if (rows, cols) == (1, 1) else None
@@ -356,7 +387,37 @@ def prove_sizes(answer, part, budget: float) -> tuple[str | None, list[dict]]:
         proved.append(sizes)
     if not part.sizes and proved:
         return EXACT_ROUTE, proved   # no sizes: one proof covers everything
+    if not part.sizes:
+        tested = _identity_tested(answer, part, deadline - time.monotonic())
+        if tested is not None:
+            return (f"polynomial identity testing (Schwartz-Zippel) at {tested.trials} random integer points "
+                    f"of [-2^62, 2^62): a different answer passes with probability at most "
+                    f"{tested.error:.0e} (seed {tested.seed})"), [{}]
     return None, proved
+
+
+IDENTITY_SEED = 20_261_205   # fixed, so a verdict is reproducible; stated in the evidence
+
+
+def _identity_tested(answer, part, budget: float):
+    """The identity test's outcome when both sides (definitions substituted) are rational
+    functions of the variables and equal at every trial; None otherwise."""
+    if budget <= 0.02:
+        return None
+    ns = part.namespace({})
+    try:
+        with time_limit(budget):
+            mine, expected = _matched(answer.to_sympy(ns.objects, ns.sizes), part.result(ns))
+            if isinstance(mine, sp.MatrixBase) or isinstance(expected, sp.MatrixBase):
+                return None
+            subs = ns.definitions()
+            if subs:
+                mine, expected = mine.xreplace(subs), expected.xreplace(subs)
+            outcome = rational_identity(mine, expected, IDENTITY_SEED)
+    except (ProofTimeout, ValueError, TypeError, ArithmeticError, AttributeError, KeyError,
+            IndexError, NotImplementedError, RecursionError, sp.SympifyError):
+        return None
+    return outcome if outcome is not None and outcome.equal else None
 
 
 def sizes_text(sizes: list[dict]) -> str:

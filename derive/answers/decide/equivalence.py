@@ -221,9 +221,10 @@ def target(part: Part) -> Target:
     return hit[1]
 
 
-def scaled_errors(answer: np.ndarray, expected: np.ndarray) -> np.ndarray:
+def scaled_errors(answer: np.ndarray, expected: np.ndarray, beyond: bool = False) -> np.ndarray:
     """Per point: max |a - t| / max(1, max |t|); inf where the answer is undefined but the
-    expected value is not, nan where the expected value itself is undefined (skipped)."""
+    expected value is not, nan where the expected value itself is undefined (skipped), or,
+    with ``beyond``, inf there when the answer is defined (a domain larger than expected)."""
     b = expected.shape[0]
     a = np.broadcast_to(answer, expected.shape).reshape(b, -1)
     t = expected.reshape(b, -1)
@@ -233,7 +234,7 @@ def scaled_errors(answer: np.ndarray, expected: np.ndarray) -> np.ndarray:
     t_ok = np.all(np.isfinite(t), axis=1)
     a_ok = np.all(np.isfinite(a), axis=1)
     err = np.where(a_ok, err, np.inf)
-    return np.where(t_ok, err, np.nan)
+    return np.where(t_ok, err, np.where(a_ok, np.inf, np.nan) if beyond else np.nan)
 
 
 @dataclass

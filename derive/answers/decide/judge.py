@@ -97,9 +97,10 @@ def _judge_exact(part: Part, answer: Answer, seed: int, proof_budget: float) -> 
                        part=part.id, diagnosis=Diagnosis("shape", "an inequality where an expression is "
                                                                    "expected"))
     thresholds = tuple(answer_constants(answer)[0])
-    batches = list(base) + sweep_batches(tgt, seed, sizes_used_as_numbers(answer), thresholds)
+    swept = sweep_batches(tgt, seed, sizes_used_as_numbers(answer, part), thresholds)
+    batches = list(base) + swept
     ordinary = len(batches)
-    batches += breakpoint_batches(answer, tgt, base)
+    batches += breakpoint_batches(answer, tgt, base, swept=swept)
     try:
         result = compare(answer, batches)
     except AnswerRangeError:
@@ -113,13 +114,13 @@ def _judge_exact(part: Part, answer: Answer, seed: int, proof_budget: float) -> 
     outcome = decide_answer(answer, part, batches, result.answer_values, ordinary)
     if outcome.status == DIFFERENT:
         return _wrong(part, answer, tgt, batches, result, parsed, outcome, ordinary)
-    if outcome.status != EQUAL:
+    route, proved = prove_sizes(answer, part, proof_budget)
+    if outcome.status != EQUAL and route is None:
         return Verdict(UNDECIDED, f"Equal at {outcome.equal_points} points decided in high precision, "
                        f"but {outcome.unknown} could not be decided (undefined there, or more than "
-                       "4000 digits needed), so neither correct nor incorrect can be claimed.",
-                       parsed=parsed, part=part.id, points=result.points,
+                       "4000 digits needed), and no proof was found, so neither correct nor incorrect "
+                       "can be claimed.", parsed=parsed, part=part.id, points=result.points,
                        evidence=f"tested at {outcome.equal_points} points; {outcome.unknown} undecided")
-    route, proved = prove_sizes(answer, part, proof_budget)
     evidence = evidence_text(route, proved, tested, result.points, outcome.digits)
     if route is None:   # tests only refute: equal everywhere tried is not a proof
         return unproved_verdict(part, evidence, parsed, result.points)

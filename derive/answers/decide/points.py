@@ -84,10 +84,17 @@ def beyond_thresholds(thresholds: list[int], low: int) -> list[int]:
                    if LARGEST_TESTED_SIZE < c + k <= LARGEST_THRESHOLD + 1 and c + k >= low})
 
 
-def sizes_used_as_numbers(answer) -> list[str]:
-    """Sizes the answer names as numbers (C in C - 2), as opposed to only through shapes."""
+def sizes_used_as_numbers(answer, part=None) -> list[str]:
+    """Sizes the answer names as numbers (C in C - 2), as opposed to only through shapes,
+    and the class count K of labels the answer uses (a label compared with 5 matters once
+    K reaches 5, so K is swept past the answer's constants as a named size is)."""
     sizes = {e.name for e in answer.vocabulary.entries if e.role == "size"}
-    return sorted({n.name for n in walk(answer.tree) if isinstance(n, Name)} & sizes)
+    named = {n.name for n in walk(answer.tree) if isinstance(n, Name)} & sizes
+    if part is not None:
+        used = set(answer.names)
+        named |= {v.domain.label_size for v in part.variables
+                  if v.name in used and getattr(v.domain, "label_size", None)}
+    return sorted(named)
 
 
 def size_sweep(part, used: list[str], thresholds: tuple = ()) -> list[dict]:
@@ -233,15 +240,19 @@ def _expected_pieces(expr) -> list:
     return out
 
 
-def breakpoint_batches(answer, tgt: Target, base: list[Batch], budget: float = 1.0) -> list[Batch]:
+def breakpoint_batches(answer, tgt: Target, base: list[Batch], budget: float = 1.0,
+                       swept: list[Batch] = ()) -> list[Batch]:
     """Points at the answer's constants, on both sides of every breakpoint of either side,
     and at large magnitudes. The constants' points come first and outside the time budget
-    (solving for breakpoints may use all of it)."""
+    (solving for breakpoints may use all of it); they are taken at the base sizes and at the
+    swept sizes that equal one of the answer's integer constants (K = 5 for a label 5)."""
     part = tgt.part
     out = []
     constants = answer_constants(answer) + answer_shapes(answer)
-    distinct = [b for k, b in enumerate(base) if all(b.sizes != a.sizes for a in base[:k])]
-    for batch in distinct[:4]:   # each size once: the largest K allows the most labels
+    distinct = [b for k, b in enumerate(base) if all(b.sizes != a.sizes for a in base[:k])][:4]
+    integers = set(constants[0])
+    distinct += [b for b in swept if any(n in integers for n in b.sizes.values())][:4]
+    for batch in distinct:   # each size once: the largest K allows the most labels
         points = [p for base_point in batch.points[:1]
                   for p in _at_constants(part, base_point, *constants, sizes=batch.sizes)]
         points = [p for p in points if p is not None]

@@ -278,18 +278,22 @@ class PreciseTarget:
         return [by_symbol.get(s, zero) for s in self.symbols], arrays
 
 
-def _scaled(a: np.ndarray, t: np.ndarray):
-    """max|a - t| / max(1, max|t|) in mpmath; inf where a is undefined, None where t is."""
+def _scaled(a: np.ndarray, t: np.ndarray, beyond: bool = False):
+    """max|a - t| / max(1, max|t|) in mpmath; inf where a is undefined, None where t is
+    (inf, with ``beyond``, where t is undefined and a is not: an answer defined outside the
+    expected value's domain)."""
     tv, av = t.reshape(-1), np.broadcast_to(a, t.shape).reshape(-1)
-    if any(mpmath.isnan(x) or mpmath.isinf(x) for x in tv):
-        return None
+    undefined = lambda x: mpmath.isnan(x) or mpmath.isinf(x)
+    if any(undefined(x) for x in tv):
+        return mpmath.inf if beyond and not any(undefined(x) for x in av) else None
     if any(mpmath.isnan(x) or mpmath.isinf(x) for x in av):
         return mpmath.inf
     scale = max([mpmath.mpf(1)] + [abs(x) for x in tv])
     return max(abs(x - y) for x, y in zip(av, tv)) / scale
 
 
-def evaluate_point(answer, target: PreciseTarget, values: dict, sizes: dict, digits: int):
+def evaluate_point(answer, target: PreciseTarget, values: dict, sizes: dict, digits: int,
+                   beyond: bool = False):
     """(scaled difference, answer (r, c), expected (r, c), exact values, digits needed) at
     one precision; "digits needed" is the precision at which the answer's own rounding,
     bounded by nodes * peak * 10^-p, stays 60 digits below the values' scale."""
@@ -317,7 +321,7 @@ def evaluate_point(answer, target: PreciseTarget, values: dict, sizes: dict, dig
         loss = mpmath.log10(max(mpmath.mpf(1), ev.peak * max(ev.nodes, 1) / scale))
         depth = -mpmath.log10(min(mpmath.mpf(1), ev.smallest))
         need = int(mpmath.ceil(loss)) + int(mpmath.ceil(depth)) + LEVELS[0]
-        return _scaled(got, expected), got, expected, arrays, need
+        return _scaled(got, expected, beyond), got, expected, arrays, need
 
 
 def _evaluate(answer, ev, sizes) -> np.ndarray:
@@ -336,19 +340,21 @@ def _evaluate(answer, ev, sizes) -> np.ndarray:
     return out
 
 
-def decide(answer, target: PreciseTarget, values: dict, sizes: dict, budget: float = 2.0) -> Decision:
-    """Equal, different or unknown at one sampled point (see the module docstring)."""
+def decide(answer, target: PreciseTarget, values: dict, sizes: dict, budget: float = 2.0,
+           beyond: bool = False) -> Decision:
+    """Equal, different or unknown at one sampled point (see the module docstring); with
+    ``beyond``, an answer defined where the expected value is not is different there."""
     previous = None
     try:
         with time_limit(budget):
             # The usual case first: no cancellation, so one evaluation at 2 x 60 digits
             # decides equality (its rounding errs by less than 1e-110 of the scale).
-            err, got, want, arrays, need = evaluate_point(answer, target, values, sizes, 2 * LEVELS[0])
+            err, got, want, arrays, need = evaluate_point(answer, target, values, sizes, 2 * LEVELS[0], beyond)
             if err is None:
                 return Decision(UNKNOWN, digits=2 * LEVELS[0])
             if need <= LEVELS[0] + SLACK and err <= mpmath.mpf(10) ** -LEVELS[0]:
                 return Decision(EQUAL, err, 2 * LEVELS[0], got, want, arrays, agree=LEVELS[0])
-            err, got, want, arrays, need = evaluate_point(answer, target, values, sizes, LEVELS[0])
+            err, got, want, arrays, need = evaluate_point(answer, target, values, sizes, LEVELS[0], beyond)
             if err is None:
                 return Decision(UNKNOWN, digits=LEVELS[0])
             if need > MAX_DIGITS:
@@ -356,14 +362,14 @@ def decide(answer, target: PreciseTarget, values: dict, sizes: dict, budget: flo
             start = LEVELS[0]
             if need > start + SLACK:   # cancellation: start where rounding is harmless
                 start = need
-                err, got, want, arrays, need = evaluate_point(answer, target, values, sizes, start)
+                err, got, want, arrays, need = evaluate_point(answer, target, values, sizes, start, beyond)
                 if err is None:
                     return Decision(UNKNOWN, digits=start)
             previous = err
             for digits in [start * 2 ** k for k in range(1, 4)]:
                 if digits > 2 * MAX_DIGITS:
                     break
-                err, got, want, arrays, need = evaluate_point(answer, target, values, sizes, digits)
+                err, got, want, arrays, need = evaluate_point(answer, target, values, sizes, digits, beyond)
                 if err is None:
                     return Decision(UNKNOWN, digits=digits)
                 if previous is not None:

@@ -9,7 +9,7 @@ from ...maths.sums import entry_as_written
 from ...model import functions as F
 from ...errors import AnswerEvaluationError
 from .builder import MAX_FACTORIAL
-from .nodes import is_scalar
+from .nodes import Comp, is_scalar
 
 
 _ENTRY = sp.Symbol("_x")
@@ -58,6 +58,9 @@ class SympyBuilder:
         return sp.Identity(size)
 
     def _idx(self, k):
+        if isinstance(k, tuple) and k[0] == "label":   # y_i as a position: class y_i
+            _, name, inner = k
+            return self._Comp(Comp(name, (inner,))) - 1 + self.first
         if isinstance(k, tuple):   # ("shift", i, 1): the entry at i + 1
             return self.index[k[1]] + k[2]
         return k - 1 + self.first if isinstance(k, int) else self.index[k]

@@ -18,6 +18,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import collections
 import threading
 import time
 from concurrent.futures import Future
@@ -288,6 +289,9 @@ class WorkerPool:
         self.size = size
         self._workers = tuple(_Worker() for _ in range(size))
         self._idle: list[_Worker] = list(self._workers)
+        # Callers waiting for a worker, oldest first: a freed worker goes to the oldest, so a
+        # caller that has just finished cannot take it again ahead of one already waiting.
+        self._waiting: collections.deque[list] = collections.deque()
         self._cond = threading.Condition()
 
     def pids(self) -> list[int]:
@@ -327,16 +331,30 @@ class WorkerPool:
         back within ``timeout`` seconds, as one that got a worker at once does."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while not self._idle:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return BUSY
-                self._cond.wait(remaining)
-            worker = self._idle.pop()
+            if self._idle and not self._waiting:
+                worker = self._idle.pop()
+            else:
+                ticket: list = [None]   # filled with a worker by the caller that frees one
+                self._waiting.append(ticket)
+                while ticket[0] is None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        self._waiting.remove(ticket)
+                        return BUSY
+                    self._cond.wait(remaining)
+                worker = ticket[0]
         try:
             return worker.run(request, deadline)
         finally:
-            with self._cond:
+            self._release(worker)
+
+    def _release(self, worker) -> None:
+        """Hand the worker to the oldest waiting caller, else put it back among the idle."""
+        with self._cond:
+            if self._waiting:
+                self._waiting.popleft()[0] = worker
+                self._cond.notify_all()
+            else:
                 self._idle.append(worker)
                 self._cond.notify()
 
@@ -348,9 +366,8 @@ class WorkerPool:
             for worker in idle:
                 worker.stop()
         finally:
-            with self._cond:
-                self._idle.extend(idle)
-                self._cond.notify_all()
+            for worker in idle:
+                self._release(worker)
 
     def terminate(self) -> None:
         """Kill every worker, busy ones too (their callers get ``undecided``), then stop."""
