@@ -85,13 +85,15 @@ def _nice(c: float) -> str:
     return f"{c:.4g}"
 
 
-def diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> Diagnosis | None:
-    """Name the likely slip, if one simple explanation fits at every sampled point."""
+def diagnose(answer: Answer, part: Part, tgt: Target, batches, result, confirmed=None) -> Diagnosis | None:
+    """Name the likely slip, if one simple explanation fits at every sampled point;
+    ``confirmed`` is the difference confirmed in high precision (relative to the values'
+    scale), which a difference too small for floats is described by."""
     with np.errstate(all="ignore"):
-        return _diagnose(answer, part, tgt, batches, result)
+        return _diagnose(answer, part, tgt, batches, result, confirmed)
 
 
-def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> Diagnosis | None:
+def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result, confirmed=None) -> Diagnosis | None:
     A = [np.broadcast_to(v, b.expected.shape[:1] + v.shape[1:]) for v, b in zip(result.answer_values, batches)]
     T = [b.expected for b in batches]
 
@@ -139,8 +141,10 @@ def _diagnose(answer: Answer, part: Part, tgt: Target, batches, result) -> Diagn
         for factor in _factors(answer.tree):
             if isinstance(factor, Num) and abs(float(factor.value) - 1) < 1e-5:
                 return Diagnosis("extra factor", f"an extra factor ${printer(factor)}$, close to but not 1")
-        return Diagnosis("precision", f"the answer differs from the expected one by only about "
-                                      f"{worst:.1g} (relative): a constant rounded or perturbed")
+        size = _magnitude(confirmed) if confirmed is not None else f"{worst:.1g}"
+        return Diagnosis("precision", f"the answer differs from the expected one by only about {size} "
+                                      "(relative to the values' size): a constant rounded or perturbed, "
+                                      "or a term that is tiny or zero at most points")
     terms = _terms(answer.tree)
     if len(terms) > 1:
         for sign, term in terms:
@@ -367,3 +371,11 @@ def _explicit(expr):
                         lambda e: diag(as_matrix(e.args[0])))
     expr = expr.replace(lambda e: isinstance(e, Softmax), lambda e: softmax(as_matrix(e.args[0])))
     return as_matrix(expr)
+
+
+def _magnitude(error) -> str:
+    """1e-30 for an mpmath difference of any size (below float range too)."""
+    import mpmath
+    if not error or mpmath.isinf(error):
+        return "0"
+    return f"1e{int(mpmath.floor(mpmath.log10(abs(error)) + mpmath.mpf('0.5')))}"

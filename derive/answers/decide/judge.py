@@ -133,9 +133,10 @@ def _wrong(part, answer, tgt, batches, result, parsed, outcome, ordinary=None) -
     if outcome is not None and ordinary is not None and outcome.batch < ordinary:
         view = Comparison(result.equal, result.shape_ok, result.answer_values[:ordinary],
                           result.failure, result.points)
-        diagnosis = diagnose(answer, part, tgt, batches[:ordinary], view)
+        diagnosis = diagnose(answer, part, tgt, batches[:ordinary], view, outcome.decision.error)
     else:
-        diagnosis = diagnose(answer, part, tgt, batches, result)
+        diagnosis = diagnose(answer, part, tgt, batches, result,
+                             outcome.decision.error if outcome is not None else None)
     tested = f"tested at {result.points} points"
     if outcome is None:   # a shape mismatch is exact: no precision needed
         k, i = result.failure
@@ -147,7 +148,7 @@ def _wrong(part, answer, tgt, batches, result, parsed, outcome, ordinary=None) -
         batch = batches[outcome.batch]
         wanted = set(answer.names) | depends_on(part, tgt, batch.sizes)
         shown = [v.name for v in part.variables if v.name in wanted]
-        counter = precise_counterexample(answer, batch.sizes, outcome.decision, shown)
+        counter = precise_counterexample(answer, batch.sizes, outcome.decision, shown, batch.points[outcome.index])
         message = ("Not equal to the expected answer: " + _point_text(counter)[:-1]
                    + f" (confirmed at {outcome.decision.digits} digits).")
     return incorrect_verdict(part, message, counter, diagnosis, parsed, result.points, tested)

@@ -99,9 +99,26 @@ def _precise_value(arr, digits: int):
     return [[_precise_number(v, digits) for v in row] for row in arr]
 
 
-def precise_counterexample(answer: Answer, sizes: dict, decision, shown: list[str]) -> dict:
+def _exact_value(value):
+    """A sampled value kept exact: a fraction with an odd denominator (the kind of point a
+    float cannot hold) as the text "5/3", else None (the precise value is shown)."""
+    from fractions import Fraction
+    arr = np.asarray(value, dtype=object)
+    if not any(isinstance(v, Fraction) and v.denominator & (v.denominator - 1) for v in arr.reshape(-1)):
+        return None
+    text = lambda v: str(v) if isinstance(v, Fraction) and v.denominator != 1 else _round(v)
+    if arr.size == 1:
+        return text(arr.reshape(-1)[0])
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    return [text(v) for v in arr] if arr.ndim == 1 else [[text(v) for v in row] for row in arr]
+
+
+def precise_counterexample(answer: Answer, sizes: dict, decision, shown: list[str], point: dict | None = None) -> dict:
     """The confirmed point in the user's spellings: every variable either side depends
-    on (and no other), both values with enough digits to see the difference."""
+    on (and no other), both values with enough digits to see the difference; a value drawn
+    as an exact fraction (``point``, the sampled point) is shown as one ("5/3"), since its
+    decimal rounding is a different point."""
     import mpmath
     err = decision.error
     digits = 6
@@ -112,7 +129,9 @@ def precise_counterexample(answer: Answer, sizes: dict, decision, shown: list[st
     if sizes:
         out["sizes"] = dict(sizes)
     values = decision.values or {}
-    out["values"] = {answer.spelled.get(n, n): _precise_value(values[n], 6) for n in shown if n in values}
+    exact = {n: _exact_value(point[n]) for n in shown if point and n in point}
+    out["values"] = {answer.spelled.get(n, n): exact[n] if exact.get(n) is not None else _precise_value(values[n], 6)
+                     for n in shown if n in values}
     out["answer"] = _precise_value(decision.answer, digits)
     out["expected"] = _precise_value(decision.expected, digits)
     with mpmath.workdps(8):   # rounded first: nstr of a value at thousands of digits refuses
