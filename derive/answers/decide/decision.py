@@ -375,7 +375,7 @@ def prove_sizes(answer, part, budget: float) -> tuple[str | None, list[dict]]:
     if budget <= 0:
         return None, []
     deadline = time.monotonic() + budget
-    if part.sizes and prove_symbolic(answer, part, budget * 0.6):
+    if part.sizes and prove_symbolic(answer, part, budget * 0.8):
         return SYMBOLIC_ROUTE, []
     proved = []
     for sizes in part.proof_sizes()[:PROOF_SIZES]:

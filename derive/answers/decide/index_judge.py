@@ -137,7 +137,7 @@ def _first_difference(got: list, expected: list):
 
 
 def judge_indexed(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
-                  proof_budget: float = 1.0) -> Verdict:
+                  proof_budget: float = 2.0) -> Verdict:
     """Check an index-notation answer to a tensor part (see the module docstring)."""
     result = part.result
     if not all(hasattr(result, a) for a in ("form", "free", "over")):

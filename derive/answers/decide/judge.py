@@ -33,7 +33,7 @@ from .equivalence import is_index_part
 from .index_judge import expected_index_latex, judge_indexed
 
 def judge(part: Part, text: str, *, syntax: str = "auto", seed: int = 0,
-          proof_budget: float = 1.0) -> Verdict:
+          proof_budget: float = 2.0) -> Verdict:
     """Check in this process, without the hard time limit (the worker calls this)."""
     if is_index_part(part):   # tensors are answered in index notation, decided exactly
         return judge_indexed(part, text, syntax=syntax, seed=seed, proof_budget=proof_budget)

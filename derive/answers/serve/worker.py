@@ -314,22 +314,31 @@ class WorkerPool:
         and the worker may use a little more CPU time than the wall-clock limit (BLAS
         threads) before the kernel stops it. ``judging`` must be a module-level function
         (it is sent to the worker) that returns a verdict whatever happens."""
-        budget = min(1.0, timeout * 0.3)
+        # A proof may take up to 2 s of a 5 s limit: for a part with sizes it is the only way
+        # to `correct`, and a loaded machine slows it several times over.
+        budget = min(2.0, timeout * 0.4)
         cpu = CPU_SECONDS_PER_WALL_SECOND * timeout + 1
-        verdict = self._run((label, judging, args + (budget,), cpu), timeout)
+        waited: list[float] = []
+        verdict = self._run((label, judging, args + (budget,), cpu), timeout, waited)
         if verdict is BUSY:
             return Verdict(UNDECIDED, f"busy: every checking process was in use for the whole time "
                            f"limit of {timeout:g} s; try again in a moment", part=label)
+        if verdict is None and waited and waited[0] > max(timeout / 2, 0.5):
+            return Verdict(UNDECIDED, f"busy: the check waited {waited[0]:.1f} s for a checking process "
+                           f"and the rest of the {timeout:g} s limit was not enough; try again in a moment",
+                           part=label)
         if verdict is None:
             return Verdict(UNDECIDED, f"the check took longer than {timeout:g} s and was stopped",
                            part=label)
         return verdict
 
-    def _run(self, request: tuple, timeout: float) -> Verdict | None:
+    def _run(self, request: tuple, timeout: float, waited: list | None = None) -> Verdict | None:
         """The worker's verdict; None past the time limit; BUSY when no worker came free
         within it. The limit covers the whole wait, so a caller behind busy workers hears
-        back within ``timeout`` seconds, as one that got a worker at once does."""
-        deadline = time.monotonic() + timeout
+        back within ``timeout`` seconds, as one that got a worker at once does. The seconds
+        spent waiting for a worker are appended to ``waited``."""
+        started = time.monotonic()
+        deadline = started + timeout
         with self._cond:
             if self._idle and not self._waiting:
                 worker = self._idle.pop()
@@ -343,6 +352,8 @@ class WorkerPool:
                         return BUSY
                     self._cond.wait(remaining)
                 worker = ticket[0]
+        if waited is not None:
+            waited.append(time.monotonic() - started)
         try:
             return worker.run(request, deadline)
         finally:
