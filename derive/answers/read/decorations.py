@@ -1,0 +1,251 @@
+"""One term of a written derivation made into an answer the reader parses: decorations read
+past, numbers read as the document writes them, derivatives set aside for the caller.
+
+What is read past: equation labels (``\\tag{3}``, ``\\textcircled{1}``), ``\\underbrace{X}_{...}``
+and ``\\overbrace`` (X is kept), ``\\boxed``, ``\\underline``, ``\\cancel``, colours,
+``\\limits``, ``\\mathsf{T}`` (a transpose), ``\\mathrm{d}``. Numbers: thousands separators
+(``131,072``, ``131 072``, ``131\\,072``) and, where the document writes them, decimal commas
+(``0,05``; ``0{,}05`` always). A derivative (``\\frac{\\partial L}{\\partial w}``,
+``\\frac{dL}{dw}``, ``\\partial L/\\partial w``, ``\\nabla_w L``, ``\\frac{\\partial}{\\partial w}(...)``)
+becomes a placeholder name the caller gives a meaning (reading knows no definitions).
+
+>>> clean_term(r"\\underbrace{2\\sigma(2z)}_{\\text{rescaled}} - 1 \\tag{3}").text
+'{2\\\\sigma(2z)} - 1'
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["CleanTerm", "Derivative", "PLACEHOLDER", "clean_term"]
+
+PLACEHOLDER = "Dpartial"   # \operatorname{Dpartial}_{k}: the k-th derivative of a term
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """d^order(of)/d(wrt)^order, both as LaTeX the reader parses; ``name`` is the
+    placeholder's name as the reader sees it (``Dpartial_1``)."""
+    name: str
+    of: str
+    wrt: str
+    order: int = 1
+
+
+@dataclass(frozen=True)
+class CleanTerm:
+    text: str
+    derivatives: tuple = ()
+    # Why the term cannot be judged even when it parses (an expectation, a transpose, ...).
+    unjudgeable: str | None = None
+    decimals: tuple = field(default=())   # the decimal numbers as written, e.g. ("0.2722",)
+
+
+def _group_end(text: str, j: int) -> int:
+    """The index after the {...} group at j (skipping spaces); j itself when none starts there."""
+    k = j
+    while k < len(text) and text[k] == " ":
+        k += 1
+    if k >= len(text) or text[k] != "{":
+        return j
+    depth = 0
+    for m in range(k, len(text)):
+        ch = text[m]
+        if ch == "{" and text[m - 1:m] != "\\":
+            depth += 1
+        elif ch == "}" and text[m - 1:m] != "\\":
+            depth -= 1
+            if depth == 0:
+                return m + 1
+    return len(text)
+
+
+def _script_end(text: str, j: int) -> int:
+    """The index after a ``_{...}``/``^{...}``/``_x`` script at j, or j when there is none."""
+    k = j
+    while k < len(text) and text[k] == " ":
+        k += 1
+    if k < len(text) and text[k] in "_^":
+        end = _group_end(text, k + 1)
+        if end > k + 1:
+            return end
+        m = re.match(r"\s*(\\[A-Za-z]+|.)", text[k + 1:])
+        return k + 1 + (m.end() if m else 0)
+    return j
+
+
+def _unwrap(text: str, command: str, keep_script: bool = False) -> str:
+    r"""\command{X} -> {X}; with ``keep_script`` False, a following _{...} or ^{...} goes too."""
+    pattern = re.compile(r"\\" + command + r"(?![A-Za-z])")
+    out, i = [], 0
+    while True:
+        m = pattern.search(text, i)
+        if not m:
+            break
+        end = _group_end(text, m.end())
+        if end == m.end():   # \underline w: one token
+            out.append(text[i:m.start()])
+            i = m.end()
+            continue
+        inner = text[_skip(text, m.end()):end]
+        stop = end if keep_script else _script_end(text, end)
+        out.append(text[i:m.start()] + inner)
+        i = stop
+    out.append(text[i:])
+    return "".join(out)
+
+
+def _skip(text: str, j: int) -> int:
+    while j < len(text) and text[j] == " ":
+        j += 1
+    return j
+
+
+def _drop(text: str, command: str, groups: int) -> str:
+    r"""Remove \command and its ``groups`` braced arguments."""
+    pattern = re.compile(r"\\" + command + r"\*?(?![A-Za-z])")
+    while True:
+        m = pattern.search(text)
+        if not m:
+            return text
+        end = m.end()
+        for _ in range(groups):
+            end = _group_end(text, end)
+        text = text[:m.start()] + " " + text[end:]
+
+
+_THOUSANDS_COMMA = re.compile(r"(?<![\d.,])(\d{1,3})((?:,\d{3})+)(?![\d,])")
+_THOUSANDS_SPACE = re.compile(r"(?<![\d.,])(\d{1,3})((?:(?:\\,|\\ |~|\\;|\{,\}| )\d{3})+)(?![\d])")
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)|(?<=\d)\{,\}(?=\d)")
+_DECIMAL = re.compile(r"(?<![\w.])\d*\.\d+")
+
+
+def read_numbers(text: str, decimal_commas: bool) -> str:
+    """Numbers as plain digits with a decimal point: 131,072 -> 131072, 131\\,072 -> 131072,
+    0{,}05 -> 0.05, and 0,05 -> 0.05 where the document writes decimal commas."""
+    text = re.sub(r"(?<=\d)\{,\}(?=\d)", ".", text)
+    if decimal_commas:
+        text = _DECIMAL_COMMA.sub(".", text)
+    else:
+        text = _THOUSANDS_COMMA.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), text)
+    return _THOUSANDS_SPACE.sub(lambda m: m.group(1) + re.sub(r"\D", "", m.group(2)), text)
+
+
+# Things the reader cannot judge with a scalar, definition-free meaning.
+_UNJUDGEABLE = [
+    (re.compile(r"\\mathbb\s*\{?\s*E\b|\\mathcal\s*\{?\s*E\b\s*\}?\s*(_|\[|\\left|\\big|\\Big)"
+                r"|\\operatorname\{E\}|(?<![A-Za-z\\])E\s*(\[|\\left\[|\\big|\\Big)"
+                r"|\\mathrm\{E\}|\\mathbb\s*\{?\s*V\b"), "an expectation or variance"),
+    (re.compile(r"Var\b|Cov\b|\\mathbb\s*\{?\s*P\b|\\Pr\b"), "an expectation or variance"),
+    (re.compile(r"\\int\b|\\iint\b|\\oint\b"), "an integral"),
+    (re.compile(r"\\lim\b|\\limsup\b|\\liminf\b|\\infty\b"), "a limit"),
+    (re.compile(r"\\prod\b|\\arg\s*\\?(max|min)|argmax|argmin|\\max_|\\min_"), "a product or extremum over a set"),
+    (re.compile(r"\\[cl]?dots\b|\\ldots\b|\\vdots\b|\.\.\."), "an elided sum (…)"),
+    (re.compile(r"\^\s*\{?\s*(\\top|\\intercal|\\mathsf\s*\{?\s*T|T\b|\\mathrm\{T\})|\.T\b"),
+     "a transpose (vectors and matrices need --part)"),
+    (re.compile(r"\\(in|subset|subseteq|forall|exists|cup|cap|mid)\b"), "a statement about sets"),
+]
+
+
+def _derivatives(text: str) -> tuple[str, list[Derivative]]:
+    """Replace every derivative by a placeholder name; return the text and what each means."""
+    found: list[Derivative] = []
+    d = r"(?:\\partial|\\mathrm\{d\}|\\operatorname\{d\}|d)"
+
+    def name() -> str:
+        return f"{PLACEHOLDER}_{len(found) + 1}"
+
+    def placeholder(of: str, wrt: str, order: int) -> str:
+        found.append(Derivative(name(), of.strip(), wrt.strip(), order))
+        return rf" \operatorname{{{PLACEHOLDER}}}_{{{len(found)}}} "
+
+    # \frac{\partial^2 L}{\partial w^2} and \frac{\partial L}{\partial w}: a named numerator.
+    frac = re.compile(r"\\[dt]?frac\s*\{\s*" + d + r"\s*(?:\^\s*\{?(\d)\}?)?\s*([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}"
+                      r"\s*\{\s*" + d + r"\s*([^{}]*(?:\{[^{}]*\}[^{}]*)*?)\s*(?:\^\s*\{?\d\}?)?\s*\}")
+    out, i = [], 0
+    for m in frac.finditer(text):
+        if m.start() < i:
+            continue
+        order = int(m.group(1) or 1)
+        of, wrt = m.group(2).strip(), re.sub(r"\^\s*\{?\d\}?\s*$", "", m.group(3).strip())
+        end = m.end()
+        if not of:   # the operator form: d/dw applied to what follows
+            stop = _operand_end(text, end)
+            of = text[end:stop]
+            end = stop
+        if not of.strip() or not wrt:
+            continue
+        out.append(text[i:m.start()] + placeholder(_parens(of), wrt, order))
+        i = end
+    text = "".join(out) + text[i:]
+    # \partial L / \partial w
+    text = re.sub(r"\\partial\s*(\\?[A-Za-z]+(?:_\{[^{}]*\}|_\w)?)\s*/\s*\\partial\s*(\\?[A-Za-z]+(?:_\{[^{}]*\}|_\w)?)",
+                  lambda m: placeholder(m.group(1), m.group(2), 1), text)
+    # \nabla_w L and \partial_w L
+    text = re.sub(r"\\(?:nabla|partial)\s*_\s*(\{[^{}]*\}|\\?[A-Za-z]+)\s*(\\?[A-Za-z]+(?:_\{[^{}]*\}|_\w)?)",
+                  lambda m: placeholder(m.group(2), m.group(1).strip("{}"), 1), text)
+    return text, found
+
+
+def _parens(of: str) -> str:
+    return "(" + of + ")" if not re.fullmatch(r"\s*\\?[A-Za-z]+(?:_\{[^{}]*\}|_\w)?\s*", of) else of
+
+
+def _operand_end(text: str, j: int) -> int:
+    """Where the operand of d/dw ends: a bracketed group (( ), \\left( \\right), [ ]) or one name."""
+    k = _skip(text, j)
+    m = re.match(r"\\left\s*[(\[]|\\[bB]ig[gl]?\s*[(\[]|[(\[]", text[k:])
+    if m:
+        depth = 0
+        for q in range(k, len(text)):
+            if text[q] in "([":
+                depth += 1
+            elif text[q] in ")]":
+                depth -= 1
+                if depth == 0:
+                    return q + 1
+        return len(text)
+    m = re.match(r"\\?[A-Za-z]+(?:_\{[^{}]*\}|_\w)?", text[k:])
+    return k + m.end() if m else j
+
+
+def clean_term(text: str, decimal_commas: bool = False) -> CleanTerm:
+    """The term as LaTeX the answer reader parses, what its derivatives mean, and why it
+    cannot be judged (None when it can)."""
+    for command, groups in (("tag", 1), ("label", 1), ("textcircled", 1), ("color", 1),
+                            ("nonumber", 0), ("notag", 0), ("limits", 0), ("nolimits", 0),
+                            ("displaystyle", 0), ("textstyle", 0), ("phantom", 1), ("hspace", 1),
+                            ("vphantom", 1)):
+        text = _drop(text, command, groups)
+    for command in ("underbrace", "overbrace", "underset", "overset"):
+        if command in ("underset", "overset"):   # \underset{below}{X}: X is kept
+            text = _drop_first_argument(text, command)
+        else:
+            text = _unwrap(text, command)
+    for command in ("underline", "cancel", "bcancel", "xcancel", "boxed", "smash", "mathstrut",
+                    "textcolor", "pmb", "bm", "vec", "mathbf", "boldsymbol", "mathbfit"):
+        if command == "textcolor":
+            text = _drop_first_argument(text, command)
+        else:
+            text = _unwrap(text, command, keep_script=True)
+    text = re.sub(r"\\mathsf\s*\{\s*T\s*\}|\\intercal\b", r"\\top ", text)
+    text = re.sub(r"\\(?:mathrm|operatorname|text)\s*\{\s*d\s*\}", "d", text)
+    text = re.sub(r"\\(?:left|right)\s*\.", " ", text)
+    text = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", text)
+    text = re.sub(r"\\(?:exp)\s*\{", r"\\exp{", text)
+    text = read_numbers(text, decimal_commas)
+    text, derivatives = _derivatives(text)
+    why = next((reason for pattern, reason in _UNJUDGEABLE if pattern.search(text)), None)
+    decimals = tuple(_DECIMAL.findall(text))
+    return CleanTerm(" ".join(text.split()), tuple(derivatives), why, decimals)
+
+
+def _drop_first_argument(text: str, command: str) -> str:
+    r"""\command{a}{X} -> {X}."""
+    pattern = re.compile(r"\\" + command + r"(?![A-Za-z])")
+    while True:
+        m = pattern.search(text)
+        if not m:
+            return text
+        end = _group_end(text, m.end())
+        text = text[:m.start()] + " " + text[end:]

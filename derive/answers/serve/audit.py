@@ -1,0 +1,181 @@
+"""``derive.audit(text, part=None, given=None)``: read a written solution, judge every step
+of every chain against the term before it, and point at the first wrong one.
+
+The document's displays are cut into chains (read/document.py, read/chains.py); each term
+is read with the part's variables, the definitions given and those the document states
+(audit_context.py); each step is judged by the proof-backed judge (audit_steps.py). An
+unreadable term is never wrong: the chain goes on from the last term that was read. After a
+chain's first wrong step every later step is also compared with the last right value, so a
+slip silently undone is reported as such and does not hide the first one.
+
+>>> audit("$$O = \\\\lfloor (224 - 5)/1 \\\\rfloor + 1 = 219$$").headline   # doctest: +SKIP
+'chain 1, step 2 is wrong: ...'
+"""
+from __future__ import annotations
+
+from ...errors import InvalidArgument
+from ...model import registry
+from ...model.audit import (AuditChain, AuditReport, AuditStep, PROVED, START, STATUSES, UNCHECKED,
+                            UNREADABLE, WRONG)
+from ..read.chains import split_chains
+from ..read.document import find_displays, uses_decimal_commas
+from .audit_context import Context, Reading, readable
+from .audit_steps import EQUALITIES, Judgement, judge_step
+
+__all__ = ["MAX_CHARACTERS", "audit"]
+
+MAX_CHARACTERS = 400_000   # a long thesis is ~300k characters; beyond that it is not a solution
+MAX_TERMS = 2000
+
+
+def _checked_input(text, part, given):
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidArgument("the document is not UTF-8 text (a binary file?)") from None
+    if not isinstance(text, str):
+        raise InvalidArgument(f"the document must be text, got {type(text).__name__}")
+    if "\x00" in text:
+        raise InvalidArgument("the document holds NUL bytes: a binary file, not Markdown or LaTeX")
+    if len(text) > MAX_CHARACTERS:
+        raise InvalidArgument(f"the document has {len(text):,} characters; at most {MAX_CHARACTERS:,} "
+                              "are audited (split it into several files)")
+    found = None
+    if part is not None:
+        if not isinstance(part, str):
+            raise InvalidArgument(f"part must be a part id such as 'activation.tanh_sigmoid', got {part!r}")
+        found = registry.get_part(part)   # UnknownPart names the known ones
+    return text, found
+
+
+def audit(text, part: str | None = None, given: str | None = None, *, timeout: float = 5.0,
+          seed: int = 0) -> AuditReport:
+    """Audit a Markdown or LaTeX document; ``part`` gives the variables and their domains,
+    ``given`` definitions such as ``"z = w x + b; y = sigma(z)"``. ``timeout`` is the hard
+    limit per step (seconds)."""
+    text, found = _checked_input(text, part, given)
+    ctx = Context.build(found, given, uses_decimal_commas(text))
+    chains, n_terms = [], 0
+    for d, display in enumerate(find_displays(text)):
+        for chain in split_chains(display.body, display.start):
+            n_terms += len(chain.terms)
+            if n_terms > MAX_TERMS:
+                raise InvalidArgument(f"the document has more than {MAX_TERMS} terms to check; "
+                                      "split it into several files")
+            steps = _audit_chain(chain.terms, ctx, timeout, seed)
+            chains.append(_summarised(len(chains) + 1, d + 1, display, steps))
+    return _report(chains, part)
+
+
+def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditStep]:
+    steps: list[AuditStep] = []
+    last: tuple[int, Reading] | None = None      # the last term read
+    right: tuple[int, Reading] | None = None     # the last term known to hold (before a wrong step)
+    first_wrong: int | None = None
+    definition = None
+    for k, term in enumerate(terms):
+        made = dict(index=k, text=term.text, span=(term.start, term.end), relation=term.relation)
+        try:
+            reading = ctx.read(term.text)
+        except InvalidArgument as exc:
+            steps.append(AuditStep(**made, status=UNCHECKED, message=readable(exc)))
+            last = None   # the next step has nothing read to follow from
+            continue
+        except Exception as exc:   # noqa: BLE001 -- anything the reader raises means unreadable
+            steps.append(AuditStep(**made, status=UNREADABLE, message=_unreadable(exc)))
+            continue
+        if reading.clean.unjudgeable:
+            steps.append(AuditStep(**made, status=UNCHECKED, understood=reading.understood,
+                                   message=f"read, not judged: {reading.clean.unjudgeable}"))
+            last = None
+            continue
+        if k == 1 and definition is not None and last is not None:
+            ctx.define(definition, reading.value)
+            steps.append(AuditStep(**made, status=UNCHECKED, understood=reading.understood,
+                                   message=f"defines {definition}"))
+            last = right = (k, reading)
+            continue
+        if last is None:
+            steps.append(AuditStep(**made, status=START, understood=reading.understood,
+                                   message="the chain starts here" if k == 0 else
+                                   "follows a term that could not be judged"))
+            if k == 0 and _defines(reading, term, terms, ctx):
+                definition = reading.symbol
+            last = right = (k, reading)
+            continue
+        j = _judged(last[1], reading, term.relation, ctx, timeout, seed)
+        follows = None
+        message = j.message
+        if first_wrong is not None and term.relation in EQUALITIES and right is not None:
+            again = _judged(right[1], reading, term.relation, ctx, timeout, seed)
+            follows = again.status == PROVED
+            if follows:
+                message += f" It equals the right value (term {right[0]}), not what step {first_wrong} gives."
+        steps.append(AuditStep(**made, status=j.status, message=message, counterexample=j.counterexample,
+                               diagnosis=j.diagnosis, understood=reading.understood, compared_with=last[0],
+                               follows_right_value=follows))
+        if j.status == WRONG and first_wrong is None:
+            first_wrong = k
+        if j.status in (PROVED, WRONG, UNCHECKED):
+            last = (k, reading)
+            if first_wrong is None:
+                right = (k, reading)
+    return steps
+
+
+def _judged(before: Reading, after: Reading, relation, ctx: Context, timeout, seed) -> Judgement:
+    try:
+        return judge_step(before, after, relation, ctx.variables, timeout, seed)
+    except Exception as exc:   # noqa: BLE001 -- a step the judge cannot take is unchecked, never a crash
+        return Judgement(UNCHECKED, f"could not be judged: {readable(exc)}")
+
+
+def _defines(reading: Reading, term, terms, ctx: Context) -> bool:
+    """A chain that starts with one bare name and '=' defines that name, unless the name was
+    given (--given): then the chain is a claim about it."""
+    if reading.name is None or len(terms) < 2 or terms[1].relation not in EQUALITIES:
+        return False
+    return not any(s.name == reading.name for s in ctx.given)
+
+
+def _unreadable(exc: Exception) -> str:
+    reason = readable(exc)
+    return "could not be read: " + (reason if reason else type(exc).__name__)
+
+
+def _summarised(index: int, display_no: int, display, steps: list[AuditStep]) -> AuditChain:
+    wrong = [s.index for s in steps if s.status == WRONG]
+    first = wrong[0] if wrong else None
+    if first is None:
+        counts = {s: sum(1 for x in steps if x.status == s) for s in (PROVED, UNREADABLE, UNCHECKED)}
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to judge"
+    else:
+        summary = f"step {first} is wrong"
+        later = [s.index for s in steps if s.index > first and s.follows_right_value]
+        if later:
+            summary += f"; {_ranges(later)} follow from the right value, not from step {first}"
+    return AuditChain(index, display_no, display.kind, display.prose, tuple(steps), first, summary)
+
+
+def _ranges(indices: list[int]) -> str:
+    if len(indices) == 1:
+        return f"step {indices[0]}"
+    if indices == list(range(indices[0], indices[-1] + 1)):
+        return f"steps {indices[0]}-{indices[-1]}"
+    return "steps " + ", ".join(map(str, indices))
+
+
+def _report(chains: list[AuditChain], part) -> AuditReport:
+    counts = {s: sum(1 for c in chains for x in c.steps if x.status == s) for s in STATUSES}
+    first = next(((c.index, c.first_wrong) for c in chains if c.first_wrong is not None), None)
+    if first is not None:
+        chain = chains[first[0] - 1]
+        step = chain.steps[[s.index for s in chain.steps].index(first[1])]
+        headline = f"chain {first[0]}, step {first[1]} is wrong: {step.message}"
+    elif not chains:
+        headline = "no displayed mathematics with a relation was found"
+    else:
+        headline = (f"no wrong step found in {len(chains)} chain{'s' if len(chains) != 1 else ''} "
+                    f"({counts[PROVED]} proved, {counts[UNREADABLE]} unreadable, {counts[UNCHECKED]} unchecked)")
+    return AuditReport(tuple(chains), headline, first, part, counts)

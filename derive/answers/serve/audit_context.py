@@ -1,0 +1,189 @@
+"""What the names of a written derivation mean: the part's variables (``--part``), the
+definitions given (``--given "z = w x + b; y = sigma(z)"``) and those the document states
+(a chain that starts with one new name: ``O = \\lfloor ... \\rfloor + 1``), and the reading
+of one term into SymPy with every definition and derivative put in.
+
+``\\frac{\\partial L}{\\partial w}`` is the derivative of L's definition with respect to w,
+through the chain of definitions: L is expanded down to w (w's own definition is not put
+in, so the derivative in an intermediate ``y`` treats y as the variable), differentiated,
+and the result expanded to the end.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from ...errors import AnswerSyntaxError, DeriveError, InvalidArgument, RecognisedSlip
+from ...model.part import Part
+from ..read.decorations import CleanTerm, clean_term
+from .free import DOMAINS, expression_part
+
+__all__ = ["Context", "Reading", "plain_text"]
+
+MAX_EXPANSIONS = 30   # definitions nested deeper than this are a cycle (z = y, y = z)
+
+
+class _PlainPrinter(StrPrinter):
+    """SymPy back into the answer language's plain text (the reader's spellings)."""
+
+    def _print_Abs(self, e):
+        return f"abs({self._print(e.args[0])})"
+
+    def _print_ceiling(self, e):
+        return f"ceil({self._print(e.args[0])})"
+
+    def _print_Max(self, e):
+        return "max(" + ", ".join(self._print(a) for a in e.args) + ")"
+
+    def _print_Min(self, e):
+        return "min(" + ", ".join(self._print(a) for a in e.args) + ")"
+
+    def _print_Exp1(self, e):
+        return "exp(1)"
+
+    def _print_Float(self, e):
+        return sp.nsimplify(e, rational=True).__str__() if len(str(e)) > 30 else str(e)
+
+    def _print_Derivative(self, e):
+        raise InvalidArgument("a derivative that could not be taken")
+
+
+def plain_text(expr) -> str:
+    return _PlainPrinter({"order": "none"}).doprint(expr)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A term read: the SymPy value with definitions put in, the text to judge it by (the
+    cleaned LaTeX when nothing was put in, else the value printed as plain text), and what
+    the term writes (decimals, derivative placeholders)."""
+    value: object
+    text: str
+    syntax: str
+    clean: CleanTerm
+    understood: str
+    symbol: object = None      # the term is one bare name (a definition may start here)
+
+    @property
+    def name(self) -> str | None:
+        return self.symbol.name if self.symbol is not None else None
+
+    @property
+    def constant(self) -> bool:
+        return isinstance(self.value, sp.Expr) and not self.value.free_symbols
+
+
+@dataclass
+class Context:
+    variables: dict = field(default_factory=dict)    # name -> domain name, for the judge
+    given: dict = field(default_factory=dict)        # Symbol -> value (checked against)
+    stated: dict = field(default_factory=dict)       # Symbol -> value (the document's own)
+    decimal_commas: bool = False
+
+    @classmethod
+    def build(cls, part: Part | None, given: str | None, decimal_commas: bool) -> "Context":
+        ctx = cls(decimal_commas=decimal_commas)
+        if part is not None:
+            names = {id(d): n for n, d in DOMAINS.items()}
+            for v in part.variables:
+                if not v.shape and id(v.domain) in names:
+                    ctx.variables[v.name] = names[id(v.domain)]
+        if given:
+            ctx._read_given(given)
+        return ctx
+
+    def _read_given(self, given: str) -> None:
+        if not isinstance(given, str):
+            raise InvalidArgument(f"--given must be text such as \"z = w x + b; y = sigma(z)\", got "
+                                  f"{type(given).__name__}")
+        for piece in filter(None, (p.strip() for p in re.split(r"[;\n]", given))):
+            left, sep, right = piece.partition("=")
+            if not sep or not left.strip() or not right.strip() or "=" in right:
+                raise InvalidArgument(f"--given: {piece!r} is not a definition NAME = EXPRESSION; write "
+                                      "them separated by ';', e.g. \"z = w x + b; y = sigma(z)\"")
+            try:
+                name = self._parse(left.strip())
+                value = self._parse(right.strip())
+            except (AnswerSyntaxError, RecognisedSlip, InvalidArgument) as exc:
+                raise InvalidArgument(f"--given: {piece!r} does not read: {exc}") from None
+            if not isinstance(name, sp.Symbol):
+                raise InvalidArgument(f"--given: the left side of {piece!r} must be one name, "
+                                      f"got {left.strip()!r}")
+            self.given[name] = value
+
+    def _parse(self, text: str, syntax: str = "auto"):
+        part = expression_part(text, self.variables or None, syntax=syntax)
+        return part.result(part.general)
+
+    def define(self, name: sp.Symbol, value) -> None:
+        """The document states name = value (a later statement replaces an earlier one)."""
+        self.stated[name] = value
+
+    def expand(self, expr, keep: frozenset = frozenset()):
+        """Every defined name put in, repeatedly, except the names in ``keep``."""
+        table = {k: v for k, v in {**self.stated, **self.given}.items() if k not in keep}
+        for _ in range(MAX_EXPANSIONS):
+            hit = {s: table[s] for s in getattr(expr, "free_symbols", ()) if s in table}
+            if not hit:
+                return expr
+            expr = expr.xreplace(hit)
+        raise InvalidArgument("the definitions go round in a circle")
+
+    def read(self, text: str) -> Reading:
+        """Read one term. Raises AnswerSyntaxError (unreadable) or InvalidArgument (read, but
+        it cannot be judged: a relation inside, a derivative in something not a name)."""
+        clean = clean_term(text, self.decimal_commas)
+        if clean.unjudgeable and balanced(clean.text):
+            return Reading(None, clean.text, "latex", clean, clean.text)
+        part = expression_part(clean.text, self.variables or None, syntax="latex")
+        raw = part.result(part.general)
+        understood = part.grading.expects if part.grading else clean.text
+        placeholders = {}
+        by_name = {s.name: s for s in getattr(raw, "free_symbols", ())}
+        for d in clean.derivatives:
+            if d.name in by_name:
+                placeholders[by_name[d.name]] = self._derivative(d)
+        value = raw.xreplace(placeholders) if placeholders else raw
+        expanded = self.expand(value)
+        symbol = raw if isinstance(raw, sp.Symbol) and not clean.derivatives else None
+        if expanded == raw and not placeholders:
+            return Reading(expanded, clean.text, "latex", clean, understood, symbol)
+        return Reading(expanded, plain_text(expanded), "text", clean, understood, symbol)
+
+    def _derivative(self, d) -> sp.Expr:
+        wrt = self._parse(d.wrt, "latex")
+        if not isinstance(wrt, sp.Symbol):
+            raise InvalidArgument(f"a derivative with respect to {d.wrt!r}, which is not one name")
+        of = self.expand(self._parse(d.of, "latex"), keep=frozenset({wrt}))
+        out = sp.diff(of, wrt, d.order)
+        if out.has(sp.Derivative):
+            raise InvalidArgument(f"the derivative of {d.of!r} could not be taken")
+        return out
+
+
+def balanced(text: str) -> bool:
+    """Whether braces, parentheses and brackets pair up (OCR damage often leaves one open)."""
+    stack = []
+    pairs = {")": "(", "]": "[", "}": "{"}
+    for k, ch in enumerate(text):
+        if text[k - 1:k] == "\\" and ch in "{}":
+            continue
+        if ch in "([{":
+            stack.append(ch)
+        elif ch in pairs:
+            if not stack or stack.pop() != pairs[ch]:
+                return False
+    return not stack
+
+
+def readable(exc: Exception) -> str:
+    """An error's message, shorter: the reader's caret lines are for one-line answers."""
+    text = str(exc).split("\n")[0]
+    return text.replace("the expected expression does not parse: ", "")
+
+
+def is_reading_error(exc: Exception) -> bool:
+    return isinstance(exc, (AnswerSyntaxError, RecognisedSlip, DeriveError))

@@ -1,0 +1,146 @@
+"""Judging one step of a written derivation against the term before it.
+
+``=`` is an identity, decided by the proof-backed judge (:func:`.free.equivalent`, in a
+worker under a hard time limit): a correct verdict is ``proved``, an incorrect one
+``wrong`` with its counterexample and diagnosis, an invalid one ``unreadable`` and an
+undecided one ``unchecked``. Numbers written with decimals are equal up to the rounding
+their digits show (0.2722 for 0.272186 is right, 0.2731 is not), ``\\approx`` likewise; an
+inequality between two numbers is decided exactly; any other relation (an implication, a
+limit, ``\\sim``) is read but not judged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ...model.audit import PROVED, UNCHECKED, UNREADABLE, WRONG
+from ...model.verdict import CORRECT, INCORRECT, INVALID, Diagnosis
+from .audit_context import Reading
+from .free import equivalent
+
+__all__ = ["Judgement", "judge_step"]
+
+EQUALITIES = ("=", ":=", "≡")
+ORDERS = {"≤": lambda a, b: a <= b, "<": lambda a, b: a < b, "≥": lambda a, b: a >= b,
+          ">": lambda a, b: a > b}
+DIGITS = 50
+
+
+@dataclass(frozen=True)
+class Judgement:
+    status: str
+    message: str
+    counterexample: dict | None = None
+    diagnosis: Diagnosis | None = None
+
+
+def judge_step(before: Reading, after: Reading, relation: str, variables: dict,
+               timeout: float, seed: int = 0) -> Judgement:
+    if relation in ORDERS:
+        return _order(before, after, relation)
+    if relation not in EQUALITIES and relation != "≈":
+        return Judgement(UNCHECKED, f"a step by {relation} is read but not judged")
+    if (before.clean.decimals or after.clean.decimals or relation == "≈") and before.constant and after.constant:
+        return _rounded(before, after, relation)
+    if relation == "≈":
+        return Judgement(UNCHECKED, "an approximation between expressions is not judged")
+    syntax = "latex" if before.syntax == after.syntax == "latex" else "text"
+    expected = before.text if syntax == before.syntax else _plain(before)
+    answer = after.text if syntax == after.syntax else _plain(after)
+    try:
+        verdict = equivalent(expected, answer, variables=variables or None, syntax=syntax,
+                             seed=seed, timeout=timeout)
+    except Exception as exc:   # the term before read, yet the judge cannot take it as expected
+        return Judgement(UNCHECKED, f"could not be compared: {str(exc).splitlines()[0]}")
+    if verdict.status == CORRECT:
+        return Judgement(PROVED, verdict.evidence or verdict.message)
+    if verdict.status == INCORRECT:
+        if after.clean.decimals or before.clean.decimals:
+            # Rounded numbers among symbols: exact equality is not what the student claims.
+            return Judgement(UNCHECKED, "rounded numbers in a symbolic step are not judged")
+        return Judgement(WRONG, _in_steps(verdict.message), verdict.counterexample, verdict.diagnosis)
+    if verdict.status == INVALID:
+        return Judgement(UNREADABLE, verdict.message.split("\n")[0])
+    return Judgement(UNCHECKED, "undecided: " + verdict.message)
+
+
+def _in_steps(message: str) -> str:
+    """The judge's words for an answer, said of a step and the step before it."""
+    for old, new in (("Not equal to the expected answer", "Does not follow from the step before"),
+                     ("your answer is", "this step is"), ("but the expected value is", "but the step before is"),
+                     ("the expected one", "the step before"), ("Your answer", "This step"),
+                     ("the expected answer", "the step before")):
+        message = message.replace(old, new)
+    return message
+
+
+def _plain(reading: Reading) -> str:
+    from .audit_context import plain_text
+    return plain_text(reading.value)
+
+
+def _value(reading: Reading) -> sp.Float | None:
+    try:
+        v = sp.N(reading.value, DIGITS)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    return v if v.is_real and v.is_finite else None
+
+
+def _ulp(reading: Reading) -> sp.Rational | None:
+    """One unit in the last place of a term that is one decimal number (0.2722 -> 1/10000)."""
+    text = reading.clean.text.strip().lstrip("-+ ").strip("{} ")
+    if reading.clean.decimals and text in reading.clean.decimals:
+        return sp.Rational(1, 10 ** len(text.split(".")[1]))
+    return None
+
+
+def _tolerance(before: Reading, after: Reading, relation: str) -> sp.Rational:
+    """How far two rounded numbers may be apart: one unit in the last place of each term that
+    is one decimal number, and, where decimals enter a computation, one unit in the last
+    significant digit of the least precise of them, relative to the value."""
+    units = [u for u in (_ulp(before), _ulp(after)) if u is not None]
+    tol = sum(units, sp.Integer(0))
+    written = [d for r in (before, after) for d in r.clean.decimals if _ulp(r) is None]
+    if written:
+        digits = min(len(d.replace(".", "").lstrip("0")) or 1 for d in written)
+        scale = max(abs(_value(before) or 0), abs(_value(after) or 0))
+        tol += sp.Rational(1, 10 ** digits) * sp.nsimplify(scale, rational=True)
+    return tol if tol else sp.Rational(1, 10 ** 12)
+
+
+def _rounded(before: Reading, after: Reading, relation: str) -> Judgement:
+    a, b = _value(before), _value(after)
+    if a is None or b is None:
+        return Judgement(UNCHECKED, "a number that could not be evaluated")
+    tol = _tolerance(before, after, relation)
+    gap = abs(sp.nsimplify(a, rational=True) - sp.nsimplify(b, rational=True))
+    if gap <= tol:
+        return Judgement(PROVED, f"equal up to the rounding written (within {_show(tol)})")
+    diagnosis = Diagnosis("precision" if gap <= 10 * tol else "arithmetic",
+                          f"the step before is {_show(a)}; this one is {_show(b)}, "
+                          f"{_show(gap)} apart where rounding allows {_show(tol)}")
+    return Judgement(WRONG, f"Not equal: the step before is {_show(a)} but this step is {_show(b)} "
+                            f"(rounding allows {_show(tol)}).",
+                     {"expected": _show(a), "answer": _show(b)}, diagnosis)
+
+
+def _order(before: Reading, after: Reading, relation: str) -> Judgement:
+    if not (before.constant and after.constant):
+        return Judgement(UNCHECKED, f"an inequality ({relation}) between expressions is not judged")
+    a, b = _value(before), _value(after)
+    if a is None or b is None:
+        return Judgement(UNCHECKED, "a number that could not be evaluated")
+    if ORDERS[relation](sp.nsimplify(a, rational=True), sp.nsimplify(b, rational=True)) \
+            or ORDERS[relation](before.value, after.value) is sp.true:
+        return Judgement(PROVED, f"{_show(a)} {relation} {_show(b)}")
+    return Judgement(WRONG, f"Not true: {_show(a)} {relation} {_show(b)} fails.",
+                     {"expected": _show(a), "answer": _show(b)}, Diagnosis("order", f"{relation} does not hold"))
+
+
+def _show(x) -> str:
+    try:
+        return f"{float(x):.6g}"
+    except (TypeError, ValueError):
+        return str(x)

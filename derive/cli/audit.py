@@ -1,0 +1,87 @@
+"""``derive audit FILE``: every step of a written solution judged, chain by chain, with the
+first wrong step as the headline. Exit status: 0 no wrong step, 1 a wrong step, 2 bad input."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..answers.serve.audit import MAX_CHARACTERS, audit
+from ..errors import InvalidArgument
+from ..model.audit import PROVED, START, UNCHECKED, UNREADABLE, WRONG, AuditReport
+from .answers import _seconds
+from .terminal import latex_text
+
+MARKS = {PROVED: "✓", WRONG: "✗", UNREADABLE: "?", UNCHECKED: "·", START: " "}
+SHOWN = 90   # characters of a step's text on one terminal line
+
+
+def add_audit_command(subparsers) -> None:
+    p = subparsers.add_parser("audit", help="check every step of a written solution (Markdown or LaTeX)",
+                              description="Read the displayed maths of FILE, cut it into chains of steps "
+                              "and judge each step against the one before. Exit status: 0 no wrong step, "
+                              "1 a wrong step, 2 bad input.")
+    p.add_argument("file", metavar="FILE", help="a Markdown or LaTeX file")
+    p.add_argument("--part", default=None, help="the part the solution answers (its variables and domains)")
+    p.add_argument("--given", default=None, metavar="DEFS",
+                   help="definitions, e.g. \"z = w x + b; y = sigma(z); L = 1/2 (y - t)^2\"")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--timeout", type=_seconds, default=5.0, help="hard limit per step in seconds (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random points (default 0)")
+    p.set_defaults(run=cmd_audit)
+
+
+def read_document(path: str) -> str:
+    """The file's text; a clear message for a missing, unreadable, binary or huge file."""
+    file = Path(path)
+    if file.is_dir():
+        raise InvalidArgument(f"{path!r} is a folder; auditing a folder of files is not built yet: "
+                              "audit each file")
+    try:
+        size = file.stat().st_size
+        if size > 4 * MAX_CHARACTERS:
+            raise InvalidArgument(f"{path!r} has {size:,} bytes; at most {MAX_CHARACTERS:,} characters are audited")
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise InvalidArgument(f"no such file: {path!r}") from None
+    except OSError as exc:
+        raise InvalidArgument(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    if b"\x00" in data:
+        raise InvalidArgument(f"{path!r} is a binary file, not Markdown or LaTeX")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidArgument(f"{path!r} is not UTF-8 text (byte {exc.start})") from None
+
+
+def cmd_audit(args) -> int:
+    report = audit(read_document(args.file), part=args.part, given=args.given, timeout=args.timeout,
+                   seed=args.seed)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, default=str))
+    else:
+        print(report_text(report))
+    return 1 if report.first_wrong else 0
+
+
+def _short(text: str) -> str:
+    try:
+        shown = latex_text(text)
+    except Exception:   # noqa: BLE001 -- a damaged term is shown as written
+        shown = text
+    shown = " ".join(shown.split())
+    return shown if len(shown) <= SHOWN else shown[:SHOWN - 1] + "…"
+
+
+def report_text(report: AuditReport) -> str:
+    lines = [report.headline, ""]
+    for chain in report.chains:
+        lines.append(f"chain {chain.index} (display {chain.display}): {chain.summary}")
+        for step in chain.steps:
+            rel = f"{step.relation} " if step.relation else "  "
+            lines.append(f"  {MARKS.get(step.status, ' ')} {step.index:>2} {rel}{_short(step.text)}")
+            if step.status in (WRONG, UNREADABLE) or (step.status == UNCHECKED and step.message):
+                lines.append(f"       {step.message.splitlines()[0] if step.message else ''}")
+            if step.status == WRONG and step.diagnosis is not None:
+                lines.append(f"       diagnosis: {step.diagnosis}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
