@@ -124,6 +124,8 @@ def read_numbers(text: str, decimal_commas: bool) -> str:
     """Numbers as plain digits with a decimal point: 131,072 -> 131072, 131\\,072 -> 131072,
     0{,}05 -> 0.05, and 0,05 -> 0.05 where the document writes decimal commas."""
     text = re.sub(r"(?<=\d)\{,\}(?=\d)", ".", text)
+    # 0,7311: no thousands group starts with 0, so this comma is a decimal one in any document.
+    text = re.sub(r"(?<![\d.,])0,(?=\d{2})", "0.", text)
     if decimal_commas:
         text = _DECIMAL_COMMA.sub(".", text)
     else:
@@ -205,7 +207,9 @@ def _operand_end(text: str, j: int) -> int:
                 if depth == 0:
                     return q + 1
         return len(text)
-    m = re.match(r"\\?[A-Za-z]+(?:_\{[^{}]*\}|_\w)?", text[k:])
+    m = re.match(r"\\?[A-Za-z]+(?:_\{[^{}]*\}|_\w)?(?:\^\{?\d\}?)?", text[k:])
+    if m and m.group().startswith("\\") and re.match(r"\s*(\\left\s*)?\(", text[k + m.end():]):
+        return _operand_end(text, k + m.end()) # \tanh(z): the function and its argument
     return k + m.end() if m else j
 
 

@@ -13,6 +13,8 @@ slip silently undone is reported as such and does not hide the first one.
 """
 from __future__ import annotations
 
+import sympy as sp
+
 from ...errors import InvalidArgument
 from ...model import registry
 from ...model.audit import (AuditChain, AuditReport, AuditStep, PROVED, START, STATUSES, UNCHECKED,
@@ -91,9 +93,10 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
             last = None
             continue
         if k == 1 and definition is not None and last is not None:
-            ctx.define(definition, reading.value)
+            if definition is not False:
+                ctx.define(definition, reading.value)
             steps.append(AuditStep(**made, status=UNCHECKED, understood=reading.understood,
-                                   message=f"defines {definition}"))
+                                   message=f"defines {definition or _short(terms[0].text)}"))
             last = right = (k, reading)
             continue
         if last is None:
@@ -102,6 +105,8 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
                                    "follows a term that could not be judged"))
             if k == 0 and _defines(reading, term, terms, ctx):
                 definition = reading.symbol
+            elif k == 0 and _names(reading, terms, ctx):
+                definition = False   # a compound name (Δθ, dW): nothing to put in later
             last = right = (k, reading)
             continue
         j = _judged(last[1], reading, term.relation, ctx, timeout, seed)
@@ -137,6 +142,21 @@ def _defines(reading: Reading, term, terms, ctx: Context) -> bool:
     if reading.name is None or len(terms) < 2 or terms[1].relation not in EQUALITIES:
         return False
     return not any(s.name == reading.name for s in ctx.given)
+
+
+def _names(reading: Reading, terms, ctx: Context) -> bool:
+    """A chain that starts with a product of names none of which means anything yet (Δθ read
+    as Δ·θ, dW) names the quantity of the next term."""
+    value = reading.value
+    if len(terms) < 2 or terms[1].relation not in EQUALITIES or value is None:
+        return False
+    factors = value.args if isinstance(value, sp.Mul) else (value,)
+    known = set(ctx.stated) | set(ctx.given)
+    return all(isinstance(f, sp.Symbol) and f not in known and f.name not in ctx.variables for f in factors)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _unreadable(exc: Exception) -> str:

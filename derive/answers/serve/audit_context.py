@@ -122,9 +122,11 @@ class Context:
         """The document states name = value (a later statement replaces an earlier one)."""
         self.stated[name] = value
 
-    def expand(self, expr, keep: frozenset = frozenset()):
-        """Every defined name put in, repeatedly, except the names in ``keep``."""
-        table = {k: v for k, v in {**self.stated, **self.given}.items() if k not in keep}
+    def expand(self, expr, keep: frozenset = frozenset(), symbolic: bool = False):
+        """Every defined name put in, repeatedly, except the names in ``keep`` (and, with
+        ``symbolic``, those defined as a number: a value, not a function of anything)."""
+        table = {k: v for k, v in {**self.stated, **self.given}.items() if k not in keep
+                 and not (symbolic and not getattr(v, "free_symbols", None))}
         for _ in range(MAX_EXPANSIONS):
             hit = {s: table[s] for s in getattr(expr, "free_symbols", ()) if s in table}
             if not hit:
@@ -157,7 +159,9 @@ class Context:
         wrt = self._parse(d.wrt, "latex")
         if not isinstance(wrt, sp.Symbol):
             raise InvalidArgument(f"a derivative with respect to {d.wrt!r}, which is not one name")
-        of = self.expand(self._parse(d.of, "latex"), keep=frozenset({wrt}))
+        of = self.expand(self._parse(d.of, "latex"), keep=frozenset({wrt}), symbolic=True)
+        if wrt not in of.free_symbols:
+            raise InvalidArgument(f"{d.of} does not depend on {d.wrt} through the definitions known here")
         out = sp.diff(of, wrt, d.order)
         if out.has(sp.Derivative):
             raise InvalidArgument(f"the derivative of {d.of!r} could not be taken")

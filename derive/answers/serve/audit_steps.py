@@ -10,6 +10,7 @@ limit, ``\\sim``) is read but not judged.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sympy as sp
@@ -59,10 +60,38 @@ def judge_step(before: Reading, after: Reading, relation: str, variables: dict,
         if after.clean.decimals or before.clean.decimals:
             # Rounded numbers among symbols: exact equality is not what the student claims.
             return Judgement(UNCHECKED, "rounded numbers in a symbolic step are not judged")
+        excuse = _no_claim(before, after, variables)
+        if excuse is not None:
+            return excuse
+        if before.constant and after.constant:
+            a, b = _value(before), _value(after)
+            return Judgement(WRONG, f"Does not follow from the step before: this step is {_show(b)} but the "
+                                    f"step before is {_show(a)}.", verdict.counterexample,
+                             Diagnosis("arithmetic", f"the step before evaluates to {_show(a)}, not {_show(b)}"))
         return Judgement(WRONG, _in_steps(verdict.message), verdict.counterexample, verdict.diagnosis)
     if verdict.status == INVALID:
         return Judgement(UNREADABLE, verdict.message.split("\n")[0])
     return Judgement(UNCHECKED, "undecided: " + verdict.message)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _no_claim(before: Reading, after: Reading, variables: dict) -> Judgement | None:
+    """Why a step that differs from the one before is no claim of equality, if it is none:
+    it uses a name with no meaning here (not in the step before, not defined, not the
+    part's), or it puts numbers in for some of the names before (the values are the
+    student's, said in the prose, not known here)."""
+    names_before = {s.name for s in before.value.free_symbols}
+    names_after = {s.name for s in after.value.free_symbols}
+    new = sorted(names_after - names_before - set(variables))
+    if new:
+        return Judgement(UNREADABLE, f"uses {', '.join(new)}, which has no meaning here (not in the step "
+                                     "before and not defined)")
+    dropped = sorted(names_before - names_after)
+    if dropped and len(_NUMBER.findall(after.clean.text)) > len(_NUMBER.findall(before.clean.text)):
+        return Judgement(UNCHECKED, f"values are put in for {', '.join(dropped)}, which are not known here")
+    return None
 
 
 def _in_steps(message: str) -> str:
@@ -81,11 +110,12 @@ def _plain(reading: Reading) -> str:
 
 
 def _value(reading: Reading) -> sp.Float | None:
+    """The term's number at 50 digits (the sigmoid and relu written out so evalf sees them)."""
     try:
-        v = sp.N(reading.value, DIGITS)
-    except (TypeError, ValueError, ArithmeticError):
+        v = sp.N(reading.value.rewrite(sp.exp).rewrite(sp.Piecewise), DIGITS)
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
         return None
-    return v if v.is_real and v.is_finite else None
+    return v if v.is_Number and v.is_finite else None
 
 
 def _ulp(reading: Reading) -> sp.Rational | None:
