@@ -135,17 +135,17 @@ def read_numbers(text: str, decimal_commas: bool) -> str:
 
 # Things the reader cannot judge with a scalar, definition-free meaning.
 _UNJUDGEABLE = [
-    (re.compile(r"\\mathbb\s*\{?\s*E\b|\\mathcal\s*\{?\s*E\b\s*\}?\s*(_|\[|\\left|\\big|\\Big)"
+    (re.compile(r"\\mathbb\s*\{?\s*E(?![A-Za-z])|\\mathcal\s*\{?\s*E\b\s*\}?\s*(_|\[|\\left|\\big|\\Big)"
                 r"|\\operatorname\{E\}|(?<![A-Za-z\\])E\s*(\[|\\left\[|\\big|\\Big)"
-                r"|\\mathrm\{E\}|\\mathbb\s*\{?\s*V\b"), "an expectation or variance"),
-    (re.compile(r"Var\b|Cov\b|\\mathbb\s*\{?\s*P\b|\\Pr\b"), "an expectation or variance"),
-    (re.compile(r"\\int\b|\\iint\b|\\oint\b"), "an integral"),
-    (re.compile(r"\\lim\b|\\limsup\b|\\liminf\b|\\infty\b"), "a limit"),
-    (re.compile(r"\\prod\b|\\arg\s*\\?(max|min)|argmax|argmin|\\max_|\\min_"), "a product or extremum over a set"),
-    (re.compile(r"\\[cl]?dots\b|\\ldots\b|\\vdots\b|\.\.\."), "an elided sum (…)"),
-    (re.compile(r"\^\s*\{?\s*(\\top|\\intercal|\\mathsf\s*\{?\s*T|T\b|\\mathrm\{T\})|\.T\b"),
+                r"|\\mathrm\{E\}|\\mathbb\s*\{?\s*V(?![A-Za-z])"), "an expectation or variance"),
+    (re.compile(r"Var(?![A-Za-z])|Cov(?![A-Za-z])|\\mathbb\s*\{?\s*P(?![A-Za-z])|\\Pr(?![A-Za-z])"), "an expectation or variance"),
+    (re.compile(r"\\int(?![A-Za-z])|\\iint(?![A-Za-z])|\\oint(?![A-Za-z])"), "an integral"),
+    (re.compile(r"\\lim(?![A-Za-z])|\\limsup(?![A-Za-z])|\\liminf(?![A-Za-z])|\\infty(?![A-Za-z])"), "a limit"),
+    (re.compile(r"\\prod(?![A-Za-z])|\\arg\s*\\?(max|min)|argmax|argmin|\\max_|\\min_"), "a product or extremum over a set"),
+    (re.compile(r"\\[cl]?dots(?![A-Za-z])|\\ldots(?![A-Za-z])|\\vdots(?![A-Za-z])|\.\.\."), "an elided sum (…)"),
+    (re.compile(r"\^\s*\{?\s*(\\top|\\intercal|\\mathsf\s*\{?\s*T|T(?![A-Za-z])|\\mathrm\{T\})|\.T(?![A-Za-z])"),
      "a transpose (vectors and matrices need --part)"),
-    (re.compile(r"\\(in|subset|subseteq|forall|exists|cup|cap|mid)\b"), "a statement about sets"),
+    (re.compile(r"\\(in|subset|subseteq|forall|exists|cup|cap|mid)(?![A-Za-z])"), "a statement about sets"),
 ]
 
 

@@ -30,7 +30,8 @@ _DISPLAY = re.compile(
     re.DOTALL)
 # A relation somewhere in inline maths makes it a claim worth checking.
 _INLINE_RELATION = re.compile(r"(?<![<>!\\])=|\\approx|\\le|\\ge|<|>|\\Rightarrow|\\implies|\\to\b")
-_CODE_FENCE = re.compile(r"```(?!math).*?```", re.DOTALL)
+# Fenced blocks, each from a fence at the start of a line to the same fence closing it.
+_FENCE = re.compile(r"^(```|~~~)[ \t]*(\w*)[^\n]*\n.*?^\1", re.DOTALL | re.MULTILINE)
 PROSE_CONTEXT = 240   # characters of prose kept before each display
 
 
@@ -50,7 +51,7 @@ class Display:
 
 def _code_spans(text: str) -> list[tuple[int, int]]:
     """Spans of code blocks, whose dollars are program text, not maths."""
-    return [m.span() for m in _CODE_FENCE.finditer(text)]
+    return [m.span() for m in _FENCE.finditer(text) if m.group(2) != "math"]
 
 
 def find_displays(text: str) -> list[Display]:

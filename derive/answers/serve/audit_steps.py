@@ -68,6 +68,9 @@ def judge_step(before: Reading, after: Reading, relation: str, variables: dict,
             return Judgement(WRONG, f"Does not follow from the step before: this step is {_show(b)} but the "
                                     f"step before is {_show(a)}.", verdict.counterexample,
                              Diagnosis("arithmetic", f"the step before evaluates to {_show(a)}, not {_show(b)}"))
+        simple = _simple_counterexample(before, after, variables)
+        if simple is not None:
+            return Judgement(WRONG, simple[0], simple[1], verdict.diagnosis)
         return Judgement(WRONG, _in_steps(verdict.message), verdict.counterexample, verdict.diagnosis)
     if verdict.status == INVALID:
         return Judgement(UNREADABLE, verdict.message.split("\n")[0])
@@ -91,6 +94,39 @@ def _no_claim(before: Reading, after: Reading, variables: dict) -> Judgement | N
     dropped = sorted(names_before - names_after)
     if dropped and len(_NUMBER.findall(after.clean.text)) > len(_NUMBER.findall(before.clean.text)):
         return Judgement(UNCHECKED, f"values are put in for {', '.join(dropped)}, which are not known here")
+    return None
+
+
+# Points a reader can check by hand, tried in order: every name at 1, then at 2, 1/2, -1, ...
+_SIMPLE = (1, 2, sp.Rational(1, 2), -1, 3, -2, sp.Rational(1, 3), 5)
+_ALLOWED = {"positive": lambda c: c > 0, "nonzero": lambda c: c != 0, "unit_interval": lambda c: 0 < c < 1}
+
+
+def _simple_counterexample(before: Reading, after: Reading, variables: dict):
+    """(message, counterexample) at the simplest point where the two steps clearly differ, for
+    steps of scalar names; None when none of the simple points shows it (the judge's own
+    confirmed counterexample is kept then)."""
+    names = sorted(before.value.free_symbols | after.value.free_symbols, key=lambda s: s.name)
+    if not names or len(names) > 6 or any(before.value.has(t) or after.value.has(t)
+                                          for t in (sp.Sum, sp.Indexed, sp.MatrixSymbol)):
+        return None
+    for c in _SIMPLE:
+        if not all(_ALLOWED.get(variables.get(n.name), lambda c: True)(c) for n in names):
+            continue
+        point = {n: c for n in names}
+        try:
+            a = sp.N(before.value.subs(point).rewrite(sp.exp).rewrite(sp.Piecewise), 30)
+            b = sp.N(after.value.subs(point).rewrite(sp.exp).rewrite(sp.Piecewise), 30)
+        except (TypeError, ValueError, ArithmeticError, AttributeError):
+            continue
+        if not (a.is_Number and b.is_Number and a.is_finite and b.is_finite):
+            continue
+        if abs(a - b) > sp.Float(1e-6) * max(1, abs(a), abs(b)):
+            where = ", ".join(f"{n.name} = {c}" for n in names)
+            counter = {"values": {n.name: str(c) for n in names}, "answer": _show(b), "expected": _show(a),
+                       "difference": _show(abs(a - b)), "precision": "30 digits"}
+            return (f"Does not follow from the step before: at {where} this step is {_show(b)} but the step "
+                    f"before is {_show(a)}.", counter)
     return None
 
 
@@ -127,14 +163,19 @@ def _ulp(reading: Reading) -> sp.Rational | None:
 
 
 def _tolerance(before: Reading, after: Reading, relation: str) -> sp.Rational:
-    """How far two rounded numbers may be apart: one unit in the last place of each term that
-    is one decimal number, and, where decimals enter a computation, one unit in the last
-    significant digit of the least precise of them, relative to the value."""
+    """How far two rounded numbers may be apart. A term that is one decimal number stands for
+    every value that rounds to it: half a unit in its last place for =, a whole unit for
+    \\approx (truncated digits are an approximation). Where a computation uses a number with
+    three or more significant digits (0.6667: itself a rounded result), one unit in its last
+    significant digit, relative to the value, is added; shorter numbers (0.9, 0.05) are taken
+    as exact inputs."""
+    share = sp.Integer(1) if relation == "≈" else sp.Rational(1, 2)
     units = [u for u in (_ulp(before), _ulp(after)) if u is not None]
-    tol = sum(units, sp.Integer(0))
-    written = [d for r in (before, after) for d in r.clean.decimals if _ulp(r) is None]
+    tol = share * sum(units, sp.Integer(0))
+    written = [d for r in (before, after) if _ulp(r) is None for d in r.clean.decimals
+               if len(d.replace(".", "").lstrip("0")) >= 3]
     if written:
-        digits = min(len(d.replace(".", "").lstrip("0")) or 1 for d in written)
+        digits = min(len(d.replace(".", "").lstrip("0")) for d in written)
         scale = max(abs(_value(before) or 0), abs(_value(after) or 0))
         tol += sp.Rational(1, 10 ** digits) * sp.nsimplify(scale, rational=True)
     return tol if tol else sp.Rational(1, 10 ** 12)

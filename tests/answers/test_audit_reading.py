@@ -1,0 +1,121 @@
+"""Reading a written solution: displays found, chains cut at top-level relations only,
+decorations read past, numbers read as the document writes them, spans into the input."""
+import pytest
+
+from derive.answers.read.chains import split_chains
+from derive.answers.read.decorations import clean_term, read_numbers
+from derive.answers.read.document import find_displays, uses_decimal_commas
+
+
+def terms(body):
+    return [[t.text for t in c.terms] for c in split_chains(body)]
+
+
+def test_every_kind_of_display_is_found_and_inline_maths_only_with_a_relation():
+    doc = (r"Prose $z$ and $y = 2$." "\n" r"$$a = b$$ \[c = d\] \(e = f\)"
+           "\n\\begin{align*}g &= h\\end{align*}\n```math\ni = j\n```\n```python\nx = '$k = l$'\n```")
+    found = [(d.body.strip(), d.kind) for d in find_displays(doc)]
+    assert found == [("y = 2", "inline"), ("a = b", "display"), ("c = d", "display"), ("e = f", "inline"),
+                     ("g &= h", "environment"), ("i = j", "display")]
+
+
+def test_a_display_keeps_the_prose_before_it_and_its_place():
+    doc = "Wir berechnen den Gradienten:\n$$L = 1$$"
+    (d,) = find_displays(doc)
+    assert d.prose == "Wir berechnen den Gradienten:"
+    assert doc[d.start:d.end] == "L = 1"
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("a = b = c", [["a", "b", "c"]]),
+    (r"a \approx b \le c < d \ge e > f", [["a", "b", "c", "d", "e", "f"]]),
+    (r"a \Rightarrow b \implies c \to d \rightarrow e \longrightarrow f \iff g", [list("abcdefg")]),
+    (r"a \xrightarrow{n \to \infty} b", [["a", "b"]]),
+    # Not at the top level: braces, parentheses, brackets, \left...\right, environments.
+    (r"x_{i=1} + \frac{a}{b=c} = [y = j] + f(u = v)", [[r"x_{i=1} + \frac{a}{b=c}", "[y = j] + f(u = v)"]]),
+    (r"\left( a = b \right) = c", [[r"\left( a = b \right)", "c"]]),
+    (r"\begin{pmatrix} a = 1 \\ b \end{pmatrix} = M", [[r"\begin{pmatrix} a = 1 \\ b \end{pmatrix}", "M"]]),
+    # align: & is alignment, \\ ends a line, a line that starts with a relation continues.
+    ("a &= b \\\\ &= c \\\\ d &= e", [["a", "b", "c"], ["d", "e"]]),
+    # Separators: \quad, \text{prose}, a comma and a space; labels after them are dropped.
+    (r"z = wx + b, \quad y = \sigma(z) \quad (3)", [["z", "wx + b"], ["y", r"\sigma(z)"]]),
+    (r"a = b \text{ and hence } c = d.", [["a", "b"], ["c", "d"]]),
+    (r"a = b \tag{2}", [["a", "b"]]),
+    (r"x = 131,072", [["x", "131,072"]]),
+    (r"\text{output} = 3", [[r"\text{output}", "3"]]),
+])
+def test_chains_are_cut_at_top_level_relations(body, expected):
+    assert terms(body) == expected
+
+
+def test_relations_are_named_and_spans_point_into_the_input():
+    body = r"\tanh(z) = 2\sigma(2z) - 1 \approx 0.76"
+    (chain,) = split_chains(body, offset=100)
+    assert [t.relation for t in chain.terms] == [None, "=", "≈"]
+    for t in chain.terms:
+        assert body[t.start - 100:t.end - 100] == t.text
+
+
+@pytest.mark.parametrize("written, read", [
+    (r"\underbrace{2\sigma(2z)}_{\text{rescaled}} - 1", r"{2\sigma(2z)} - 1"),
+    (r"\overbrace{a+b}^{c}", "{a+b}"),
+    (r"2 \textcircled{1}", "2"),
+    (r"x \tag{3}", "x"),
+    (r"\underline{w}^{\mathsf{T}} x", r"{w}^{\top } x"),
+    (r"\boldsymbol{w} + \mathbf{x}", r"{w} + {x}"),
+    (r"\dfrac{1}{2}", r"\frac{1}{2}"),
+    (r"\cancel{x} + 1", "{x} + 1"),
+    (r"\overset{!}{x}", "{x}"),
+])
+def test_decorations_are_read_past(written, read):
+    assert clean_term(written).text == read
+
+
+@pytest.mark.parametrize("written, commas, read", [
+    ("131,072", False, "131072"),
+    ("1,234,567", False, "1234567"),
+    (r"131\,072", False, "131072"),
+    ("131 072", False, "131072"),
+    ("[0,05, 0,15]", True, "[0.05, 0.15]"),
+    ("3,5", True, "3.5"),
+    ("3,5", False, "3,5"),        # no thousands group of one digit... and no decimal commas here
+    ("0{,}05", False, "0.05"),
+    ("0,7311", False, "0.7311"),  # a leading 0 is never a thousands group
+    ("(0,1)", False, "(0,1)"),    # but (0,1) may be an interval
+])
+def test_numbers_are_read_as_the_document_writes_them(written, commas, read):
+    assert read_numbers(written, commas) == read
+
+
+def test_a_document_with_more_decimal_commas_than_points_uses_them():
+    assert uses_decimal_commas(r"$$m = 0,1 \cdot 0,5 = 0,05$$ and $$x = 0.5$$")
+    assert not uses_decimal_commas(r"$$x = 131,072 = 0.5$$")
+
+
+@pytest.mark.parametrize("written, of, wrt, order", [
+    (r"\frac{\partial L}{\partial w}", "L", "w", 1),
+    (r"\frac{dL}{dw}", "L", "w", 1),
+    (r"\frac{\mathrm{d} L}{\mathrm{d} w}", "L", "w", 1),
+    (r"\frac{\partial^2 L}{\partial w^2}", "L", "w", 2),
+    (r"\partial E_D / \partial w_{i}", "E_D", "w_{i}", 1),
+    (r"\nabla_{w} L", "L", "w", 1),
+    (r"\frac{d}{dz}\left(\frac{1}{1+e^{-z}}\right)", r"(\left(\frac{1}{1+e^{-z}}\right))", "z", 1),
+    (r"\frac{d}{dz}\tanh(z)", r"(\tanh(z))", "z", 1),
+])
+def test_derivatives_become_placeholders_with_their_meaning(written, of, wrt, order):
+    clean = clean_term(written)
+    (d,) = clean.derivatives
+    assert (d.of, d.wrt, d.order) == (of, wrt, order)
+    assert "Dpartial" in clean.text and "partial}" not in clean.text.replace("Dpartial}", "")
+
+
+@pytest.mark.parametrize("written", [
+    r"\mathbb{E}[x]", r"\operatorname{Var}(\delta_i)", r"\int_0^1 x\,dx", r"\lim_{n \to \infty} a_n",
+    r"a_1 + \dots + a_n", r"w^\top x", r"x \in (0, 1)",
+])
+def test_what_has_no_scalar_meaning_is_marked_unjudgeable(written):
+    assert clean_term(written).unjudgeable
+
+
+def test_plain_terms_are_judgeable():
+    assert clean_term(r"\frac{1}{1+e^{-z}} + E_D + \tau^2").unjudgeable is None
