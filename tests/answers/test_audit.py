@@ -155,3 +155,32 @@ def test_bad_input_gets_a_clear_message(kwargs, error, words):
 def test_hostile_documents_give_a_report_never_a_crash(text):
     report = audit(text, timeout=5)
     assert isinstance(report.headline, str)
+
+
+def test_a_change_of_units_is_not_judged():
+    report = audit(r"Memory: $28 \times 28 \times 16 \times 4 = 50\,176 \text{ B} \approx 49 \text{ KiB}$.")
+    steps = steps_of(report)
+    assert steps[1].status == "proved" and steps[2].status == "unchecked" and report.first_wrong is None
+
+
+def test_sums_over_vector_entries_are_not_judged_as_scalars():
+    # Read as scalars, z_j would be one number for every j and the valid step below wrong.
+    report = audit(r"$$\sum_{i=1}^{n} (x_i + y_i) = \sum_{i=1}^{n} x_i + \sum_{j=1}^{n} y_j$$")
+    assert report.first_wrong is None
+    assert audit(r"$$\sum_{i=1}^{4} i^2 = 30 = 31$$").first_wrong == (1, 2)
+
+
+def test_a_derivative_uses_the_formula_not_a_value_at_a_point():
+    text = r"""$$y = \sigma(w x + b)$$ $$L = \frac12 (y - t)^2$$ With $w = 1$, $b = 0$, $x = 2$, $t = 1$:
+$$y = \sigma(2) \approx 0.8808$$
+$$\frac{\partial L}{\partial w} \approx (0.8808 - 1) \cdot 0.8808 \cdot 0.1192 \cdot 2 \approx -0.0250$$"""
+    report = audit(text)
+    last = report.chains[-1]
+    assert [s.status for s in last.steps] == ["start", "proved", "proved"]
+    wrong = audit(text.replace("-0.0250", "-0.0350"))
+    assert wrong.first_wrong == (len(wrong.chains), 2)
+
+
+def test_a_derivative_through_a_vectors_entries_is_not_taken():
+    report = audit(r"$$s_k = \frac{e^{z_k}}{\sum_{j=1}^{K} e^{z_j}}$$ $$\frac{\partial s_k}{\partial z_k} = s_k(1 - s_k)$$")
+    assert report.first_wrong is None

@@ -42,6 +42,10 @@ _DELIMITER = re.compile(r"\\(?:[lr]?[Vv]ert|[lr]floor|[lr]ceil|langle|rangle|[{}
 _SEPARATORS = {"quad", "qquad", "hspace", "hfill", "text", "textrm", "mbox", "textit", "textbf",
                "intertext", "tag", "label", "nonumber", "notag"}
 # A piece that is only a label: (3), (3.1), (a), \textcircled{1}, \tag{2}, *.
+# Prose short enough to be a unit (B, KiB, ms, %, FLOPs), and short words that are not units.
+_UNIT = re.compile(r"^[A-Za-zµ°%/^0-9·-]{1,6}$")
+_WORDS = {"and", "or", "for", "if", "so", "with", "then", "hence", "thus", "where", "und", "oder",
+          "für", "mit", "also", "et", "ou", "pour", "donc", "si", "y", "o", "para", "i", "a", "is", "da"}
 _TRAILING = re.compile(r"(\s|\\[,;!: ]|\\q?quad\b|[.,;])+$")
 _LABEL = re.compile(r"^\s*(\((\d+(\.\d+)?|[a-z]|[ivx]+)\)|\\textcircled\{[^{}]*\}|\\tag\*?\{[^{}]*\}|\*)\s*[.,;]?\s*$")
 
@@ -54,6 +58,7 @@ class Term:
     start: int
     end: int
     relation: str | None = None
+    unit: str | None = None   # \text{ KiB} between this term and the next relation
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ def _items(body: str):
                         and not _pending(out):
                     out += [("char", k) for k in range(i, stop)]
                 else:
-                    out.append(("sep", i, stop))
+                    out.append(("sep", i, stop, words if name.startswith("text") or name == "mbox" else None))
                 i = stop
                 continue
             out += [("char", k) for k in range(i, cmd.end())]
@@ -190,6 +195,7 @@ def split_chains(body: str, offset: int = 0) -> list[Chain]:
     relation: str | None = None
     chars: list[int] = []
     broken = False   # a line break or separator since the last term: a new chain unless a relation follows
+    unit = None      # prose right after the last term: a unit if a relation comes next
 
     def flush() -> Term | None:
         nonlocal chars
@@ -219,6 +225,7 @@ def split_chains(body: str, offset: int = 0) -> list[Chain]:
                 close_chain()
                 relation = None
                 broken = False
+            unit = None
             chars.append(item[1])
         elif kind == "rel":
             term = flush()
@@ -229,12 +236,19 @@ def split_chains(body: str, offset: int = 0) -> list[Chain]:
                 current.append(term)
             elif not current and not broken:
                 pass   # a display that opens with a relation: nothing to relate to
+            elif unit and current:   # 50\,176 \text{ B} \approx 49 \text{ KiB}: B is a unit
+                last = current[-1]
+                current[-1] = Term(last.text, last.start, last.end, last.relation, unit)
+            unit = None
             broken = False
             relation = item[1]
         else:   # line or separator
             term = flush()
             if term is not None:
                 current.append(term)
+            unit = item[3] if kind == "sep" and len(item) > 3 and item[3] and (term or unit is None) else None
+            if term is not None and unit and _UNIT.match(unit) and unit.lower() not in _WORDS:
+                current[-1] = Term(term.text, term.start, term.end, term.relation, unit)
             broken = True
     term = flush()
     if term is not None:

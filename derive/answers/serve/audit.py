@@ -93,8 +93,8 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
             last = None
             continue
         if k == 1 and definition is not None and last is not None:
-            if definition is not False:
-                ctx.define(definition, reading.value)
+            if definition is not False and not _index_letter(reading):
+                ctx.define(definition, reading.stated)
             steps.append(AuditStep(**made, status=UNCHECKED, understood=reading.understood,
                                    message=f"defines {definition or _short(terms[0].text)}"))
             last = right = (k, reading)
@@ -108,6 +108,12 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
             elif k == 0 and _names(reading, terms, ctx):
                 definition = False   # a compound name (Δθ, dW): nothing to put in later
             last = right = (k, reading)
+            continue
+        units = {terms[last[0]].unit, term.unit} - {None}
+        if len(units) > 1:
+            steps.append(AuditStep(**made, status=UNCHECKED, understood=reading.understood,
+                                   message="a change of units (" + ", ".join(sorted(units)) + ") is not judged"))
+            last = (k, reading)
             continue
         j = _judged(last[1], reading, term.relation, ctx, timeout, seed)
         follows = None
@@ -142,6 +148,11 @@ def _defines(reading: Reading, term, terms, ctx: Context) -> bool:
     if reading.name is None or len(terms) < 2 or terms[1].relation not in EQUALITIES:
         return False
     return not any(s.name == reading.name for s in ctx.given)
+
+
+def _index_letter(reading: Reading) -> bool:
+    """k = i in prose ("for $k = i$") says which index, not what k is."""
+    return isinstance(reading.stated, sp.Symbol) and reading.stated.name in ("i", "j", "k", "l", "m", "n")
 
 
 def _names(reading: Reading, terms, ctx: Context) -> bool:

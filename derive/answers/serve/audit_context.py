@@ -11,7 +11,7 @@ and the result expanded to the end.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 from sympy.printing.str import StrPrinter
@@ -23,7 +23,11 @@ from .free import DOMAINS, expression_part
 
 __all__ = ["Context", "Reading", "plain_text"]
 
-MAX_EXPANSIONS = 30   # definitions nested deeper than this are a cycle (z = y, y = z)
+MAX_EXPANSIONS = 30
+# \sum_i x_i, \sum_{j=1}^{K} e^{z_j}: a sum whose body names entries by its index letter. The
+# scalar reading would take z_j as one number, the same for every j.
+_INDEXED_SUM = re.compile(r"\\(?:sum|prod)\s*_\s*\{?\s*([a-z])(?=[\s,=}]|$|\\|[^a-z{])(?=.*(?:[A-Za-z}]_\s*\{?\s*\1(?![a-z])))",
+                          re.DOTALL)   # definitions nested deeper than this are a cycle (z = y, y = z)
 
 
 class _PlainPrinter(StrPrinter):
@@ -66,6 +70,7 @@ class Reading:
     clean: CleanTerm
     understood: str
     symbol: object = None      # the term is one bare name (a definition may start here)
+    stated: object = None      # the value with derivatives taken, definitions not yet put in
 
     @property
     def name(self) -> str | None:
@@ -81,6 +86,9 @@ class Context:
     variables: dict = field(default_factory=dict)    # name -> domain name, for the judge
     given: dict = field(default_factory=dict)        # Symbol -> value (checked against)
     stated: dict = field(default_factory=dict)       # Symbol -> value (the document's own)
+    # The latest definition of each name that is a formula, not a number: y = sigma(wx + b)
+    # stays y's meaning for derivatives after y = sigma(2) gives its value at a point.
+    formulas: dict = field(default_factory=dict)
     decimal_commas: bool = False
 
     @classmethod
@@ -121,11 +129,14 @@ class Context:
     def define(self, name: sp.Symbol, value) -> None:
         """The document states name = value (a later statement replaces an earlier one)."""
         self.stated[name] = value
+        if getattr(value, "free_symbols", None):
+            self.formulas[name] = value
 
     def expand(self, expr, keep: frozenset = frozenset(), symbolic: bool = False):
         """Every defined name put in, repeatedly, except the names in ``keep`` (and, with
         ``symbolic``, those defined as a number: a value, not a function of anything)."""
-        table = {k: v for k, v in {**self.stated, **self.given}.items() if k not in keep
+        known = {**self.formulas, **self.given} if symbolic else {**self.stated, **self.given}
+        table = {k: v for k, v in known.items() if k not in keep
                  and not (symbolic and not getattr(v, "free_symbols", None))}
         for _ in range(MAX_EXPANSIONS):
             hit = {s: table[s] for s in getattr(expr, "free_symbols", ()) if s in table}
@@ -138,6 +149,8 @@ class Context:
         """Read one term. Raises AnswerSyntaxError (unreadable) or InvalidArgument (read, but
         it cannot be judged: a relation inside, a derivative in something not a name)."""
         clean = clean_term(text, self.decimal_commas)
+        if not clean.unjudgeable and _INDEXED_SUM.search(clean.text):
+            clean = replace(clean, unjudgeable="a sum over the entries of a vector")
         if clean.unjudgeable and balanced(clean.text):
             return Reading(None, clean.text, "latex", clean, clean.text)
         part = expression_part(clean.text, self.variables or None, syntax="latex")
@@ -152,8 +165,8 @@ class Context:
         expanded = self.expand(value)
         symbol = raw if isinstance(raw, sp.Symbol) and not clean.derivatives else None
         if expanded == raw and not placeholders:
-            return Reading(expanded, clean.text, "latex", clean, understood, symbol)
-        return Reading(expanded, plain_text(expanded), "text", clean, understood, symbol)
+            return Reading(expanded, clean.text, "latex", clean, understood, symbol, value)
+        return Reading(expanded, plain_text(expanded), "text", clean, understood, symbol, value)
 
     def _derivative(self, d) -> sp.Expr:
         wrt = self._parse(d.wrt, "latex")
@@ -162,6 +175,12 @@ class Context:
         of = self.expand(self._parse(d.of, "latex"), keep=frozenset({wrt}), symbolic=True)
         if wrt not in of.free_symbols:
             raise InvalidArgument(f"{d.of} does not depend on {d.wrt} through the definitions known here")
+        base = wrt.name.partition("_")[0]
+        if of.has(sp.Sum, sp.Product) or any(s != wrt and "_" in s.name and s.name.partition("_")[0] == base
+                                              for s in of.free_symbols):
+            # z_j and z_i are one vector's entries, which the scalar reading cannot relate.
+            raise InvalidArgument(f"the derivative of {d.of} in {d.wrt} goes through a vector's entries, "
+                                  "which are not differentiated yet")
         out = sp.diff(of, wrt, d.order)
         if out.has(sp.Derivative):
             raise InvalidArgument(f"the derivative of {d.of!r} could not be taken")
