@@ -1,0 +1,67 @@
+"""derive audit FILE on the command line: the terminal summary, --json, exit statuses, and a
+one-line message (exit 2, no traceback) for every kind of bad input."""
+import json
+
+import pytest
+
+from derive.cli.main import main
+
+TANH = r"""Using the definitions of the sigmoid and tanh:
+$$\tanh(z) = \frac{e^{z}-e^{-z}}{e^{z}+e^{-z}} = \frac{2}{1+e^{-2z}} - 1 = 2\sigma(z) - 1$$
+"""
+
+
+def run(capsys, *argv):
+    status = main(["audit", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_the_terminal_summary_marks_every_step(tmp_path, capsys):
+    doc = tmp_path / "tanh.md"
+    doc.write_text(TANH + "$$O = \\lfloor 3.5 \\rfloor = 3$$\n$$\\hat{\\omega}^{\\mathsf{T}} ]$$\n")
+    status, out, _ = run(capsys, doc, "--part", "activation.tanh_sigmoid")
+    assert status == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("chain 1, step 3 is wrong") and "z = 1" in lines[0]
+    assert any(line.lstrip().startswith("✗  3 = 2σ(z) - 1") for line in lines)
+    assert any(line.lstrip().startswith("✓  1 =") for line in lines)
+    assert any(line.lstrip().startswith("?  0") for line in lines)
+
+
+def test_json_has_every_step_with_its_span(tmp_path, capsys):
+    doc = tmp_path / "tanh.md"
+    doc.write_text(TANH)
+    status, out, _ = run(capsys, doc, "--json")
+    data = json.loads(out)
+    assert status == 1 and data["first_wrong"] == [1, 3]
+    steps = data["chains"][0]["steps"]
+    assert [s["status"] for s in steps] == ["start", "proved", "proved", "wrong"]
+    for s in steps:
+        assert TANH[s["span"][0]:s["span"][1]] == s["text"]
+    assert steps[3]["counterexample"]["values"] == {"z": "1"}
+
+
+def test_a_valid_document_exits_0_and_given_definitions_are_used(tmp_path, capsys):
+    doc = tmp_path / "bp.tex"
+    doc.write_text(r"\[ \frac{\partial L}{\partial w} = (y - t)\, y\, (1 - y)\, x \]")
+    status, out, _ = run(capsys, doc, "--given", "z = w x + b; y = sigma(z); L = 1/2 (y - t)^2")
+    assert status == 0 and "✓  1" in out
+
+
+@pytest.mark.parametrize("make, extra, words", [
+    (None, [], "no such file"),
+    (lambda p: p.write_bytes(b"\x7fELF\x00\x00binary"), [], "binary file"),
+    (lambda p: p.write_bytes(b"caf\xe9 $$a = b$$"), [], "not UTF-8"),
+    (lambda p: p.write_text("$$a = b$$" * 200_000), [], "characters"),
+    (lambda p: p.write_text("$$a = b$$"), ["--part", "nope.part"], "unknown part"),
+    (lambda p: p.write_text("$$a = b$$"), ["--given", "z w"], "NAME = EXPRESSION"),
+    (lambda p: p.mkdir(), [], "folder"),
+])
+def test_bad_input_gets_one_line_and_exit_2(tmp_path, capsys, make, extra, words):
+    path = tmp_path / "doc.md"
+    if make is not None:
+        make(path)
+    status, out, err = run(capsys, path, *extra)
+    assert status == 2 and words in err and "Traceback" not in err
+    assert err.startswith("derive: error:")
