@@ -2,6 +2,7 @@
 typed and OCR-damaged, with prose in several languages. ``wrong`` is the (chain, step) of the
 first wrong step, or None for a valid document; ``given`` and ``part`` are passed on. Each
 label was worked out by hand (the arithmetic is in the comments)."""
+from pathlib import Path
 from typing import NamedTuple
 
 
@@ -97,3 +98,18 @@ $$\mu = \frac{1 + 2 + 3}{3} = 2, \qquad \sigma^2 = \frac{1 + 0 + 1}{3} = 0.6667$
 $$\hat{x}_1 = \frac{1 - 2}{\sqrt{0.6667}} \approx -1.2247$$""", None),
     Example("batchnorm_variance_slip", "batchnorm", r"""$$\sigma^2 = \frac{(1-2)^2 + (2-2)^2 + (3-2)^2}{3} = \frac{2}{3} = 0.6$$""", (1, 3)),
 ]
+
+# Whole homework documents (tests/answers/audit_documents/): several problems each, prose in
+# German, Russian, Hebrew and English, values stated in the prose, units, rounded numbers
+# carried from line to line. One holds a slip: dE/db = (h - y)(1 - h)^2 where tanh' gives
+# (h - y)(1 - h^2).
+DOCUMENTS = Path(__file__).parent / "audit_documents"
+DOCUMENT_LABELS = {
+    "activation_sigmoid_de.md": None, "activation_relu_softplus.md": None,
+    "backprop_tanh_he.md": (6, 1), "conv_layer_ru.md": None, "optim_momentum_adam.md": None,
+    "softmax_numbers.md": None, "dropout_batchnorm.md": None, "softmax_ce_de.md": None,
+    "optim_adam_two_steps.md": None, "backprop_neuron.tex": None, "conv_receptive_field_ru.md": None,
+    "dropout_batchnorm_typed.md": None,
+}
+EXAMPLES += [Example("doc_" + name.split(".")[0], name.split("_")[0], (DOCUMENTS / name).read_text(encoding="utf-8"), wrong)
+             for name, wrong in DOCUMENT_LABELS.items()]

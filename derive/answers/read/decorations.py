@@ -205,7 +205,7 @@ def _operand_end(text: str, j: int) -> int:
             elif text[q] in ")]":
                 depth -= 1
                 if depth == 0:
-                    return q + 1
+                    return _script_end(text, q + 1)   # (1 + e^{-z})^{-1}: the power belongs to it
         return len(text)
     m = re.match(r"\\?[A-Za-z]+(?:_\{[^{}]*\}|_\w)?(?:\^\{?\d\}?)?", text[k:])
     if m and m.group().startswith("\\") and re.match(r"\s*(\\left\s*)?\(", text[k + m.end():]):

@@ -13,6 +13,8 @@ slip silently undone is reported as such and does not hide the first one.
 """
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from ...errors import InvalidArgument
@@ -21,7 +23,7 @@ from ...model.audit import (AuditChain, AuditReport, AuditStep, PROVED, START, S
                             UNREADABLE, WRONG)
 from ..read.chains import split_chains
 from ..read.document import find_displays, uses_decimal_commas
-from .audit_context import Context, Reading, readable
+from .audit_context import Context, Reading, readable, rounded_numbers
 from .audit_steps import EQUALITIES, Judgement, judge_step
 
 __all__ = ["MAX_CHARACTERS", "audit"]
@@ -94,7 +96,8 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
             continue
         if k == 1 and definition is not None and last is not None:
             if definition is not False and not _index_letter(reading):
-                ctx.define(definition, reading.stated)
+                ctx.define(definition, reading.stated, bool(rounded_numbers(reading.clean.decimals))
+                           or reading.inherited)
             steps.append(AuditStep(**made, status=UNCHECKED, understood=reading.understood,
                                    message=f"defines {definition or _short(terms[0].text)}"))
             last = right = (k, reading)
@@ -161,9 +164,18 @@ def _names(reading: Reading, terms, ctx: Context) -> bool:
     value = reading.value
     if len(terms) < 2 or terms[1].relation not in EQUALITIES or value is None:
         return False
+    call = _CALL.match(terms[0].text)
+    if call:   # f(2), \zeta(z), g'(x): a function the document names, unless p(1 - p) = p - p^2
+        return not re.search(r"(?<![A-Za-z\\])" + re.escape(call.group(1)) + r"(?![A-Za-z])", terms[1].text)
     factors = value.args if isinstance(value, sp.Mul) else (value,)
     known = set(ctx.stated) | set(ctx.given)
     return all(isinstance(f, sp.Symbol) and f not in known and f.name not in ctx.variables for f in factors)
+
+
+# One letter or Greek letter applied to arguments: f(x), \zeta(z), h'(0). Known functions
+# (\sigma, \tanh, ...) are read as calls by the reader and never match.
+_CALL = re.compile(r"^\s*([a-zA-Z]|\\(?:zeta|phi|varphi|psi|chi|xi|eta|kappa|rho|omega|Phi|Psi))\s*"
+                   r"(?:'|\^\s*\{?\\prime\}?)*\s*(?:\\left\s*)?\(.*\)\s*$")
 
 
 def _short(text: str) -> str:

@@ -71,6 +71,11 @@ class Reading:
     understood: str
     symbol: object = None      # the term is one bare name (a definition may start here)
     stated: object = None      # the value with derivatives taken, definitions not yet put in
+    # How far the value may move when each rounded number written in the term (3 or more
+    # significant digits: itself a rounded result) moves by a unit in its last place; None
+    # when not known. ``inherited``: a definition put in was itself computed from rounded numbers.
+    rounding: object = None
+    inherited: bool = False
 
     @property
     def name(self) -> str | None:
@@ -89,6 +94,7 @@ class Context:
     # The latest definition of each name that is a formula, not a number: y = sigma(wx + b)
     # stays y's meaning for derivatives after y = sigma(2) gives its value at a point.
     formulas: dict = field(default_factory=dict)
+    rounded: set = field(default_factory=set)        # names defined from rounded numbers
     decimal_commas: bool = False
 
     @classmethod
@@ -126,9 +132,11 @@ class Context:
         part = expression_part(text, self.variables or None, syntax=syntax)
         return part.result(part.general)
 
-    def define(self, name: sp.Symbol, value) -> None:
-        """The document states name = value (a later statement replaces an earlier one)."""
+    def define(self, name: sp.Symbol, value, rounded: bool = False) -> None:
+        """The document states name = value (a later statement replaces an earlier one);
+        ``rounded`` when the value was computed from rounded numbers."""
         self.stated[name] = value
+        (self.rounded.add if rounded else self.rounded.discard)(name)
         if getattr(value, "free_symbols", None):
             self.formulas[name] = value
 
@@ -164,9 +172,42 @@ class Context:
         value = raw.xreplace(placeholders) if placeholders else raw
         expanded = self.expand(value)
         symbol = raw if isinstance(raw, sp.Symbol) and not clean.derivatives else None
-        if expanded == raw and not placeholders:
-            return Reading(expanded, clean.text, "latex", clean, understood, symbol, value)
-        return Reading(expanded, plain_text(expanded), "text", clean, understood, symbol, value)
+        rounding = self._rounding(clean, placeholders) if rounded_numbers(clean.decimals) else None
+        inherited = bool(self._uses(value) & self.rounded)
+        text_form = (clean.text, "latex") if expanded == raw and not placeholders else (plain_text(expanded), "text")
+        return Reading(expanded, *text_form, clean, understood, symbol, value, rounding, inherited)
+
+    def _uses(self, expr) -> set:
+        """Every defined name the expression reaches through the definitions."""
+        seen, todo = set(), set(getattr(expr, "free_symbols", ()))
+        table = {**self.stated, **self.given}
+        while todo:
+            s = todo.pop()
+            if s in table and s not in seen:
+                seen.add(s)
+                todo |= set(getattr(table[s], "free_symbols", ()))
+        return seen
+
+    def _rounding(self, clean: CleanTerm, placeholders: dict):
+        """Sum over the term's rounded numbers of |d value / d number| times a unit in the
+        number's last place, at the numbers written (None when it cannot be worked out)."""
+        text, units = clean.text, {}
+        for k, number in enumerate(sorted(set(rounded_numbers(clean.decimals)), key=len, reverse=True)):
+            name = f"Dnumber_{k + 1}"
+            text = re.sub(r"(?<![\d.])" + re.escape(number) + r"(?![\d])",
+                          lambda m, k=k: f" \\operatorname{{Dnumber}}_{{{k + 1}}} ", text)
+            units[name] = (sp.Rational(number), sp.Rational(1, 10 ** len(number.split(".")[1])))
+        try:
+            part = expression_part(text, self.variables or None, syntax="latex")
+            free = part.result(part.general)
+            by_name = {s.name: s for s in free.free_symbols}
+            free = self.expand(free.xreplace({by_name.get(p.name, p): v for p, v in placeholders.items()}))
+            at = {by_name[n]: v for n, (v, _) in units.items() if n in by_name}
+            total = sum((abs(sp.N(sp.diff(free, by_name[n]).xreplace(at), 30)) * u
+                         for n, (_, u) in units.items() if n in by_name), sp.Integer(0))
+            return total if total.is_Number and total.is_finite else None
+        except Exception:   # noqa: BLE001 -- no bound: the caller falls back to a relative one
+            return None
 
     def _derivative(self, d) -> sp.Expr:
         wrt = self._parse(d.wrt, "latex")
@@ -185,6 +226,12 @@ class Context:
         if out.has(sp.Derivative):
             raise InvalidArgument(f"the derivative of {d.of!r} could not be taken")
         return out
+
+
+def rounded_numbers(decimals) -> list[str]:
+    """The decimals written with 3 or more significant digits (0.6652, 11.107): rounded
+    results, unlike inputs such as 0.9 or 0.05."""
+    return [d for d in decimals if len(d.replace(".", "").lstrip("0")) >= 3]
 
 
 def balanced(text: str) -> bool:

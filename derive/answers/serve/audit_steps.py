@@ -17,7 +17,7 @@ import sympy as sp
 
 from ...model.audit import PROVED, UNCHECKED, UNREADABLE, WRONG
 from ...model.verdict import CORRECT, INCORRECT, INVALID, Diagnosis
-from .audit_context import Reading
+from .audit_context import Reading, rounded_numbers
 from .free import equivalent
 
 __all__ = ["Judgement", "judge_step"]
@@ -92,7 +92,9 @@ def _no_claim(before: Reading, after: Reading, variables: dict) -> Judgement | N
         return Judgement(UNREADABLE, f"uses {', '.join(new)}, which has no meaning here (not in the step "
                                      "before and not defined)")
     dropped = sorted(names_before - names_after)
-    if dropped and len(_NUMBER.findall(after.clean.text)) > len(_NUMBER.findall(before.clean.text)):
+    # A formula followed by a number is read at a point (v = -eta g/(1 - mu) = -1 with g = 1
+    # said in the prose): an identity with no names on one side is rarely what is meant.
+    if dropped and (after.constant or len(_NUMBER.findall(after.clean.text)) > len(_NUMBER.findall(before.clean.text))):
         return Judgement(UNCHECKED, f"values are put in for {', '.join(dropped)}, which are not known here")
     return None
 
@@ -165,19 +167,21 @@ def _ulp(reading: Reading) -> sp.Rational | None:
 def _tolerance(before: Reading, after: Reading, relation: str) -> sp.Rational:
     """How far two rounded numbers may be apart. A term that is one decimal number stands for
     every value that rounds to it: half a unit in its last place for =, a whole unit for
-    \\approx (truncated digits are an approximation). Where a computation uses a number with
-    three or more significant digits (0.6667: itself a rounded result), one unit in its last
-    significant digit, relative to the value, is added; shorter numbers (0.9, 0.05) are taken
-    as exact inputs."""
+    \\approx (truncated digits are an approximation). A computation with rounded numbers in
+    it (0.6652: itself a rounded result) may be off by what they move it (Reading.rounding),
+    or, when that is not known, by a unit in the last significant digit relative to the
+    value. Shorter numbers (0.9, 0.05) are exact inputs."""
     share = sp.Integer(1) if relation == "≈" else sp.Rational(1, 2)
-    units = [u for u in (_ulp(before), _ulp(after)) if u is not None]
-    tol = share * sum(units, sp.Integer(0))
-    written = [d for r in (before, after) if _ulp(r) is None for d in r.clean.decimals
-               if len(d.replace(".", "").lstrip("0")) >= 3]
-    if written:
-        digits = min(len(d.replace(".", "").lstrip("0")) for d in written)
-        scale = max(abs(_value(before) or 0), abs(_value(after) or 0))
-        tol += sp.Rational(1, 10 ** digits) * sp.nsimplify(scale, rational=True)
+    tol = sp.Integer(0)
+    for r in (before, after):
+        unit = _ulp(r)
+        if unit is not None:
+            tol += share * unit
+        elif r.rounding is not None:
+            tol += sp.nsimplify(r.rounding, rational=True)
+        elif rounded_numbers(r.clean.decimals):
+            digits = min(len(d.replace(".", "").lstrip("0")) for d in rounded_numbers(r.clean.decimals))
+            tol += sp.Rational(1, 10 ** digits) * sp.nsimplify(abs(_value(r) or 0), rational=True)
     return tol if tol else sp.Rational(1, 10 ** 12)
 
 
@@ -189,6 +193,8 @@ def _rounded(before: Reading, after: Reading, relation: str) -> Judgement:
     gap = abs(sp.nsimplify(a, rational=True) - sp.nsimplify(b, rational=True))
     if gap <= tol:
         return Judgement(PROVED, f"equal up to the rounding written (within {_show(tol)})")
+    if gap <= 10 * tol and (before.inherited or after.inherited):
+        return Judgement(UNCHECKED, f"{_show(gap)} apart, which the rounding of numbers stated earlier may explain")
     diagnosis = Diagnosis("precision" if gap <= 10 * tol else "arithmetic",
                           f"the step before is {_show(a)}; this one is {_show(b)}, "
                           f"{_show(gap)} apart where rounding allows {_show(tol)}")
