@@ -110,6 +110,15 @@ DOCUMENT_LABELS = {
     "softmax_numbers.md": None, "dropout_batchnorm.md": None, "softmax_ce_de.md": None,
     "optim_adam_two_steps.md": None, "backprop_neuron.tex": None, "conv_receptive_field_ru.md": None,
     "dropout_batchnorm_typed.md": None,
+    # As OCR (Mathpix) writes them: \begin{aligned} in $$, a display that opens with '=',
+    # ^{\prime}, split names (R F_{2}), \operatorname{tanh}. Without --given, y = sigma(z) is
+    # the problem's and the step using it is not flagged; with it, dL/db = (y-t) y (1+y) is.
+    "backprop_ocr_de.md": None, "activation_tanh_ocr.md": None, "conv_alexnet_ocr.md": None,
+    "softmax_grad_ocr.md": None,
+    # -0.001 * (-0.2)/0.0632 = 0.00316, not 0.0316.
+    "optim_adam_ocr.md": (9, 2),
 }
 EXAMPLES += [Example("doc_" + name.split(".")[0], name.split("_")[0], (DOCUMENTS / name).read_text(encoding="utf-8"), wrong)
              for name, wrong in DOCUMENT_LABELS.items()]
+EXAMPLES.append(Example("doc_backprop_ocr_de_given", "backprop",
+                        (DOCUMENTS / "backprop_ocr_de.md").read_text(encoding="utf-8"), (2, 1), given=BACKPROP_GIVEN))

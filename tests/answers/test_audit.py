@@ -199,3 +199,24 @@ $$\frac{\partial L}{\partial w} \approx (0.8808 - 1) \cdot 0.8808 \cdot 0.1192 \
 def test_a_derivative_through_a_vectors_entries_is_not_taken():
     report = audit(r"$$s_k = \frac{e^{z_k}}{\sum_{j=1}^{K} e^{z_j}}$$ $$\frac{\partial s_k}{\partial z_k} = s_k(1 - s_k)$$")
     assert report.first_wrong is None
+
+
+def test_a_display_that_opens_with_a_relation_continues_the_one_before():
+    text = "a) $\\frac{d}{dz} z^3 = 3 z^2 \\cdot 1$\n$$\n\\begin{aligned}\n& =3 z^{2} \\\\\n& =3 z^{3}\n\\end{aligned}\n$$"
+    report = audit(text)
+    (chain,) = report.chains
+    assert [s.status for s in chain.steps] == ["start", "proved", "proved", "wrong"]
+    assert text[chain.steps[3].span[0]:chain.steps[3].span[1]] == "3 z^{3}"
+
+
+def test_ocr_spellings_are_read():
+    report = audit(r"$$\operatorname{tanh}^{\prime}(z)=\frac{d}{d z} \frac{\sinh z}{\cosh z}=1-\tanh ^{2} z$$")
+    assert [s.status for s in report.chains[0].steps] == ["start", "proved", "proved"]
+
+
+def test_a_name_standing_for_the_problems_expression_is_not_a_wrong_step():
+    report = audit(r"$$(y-t)\,\sigma(z)(1-\sigma(z))\,x = (y-t)\, y (1-y)\, x$$")
+    step = report.chains[0].steps[1]
+    assert step.status == "unchecked" and "y = sigma(z)" in step.message
+    # but a slip beside it is still one: no name stands for anything there
+    assert audit(r"$$(y-t)\,\sigma(z)(1-\sigma(z))\,x = (y-t)\,\sigma(z)(1+\sigma(z))\,x$$").first_wrong == (1, 1)

@@ -65,6 +65,12 @@ class Term:
 class Chain:
     terms: tuple
 
+    @property
+    def continues(self) -> bool:
+        """The display opened with a relation (OCR cuts one derivation into several
+        displays): this chain goes on from the last chain of the display before."""
+        return bool(self.terms) and self.terms[0].relation is not None
+
 
 def _braced_end(body: str, j: int) -> int:
     """The index after the balanced {...} group that starts at j (or j when none does)."""
@@ -170,7 +176,7 @@ def _items(body: str):
             if c == "&":
                 i += 1
                 continue
-            if c == ";" or (c == "," and body[i + 1:i + 2] in (" ", "\\", "\n", "\t", "")):
+            if c == ";" or (c in ",:" and body[i + 1:i + 2] in (" ", "\\", "\n", "\t", "")):
                 out.append(("sep", i, i + 1))
                 i += 1
                 continue
@@ -201,7 +207,10 @@ def split_chains(body: str, offset: int = 0) -> list[Chain]:
         nonlocal chars
         if not chars:
             return None
-        a, b = chars[0], chars[-1] + 1
+        # The last character that is not a space: a layout command read past after it
+        # (\end{aligned}) lies outside the term.
+        kept = [c for c in chars if not body[c].isspace()] or chars
+        a, b = chars[0], kept[-1] + 1
         raw = body[a:b]
         chars = []
         text = _TRAILING.sub("", raw).strip()
@@ -235,7 +244,7 @@ def split_chains(body: str, offset: int = 0) -> list[Chain]:
                     term = Term(term.text, term.start, term.end, None)
                 current.append(term)
             elif not current and not broken:
-                pass   # a display that opens with a relation: nothing to relate to
+                pass   # the display opens with a relation: its first term keeps it (Chain.continues)
             elif unit and current:   # 50\,176 \text{ B} \approx 49 \text{ KiB}: B is a unit
                 last = current[-1]
                 current[-1] = Term(last.text, last.start, last.end, last.relation, unit)
@@ -257,7 +266,8 @@ def split_chains(body: str, offset: int = 0) -> list[Chain]:
             term = Term(term.text, term.start, term.end, None)
         current.append(term)
     close_chain()
-    return [Chain(tuple(_first_unrelated(c))) for c in chains]
+    out = [Chain(tuple(c)) for c in chains]
+    return [out[0]] + [Chain(tuple(_first_unrelated(c.terms))) for c in out[1:]] if out else []
 
 
 def _first_unrelated(terms: list[Term]) -> list[Term]:

@@ -196,6 +196,8 @@ def _parens(of: str) -> str:
 def _operand_end(text: str, j: int) -> int:
     """Where the operand of d/dw ends: a bracketed group (( ), \\left( \\right), [ ]) or one name."""
     k = _skip(text, j)
+    if re.match(r"\\[dt]?frac(?![A-Za-z])", text[k:]):   # d/dz \frac{\sinh z}{\cosh z}
+        return _group_end(text, _group_end(text, k + text[k:].index("frac") + 4))
     m = re.match(r"\\left\s*[(\[]|\\[bB]ig[gl]?\s*[(\[]|[(\[]", text[k:])
     if m:
         depth = 0
@@ -233,6 +235,7 @@ def clean_term(text: str, decimal_commas: bool = False) -> CleanTerm:
         else:
             text = _unwrap(text, command, keep_script=True)
     text = re.sub(r"\\mathsf\s*\{\s*T\s*\}|\\intercal\b", r"\\top ", text)
+    text = re.sub(r"\^\s*\{\s*\\prime\s*\}|\^\s*\\prime(?![A-Za-z])", "'", text)   # OCR writes f' as f^{\prime}
     text = re.sub(r"\\(?:mathrm|operatorname|text)\s*\{\s*d\s*\}", "d", text)
     text = re.sub(r"\\(?:left|right)\s*\.", " ", text)
     text = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", text)

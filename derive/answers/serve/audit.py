@@ -14,6 +14,7 @@ slip silently undone is reported as such and does not hide the first one.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import sympy as sp
 
@@ -60,15 +61,21 @@ def audit(text, part: str | None = None, given: str | None = None, *, timeout: f
     limit per step (seconds)."""
     text, found = _checked_input(text, part, given)
     ctx = Context.build(found, given, uses_decimal_commas(text))
-    chains, n_terms = [], 0
+    found: list[list] = []   # [display number, display, terms]
     for d, display in enumerate(find_displays(text)):
         for chain in split_chains(display.body, display.start):
-            n_terms += len(chain.terms)
-            if n_terms > MAX_TERMS:
-                raise InvalidArgument(f"the document has more than {MAX_TERMS} terms to check; "
-                                      "split it into several files")
-            steps = _audit_chain(chain.terms, ctx, timeout, seed)
-            chains.append(_summarised(len(chains) + 1, d + 1, display, steps))
+            if chain.continues and found:   # a display that opens with '=' goes on from the last
+                found[-1][2] += list(chain.terms)
+            else:
+                found.append([d + 1, display, list(chain.terms)])
+    if sum(len(f[2]) for f in found) > MAX_TERMS:
+        raise InvalidArgument(f"the document has more than {MAX_TERMS} terms to check; split it into "
+                              "several files")
+    chains = []
+    for number, display, terms in found:
+        terms[0] = replace(terms[0], relation=None)
+        steps = _audit_chain(terms, ctx, timeout, seed)
+        chains.append(_summarised(len(chains) + 1, number, display, steps))
     return _report(chains, part)
 
 
