@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from ..answers.serve.audit import MAX_CHARACTERS, audit
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, OutputError
 from ..model.audit import PROVED, START, UNCHECKED, UNREADABLE, WRONG, AuditReport
+from ..render.audit_page import audit_page
 from .answers import _seconds
 from .terminal import latex_text
 
@@ -25,6 +26,8 @@ def add_audit_command(subparsers) -> None:
     p.add_argument("--given", default=None, metavar="DEFS",
                    help="definitions, e.g. \"z = w x + b; y = sigma(z); L = 1/2 (y - t)^2\"")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--html", default=None, metavar="OUT",
+                   help="also write the document as a page with every step marked (OUT.html)")
     p.add_argument("--timeout", type=_seconds, default=5.0, help="hard limit per step in seconds (default 5)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random points (default 0)")
     p.set_defaults(run=cmd_audit)
@@ -54,13 +57,22 @@ def read_document(path: str) -> str:
 
 
 def cmd_audit(args) -> int:
-    report = audit(read_document(args.file), part=args.part, given=args.given, timeout=args.timeout,
-                   seed=args.seed)
+    text = read_document(args.file)
+    report = audit(text, part=args.part, given=args.given, timeout=args.timeout, seed=args.seed)
+    if args.html:
+        _write_page(args.html, audit_page(text, report, title=Path(args.file).name))
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, default=str))
     else:
         print(report_text(report))
     return 1 if report.first_wrong else 0
+
+
+def _write_page(path: str, page: str) -> None:
+    try:
+        Path(path).write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path!r}: {exc.strerror or exc}") from None
 
 
 def _short(text: str) -> str:

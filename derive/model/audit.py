@@ -53,9 +53,11 @@ class AuditChain:
     steps: tuple
     first_wrong: int | None = None
     summary: str = ""
+    display_span: tuple = ()    # [start, end) of the display's body in the document
 
     def to_json(self) -> dict:
         return {"index": self.index, "display": self.display, "kind": self.kind, "prose": self.prose,
+                "display_span": list(self.display_span),
                 "first_wrong": self.first_wrong, "summary": self.summary,
                 "steps": [s.to_json() for s in self.steps]}
 

@@ -65,3 +65,23 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path, capsys, make, extra, words
     status, out, err = run(capsys, path, *extra)
     assert status == 2 and words in err and "Traceback" not in err
     assert err.startswith("derive: error:")
+
+
+def test_html_marks_every_step_and_keeps_right_to_left_prose(tmp_path, capsys):
+    doc = tmp_path / "tanh.md"
+    doc.write_text(TANH + "\nלכן הנגזרת היא\n$$1 - \\tanh^2(z) = (1-\\tanh z)(1+\\tanh z)$$\n", encoding="utf-8")
+    page = tmp_path / "tanh.html"
+    status, _, _ = run(capsys, doc, "--html", page)
+    html = page.read_text(encoding="utf-8")
+    assert status == 1
+    assert html.count('class="step proved"') == 3 and html.count('class="step wrong"') == 1
+    assert 'id="first-wrong"' in html and "<math" in html and "z = 1" in html
+    assert '<p class="prose" dir="auto">לכן הנגזרת היא</p>' in html
+    assert "$$" not in html and "<script" not in html
+
+
+def test_html_to_a_folder_that_cannot_be_written_is_refused(tmp_path, capsys):
+    doc = tmp_path / "tanh.md"
+    doc.write_text(TANH)
+    status, _, err = run(capsys, doc, "--html", tmp_path / "missing" / "x.html")
+    assert status == 2 and "cannot write" in err

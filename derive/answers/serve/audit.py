@@ -205,7 +205,8 @@ def _summarised(index: int, display_no: int, display, steps: list[AuditStep]) ->
         later = [s.index for s in steps if s.index > first and s.follows_right_value]
         if later:
             summary += f"; {_ranges(later)} follow from the right value, not from step {first}"
-    return AuditChain(index, display_no, display.kind, display.prose, tuple(steps), first, summary)
+    return AuditChain(index, display_no, display.kind, display.prose, tuple(steps), first, summary,
+                      (display.start, display.end))
 
 
 def _ranges(indices: list[int]) -> str:
