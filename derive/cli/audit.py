@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from ..answers.serve.audit import MAX_CHARACTERS, audit
-from ..errors import InvalidArgument, OutputError
+from ..errors import DeriveError, InvalidArgument, OutputError, UnknownPart
 from ..model.audit import PROVED, START, UNCHECKED, UNREADABLE, WRONG, AuditReport
-from ..render.audit_page import audit_page
+from ..render.audit_page import audit_index, audit_page
 from .answers import _seconds
 from .terminal import latex_text
 
@@ -21,13 +21,14 @@ def add_audit_command(subparsers) -> None:
                               description="Read the displayed maths of FILE, cut it into chains of steps "
                               "and judge each step against the one before. Exit status: 0 no wrong step, "
                               "1 a wrong step, 2 bad input.")
-    p.add_argument("file", metavar="FILE", help="a Markdown or LaTeX file")
+    p.add_argument("file", metavar="FILE", help="a Markdown or LaTeX file, or a folder of them (.md, .tex, .txt)")
     p.add_argument("--part", default=None, help="the part the solution answers (its variables and domains)")
     p.add_argument("--given", default=None, metavar="DEFS",
                    help="definitions, e.g. \"z = w x + b; y = sigma(z); L = 1/2 (y - t)^2\"")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--html", default=None, metavar="OUT",
-                   help="also write the document as a page with every step marked (OUT.html)")
+                   help="also write the document as a page with every step marked (for a folder: "
+                   "a folder OUT with one page per file and index.html)")
     p.add_argument("--timeout", type=_seconds, default=5.0, help="hard limit per step in seconds (default 5)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random points (default 0)")
     p.set_defaults(run=cmd_audit)
@@ -37,8 +38,7 @@ def read_document(path: str) -> str:
     """The file's text; a clear message for a missing, unreadable, binary or huge file."""
     file = Path(path)
     if file.is_dir():
-        raise InvalidArgument(f"{path!r} is a folder; auditing a folder of files is not built yet: "
-                              "audit each file")
+        raise InvalidArgument(f"{path!r} is a folder, not a document")
     try:
         size = file.stat().st_size
         if size > 4 * MAX_CHARACTERS:
@@ -57,6 +57,8 @@ def read_document(path: str) -> str:
 
 
 def cmd_audit(args) -> int:
+    if Path(args.file).is_dir():
+        return _audit_folder(args)
     text = read_document(args.file)
     report = audit(text, part=args.part, given=args.given, timeout=args.timeout, seed=args.seed)
     if args.html:
@@ -66,6 +68,67 @@ def cmd_audit(args) -> int:
     else:
         print(report_text(report))
     return 1 if report.first_wrong else 0
+
+
+SUFFIXES = (".md", ".markdown", ".tex", ".txt", ".mmd")
+
+
+def _audit_folder(args) -> int:
+    """Every document in the folder (sorted, not recursive), each on its own: a file that
+    cannot be read or audited is reported with its reason and the batch goes on."""
+    files = sorted(p for p in Path(args.file).iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    if not files:
+        raise InvalidArgument(f"no documents ({', '.join(SUFFIXES)}) in the folder {args.file!r}")
+    out = Path(args.html) if args.html else None
+    if out is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot write into {args.html!r}: {exc.strerror or exc}") from None
+    rows = []
+    for file in files:
+        row = {"file": file.name, "first_wrong": None, "headline": "", "counts": {}, "error": None}
+        try:
+            text = read_document(str(file))
+            report = audit(text, part=args.part, given=args.given, timeout=args.timeout, seed=args.seed)
+            row.update(first_wrong=list(report.first_wrong) if report.first_wrong else None,
+                       headline=report.headline, counts=dict(report.counts))
+            if out is not None:
+                page = file.name + ".html"
+                _write_page(str(out / page), audit_page(text, report, title=file.name))
+                row["page"] = page
+        except DeriveError as exc:
+            if isinstance(exc, UnknownPart) or (args.given and "--given" in str(exc)):
+                raise   # the same for every file: say it once
+            row["error"] = str(exc)
+        rows.append(row)
+    if out is not None:
+        _write_page(str(out / "index.html"), audit_index(rows, args.file))
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, default=str))
+    else:
+        print(folder_text(rows))
+    return 1 if any(r["first_wrong"] for r in rows) else 0
+
+
+def folder_text(rows: list[dict]) -> str:
+    width = max(len(r["file"]) for r in rows)
+    lines = []
+    for r in rows:
+        if r["error"]:
+            state = "error: " + r["error"].splitlines()[0]
+        elif r["first_wrong"]:
+            state = "✗ chain {}, step {} is wrong".format(*r["first_wrong"])
+        else:
+            state = "✓ no wrong step"
+        counts = r["counts"]
+        tally = f"  ({counts.get('proved', 0)} proved, {counts.get('unreadable', 0)} unreadable, " \
+                f"{counts.get('unchecked', 0)} unchecked)" if counts else ""
+        lines.append(f"{r['file']:<{width}}  {state}{tally}")
+    wrong = sum(1 for r in rows if r["first_wrong"])
+    failed = sum(1 for r in rows if r["error"])
+    lines.append(f"{len(rows)} documents: {wrong} with a wrong step, {failed} could not be audited")
+    return "\n".join(lines)
 
 
 def _write_page(path: str, page: str) -> None:

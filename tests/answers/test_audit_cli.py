@@ -85,3 +85,33 @@ def test_html_to_a_folder_that_cannot_be_written_is_refused(tmp_path, capsys):
     doc.write_text(TANH)
     status, _, err = run(capsys, doc, "--html", tmp_path / "missing" / "x.html")
     assert status == 2 and "cannot write" in err
+
+
+def test_a_folder_is_audited_file_by_file_and_survives_a_bad_one(tmp_path, capsys):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    (folder / "a_right.md").write_text(r"$$\tanh(z) = 2\sigma(2z) - 1$$")
+    (folder / "b_wrong.tex").write_text(r"\[ O = \left\lfloor \frac{224 - 5}{1} \right\rfloor + 1 = 219 \]")
+    (folder / "c_binary.md").write_bytes(b"\x00\x01\x02")
+    (folder / "notes.pdf").write_bytes(b"%PDF")
+    pages = tmp_path / "pages"
+    status, out, _ = run(capsys, folder, "--html", pages)
+    lines = out.splitlines()
+    assert status == 1 and len(lines) == 4
+    assert lines[0].startswith("a_right.md") and "✓ no wrong step" in lines[0]
+    assert lines[1].startswith("b_wrong.tex") and "chain 1, step 2 is wrong" in lines[1]
+    assert lines[2].startswith("c_binary.md") and "binary" in lines[2]
+    assert "3 documents: 1 with a wrong step, 1 could not be audited" == lines[3]
+    index = (pages / "index.html").read_text()
+    assert 'href="b_wrong.tex.html"' in index and (pages / "b_wrong.tex.html").exists()
+    status, out, _ = run(capsys, folder, "--json")
+    rows = json.loads(out)
+    assert [r["first_wrong"] for r in rows] == [None, [1, 2], None] and rows[2]["error"]
+
+
+def test_an_empty_folder_or_an_unknown_part_is_said_once(tmp_path, capsys):
+    status, _, err = run(capsys, tmp_path)
+    assert status == 2 and "no documents" in err
+    (tmp_path / "a.md").write_text("$$a = b$$")
+    status, _, err = run(capsys, tmp_path, "--part", "nope.x")
+    assert status == 2 and "unknown part" in err
