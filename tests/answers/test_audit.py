@@ -220,3 +220,21 @@ def test_a_name_standing_for_the_problems_expression_is_not_a_wrong_step():
     assert step.status == "unchecked" and "y = sigma(z)" in step.message
     # but a slip beside it is still one: no name stands for anything there
     assert audit(r"$$(y-t)\,\sigma(z)(1-\sigma(z))\,x = (y-t)\,\sigma(z)(1+\sigma(z))\,x$$").first_wrong == (1, 1)
+
+
+def test_a_step_across_an_unreadable_term_keeps_the_relations_on_the_way():
+    # x^2 => f'(x) [unreadable] = 2x: 2x does not claim to equal x^2.
+    assert audit(r"$$f(x) = x^2 \Rightarrow f'(x) = 2x$$").first_wrong is None
+    # across '=' it is still an equality, and a slip is still found
+    assert audit(r"$$(1+x)^2 = 1 + 2x + @x^2 = 1 + 2x + 2x^2$$").first_wrong == (1, 2)
+
+
+@pytest.mark.parametrize("text", [
+    r"$$\frac{3}{4} = 0.75 = 75\%$$",
+    r"$$\frac{\partial}{\partial w} \frac{1}{2}(wx - t)^2 = (wx - t)\,x$$",
+    r"$$\frac{d}{dz} z^2 + 3 = 2z + 3$$",
+    r"$$1.5 \times 10^{-4} \cdot 2 = 3 \times 10^{-4} = 0.0003$$",
+])
+def test_common_notations_are_proved(text):
+    report = audit(text)
+    assert {s.status for s in report.chains[0].steps[1:]} == {"proved"}, report.headline

@@ -194,25 +194,28 @@ def _parens(of: str) -> str:
 
 
 def _operand_end(text: str, j: int) -> int:
-    """Where the operand of d/dw ends: a bracketed group (( ), \\left( \\right), [ ]) or one name."""
-    k = _skip(text, j)
-    if re.match(r"\\[dt]?frac(?![A-Za-z])", text[k:]):   # d/dz \frac{\sinh z}{\cosh z}
-        return _group_end(text, _group_end(text, k + text[k:].index("frac") + 4))
-    m = re.match(r"\\left\s*[(\[]|\\[bB]ig[gl]?\s*[(\[]|[(\[]", text[k:])
-    if m:
-        depth = 0
-        for q in range(k, len(text)):
-            if text[q] in "([":
-                depth += 1
-            elif text[q] in ")]":
-                depth -= 1
-                if depth == 0:
-                    return _script_end(text, q + 1)   # (1 + e^{-z})^{-1}: the power belongs to it
-        return len(text)
-    m = re.match(r"\\?[A-Za-z]+(?:_\{[^{}]*\}|_\w)?(?:\^\{?\d\}?)?", text[k:])
-    if m and m.group().startswith("\\") and re.match(r"\s*(\\left\s*)?\(", text[k + m.end():]):
-        return _operand_end(text, k + m.end()) # \tanh(z): the function and its argument
-    return k + m.end() if m else j
+    """Where the operand of d/dw ends: at the first + or - outside brackets after something
+    was read (d/dz (1 + e^{-z})^{-1}, d/dw \\frac12 (wx - t)^2, d/dz z^2 + 3 takes z^2), or
+    at the end of the term."""
+    depth, k, seen = 0, _skip(text, j), False
+    while k < len(text):
+        ch = text[k]
+        if text.startswith("\\left", k) or text.startswith("\\right", k):
+            depth += 1 if text.startswith("\\left", k) else -1
+            k += 6 if text.startswith("\\right", k) else 5
+            continue
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth -= 1
+            if depth < 0:
+                return k
+        elif ch in "+-" and depth == 0 and seen:
+            return k
+        if not ch.isspace():
+            seen = True
+        k += 1
+    return k
 
 
 def clean_term(text: str, decimal_commas: bool = False) -> CleanTerm:
@@ -241,6 +244,7 @@ def clean_term(text: str, decimal_commas: bool = False) -> CleanTerm:
     text = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", text)
     text = re.sub(r"\\(?:exp)\s*\{", r"\\exp{", text)
     text = read_numbers(text, decimal_commas)
+    text = re.sub(r"(\d+(?:\.\d+)?)\s*\\%", r"(\1/100)", text)   # 75\% is 0.75
     text, derivatives = _derivatives(text)
     why = next((reason for pattern, reason in _UNJUDGEABLE if pattern.search(text)), None)
     decimals = tuple(_DECIMAL.findall(text))

@@ -85,6 +85,7 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
     right: tuple[int, Reading] | None = None     # the last term known to hold (before a wrong step)
     first_wrong: int | None = None
     definition = None
+    skipped: list = []   # the relations of unreadable terms since the last term read
     for k, term in enumerate(terms):
         made = dict(index=k, text=term.text, span=(term.start, term.end), relation=term.relation)
         try:
@@ -95,7 +96,9 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
             continue
         except Exception as exc:   # noqa: BLE001 -- anything the reader raises means unreadable
             steps.append(AuditStep(**made, status=UNREADABLE, message=_unreadable(exc)))
+            skipped.append(term.relation)
             continue
+        relation, skipped = _composed(skipped + [term.relation]), []
         if reading.clean.unjudgeable:
             steps.append(AuditStep(**made, status=UNCHECKED, understood=reading.understood,
                                    message=f"read, not judged: {reading.clean.unjudgeable}"))
@@ -125,7 +128,7 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
                                    message="a change of units (" + ", ".join(sorted(units)) + ") is not judged"))
             last = (k, reading)
             continue
-        j = _judged(last[1], reading, term.relation, ctx, timeout, seed)
+        j = _judged(last[1], reading, relation, ctx, timeout, seed)
         follows = None
         message = j.message
         if first_wrong is not None and term.relation in EQUALITIES and right is not None:
@@ -143,6 +146,26 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
             if first_wrong is None:
                 right = (k, reading)
     return steps
+
+
+ORDER_UP, ORDER_DOWN = {"≤", "<"}, {"≥", ">"}
+
+
+def _composed(relations: list):
+    """The relation from the last term read to this one across unreadable terms:
+    a = [?] = c is an equality, a = [?] ≤ c an inequality, a ⇒ [?] = c no claim at all."""
+    rels = [r for r in relations if r is not None]
+    if not rels:
+        return None
+    if all(r in EQUALITIES for r in rels):
+        return "="
+    if all(r in EQUALITIES or r == "≈" for r in rels):
+        return "≈"
+    for side in (ORDER_UP, ORDER_DOWN):
+        if all(r in EQUALITIES or r in side for r in rels):
+            return "<" if any(r in ("<", ">") for r in rels) and side == ORDER_UP else \
+                (">" if any(r == ">" for r in rels) else ("≤" if side == ORDER_UP else "≥"))
+    return next(r for r in rels if r not in EQUALITIES)
 
 
 def _judged(before: Reading, after: Reading, relation, ctx: Context, timeout, seed) -> Judgement:
