@@ -103,9 +103,30 @@ def test_inequalities_between_numbers_are_decided_and_others_are_unchecked():
     assert {s.status for s in report.chains[0].steps[1:]} == {"unchecked"}
 
 
-def test_expectations_are_read_but_not_judged():
+def test_an_expectation_without_a_stated_law_is_not_judged():
     report = audit(r"$$\mathbb{E}[\delta_i] = p_i$$")
     assert steps_of(report)[0].status == "unchecked" and report.first_wrong is None
+
+
+def test_expectations_and_variances_use_the_laws_the_document_states():
+    text = (r"Let $\delta \sim \text{Bernoulli}(p)$. Then $$\mathbb{E}\left[\frac{\delta}{p} x\right] = \frac{p}{p} x = x$$"
+            r" and $$\operatorname{Var}(\delta) = p(1-p) = p - p^2$$")
+    report = audit(text)
+    assert report.first_wrong is None and report.counts["proved"] == 4
+    wrong = audit(text.replace("= p - p^2", "= p^2"))
+    assert wrong.first_wrong == (3, 2)
+    # a law stated after its use, with an index: delta_k ~ Bernoulli(p_k)
+    assert audit(r"$$\mathbb{E}[\delta_1 + \delta_2] = p_1 + p_2$$ where $\delta_i \sim \mathrm{Bernoulli}(p_i)$").counts["proved"] == 1
+    normal = r"$z \sim \mathcal{N}(0, \sigma^2)$: $$\mathbb{E}[(a z + b)^2] = a^2 \sigma^2 + b^2$$"
+    assert audit(normal).counts["proved"] == 1
+    assert audit(normal.replace("b^2$$", "b^2 + 1$$")).first_wrong == (2, 1)
+
+
+def test_a_dropout_part_gives_its_masks_their_law():
+    right = r"$$\mathbb{E}[(t - \delta w x)^2] = (t - p w x)^2 + p(1-p) w^2 x^2$$"
+    assert audit(right, part="dropout.unit_regulariser").counts["proved"] == 1
+    assert audit(right.replace("p(1-p)", "p^2"), part="dropout.unit_regulariser").first_wrong == (1, 1)
+    assert audit(right).first_wrong is None    # without the part: no law, no verdict
 
 
 @pytest.mark.xfail(strict=True, reason="expectations over the part's random variables are not put in yet")

@@ -109,8 +109,25 @@ def test_derivatives_become_placeholders_with_their_meaning(written, of, wrt, or
     assert "Dpartial" in clean.text and "partial}" not in clean.text.replace("Dpartial}", "")
 
 
+@pytest.mark.parametrize("written, kind, inside", [
+    (r"\mathbb{E}[x]", "E", "x"),
+    (r"\mathbb{E}\left[\frac{\delta}{p} x\right]", "E", r"\frac{\delta}{p} x"),
+    (r"\frac12 \mathbb{E}\Big[\big(t - \delta w x\big)^2\Big]", "E", r"\big(t - \delta w x\big)^2"),
+    (r"\operatorname{Var}(\delta_i) w_i^2", "Var", r"\delta_i"),
+    (r"E[\delta]", "E", r"\delta"),
+])
+def test_expectations_and_variances_become_placeholders(written, kind, inside):
+    clean = clean_term(written)
+    (m,) = clean.moments
+    assert (m.kind, m.of) == (kind, inside) and "Dmoment" in clean.text and clean.unjudgeable is None
+
+
+def test_an_expectation_whose_bracket_never_closes_is_unjudgeable():
+    assert clean_term(r"\mathcal{E}_{p} [ \mathbf{p}").unjudgeable
+
+
 @pytest.mark.parametrize("written", [
-    r"\mathbb{E}[x]", r"\operatorname{Var}(\delta_i)", r"\int_0^1 x\,dx", r"\lim_{n \to \infty} a_n",
+    r"\int_0^1 x\,dx", r"\lim_{n \to \infty} a_n",
     r"a_1 + \dots + a_n", r"w^\top x", r"x \in (0, 1)",
 ])
 def test_what_has_no_scalar_meaning_is_marked_unjudgeable(written):

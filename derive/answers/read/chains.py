@@ -148,7 +148,7 @@ def _items(body: str):
                 words = body[cmd.end():stop].strip("{} ")
                 # \text{output}: a one-word name at the start of a term, not prose.
                 if name.startswith("text") and re.fullmatch(r"[A-Za-z]+(_\w+)?", words) \
-                        and not _pending(out):
+                        and not _pending(out, body):
                     out += [("char", k) for k in range(i, stop)]
                 else:
                     out.append(("sep", i, stop, words if name.startswith("text") or name == "mbox" else None))
@@ -185,12 +185,13 @@ def _items(body: str):
     return out
 
 
-def _pending(out) -> bool:
+def _pending(out, body: str) -> bool:
     """Whether the term being read so far holds anything but spaces."""
     for item in reversed(out):
         if item[0] != "char":
             return False
-        return True
+        if not body[item[1]].isspace():
+            return True
     return False
 
 

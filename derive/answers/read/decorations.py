@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["CleanTerm", "Derivative", "PLACEHOLDER", "clean_term"]
+__all__ = ["CleanTerm", "Derivative", "Moment", "PLACEHOLDER", "clean_term"]
 
 PLACEHOLDER = "Dpartial"   # \operatorname{Dpartial}_{k}: the k-th derivative of a term
 
@@ -33,10 +33,19 @@ class Derivative:
 
 
 @dataclass(frozen=True)
+class Moment:
+    """E[of] (kind "E") or Var(of) (kind "Var"), ``of`` as LaTeX; ``name`` its placeholder."""
+    name: str
+    of: str
+    kind: str
+
+
+@dataclass(frozen=True)
 class CleanTerm:
     text: str
     derivatives: tuple = ()
-    # Why the term cannot be judged even when it parses (an expectation, a transpose, ...).
+    moments: tuple = ()
+    # Why the term cannot be judged even when it parses (a limit, a transpose, ...).
     unjudgeable: str | None = None
     decimals: tuple = field(default=())   # the decimal numbers as written, e.g. ("0.2722",)
 
@@ -189,6 +198,51 @@ def _derivatives(text: str) -> tuple[str, list[Derivative]]:
     return text, found
 
 
+# E[...] and Var(...) as written: the opening, then the bracket it opens.
+_MOMENT_OPEN = re.compile(
+    r"(?P<E>\\mathbb\s*\{\s*E\s*\}|\\mathbb\s*E|\\operatorname\{E\}|\\mathrm\{E\}|(?<![A-Za-z\\_^{])E)"
+    r"(?:_\{[^{}]*\}|_\\?[A-Za-z]+)?"
+    r"|(?P<V>\\operatorname\{Var\}|\\mathrm\{Var\}|\\text\{Var\}|\\mathbb\s*\{\s*V\s*\}|(?<![A-Za-z\\])Var)")
+_BRACKET = re.compile(r"\s*(\\left\s*|\\[bB]igg?l?\s*)?([\[(])")
+
+
+def _moments(text: str) -> tuple[str, list[Moment]]:
+    """Replace E[...] and Var(...) whose bracket closes by placeholders."""
+    found: list[Moment] = []
+    while True:
+        for m in _MOMENT_OPEN.finditer(text):
+            b = _BRACKET.match(text, m.end())
+            if not b:
+                continue
+            close = _closing(text, b.end() - 1)
+            if close is None:
+                continue
+            inner_end, end = close
+            kind = "E" if m.group("E") else "Var"
+            found.append(Moment(f"Dmoment_{len(found) + 1}", text[b.end():inner_end].strip(), kind))
+            text = text[:m.start()] + rf" \operatorname{{Dmoment}}_{{{len(found)}}} " + text[end:]
+            break
+        else:
+            return text, found
+
+
+def _closing(text: str, j: int):
+    """(end of the inside, end of the closing bracket) for the bracket at j, or None."""
+    depth = 0
+    k = j
+    while k < len(text):
+        ch = text[k]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                size = re.search(r"(\\right\s*|\\[bB]igg?r?\s*)$", text[:k])
+                return (size.start() if size else k), k + 1
+        k += 1
+    return None
+
+
 def _parens(of: str) -> str:
     return "(" + of + ")" if not re.fullmatch(r"\s*\\?[A-Za-z]+(?:_\{[^{}]*\}|_\w)?\s*", of) else of
 
@@ -246,9 +300,12 @@ def clean_term(text: str, decimal_commas: bool = False) -> CleanTerm:
     text = read_numbers(text, decimal_commas)
     text = re.sub(r"(\d+(?:\.\d+)?)\s*\\%", r"(\1/100)", text)   # 75\% is 0.75
     text, derivatives = _derivatives(text)
-    why = next((reason for pattern, reason in _UNJUDGEABLE if pattern.search(text)), None)
     decimals = tuple(_DECIMAL.findall(text))
-    return CleanTerm(" ".join(text.split()), tuple(derivatives), why, decimals)
+    text, moments = _moments(text)
+    inside = " ".join(m.of for m in moments)
+    why = next((reason for pattern, reason in _UNJUDGEABLE if pattern.search(text) or pattern.search(inside)
+                and reason != "an expectation or variance"), None)
+    return CleanTerm(" ".join(text.split()), tuple(derivatives), tuple(moments), why, decimals)
 
 
 def _drop_first_argument(text: str, command: str) -> str:

@@ -29,7 +29,7 @@ _DISPLAY = re.compile(
     r"|(?<![\\$])\$(?P<inline>[^$\n]+?)\$(?!\$)",
     re.DOTALL)
 # A relation somewhere in inline maths makes it a claim worth checking.
-_INLINE_RELATION = re.compile(r"(?<![<>!\\])=|\\approx|\\le|\\ge|<|>|\\Rightarrow|\\implies|\\to\b")
+_INLINE_RELATION = re.compile(r"(?<![<>!\\])=|\\approx|\\le|\\ge|<|>|\\Rightarrow|\\implies|\\to\b|\\sim\b")
 # Fenced blocks, each from a fence at the start of a line to the same fence closing it.
 _FENCE = re.compile(r"^(```|~~~)[ \t]*(\w*)[^\n]*\n.*?^\1", re.DOTALL | re.MULTILINE)
 PROSE_CONTEXT = 240   # characters of prose kept before each display

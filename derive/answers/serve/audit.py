@@ -71,6 +71,10 @@ def audit(text, part: str | None = None, given: str | None = None, *, timeout: f
     if sum(len(f[2]) for f in found) > MAX_TERMS:
         raise InvalidArgument(f"the document has more than {MAX_TERMS} terms to check; split it into "
                               "several files")
+    for _, _, terms in found:   # laws first: "where delta ~ Bernoulli(p)" may come after its use
+        for before, term in zip(terms, terms[1:]):
+            if term.relation == "∼":
+                _law(ctx, before, term)
     chains = []
     for number, display, terms in found:
         terms[0] = replace(terms[0], relation=None)
@@ -88,6 +92,10 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
     skipped: list = []   # the relations of unreadable terms since the last term read
     for k, term in enumerate(terms):
         made = dict(index=k, text=term.text, span=(term.start, term.end), relation=term.relation)
+        if term.relation == "∼":   # delta ~ Bernoulli(p): a law for E[...] and Var(...), no claim
+            steps.append(AuditStep(**made, status=UNCHECKED, message=_law(ctx, terms[k - 1], term)))
+            last = None
+            continue
         try:
             reading = ctx.read(term.text)
         except InvalidArgument as exc:
@@ -183,6 +191,16 @@ def _defines(reading: Reading, term, terms, ctx: Context) -> bool:
     return not any(s.name == reading.name for s in ctx.given)
 
 
+def _law(ctx: Context, name_term, term) -> str:
+    try:
+        name = ctx.read(name_term.text).symbol
+        if name is None:
+            return "a statement about a law, not judged"
+        return "states the law " + ctx.state_distribution(name, term.text)
+    except Exception as exc:   # noqa: BLE001 -- a law not understood is only not used
+        return f"a law not used: {readable(exc)}"
+
+
 def _index_letter(reading: Reading) -> bool:
     """k = i in prose ("for $k = i$") says which index, not what k is."""
     return isinstance(reading.stated, sp.Symbol) and reading.stated.name in ("i", "j", "k", "l", "m", "n")
@@ -191,8 +209,9 @@ def _index_letter(reading: Reading) -> bool:
 def _names(reading: Reading, terms, ctx: Context) -> bool:
     """A chain that starts with a product of names none of which means anything yet (Δθ read
     as Δ·θ, dW) names the quantity of the next term."""
-    value = reading.value
-    if len(terms) < 2 or terms[1].relation not in EQUALITIES or value is None:
+    value = reading.stated
+    if len(terms) < 2 or terms[1].relation not in EQUALITIES or value is None \
+            or reading.clean.moments or reading.clean.derivatives:
         return False
     call = _CALL.match(terms[0].text)
     if call:   # f(2), \zeta(z), g'(x): a function the document names, unless p(1 - p) = p - p^2

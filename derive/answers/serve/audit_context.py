@@ -17,6 +17,7 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from ...errors import AnswerSyntaxError, DeriveError, InvalidArgument, RecognisedSlip
+from ...maths.expectation import Bernoulli, Normal, expectation, variance
 from ...model.part import Part
 from ..read.decorations import CleanTerm, clean_term
 from .free import DOMAINS, expression_part
@@ -24,6 +25,10 @@ from .free import DOMAINS, expression_part
 __all__ = ["Context", "Reading", "plain_text"]
 
 MAX_EXPANSIONS = 30
+# The laws a document may state: Bernoulli(p) (also Bern, B(1, p) is not taken), N(mean, variance).
+_LAW = re.compile(r"^(?:\\(?:text|mathrm|operatorname|mathcal|mathbb)\s*\{\s*)?(?:(?P<bern>Bernoulli|Bern|Ber)|"
+                  r"(?P<normal>N|Normal|Gauss))\s*\}?\s*(?:\\left)?\s*\((?P<args>.*?)(?:\\right)?\)\s*$")
+_MASKS = {"delta", "D", "m", "r", "xi", "mask"}   # a dropout part's mask names (keep probability p)
 # \sum_i x_i, \sum_{j=1}^{K} e^{z_j}: a sum whose body names entries by its index letter. The
 # scalar reading would take z_j as one number, the same for every j.
 _INDEXED_SUM = re.compile(r"\\(?:sum|prod)\s*_\s*\{?\s*([a-z])(?=[\s,=}]|$|\\|[^a-z{])(?=.*(?:[A-Za-z}]_\s*\{?\s*\1(?![a-z])))",
@@ -76,6 +81,7 @@ class Reading:
     # when not known. ``inherited``: a definition put in was itself computed from rounded numbers.
     rounding: object = None
     inherited: bool = False
+    declared: dict = field(default_factory=dict)   # the names the term was read with (bare delta, sigma_B)
 
     @property
     def name(self) -> str | None:
@@ -95,12 +101,15 @@ class Context:
     # stays y's meaning for derivatives after y = sigma(2) gives its value at a point.
     formulas: dict = field(default_factory=dict)
     rounded: set = field(default_factory=set)        # names defined from rounded numbers
+    randoms: dict = field(default_factory=dict)      # Symbol -> Distribution (delta ~ Bernoulli(p))
+    family: str | None = None
     decimal_commas: bool = False
 
     @classmethod
     def build(cls, part: Part | None, given: str | None, decimal_commas: bool) -> "Context":
         ctx = cls(decimal_commas=decimal_commas)
         if part is not None:
+            ctx.family = part.id.split(".")[0]
             names = {id(d): n for n, d in DOMAINS.items()}
             for v in part.variables:
                 if not v.shape and id(v.domain) in names:
@@ -129,7 +138,8 @@ class Context:
             self.given[name] = value
 
     def _parse(self, text: str, syntax: str = "auto"):
-        part = expression_part(text, self.variables or None, syntax=syntax)
+        names = {**self.variables, **bare_names(text)}
+        part = expression_part(text, names or None, syntax=syntax)
         return part.result(part.general)
 
     def define(self, name: sp.Symbol, value, rounded: bool = False) -> None:
@@ -161,7 +171,8 @@ class Context:
             clean = replace(clean, unjudgeable="a sum over the entries of a vector")
         if clean.unjudgeable and balanced(clean.text):
             return Reading(None, clean.text, "latex", clean, clean.text)
-        part = expression_part(clean.text, self.variables or None, syntax="latex")
+        declared = {**self.variables, **bare_names(clean.text)}
+        part = expression_part(clean.text, declared or None, syntax="latex")
         raw = part.result(part.general)
         understood = part.grading.expects if part.grading else clean.text
         placeholders = {}
@@ -169,13 +180,16 @@ class Context:
         for d in clean.derivatives:
             if d.name in by_name:
                 placeholders[by_name[d.name]] = self._derivative(d)
+        for m in clean.moments:
+            if m.name in by_name:
+                placeholders[by_name[m.name]] = self._moment(m)
         value = raw.xreplace(placeholders) if placeholders else raw
         expanded = self.expand(value)
-        symbol = raw if isinstance(raw, sp.Symbol) and not clean.derivatives else None
+        symbol = raw if isinstance(raw, sp.Symbol) and not clean.derivatives and not clean.moments else None
         rounding = self._rounding(clean, placeholders) if rounded_numbers(clean.decimals) else None
         inherited = bool(self._uses(value) & self.rounded)
         text_form = (clean.text, "latex") if expanded == raw and not placeholders else (plain_text(expanded), "text")
-        return Reading(expanded, *text_form, clean, understood, symbol, value, rounding, inherited)
+        return Reading(expanded, *text_form, clean, understood, symbol, value, rounding, inherited, declared)
 
     def _uses(self, expr) -> set:
         """Every defined name the expression reaches through the definitions."""
@@ -209,6 +223,49 @@ class Context:
         except Exception:   # noqa: BLE001 -- no bound: the caller falls back to a relative one
             return None
 
+    def state_distribution(self, name: sp.Symbol, text: str) -> str:
+        """delta ~ Bernoulli(p), z ~ N(0, s^2): the law of a random name, for E[...] and
+        Var(...). Returns what was understood; InvalidArgument for a law not known."""
+        m = _LAW.match(text.strip())
+        if not m:
+            raise InvalidArgument(f"the law {text!r} is not one the audit knows (Bernoulli(p), N(mean, variance))")
+        args = [self._parse(a.strip(), "latex") for a in _split_arguments(m.group("args"))]
+        if m.group("bern") and len(args) == 1:
+            law = Bernoulli(args[0])
+        elif m.group("normal") and len(args) == 2:
+            law = Normal(args[0], args[1])
+        else:
+            raise InvalidArgument(f"the law {text!r} has {len(args)} parameters")
+        self.randoms[name] = law
+        return f"{name} ~ {law}"
+
+    def _law(self, symbol: sp.Symbol):
+        """The law of a name: stated for it, or for the same name with another index (delta_i ~
+        Bernoulli(p_i) gives delta_k ~ Bernoulli(p_k)), or a dropout part's mask convention."""
+        if symbol in self.randoms:
+            return self.randoms[symbol]
+        base, _, index = symbol.name.partition("_")
+        for known, law in self.randoms.items():
+            kb, _, ki = known.name.partition("_")
+            if kb == base and ki and index and len(ki) == 1:
+                rename = {s: sp.Symbol(s.name[:-len(ki)] + index, **s.assumptions0)
+                          for s in law.free_symbols if s.name.endswith("_" + ki)}
+                return type(law)(*[a.xreplace(rename) for a in law.params])
+        if self.family == "dropout" and base in _MASKS:
+            p = sp.Symbol("p_" + index if index else "p", real=True)
+            return Bernoulli(p)
+        return None
+
+    def _moment(self, m) -> sp.Expr:
+        inner = self.read(m.of)
+        if inner.value is None:
+            raise InvalidArgument(f"the inside of {m.kind}[{m.of}] could not be judged")
+        table = {s: law for s in inner.value.free_symbols if (law := self._law(s)) is not None}
+        if not table:
+            raise InvalidArgument(f"{m.kind}[{m.of}]: no name in it has a stated law "
+                                  "(state one: \\delta \\sim \\text{Bernoulli}(p))")
+        return expectation(inner.value, table) if m.kind == "E" else variance(inner.value, table)
+
     def _derivative(self, d) -> sp.Expr:
         wrt = self._parse(d.wrt, "latex")
         if not isinstance(wrt, sp.Symbol):
@@ -226,6 +283,42 @@ class Context:
         if out.has(sp.Derivative):
             raise InvalidArgument(f"the derivative of {d.of!r} could not be taken")
         return out
+
+
+# delta and sigma are also the reader's Kronecker delta and sigmoid; a term that writes them
+# bare (\delta x, \sigma^2, \sigma_B^2) means a name, declared so for that term only.
+_BARE = {"delta": re.compile(r"\\delta(?![A-Za-z])(?!\s*(?:_|\(|\\left|\\big|'))"),
+         "sigma": re.compile(r"\\sigma(?![A-Za-z])(?!\s*(?:_|\(|\\left|\\big|'))")}
+_CALLED = {"delta": re.compile(r"\\delta\s*(?:\(|\\left)"), "sigma": re.compile(r"\\sigma\s*(?:\(|\\left|')")}
+_SUBSCRIPTED_SIGMA = re.compile(r"\\sigma\s*_\s*(?:\{\s*([A-Za-z]\w*)\s*\}|([A-Za-z]))(?!\s*(?:\(|\\left))")
+
+
+def bare_names(text: str) -> dict:
+    """{name: "real"} for delta and sigma written as names in ``text`` (never where the same
+    text also calls them)."""
+    out = {}
+    for name, pattern in _BARE.items():
+        if pattern.search(text) and not _CALLED[name].search(text):
+            out[name] = "real"
+    if not _CALLED["sigma"].search(text):
+        for m in _SUBSCRIPTED_SIGMA.finditer(text):
+            out["sigma_" + (m.group(1) or m.group(2))] = "real"
+    return out
+
+
+def _split_arguments(text: str) -> list[str]:
+    """a, b at the top level (not inside brackets)."""
+    out, depth, start = [], 0, 0
+    for k, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:k])
+            start = k + 1
+    out.append(text[start:])
+    return [a for a in out if a.strip()]
 
 
 def rounded_numbers(decimals) -> list[str]:

@@ -50,6 +50,7 @@ def judge_step(before: Reading, after: Reading, relation: str, variables: dict,
     syntax = "latex" if before.syntax == after.syntax == "latex" else "text"
     expected = before.text if syntax == before.syntax else _plain(before)
     answer = after.text if syntax == after.syntax else _plain(after)
+    variables = {**variables, **before.declared, **after.declared}
     try:
         verdict = equivalent(expected, answer, variables=variables or None, syntax=syntax,
                              seed=seed, timeout=timeout)
