@@ -117,6 +117,14 @@ DOCUMENT_LABELS = {
     "softmax_grad_ocr.md": None,
     # -0.001 * (-0.2)/0.0632 = 0.00316, not 0.0316.
     "optim_adam_ocr.md": (9, 2),
+    # Slips made while writing these, found by the audit and checked by hand:
+    # 2 * 1,342 + 1 = 3,684 (decimal commas in German prose), not 3,864;
+    "batchnorm_numbers_de.md": (10, 2),
+    # 0.9 * 0.19 + 0.1 = 0.271, not 0.281;
+    "optim_momentum_slip.md": (7, 2),
+    # 32 - 5 + 1 = 28, not 27.
+    "conv_sizes_slip.md": (13, 2),
+    "backprop_logistic_ru.md": None, "softmax_logs.md": None,
 }
 EXAMPLES += [Example("doc_" + name.split(".")[0], name.split("_")[0], (DOCUMENTS / name).read_text(encoding="utf-8"), wrong)
              for name, wrong in DOCUMENT_LABELS.items()]

@@ -92,6 +92,17 @@ def test_a_document_with_more_decimal_commas_than_points_uses_them():
     assert not uses_decimal_commas(r"$$x = 131,072 = 0.5$$")
 
 
+@pytest.mark.parametrize("text, commas", [
+    (r"Normalisiert: $\hat x_1 \approx -1,342$ und $y_1 = 3,864$.", True),
+    (r"Нормированное значение $x = 1,342$.", True),
+    (r"The count is $N = 1,342$.", False),
+    (r"Die Anzahl ist $N = 1,342,177$.", False),
+    (r"Der Wert ist $x = 1,342$ und $y = 0.5$.", False),
+])
+def test_a_comma_number_that_could_be_either_follows_the_language_of_the_prose(text, commas):
+    assert uses_decimal_commas(text) is commas
+
+
 @pytest.mark.parametrize("written, of, wrt, order", [
     (r"\frac{\partial L}{\partial w}", "L", "w", 1),
     (r"\frac{dL}{dw}", "L", "w", 1),

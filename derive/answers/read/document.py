@@ -89,10 +89,26 @@ _DECIMAL_COMMA = re.compile(r"(?<![\d,])\d+,(?:\d{1,2}|\d{4,})(?![\d])|\d\{,\}\d
 _DECIMAL_POINT = re.compile(r"(?<![\d.])\d+\.\d+")
 
 
+# 1,342 may be either; 1,234,567 is thousands.
+_AMBIGUOUS = re.compile(r"(?<![\d,.])\d{1,3},\d{3}(?![\d,])")
+_THOUSANDS = re.compile(r"\d,\d{3},\d{3}")
+# Prose in a language that writes decimal commas: Cyrillic letters, or a few common words of
+# German, French, Spanish, Italian, Dutch, Polish, Portuguese.
+_COMMA_LANGUAGE = re.compile(r"[а-яА-ЯёЁ]|[äöüßÄÖÜ]|\b(und|mit|der|die|das|ist|für|les|une|est|avec|pour|"
+                             r"donc|los|las|una|con|para|che|della|het|een|oraz|jest|uma|não)\b", re.IGNORECASE)
+
+
 def uses_decimal_commas(text: str) -> bool:
     """Whether the document writes decimals with a comma (0,05): more such numbers than
-    numbers with a decimal point, counted over the maths only."""
-    maths = " ".join(d.body for d in find_displays(text))
+    numbers with a decimal point, counted over the maths; or, when every comma number could be
+    either (1,342), no decimal point anywhere and prose in a language that writes decimal commas."""
+    displays = find_displays(text)
+    maths = " ".join(d.body for d in displays)
     commas = len(_DECIMAL_COMMA.findall(maths))
     points = len(_DECIMAL_POINT.findall(maths))
-    return commas > points
+    if commas != points:
+        return commas > points
+    if points or _THOUSANDS.search(maths) or not _AMBIGUOUS.search(maths):
+        return False
+    prose = _DISPLAY.sub(" ", text)
+    return bool(_COMMA_LANGUAGE.search(prose))
