@@ -259,3 +259,13 @@ def test_a_step_across_an_unreadable_term_keeps_the_relations_on_the_way():
 def test_common_notations_are_proved(text):
     report = audit(text)
     assert {s.status for s in report.chains[0].steps[1:]} == {"proved"}, report.headline
+
+
+def test_a_vector_given_as_a_list_defines_its_entries_and_the_range_of_its_sums():
+    text = r"""Softmax of $z = (2, 1, 0)$:
+$$\sum_j e^{z_j} = e^2 + e + 1 \approx 11.107$$
+$$s_1 = \frac{e^{z_1}}{\sum_{j=1}^{3} e^{z_j}} \approx 0.6652$$"""
+    report = audit(text)
+    assert report.first_wrong is None and report.counts["proved"] == 3
+    assert audit(text.replace("e^2 + e + 1", "e^2 + e")).first_wrong == (2, 1)
+    assert audit(r"$$\sum_{i=1}^{4} i^2 = 30 = 31$$").first_wrong == (1, 2)

@@ -147,3 +147,20 @@ def test_what_has_no_scalar_meaning_is_marked_unjudgeable(written):
 
 def test_plain_terms_are_judgeable():
     assert clean_term(r"\frac{1}{1+e^{-z}} + E_D + \tau^2").unjudgeable is None
+
+
+@pytest.mark.parametrize("written, lengths, expanded", [
+    (r"\sum_{i=1}^{3} x_i^2 + 1", {}, r"\left(x_{1}^2 + x_{2}^2 + x_{3}^2\right)+ 1"),
+    (r"\sum_j e^{z_j}", {"z": 3}, r"\left(e^{z_{1}} + e^{z_{2}} + e^{z_{3}}\right)"),
+    (r"\sum_{i=1}^{4} i^2", {}, r"\left((1)^2 + (2)^2 + (3)^2 + (4)^2\right)"),
+    (r"\frac{1}{2}\sum_{i=1}^{2} (x_i - \mu)^2", {}, r"\frac{1}{2}\left((x_{1} - \mu)^2 + (x_{2} - \mu)^2\right)"),
+    (r"\sum_{i=1}^{2}\sum_{j=1}^{2} a_{i} b_{j}", {},
+     r"\left(\left(a_{1} b_{1} + a_{1} b_{2}\right) + \left(a_{2} b_{1} + a_{2} b_{2}\right)\right)"),
+    # left alone: a range not known, a two-letter subscript with the index
+    (r"\sum_{i=1}^{n} x_i", {}, r"\sum_{i=1}^{n} x_i"),
+    (r"\sum_j e^{z_j}", {}, r"\sum_j e^{z_j}"),
+    (r"\sum_k y_k (\delta_{ki} - s_i)", {"y": 3}, r"\sum_k y_k (\delta_{ki} - s_i)"),
+])
+def test_sums_with_a_known_range_are_written_out(written, lengths, expanded):
+    from derive.answers.read.sums import expand_sums
+    assert expand_sums(written, lengths) == expanded

@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["CleanTerm", "Derivative", "Moment", "PLACEHOLDER", "clean_term"]
+from .sums import expand_sums
+
+__all__ = ["CleanTerm", "Derivative", "Moment", "PLACEHOLDER", "clean_term", "read_numbers"]
 
 PLACEHOLDER = "Dpartial"   # \operatorname{Dpartial}_{k}: the k-th derivative of a term
 
@@ -272,7 +274,7 @@ def _operand_end(text: str, j: int) -> int:
     return k
 
 
-def clean_term(text: str, decimal_commas: bool = False) -> CleanTerm:
+def clean_term(text: str, decimal_commas: bool = False, lengths: dict | None = None) -> CleanTerm:
     """The term as LaTeX the answer reader parses, what its derivatives mean, and why it
     cannot be judged (None when it can)."""
     for command, groups in (("tag", 1), ("label", 1), ("textcircled", 1), ("color", 1),
@@ -299,6 +301,7 @@ def clean_term(text: str, decimal_commas: bool = False) -> CleanTerm:
     text = re.sub(r"\\(?:exp)\s*\{", r"\\exp{", text)
     text = read_numbers(text, decimal_commas)
     text = re.sub(r"(\d+(?:\.\d+)?)\s*\\%", r"(\1/100)", text)   # 75\% is 0.75
+    text = expand_sums(text, lengths or {})
     text, derivatives = _derivatives(text)
     decimals = tuple(_DECIMAL.findall(text))
     text, moments = _moments(text)

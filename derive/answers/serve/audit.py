@@ -96,6 +96,12 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
             steps.append(AuditStep(**made, status=UNCHECKED, message=_law(ctx, terms[k - 1], term)))
             last = None
             continue
+        if k == 1 and definition and last is not None:   # z = (2, 1, 0): its entries
+            entries = ctx.define_entries(definition, term.text)
+            if entries:
+                steps.append(AuditStep(**made, status=UNCHECKED, message=f"defines {entries}"))
+                last = None
+                continue
         try:
             reading = ctx.read(term.text)
         except InvalidArgument as exc:
@@ -186,8 +192,9 @@ def _judged(before: Reading, after: Reading, relation, ctx: Context, timeout, se
 def _defines(reading: Reading, term, terms, ctx: Context) -> bool:
     """A chain that starts with one bare name and '=' defines that name, unless the name was
     given (--given): then the chain is a claim about it."""
-    if reading.name is None or len(terms) < 2 or terms[1].relation not in EQUALITIES:
-        return False
+    if reading.name is None or len(terms) < 2 or terms[1].relation not in EQUALITIES \
+            or re.search(r"[-+*/()=]|\\(?:frac|cdot|times)", reading.clean.text):
+        return False   # s_1 - 0 = 1/6 reads as s_1 but claims something
     return not any(s.name == reading.name for s in ctx.given)
 
 

@@ -19,7 +19,7 @@ from sympy.printing.str import StrPrinter
 from ...errors import AnswerSyntaxError, DeriveError, InvalidArgument, RecognisedSlip
 from ...maths.expectation import Bernoulli, Normal, expectation, variance
 from ...model.part import Part
-from ..read.decorations import CleanTerm, clean_term
+from ..read.decorations import CleanTerm, clean_term, read_numbers
 from .free import DOMAINS, expression_part
 
 __all__ = ["Context", "Reading", "plain_text"]
@@ -102,6 +102,7 @@ class Context:
     formulas: dict = field(default_factory=dict)
     rounded: set = field(default_factory=set)        # names defined from rounded numbers
     randoms: dict = field(default_factory=dict)      # Symbol -> Distribution (delta ~ Bernoulli(p))
+    lengths: dict = field(default_factory=dict)      # name -> entries, from z = (2, 1, 0)
     family: str | None = None
     decimal_commas: bool = False
 
@@ -166,7 +167,7 @@ class Context:
     def read(self, text: str) -> Reading:
         """Read one term. Raises AnswerSyntaxError (unreadable) or InvalidArgument (read, but
         it cannot be judged: a relation inside, a derivative in something not a name)."""
-        clean = clean_term(text, self.decimal_commas)
+        clean = clean_term(text, self.decimal_commas, self.lengths)
         if not clean.unjudgeable and _INDEXED_SUM.search(clean.text):
             clean = replace(clean, unjudgeable="a sum over the entries of a vector")
         if clean.unjudgeable and balanced(clean.text):
@@ -222,6 +223,26 @@ class Context:
             return total if total.is_Number and total.is_finite else None
         except Exception:   # noqa: BLE001 -- no bound: the caller falls back to a relative one
             return None
+
+    def define_entries(self, name: sp.Symbol, text: str) -> str | None:
+        """z = (2, 1, 0): z_1, z_2, z_3 are defined and z has three entries (for sums over
+        it). None when ``text`` is not a list of two to twelve readable entries."""
+        inner = read_numbers(text.strip(), self.decimal_commas)
+        m = re.fullmatch(r"(?:\\left\s*)?[(\[]\s*(.*?)\s*(?:\\right\s*)?[)\]]", inner, re.DOTALL)
+        if not m:
+            return None
+        entries = _split_arguments(m.group(1))
+        if not 2 <= len(entries) <= 12:
+            return None
+        try:
+            values = [self._parse(e.strip(), "latex") for e in entries]
+            names = [self._parse(f"{name.name}_{{{k}}}", "latex") for k in range(1, len(values) + 1)]
+        except Exception:   # noqa: BLE001 -- not a list of values after all
+            return None
+        for entry, value in zip(names, values):
+            self.define(entry, value)
+        self.lengths[name.name] = len(values)
+        return f"{names[0]}, ..., {names[-1]}"
 
     def state_distribution(self, name: sp.Symbol, text: str) -> str:
         """delta ~ Bernoulli(p), z ~ N(0, s^2): the law of a random name, for E[...] and
