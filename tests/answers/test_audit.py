@@ -3,6 +3,7 @@ unreadable terms never wrong, every step pointing into the document."""
 import json
 
 import pytest
+import sympy
 
 import derive
 from derive import AuditReport, audit
@@ -129,12 +130,29 @@ def test_a_dropout_part_gives_its_masks_their_law():
     assert audit(right).first_wrong is None    # without the part: no law, no verdict
 
 
-@pytest.mark.xfail(strict=True, reason="expectations over the part's random variables are not put in yet")
-def test_the_dropout_variance_taken_as_p_squared_is_wrong():
-    text = r"""$$\mathbb{E}[E_D] = \frac12 \mathbb{E}\Big[\big(t - \sum_i \delta_i w_i x_i\big)^2\Big]
+DROPOUT = r"""$$\mathbb{E}[E_D] = \frac12 \mathbb{E}\Big[\big(t - \sum_i \delta_i w_i x_i\big)^2\Big]
  = \frac12 \big(t - \sum_i p_i w_i x_i\big)^2 + \frac12 \sum_i \operatorname{Var}(\delta_i) w_i^2 x_i^2
  = E_{ENS} + \frac12 \sum_i p_i^2 w_i^2 x_i^2$$"""
-    assert audit(text, part="dropout.unit_regulariser").first_wrong == (1, 3)
+ENSEMBLE = "E_ENS = 1/2 (t - sum(p_i w_i x_i, i, 1, n))^2"
+
+
+def test_the_dropout_variance_taken_as_p_squared_is_wrong():
+    # Sums over entries are written out at n = 2 and 3, the masks are the part's Bernoulli(p_i).
+    report = audit(DROPOUT, part="dropout.unit_regulariser", given=ENSEMBLE)
+    steps = steps_of(report)
+    assert report.first_wrong == (1, 3)
+    assert steps[2].status == "unchecked" and "holds with n = 2 and 3" in steps[2].message
+    values = steps[3].counterexample["values"]
+    assert all(0 < sympy.Rational(values[k]) < 1 for k in values if k.startswith("p_"))   # p in (0, 1), as the part says
+    # the right variance is not flagged
+    right = DROPOUT.replace("p_i^2 w_i^2", "p_i (1 - p_i) w_i^2")
+    assert audit(right, part="dropout.unit_regulariser", given=ENSEMBLE).first_wrong is None
+
+
+def test_without_the_ensemble_error_the_last_dropout_step_is_unreadable_not_wrong():
+    report = audit(DROPOUT, part="dropout.unit_regulariser")
+    step = steps_of(report)[3]
+    assert report.first_wrong is None and step.status == "unreadable" and "E_ENS" in step.message
 
 
 def test_the_report_is_frozen_data_with_json():
@@ -269,3 +287,11 @@ $$s_1 = \frac{e^{z_1}}{\sum_{j=1}^{3} e^{z_j}} \approx 0.6652$$"""
     assert report.first_wrong is None and report.counts["proved"] == 3
     assert audit(text.replace("e^2 + e + 1", "e^2 + e")).first_wrong == (2, 1)
     assert audit(r"$$\sum_{i=1}^{4} i^2 = 30 = 31$$").first_wrong == (1, 2)
+
+
+def test_a_step_that_uses_a_one_hot_sum_is_not_wrong():
+    # s_i sum_k y_k - y_i = s_i - y_i needs sum_k y_k = 1: a constraint of the problem.
+    text = r"$$y = (y_1, y_2, y_3)$$ $$\sum_k y_k s_1 - y_1 = s_1 - y_1$$"
+    step = audit(text).chains[1].steps[1]
+    assert step.status == "unchecked" and "sum to 1" in step.message
+    assert audit(r"$$\sum_{k=1}^{3} y_k s_1 - y_1 = s_1 - 2 y_1$$").first_wrong == (1, 1)

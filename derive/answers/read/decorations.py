@@ -274,7 +274,8 @@ def _operand_end(text: str, j: int) -> int:
     return k
 
 
-def clean_term(text: str, decimal_commas: bool = False, lengths: dict | None = None) -> CleanTerm:
+def clean_term(text: str, decimal_commas: bool = False, lengths: dict | None = None,
+               size: int | None = None) -> CleanTerm:
     """The term as LaTeX the answer reader parses, what its derivatives mean, and why it
     cannot be judged (None when it can)."""
     for command, groups in (("tag", 1), ("label", 1), ("textcircled", 1), ("color", 1),
@@ -301,7 +302,7 @@ def clean_term(text: str, decimal_commas: bool = False, lengths: dict | None = N
     text = re.sub(r"\\(?:exp)\s*\{", r"\\exp{", text)
     text = read_numbers(text, decimal_commas)
     text = re.sub(r"(\d+(?:\.\d+)?)\s*\\%", r"(\1/100)", text)   # 75\% is 0.75
-    text = expand_sums(text, lengths or {})
+    text = expand_sums(text, lengths or {}, size)
     text, derivatives = _derivatives(text)
     decimals = tuple(_DECIMAL.findall(text))
     text, moments = _moments(text)

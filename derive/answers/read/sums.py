@@ -62,7 +62,7 @@ def _substituted(body: str, index: str, value: int) -> str:
     return re.sub(r"(?<![\\A-Za-z_])" + index + r"(?![A-Za-z])", "(" + str(value) + ")", body)
 
 
-def _range(low, high, body: str, index: str, lengths: Mapping[str, int]):
+def _range(low, high, body: str, index: str, lengths: Mapping[str, int], default: int | None = None):
     try:
         start = int(low) if low is not None else 1
     except ValueError:
@@ -74,11 +74,14 @@ def _range(low, high, body: str, index: str, lengths: Mapping[str, int]):
     if len(sizes) == 1 and start in (0, 1):
         n = sizes.pop()
         return range(start, start + n)
+    if default is not None and not sizes and start in (0, 1) and (high is None or re.fullmatch(r"\s*[A-Za-z]\s*", high)):
+        return range(start, start + default)   # \sum_i or \sum_{i=1}^{n}, tried at a size
     return None
 
 
-def expand_sums(text: str, lengths: Mapping[str, int]) -> str:
-    """``text`` with every sum whose range is known written out (innermost first)."""
+def expand_sums(text: str, lengths: Mapping[str, int], default: int | None = None) -> str:
+    """``text`` with every sum whose range is known written out (innermost first); with
+    ``default``, a sum up to a size named by a letter (or none) runs over that many entries."""
     for _ in range(8):   # nested sums, one level a pass
         changed = False
         for m in reversed(list(_SUM.finditer(text))):
@@ -92,7 +95,7 @@ def expand_sums(text: str, lengths: Mapping[str, int]) -> str:
             if re.search(r"_\s*\{[^{}]*" + index + r"[^{}]*\}", body) and not re.search(
                     r"_\s*\{\s*" + index + r"\s*\}", body):
                 continue   # \delta_{ij}: a two-letter subscript with the index
-            span = _range(low, high, body, index, lengths)
+            span = _range(low, high, body, index, lengths, default)
             if span is None or not (0 < len(span) <= MAX_TERMS) or not body.strip():
                 continue
             terms = " + ".join(_substituted(body.strip(), index, v) for v in span)

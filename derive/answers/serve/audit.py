@@ -24,8 +24,8 @@ from ...model.audit import (AuditChain, AuditReport, AuditStep, PROVED, START, S
                             UNREADABLE, WRONG)
 from ..read.chains import split_chains
 from ..read.document import find_displays, uses_decimal_commas
-from .audit_context import Context, Reading, readable, rounded_numbers
-from .audit_steps import EQUALITIES, Judgement, judge_step
+from .audit_context import SUM_OVER_ENTRIES, Context, Reading, readable, rounded_numbers
+from .audit_steps import EQUALITIES, Judgement, agree as _agree, judge_step
 
 __all__ = ["MAX_CHARACTERS", "audit"]
 
@@ -90,6 +90,7 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
     first_wrong: int | None = None
     definition = None
     skipped: list = []   # the relations of unreadable terms since the last term read
+    sum_prev: int | None = None   # the last term, if it holds a sum over entries (judged at sizes)
     for k, term in enumerate(terms):
         made = dict(index=k, text=term.text, span=(term.start, term.end), relation=term.relation)
         if term.relation == "∼":   # delta ~ Bernoulli(p): a law for E[...] and Var(...), no claim
@@ -113,6 +114,23 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
             skipped.append(term.relation)
             continue
         relation, skipped = _composed(skipped + [term.relation]), []
+        summed = reading.clean.unjudgeable == SUM_OVER_ENTRIES
+        if (summed or (last is None and sum_prev is not None)) and k > 0 and (last or sum_prev):
+            # A sum over entries on either side: judged with the sums written out at sizes.
+            before = last[0] if last is not None else sum_prev
+            j = _at_sizes(ctx, terms[before].text, term.text, relation, timeout, seed)
+            steps.append(AuditStep(**made, status=j.status, message=j.message, counterexample=j.counterexample,
+                                   diagnosis=j.diagnosis, compared_with=before))
+            if j.status == WRONG and first_wrong is None:
+                first_wrong = k
+            last, sum_prev = (None, k) if summed else ((k, reading), None)
+            continue
+        if summed:
+            steps.append(AuditStep(**made, status=START, understood=reading.understood,
+                                   message="the chain starts here (a sum over entries: judged at sizes)"))
+            last, sum_prev = None, k
+            continue
+        sum_prev = None
         if reading.clean.unjudgeable:
             steps.append(AuditStep(**made, status=UNCHECKED, understood=reading.understood,
                                    message=f"read, not judged: {reading.clean.unjudgeable}"))
@@ -143,6 +161,9 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
             last = (k, reading)
             continue
         j = _judged(last[1], reading, relation, ctx, timeout, seed)
+        if j.status == WRONG and (constraint := _sums_to_one(last[1].value, reading.value)):
+            j = Judgement(UNCHECKED, f"holds if the entries of {constraint} sum to 1 (a constraint of the "
+                                     "problem, e.g. a one-hot label or a softmax)")
         follows = None
         message = j.message
         if first_wrong is not None and term.relation in EQUALITIES and right is not None:
@@ -182,9 +203,83 @@ def _composed(relations: list):
     return next(r for r in rels if r not in EQUALITIES)
 
 
+SIZES = (2, 3)
+
+
+def _at_sizes(ctx: Context, before: str, after: str, relation, timeout, seed) -> Judgement:
+    """Both terms read with their sums over entries written out at n = 2 and 3 entries. Wrong
+    at every size is wrong (the counterexample names n); equal at every size is not a proof
+    for every n, so the step stays unchecked, saying so."""
+    results = []
+    for n in SIZES:
+        try:
+            b, a = ctx.read(before, size=n), ctx.read(after, size=n)
+        except Exception as exc:   # noqa: BLE001 -- written out, it may still not read
+            return Judgement(UNCHECKED, f"a sum over entries that could not be written out: {readable(exc)}")
+        why = b.clean.unjudgeable or a.clean.unjudgeable
+        if why or b.value is None or a.value is None:
+            return Judgement(UNCHECKED, f"read, not judged: {why or 'a term with no value'}")
+        mixed = _free_beside_entries(b.value, a.value)
+        if mixed:
+            return Judgement(UNCHECKED, f"the free index of {mixed} beside its written-out entries is not judged")
+        j = _judged(b, a, relation, ctx, timeout, seed)
+        if j.status == WRONG:
+            constraint = _sums_to_one(b.value, a.value)
+            if constraint:
+                return Judgement(UNCHECKED, f"holds if the entries of {constraint} sum to 1 (a constraint of "
+                                            "the problem, e.g. a one-hot label or a softmax)")
+        results.append((n, j))
+    statuses = {j.status for _, j in results}
+    if statuses == {PROVED}:
+        return Judgement(UNCHECKED, f"holds with n = {' and '.join(str(n) for n in SIZES)} entries "
+                                    "(sums over entries are checked at sizes, not proved for every n)")
+    if statuses == {WRONG}:
+        n, j = results[0]
+        counter = dict(j.counterexample or {}, n=n)
+        return Judgement(WRONG, f"With n = {n} entries: {j.message}", counter, j.diagnosis)
+    if len(statuses) == 1:   # unreadable or unchecked at every size: say why once
+        return results[0][1]
+    return Judgement(UNCHECKED, "; ".join(f"n = {n}: {j.status}" for n, j in results))
+
+
+def _entries(values) -> dict:
+    """base -> its written-out entries (y -> [y_1, y_2]) in the values."""
+    out: dict = {}
+    for value in values:
+        for s in value.free_symbols:
+            base, _, index = s.name.rpartition("_")
+            if index.isdigit():
+                out.setdefault(base, set()).add(s)
+    return out
+
+
+def _free_beside_entries(*values) -> str | None:
+    """y when y_i (a free index) and y_1, y_2 (written-out entries) are both used."""
+    entries = _entries(values)
+    for value in values:
+        for s in value.free_symbols:
+            base, _, index = s.name.rpartition("_")
+            if len(index) == 1 and index.isalpha() and base in entries:
+                return base
+    return None
+
+
+def _sums_to_one(before, after) -> str | None:
+    """The vector whose entries summing to 1 makes the two sides agree, if one does."""
+    for base, symbols in sorted(_entries((before, after)).items()):
+        ordered = sorted(symbols, key=lambda s: int(s.name.rpartition("_")[2]))
+        if len(ordered) < 2:
+            continue
+        last = {ordered[-1]: 1 - sp.Add(*ordered[:-1])}
+        b, a = before.xreplace(last), after.xreplace(last)
+        if _agree(b, a):
+            return base
+    return None
+
+
 def _judged(before: Reading, after: Reading, relation, ctx: Context, timeout, seed) -> Judgement:
     try:
-        return judge_step(before, after, relation, ctx.variables, timeout, seed)
+        return judge_step(before, after, relation, ctx.domains_of(before.value, after.value), timeout, seed)
     except Exception as exc:   # noqa: BLE001 -- a step the judge cannot take is unchecked, never a crash
         return Judgement(UNCHECKED, f"could not be judged: {readable(exc)}")
 

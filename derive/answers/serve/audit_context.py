@@ -103,6 +103,7 @@ class Context:
     rounded: set = field(default_factory=set)        # names defined from rounded numbers
     randoms: dict = field(default_factory=dict)      # Symbol -> Distribution (delta ~ Bernoulli(p))
     lengths: dict = field(default_factory=dict)      # name -> entries, from z = (2, 1, 0)
+    entry_domains: dict = field(default_factory=dict)   # a part's vector -> its entries' domain
     family: str | None = None
     decimal_commas: bool = False
 
@@ -115,6 +116,8 @@ class Context:
             for v in part.variables:
                 if not v.shape and id(v.domain) in names:
                     ctx.variables[v.name] = names[id(v.domain)]
+                elif len(v.shape) == 1 and id(v.domain) in names:
+                    ctx.entry_domains[v.name] = names[id(v.domain)]
         if given:
             ctx._read_given(given)
         return ctx
@@ -151,7 +154,7 @@ class Context:
         if getattr(value, "free_symbols", None):
             self.formulas[name] = value
 
-    def expand(self, expr, keep: frozenset = frozenset(), symbolic: bool = False):
+    def expand(self, expr, keep: frozenset = frozenset(), symbolic: bool = False, size: int | None = None):
         """Every defined name put in, repeatedly, except the names in ``keep`` (and, with
         ``symbolic``, those defined as a number: a value, not a function of anything)."""
         known = {**self.formulas, **self.given} if symbolic else {**self.stated, **self.given}
@@ -160,16 +163,16 @@ class Context:
         for _ in range(MAX_EXPANSIONS):
             hit = {s: table[s] for s in getattr(expr, "free_symbols", ()) if s in table}
             if not hit:
-                return expr
+                return written_out(expr, size) if size else expr
             expr = expr.xreplace(hit)
         raise InvalidArgument("the definitions go round in a circle")
 
-    def read(self, text: str) -> Reading:
+    def read(self, text: str, size: int | None = None) -> Reading:
         """Read one term. Raises AnswerSyntaxError (unreadable) or InvalidArgument (read, but
         it cannot be judged: a relation inside, a derivative in something not a name)."""
-        clean = clean_term(text, self.decimal_commas, self.lengths)
-        if not clean.unjudgeable and _INDEXED_SUM.search(clean.text):
-            clean = replace(clean, unjudgeable="a sum over the entries of a vector")
+        clean = clean_term(text, self.decimal_commas, self.lengths, size)
+        if not clean.unjudgeable and any(_INDEXED_SUM.search(t) for t in (clean.text, *(m.of for m in clean.moments))):
+            clean = replace(clean, unjudgeable=SUM_OVER_ENTRIES)
         if clean.unjudgeable and balanced(clean.text):
             return Reading(None, clean.text, "latex", clean, clean.text)
         declared = {**self.variables, **bare_names(clean.text)}
@@ -183,9 +186,9 @@ class Context:
                 placeholders[by_name[d.name]] = self._derivative(d)
         for m in clean.moments:
             if m.name in by_name:
-                placeholders[by_name[m.name]] = self._moment(m)
+                placeholders[by_name[m.name]] = self._moment(m, size)
         value = raw.xreplace(placeholders) if placeholders else raw
-        expanded = self.expand(value)
+        expanded = self.expand(value, size=size)
         symbol = raw if isinstance(raw, sp.Symbol) and not clean.derivatives and not clean.moments else None
         rounding = self._rounding(clean, placeholders) if rounded_numbers(clean.decimals) else None
         inherited = bool(self._uses(value) & self.rounded)
@@ -224,6 +227,17 @@ class Context:
         except Exception:   # noqa: BLE001 -- no bound: the caller falls back to a relative one
             return None
 
+    def domains_of(self, *values) -> dict:
+        """The declared domains, and those of a part's vector entries the values use (p_2 of a
+        p in (0, 1))."""
+        out = dict(self.variables)
+        for value in values:
+            for s in getattr(value, "free_symbols", ()):
+                base, _, index = s.name.partition("_")
+                if index.isdigit() and base in self.entry_domains:
+                    out.setdefault(s.name, self.entry_domains[base])
+        return out
+
     def define_entries(self, name: sp.Symbol, text: str) -> str | None:
         """z = (2, 1, 0): z_1, z_2, z_3 are defined and z has three entries (for sums over
         it). None when ``text`` is not a list of two to twelve readable entries."""
@@ -240,7 +254,8 @@ class Context:
         except Exception:   # noqa: BLE001 -- not a list of values after all
             return None
         for entry, value in zip(names, values):
-            self.define(entry, value)
+            if value != entry:   # y = (y_1, y_2, y_3) names the entries, defines nothing
+                self.define(entry, value)
         self.lengths[name.name] = len(values)
         return f"{names[0]}, ..., {names[-1]}"
 
@@ -277,8 +292,8 @@ class Context:
             return Bernoulli(p)
         return None
 
-    def _moment(self, m) -> sp.Expr:
-        inner = self.read(m.of)
+    def _moment(self, m, size: int | None = None) -> sp.Expr:
+        inner = self.read(m.of, size)
         if inner.value is None:
             raise InvalidArgument(f"the inside of {m.kind}[{m.of}] could not be judged")
         table = {s: law for s in inner.value.free_symbols if (law := self._law(s)) is not None}
@@ -325,6 +340,26 @@ def bare_names(text: str) -> dict:
         for m in _SUBSCRIPTED_SIGMA.finditer(text):
             out["sigma_" + (m.group(1) or m.group(2))] = "real"
     return out
+
+
+SUM_OVER_ENTRIES = "a sum over the entries of a vector"
+
+
+def written_out(expr, size: int):
+    """A definition's sums up to a size symbol (sum(p_i w_i, i, 1, n) given with --given)
+    written out over ``size`` entries: p_i becomes p_1, p_2, ..."""
+    def one(*args):
+        body, (index, low, high) = args[0], args[1]
+        if not (getattr(high, "is_Symbol", False) and low in (0, 1)):
+            return sp.Sum(*args)
+        suffix = "_" + index.name
+        terms = []
+        for k in range(int(low), int(low) + size):
+            rename = {s: sp.Symbol(s.name[:-len(suffix)] + f"_{k}", **s.assumptions0)
+                      for s in body.free_symbols if s.name.endswith(suffix)}
+            terms.append(body.xreplace(rename).xreplace({index: k}))
+        return sp.Add(*terms)
+    return expr.replace(sp.Sum, one) if expr.has(sp.Sum) else expr
 
 
 def _split_arguments(text: str) -> list[str]:
