@@ -295,3 +295,11 @@ def test_a_step_that_uses_a_one_hot_sum_is_not_wrong():
     step = audit(text).chains[1].steps[1]
     assert step.status == "unchecked" and "sum to 1" in step.message
     assert audit(r"$$\sum_{k=1}^{3} y_k s_1 - y_1 = s_1 - 2 y_1$$").first_wrong == (1, 1)
+
+
+def test_a_name_defined_with_a_sum_is_written_out_with_it():
+    text = r"$$\bar x = \frac{1}{n}\sum_{i=1}^{n} x_i$$ $$\sum_i (x_i - \bar x) = \sum_i x_i - n \bar x = 0$$"
+    report = audit(text)
+    assert report.first_wrong is None
+    assert all("holds with n = 2 and 3" in s.message for s in report.chains[1].steps[1:])
+    assert audit(text.replace("= 0$$", "= 1$$")).first_wrong == (2, 2)

@@ -82,6 +82,7 @@ def _range(low, high, body: str, index: str, lengths: Mapping[str, int], default
 def expand_sums(text: str, lengths: Mapping[str, int], default: int | None = None) -> str:
     """``text`` with every sum whose range is known written out (innermost first); with
     ``default``, a sum up to a size named by a letter (or none) runs over that many entries."""
+    sized: set = set()   # the letters that name the size the sums were written out at
     for _ in range(8):   # nested sums, one level a pass
         changed = False
         for m in reversed(list(_SUM.finditer(text))):
@@ -98,10 +99,15 @@ def expand_sums(text: str, lengths: Mapping[str, int], default: int | None = Non
             span = _range(low, high, body, index, lengths, default)
             if span is None or not (0 < len(span) <= MAX_TERMS) or not body.strip():
                 continue
+            if default is not None and len(span) == default and not (high or "").strip().isdigit():
+                sized.add((high or "n").strip())
             terms = " + ".join(_substituted(body.strip(), index, v) for v in span)
             text = text[:m.start()] + "\\left(" + terms + "\\right)" + text[end:]
             changed = True
             break
         if not changed:
-            return text
+            break
+    for letter in sized:   # 1/n beside a sum up to n: the same size; x_n its last entry
+        text = re.sub(r"_\s*(?:\{\s*" + letter + r"\s*\}|" + letter + r"(?![A-Za-z]))", "_{" + str(default) + "}", text)
+        text = re.sub(r"(?<![\\A-Za-z])" + letter + r"(?![A-Za-z])", "(" + str(default) + ")", text)
     return text

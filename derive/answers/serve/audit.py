@@ -115,7 +115,14 @@ def _audit_chain(terms, ctx: Context, timeout: float, seed: int) -> list[AuditSt
             continue
         relation, skipped = _composed(skipped + [term.relation]), []
         summed = reading.clean.unjudgeable == SUM_OVER_ENTRIES
-        if (summed or (last is None and sum_prev is not None)) and k > 0 and (last or sum_prev):
+        if summed and k == 1 and definition and last is not None:   # x̄ = 1/n sum_i x_i
+            ctx.define_sized(definition, term.text)
+            steps.append(AuditStep(**made, status=UNCHECKED, understood=reading.understood,
+                                   message=f"defines {definition} (its sums are written out at each size)"))
+            last, sum_prev = None, k
+            continue
+        if (summed or (last is None and sum_prev is not None)) and k > 0 \
+                and (last is not None or sum_prev is not None):
             # A sum over entries on either side: judged with the sums written out at sizes.
             before = last[0] if last is not None else sum_prev
             j = _at_sizes(ctx, terms[before].text, term.text, relation, timeout, seed)

@@ -104,6 +104,7 @@ class Context:
     randoms: dict = field(default_factory=dict)      # Symbol -> Distribution (delta ~ Bernoulli(p))
     lengths: dict = field(default_factory=dict)      # name -> entries, from z = (2, 1, 0)
     entry_domains: dict = field(default_factory=dict)   # a part's vector -> its entries' domain
+    sized: dict = field(default_factory=dict)        # Symbol -> text with sums over entries (x̄ = 1/n sum x_i)
     family: str | None = None
     decimal_commas: bool = False
 
@@ -150,6 +151,7 @@ class Context:
         """The document states name = value (a later statement replaces an earlier one);
         ``rounded`` when the value was computed from rounded numbers."""
         self.stated[name] = value
+        self.sized.pop(name, None)
         (self.rounded.add if rounded else self.rounded.discard)(name)
         if getattr(value, "free_symbols", None):
             self.formulas[name] = value
@@ -160,6 +162,10 @@ class Context:
         known = {**self.formulas, **self.given} if symbolic else {**self.stated, **self.given}
         table = {k: v for k, v in known.items() if k not in keep
                  and not (symbolic and not getattr(v, "free_symbols", None))}
+        if size:   # names defined with sums over entries mean those sums written out at this size
+            for name, text in self.sized.items():
+                if name not in keep and name in getattr(expr, "free_symbols", ()) and name not in table:
+                    table[name] = self._sized_value(name, text, size)
         for _ in range(MAX_EXPANSIONS):
             hit = {s: table[s] for s in getattr(expr, "free_symbols", ()) if s in table}
             if not hit:
@@ -237,6 +243,25 @@ class Context:
                 if index.isdigit() and base in self.entry_domains:
                     out.setdefault(s.name, self.entry_domains[base])
         return out
+
+    def define_sized(self, name: sp.Symbol, text: str) -> None:
+        """name = a term with sums over entries: its value depends on the size it is read at."""
+        self.sized[name] = text
+        self.stated.pop(name, None)
+        self.formulas.pop(name, None)
+
+    def _sized_value(self, name, text: str, size: int):
+        reading_stack = self.__dict__.setdefault("_reading_sized", set())
+        if name in reading_stack:
+            raise InvalidArgument("the definitions go round in a circle")
+        reading_stack.add(name)
+        try:
+            value = self.read(text, size).value
+        finally:
+            reading_stack.discard(name)
+        if value is None:
+            raise InvalidArgument(f"{name} is defined by a term that could not be judged")
+        return value
 
     def define_entries(self, name: sp.Symbol, text: str) -> str | None:
         """z = (2, 1, 0): z_1, z_2, z_3 are defined and z has three entries (for sums over
