@@ -26,6 +26,10 @@ $$\tanh(z) = \frac{e^{z}-e^{-z}}{e^{z}+e^{-z}} = \frac{1-e^{-2z}}{1+e^{-2z}} = \
     Example("issue_conv", "conv", r"""$$O = \left\lfloor \frac{224 - 5}{1} \right\rfloor + 1 = 219$$   (the arithmetic is off: 220)
 $$\mathcal{E}_{p} [ \mathbf{p}^{\mathsf{T}} \widehat{\mathbf{D}} ]\, \hat{\omega}^{\mathsf{T}} \mathbb{I} ]$$
 """, (1, 2)),
+    Example("issue_dropout", "dropout", r"""$$\mathbb{E}[E_D] = \frac12 \mathbb{E}\Big[\big(t - \sum_i \delta_i w_i x_i\big)^2\Big]
+ = \frac12 \big(t - \sum_i p_i w_i x_i\big)^2 + \frac12 \sum_i \operatorname{Var}(\delta_i) w_i^2 x_i^2
+ = E_{ENS} + \frac12 \sum_i p_i^2 w_i^2 x_i^2$$""", (1, 3), given="E_ENS = 1/2 (t - sum(p_i w_i x_i, i, 1, n))^2",
+            part="dropout.unit_regulariser"),
     # --- activation -----------------------------------------------------------------------
     Example("sigmoid_grad_fr", "activation", r"""La dérivée de la sigmoïde :
 $$\sigma'(z) = \frac{d}{dz}\left(\frac{1}{1+e^{-z}}\right) = \frac{e^{-z}}{(1+e^{-z})^2} = \sigma(z)\,(1-\sigma(z))$$
