@@ -297,6 +297,8 @@ def _defines(reading: Reading, term, terms, ctx: Context) -> bool:
     if reading.name is None or len(terms) < 2 or terms[1].relation not in EQUALITIES \
             or re.search(r"[-+*/()=]|\\(?:frac|cdot|times)", reading.clean.text):
         return False   # s_1 - 0 = 1/6 reads as s_1 but claims something
+    if reading.name in ("i", "j", "k", "l"):
+        return False   # "for $i = 1, \dots, n$" ranges an index, it defines no value
     return not any(s.name == reading.name for s in ctx.given)
 
 
