@@ -303,3 +303,13 @@ def test_a_name_defined_with_a_sum_is_written_out_with_it():
     assert report.first_wrong is None
     assert all("holds with n = 2 and 3" in s.message for s in report.chains[1].steps[1:])
     assert audit(text.replace("= 0$$", "= 1$$")).first_wrong == (2, 2)
+
+
+@pytest.mark.parametrize("text", [
+    r"$$\sigma(z)(1-\sigma(z)) = \sigma(z) - \sigma(z)2$$",    # OCR lost the ^ of \sigma(z)^2
+    r"$$(x + 1)^2 = x2 + 2x + 1$$",
+])
+def test_a_lost_superscript_is_ocr_damage_not_a_wrong_step(text):
+    report = audit(text)
+    step = report.chains[0].steps[1]
+    assert report.first_wrong is None and step.status == "unreadable" and "OCR" in step.message

@@ -65,6 +65,10 @@ def judge_step(before: Reading, after: Reading, relation: str, variables: dict,
         excuse = _no_claim(before, after, variables)
         if excuse is not None:
             return excuse
+        damaged = _lost_superscript(after.clean.text) or _lost_superscript(before.clean.text)
+        if damaged:
+            return Judgement(UNREADABLE, f"'{damaged}' looks like OCR damage (a lost superscript: a digit "
+                                         "right after a letter or ')'), so the step is not judged")
         if before.constant and after.constant:
             a, b = _value(before), _value(after)
             return Judgement(WRONG, f"Does not follow from the step before: this step is {_show(b)} but the "
@@ -180,6 +184,16 @@ def _close(a, b, point) -> bool:
 def plain_text_of(expr) -> str:
     from .audit_context import plain_text
     return plain_text(expr)
+
+
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+_DIGIT_AFTER = re.compile(r"(?:\)|(?<![_^A-Za-z{])[A-Za-z])\s?\d+(?![.,]\d)")
+
+
+def _lost_superscript(text: str) -> str | None:
+    """σ(z)2 or x2 as OCR leaves σ(z)^2 and x^2: nobody types a factor after its base."""
+    m = _DIGIT_AFTER.search(_COMMAND.sub("#", text))   # \\cdot 2 is no lost superscript
+    return m.group(0) if m else None
 
 
 def _in_steps(message: str) -> str:
