@@ -3,6 +3,7 @@ first wrong step as the headline. Exit status: 0 no wrong step, 1 a wrong step, 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ..answers.serve.audit import MAX_CHARACTERS, audit
@@ -139,6 +140,8 @@ def _write_page(path: str, page: str) -> None:
 
 
 def _short(text: str) -> str:
+    # Fractions side by side (a chain rule) print apart: ∂L/∂y ∂y/∂z, not ∂L/∂y∂y/∂z.
+    text = re.sub(r"\}\s*(?=\\[dt]?frac\b)", "} \\, ", text)
     try:
         shown = latex_text(text)
     except Exception:   # noqa: BLE001 -- a damaged term is shown as written
