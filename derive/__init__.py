@@ -5,7 +5,9 @@ The public front: declare parts with :class:`Part`, :class:`Variable`, :class:`S
 :func:`get_part` and :func:`all_parts`.
 """
 from .model.verdict import Verdict
+from .answers.serve.audit import audit
 from .answers.serve.free import equivalent
+from .model.audit import AuditChain, AuditReport, AuditStep
 from .answers.serve.worker import check
 from .errors import (AnswerSyntaxError, DeriveError, InvalidArgument, OutputError,
                      ProblemDefinitionError, UnknownPart)
@@ -23,6 +25,9 @@ _registry.add_package(CATALOGUE)
 
 __all__ = [
     "AnswerSyntaxError",
+    "AuditChain",
+    "AuditReport",
+    "AuditStep",
     "Claim",
     "Demonstration",
     "Derivation",
@@ -44,6 +49,7 @@ __all__ = [
     "Variable",
     "Verdict",
     "all_parts",
+    "audit",
     "check",
     "equivalent",
     "families",

@@ -14,6 +14,7 @@ from typing import Mapping
 
 from ..model import registry
 from .answers import add_check_commands, add_grade_commands
+from .audit import add_audit_command
 from .show import add_show_command
 from ..errors import DeriveError, OutputError
 from ..model.claim import FAILED, REFUTED, size_label
@@ -196,6 +197,7 @@ def parser() -> argparse.ArgumentParser:
     add_check_commands(sub)
     add_grade_commands(sub)
     add_show_command(sub)
+    add_audit_command(sub)
     return top
 
 
