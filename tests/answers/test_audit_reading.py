@@ -162,5 +162,5 @@ def test_plain_terms_are_judgeable():
     (r"\sum_k y_k (\delta_{ki} - s_i)", {"y": 3}, r"\sum_k y_k (\delta_{ki} - s_i)"),
 ])
 def test_sums_with_a_known_range_are_written_out(written, lengths, expanded):
-    from derive.answers.read.sums import expand_sums
+    from derive.answers.read.written_sums import expand_sums
     assert expand_sums(written, lengths) == expanded

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .sums import expand_sums
+from .written_sums import expand_sums
 
 __all__ = ["CleanTerm", "Derivative", "Moment", "PLACEHOLDER", "clean_term", "read_numbers"]
 
