@@ -11,7 +11,7 @@ from ..errors import DeriveError, InvalidArgument, OutputError, UnknownPart
 from ..model.audit import PROVED, START, UNCHECKED, UNREADABLE, WRONG, AuditReport
 from ..render.audit_page import audit_index, audit_page
 from .answers import _seconds
-from .terminal import latex_text
+from .terminal import latex_text, prose_text
 
 MARKS = {PROVED: "✓", WRONG: "✗", UNREADABLE: "?", UNCHECKED: "·", START: " "}
 SHOWN = 90   # characters of a step's text on one terminal line
@@ -158,7 +158,7 @@ def report_text(report: AuditReport) -> str:
             rel = f"{step.relation} " if step.relation else "  "
             lines.append(f"  {MARKS.get(step.status, ' ')} {step.index:>2} {rel}{_short(step.text)}")
             if step.status in (WRONG, UNREADABLE) or (step.status == UNCHECKED and step.message):
-                lines.append(f"       {step.message.splitlines()[0] if step.message else ''}")
+                lines.append(f"       {prose_text(step.message.splitlines()[0]) if step.message else ''}")
             if step.status == WRONG and step.diagnosis is not None:
                 lines.append(f"       diagnosis: {step.diagnosis}")
         lines.append("")

@@ -103,7 +103,11 @@ def _assembled(pieces) -> str:
 
     def close():
         body = "".join(para).strip()
-        if body:
+        heading = re.match(r"(#{1,6})\s+(.*)", body, re.S)
+        if heading:   # a Markdown heading: "# Übung 3"
+            level = min(len(heading.group(1)) + 1, 6)
+            out.append(f'<h{level} dir="auto">{heading.group(2)}</h{level}>')
+        elif body:
             out.append(f'<p class="prose" dir="auto">{body}</p>')
         para.clear()
         out.extend(n for n in notes if n)

@@ -59,6 +59,14 @@ class _PlainPrinter(StrPrinter):
     def _print_Derivative(self, e):
         raise InvalidArgument("a derivative that could not be taken")
 
+    def _print_Piecewise(self, e):
+        # The reader's Iverson bracket [a = b] (and [a < b] ...), the one Piecewise it builds.
+        if len(e.args) == 2 and e.args[0][0] == 1 and e.args[1] == (0, True):
+            c = e.args[0][1]
+            if isinstance(c, sp.core.relational.Relational):
+                return f"[{self._print(c.lhs)} {c.rel_op} {self._print(c.rhs)}]".replace("==", "=")
+        raise InvalidArgument("a piecewise expression the answer language does not write")
+
 
 def plain_text(expr) -> str:
     return _PlainPrinter({"order": "none"}).doprint(expr)
@@ -320,10 +328,10 @@ class Context:
     def _moment(self, m, size: int | None = None) -> sp.Expr:
         inner = self.read(m.of, size)
         if inner.value is None:
-            raise InvalidArgument(f"the inside of {m.kind}[{m.of}] could not be judged")
+            raise InvalidArgument(f"the inside of ${m.kind}[{m.of}]$ could not be judged")
         table = {s: law for s in inner.value.free_symbols if (law := self._law(s)) is not None}
         if not table:
-            raise InvalidArgument(f"{m.kind}[{m.of}]: no name in it has a stated law "
+            raise InvalidArgument(f"${m.kind}[{m.of}]$: no name in it has a stated law "
                                   "(state one: \\delta \\sim \\text{Bernoulli}(p))")
         return expectation(inner.value, table) if m.kind == "E" else variance(inner.value, table)
 
@@ -333,12 +341,12 @@ class Context:
             raise InvalidArgument(f"a derivative with respect to {d.wrt!r}, which is not one name")
         of = self.expand(self._parse(d.of, "latex"), keep=frozenset({wrt}), symbolic=True)
         if wrt not in of.free_symbols:
-            raise InvalidArgument(f"{d.of} does not depend on {d.wrt} through the definitions known here")
+            raise InvalidArgument(f"${d.of}$ does not depend on ${d.wrt}$ through the definitions known here")
         base = wrt.name.partition("_")[0]
         if of.has(sp.Sum, sp.Product) or any(s != wrt and "_" in s.name and s.name.partition("_")[0] == base
                                               for s in of.free_symbols):
             # z_j and z_i are one vector's entries, which the scalar reading cannot relate.
-            raise InvalidArgument(f"the derivative of {d.of} in {d.wrt} goes through a vector's entries, "
+            raise InvalidArgument(f"the derivative of ${d.of}$ in ${d.wrt}$ goes through a vector's entries, "
                                   "which are not differentiated yet")
         out = sp.diff(of, wrt, d.order)
         if out.has(sp.Derivative):

@@ -10,6 +10,7 @@ limit, ``\\sim``) is read but not judged.
 """
 from __future__ import annotations
 
+import logging
 import random
 import re
 from dataclasses import dataclass
@@ -54,8 +55,9 @@ def judge_step(before: Reading, after: Reading, relation: str, variables: dict,
     try:
         verdict = equivalent(expected, answer, variables=variables or None, syntax=syntax,
                              seed=seed, timeout=timeout)
-    except Exception as exc:   # the term before read, yet the judge cannot take it as expected
-        return Judgement(UNCHECKED, f"could not be compared: {str(exc).splitlines()[0]}")
+    except Exception:   # the term before read, yet the judge cannot take it as expected
+        logging.getLogger(__name__).debug("step not compared", exc_info=True)
+        return Judgement(UNCHECKED, "read, but the step before has no form the checker can compare with")
     if verdict.status == CORRECT:
         return Judgement(PROVED, verdict.evidence or verdict.message)
     if verdict.status == INCORRECT:
