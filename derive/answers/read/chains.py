@@ -226,6 +226,13 @@ def split_chains(body: str, offset: int = 0) -> list[Chain]:
             chains.append(current)
         current = []
 
+    def place(term: Term, broken: bool):
+        """A term after a line break without a relation starts a new chain."""
+        if broken:
+            close_chain()
+            term = Term(term.text, term.start, term.end, None)
+        current.append(term)
+
     for item in _items(body):
         kind = item[0]
         if kind == "char":
@@ -240,10 +247,7 @@ def split_chains(body: str, offset: int = 0) -> list[Chain]:
         elif kind == "rel":
             term = flush()
             if term is not None:
-                if broken:
-                    close_chain()
-                    term = Term(term.text, term.start, term.end, None)
-                current.append(term)
+                place(term, broken)
             elif not current and not broken:
                 pass   # the display opens with a relation: its first term keeps it (Chain.continues)
             elif unit and current:   # 50\,176 \text{ B} \approx 49 \text{ KiB}: B is a unit
@@ -262,10 +266,7 @@ def split_chains(body: str, offset: int = 0) -> list[Chain]:
             broken = True
     term = flush()
     if term is not None:
-        if broken:
-            close_chain()
-            term = Term(term.text, term.start, term.end, None)
-        current.append(term)
+        place(term, broken)
     close_chain()
     out = [Chain(tuple(c)) for c in chains]
     return [out[0]] + [Chain(tuple(_first_unrelated(c.terms))) for c in out[1:]] if out else []

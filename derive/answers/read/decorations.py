@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .written_sums import expand_sums
+from .written_sums import expand_sums, term_end
 
 __all__ = ["CleanTerm", "Derivative", "Moment", "PLACEHOLDER", "clean_term", "read_numbers"]
 
@@ -253,25 +253,7 @@ def _operand_end(text: str, j: int) -> int:
     """Where the operand of d/dw ends: at the first + or - outside brackets after something
     was read (d/dz (1 + e^{-z})^{-1}, d/dw \\frac12 (wx - t)^2, d/dz z^2 + 3 takes z^2), or
     at the end of the term."""
-    depth, k, seen = 0, _skip(text, j), False
-    while k < len(text):
-        ch = text[k]
-        if text.startswith("\\left", k) or text.startswith("\\right", k):
-            depth += 1 if text.startswith("\\left", k) else -1
-            k += 6 if text.startswith("\\right", k) else 5
-            continue
-        if ch in "({[":
-            depth += 1
-        elif ch in ")}]":
-            depth -= 1
-            if depth < 0:
-                return k
-        elif ch in "+-" and depth == 0 and seen:
-            return k
-        if not ch.isspace():
-            seen = True
-        k += 1
-    return k
+    return term_end(text, _skip(text, j), stops="+-")
 
 
 def clean_term(text: str, decimal_commas: bool = False, lengths: dict | None = None,

@@ -22,9 +22,10 @@ _SUM = re.compile(r"\\sum(?:\\limits)?\s*_\s*(?:\{\s*([a-z])\s*(?:=\s*([^{}^]+?)
                   r"(?:\s*\^\s*(?:\{([^{}]*)\}|(\w)))?")
 
 
-def _body_end(text: str, j: int) -> int:
-    """The end of a sum's body: the first + or - outside brackets after something was read, a
-    closing bracket of the group the sum sits in, or the end."""
+def term_end(text: str, j: int, stops: str = "+-=") -> int:
+    """The end of a term starting at j: the first of ``stops`` outside brackets after
+    something was read, a closing bracket of the group the term sits in, or the end (the
+    body of a sum, the operand of d/dw)."""
     depth, k, seen = 0, j, False
     while k < len(text):
         if text.startswith("\\left", k):
@@ -42,7 +43,7 @@ def _body_end(text: str, j: int) -> int:
             depth -= 1
             if depth < 0:
                 return k
-        elif ch in "+-=" and depth == 0 and seen:
+        elif ch in stops and depth == 0 and seen:
             return k
         if not ch.isspace():
             seen = True
@@ -89,7 +90,7 @@ def expand_sums(text: str, lengths: Mapping[str, int], default: int | None = Non
             index = m.group(1) or m.group(3)
             low = m.group(2)
             high = m.group(4) if m.group(4) is not None else m.group(5)
-            end = _body_end(text, m.end())
+            end = term_end(text, m.end())
             body = text[m.end():end]
             if "\\sum" in body:
                 continue   # the inner one first
