@@ -58,6 +58,11 @@ def _targets(part, cache: dict, sizes: dict) -> PreciseTarget:
 _PRECISE: dict = {}
 
 
+def precise_target(part, sizes: dict) -> PreciseTarget:
+    """The part's high-precision target at these sizes (cached)."""
+    return _targets(part, precise_targets(part), sizes)
+
+
 def precise_targets(part) -> dict:
     hit = _PRECISE.get(part.id)
     if hit is None or hit[0] is not part:

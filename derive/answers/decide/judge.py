@@ -26,7 +26,8 @@ from .diagnosis import diagnose
 from ...model.verdict import INCORRECT, INVALID, UNDECIDED, Diagnosis, Verdict
 from .presentation import _counterexample, _latex, _point_text, _shape_of_array
 from .presentation import correct_verdict, incorrect_verdict, precise_counterexample, unproved_verdict
-from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, prove_sizes
+from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, precise_target, prove_sizes
+from .shrink import shrunk
 from .points import answer_constants, breakpoint_batches, sizes_used_as_numbers, sweep_batches
 from .sets import judge_sets
 from .equivalence import is_index_part
@@ -148,9 +149,11 @@ def _wrong(part, answer, tgt, batches, result, parsed, outcome, ordinary=None) -
         batch = batches[outcome.batch]
         wanted = set(answer.names) | depends_on(part, tgt, batch.sizes)
         shown = [v.name for v in part.variables if v.name in wanted]
-        counter = precise_counterexample(answer, batch.sizes, outcome.decision, shown, batch.points[outcome.index])
+        point, decision = shrunk(answer, tgt, precise_target(part, batch.sizes), batch.points[outcome.index],
+                                 batch.sizes, outcome.decision)
+        counter = precise_counterexample(answer, batch.sizes, decision, shown, point)
         message = ("Not equal to the expected answer: " + _point_text(counter)[:-1]
-                   + f" (confirmed at {outcome.decision.digits} digits).")
+                   + f" (confirmed at {decision.digits} digits).")
     return incorrect_verdict(part, message, counter, diagnosis, parsed, result.points, tested)
 
 

@@ -159,7 +159,7 @@ def sweep_batches(tgt: Target, seed: int, used: list[str], thresholds: tuple = (
 
 
 # --------------------------------------------------------------------------- breakpoints
-def _movable(var) -> bool:
+def movable(var) -> bool:
     """Variables whose value a breakpoint or magnitude point may set freely."""
     return var.definition is None and not isinstance(
         var.domain, (OneHot, Simplex, SymmetricPositiveDefinite, StepCount))
@@ -183,7 +183,7 @@ def _allowed(var, value: float) -> bool:
 
 def _unbounded(var) -> bool:
     d = var.domain
-    return _movable(var) and not isinstance(d, (Interval, StepSize)) and not dict(d.assumptions).get("integer")
+    return movable(var) and not isinstance(d, (Interval, StepSize)) and not dict(d.assumptions).get("integer")
 
 
 def _answer_pieces(answer, ns) -> list:
@@ -295,7 +295,7 @@ def _symbol_owner(part, ns) -> dict:
     """Scalar symbol -> (variable, flat index) for movable variables."""
     owner = {}
     for var in part.variables:
-        if not _movable(var):
+        if not movable(var):
             continue
         obj = ns.objects[var.name]
         for k, sym in enumerate(list(obj) if isinstance(obj, sp.MatrixBase) else [obj]):
@@ -303,7 +303,7 @@ def _symbol_owner(part, ns) -> dict:
     return owner
 
 
-def _with(part, point: dict, var, k: int, value: float) -> dict | None:
+def with_entry(part, point: dict, var, k: int, value: float) -> dict | None:
     """The point with one entry of a variable set, defined variables recomputed."""
     if not _allowed(var, value):
         return None
@@ -357,7 +357,7 @@ def _around_breakpoint(part, point, g, kind, owner, offsets=OFFSETS) -> list:
                     continue
                 for d in offsets:
                     for side in (-1, 1):
-                        out.append(_with(part, point, var, k, b + side * d * max(1.0, abs(b))
+                        out.append(with_entry(part, point, var, k, b + side * d * max(1.0, abs(b))
                                          if abs(b) > 1 else b + side * d))
     return out
 
@@ -397,12 +397,12 @@ def _large(part, point) -> list:
         for m in MAGNITUDES:
             for sign in ((1,) if positive else (1, -1)):
                 if x.ndim == 0:
-                    out.append(_with(part, point, var, 0, sign * m))
+                    out.append(with_entry(part, point, var, 0, sign * m))
                 else:
                     scaled = sign * m * x / max(1e-12, float(np.max(np.abs(x))))
                     p = point
                     for k, v in enumerate(scaled.reshape(-1)):
-                        p = _with(part, p, var, k, float(v)) if p is not None else None
+                        p = with_entry(part, p, var, k, float(v)) if p is not None else None
                     out.append(p)
     return out
 
@@ -418,28 +418,28 @@ def _at_constants(part, point, thresholds: list[int], scales: list[float], power
     out = []
     reals = []
     for var in part.variables:
-        if not _movable(var):
+        if not movable(var):
             continue
         if np.ndim(point[var.name]) != 0:
             out += _labels(part, point, var, thresholds, sizes or {})
             continue
         if dict(var.domain.assumptions).get("integer"):
             for value in sorted({c + k for c in thresholds for k in (-1, 0, 1)}):
-                out.append(_with(part, point, var, 0, float(value)))
+                out.append(with_entry(part, point, var, 0, float(value)))
             continue
         # Not at the thresholds themselves: for a real variable a value differing at a single
         # point (a breakpoint's convention, [x = 2]) is a difference on a set of measure zero.
         reals.append(var)
         for scale in scales:
             for value in (1 / scale, 3 / scale):
-                out += [_with(part, point, var, 0, value), _with(part, point, var, 0, -value)]
+                out += [with_entry(part, point, var, 0, value), with_entry(part, point, var, 0, -value)]
         if periodic or scales:
-            out += [_with(part, point, var, 0, v) for v in ODD_RATIONALS]
+            out += [with_entry(part, point, var, 0, v) for v in ODD_RATIONALS]
     if powers and reals:
         for values in itertools.islice(itertools.product(SIMPLE_BASES, repeat=len(reals)), MAX_COMBINATIONS):
             p = point
             for var, v in zip(reals, values):
-                p = _with(part, p, var, 0, v) if p is not None else None
+                p = with_entry(part, p, var, 0, v) if p is not None else None
             out.append(p)
     return out
 
@@ -453,10 +453,10 @@ def _labels(part, point, var, thresholds, sizes) -> list:
         return []
     out = []
     for label in sorted({c for c in thresholds if 1 <= c <= count} | {int(count)}):
-        out.append(_with(part, point, var, 0, float(label)))
+        out.append(with_entry(part, point, var, 0, float(label)))
         p = point
         for k in range(np.size(point[var.name])):
-            p = _with(part, p, var, k, float(label)) if p is not None else None
+            p = with_entry(part, p, var, k, float(label)) if p is not None else None
         out.append(p)
     return out
 
