@@ -49,6 +49,9 @@ def identical(a, b, ranges: Ranges | None = None, facts: Mapping | None = None) 
     rest = difference.xreplace(unknowns)
     if any(isinstance(n, sp.Sum) for n in sp.preorder_traversal(rest)):
         return False
+    # A rational function of the unknowns first (cheap), then SymPy's general simplification.
+    if sp.expand(sp.numer(sp.together(rest))) == 0:
+        return True
     return sp.simplify(rest) == 0
 
 
@@ -58,9 +61,13 @@ def entry_as_written(value, position: tuple):
     0..n-1 and become 1..n (their bodies name entries by the same symbols, so only the
     range moves). ``position`` is in that convention too."""
     before = value.atoms(sp.Sum)
+
+    def written(limit):
+        k, lo, hi = limit
+        return (k, 1, hi + 1) if lo == 0 else limit
     return value[position].replace(
-        lambda e: isinstance(e, sp.Sum) and e not in before and len(e.limits) == 1 and e.limits[0][1] == 0,
-        lambda e: sp.Sum(e.function, (e.limits[0][0], 1, e.limits[0][2] + 1)))
+        lambda e: isinstance(e, sp.Sum) and e not in before and any(lo == 0 for _, lo, _ in e.limits),
+        lambda e: sp.Sum(e.function, *(written(limit) for limit in e.limits)))
 
 
 def canonical(expr, ranges: Ranges | None = None):

@@ -178,12 +178,13 @@ def prove_symbolic(answer, part, budget: float) -> bool:
     read with entry positions as written, sums put in one normal form (maths/sums.py)."""
     if not part.sizes or budget <= 0:
         return False
-    ns = part.general
     try:
         with time_limit(budget):
+            ns, expected = general_result(part)
             mine = answer.to_sympy(ns.objects, ns.sizes, as_written=True)
-            expected = part.result(ns)
             if mine == expected:
+                return True
+            if _shaped(mine) and _shaped(expected) and mine.shape == expected.shape and _same_matrix(mine, expected):
                 return True
             free = [sp.Symbol(i, integer=True, positive=True) for i in answer.free_indices]
             ranges = {s: (sp.S.One, ns.sizes[answer.index_ranges[str(s)]]) for s in free}
@@ -231,6 +232,14 @@ def _comparable(expr, ns):
     return expr.replace(bracket, lambda e: sp.Piecewise((1, sp.Eq(*e.args[:2])), (0, True)))
 
 
+def _same_matrix(mine, expected) -> bool:
+    """The same matrix expression once SymPy's own algebra has run (the answer is built
+    unevaluated; an inverse has no general entries to compare)."""
+    if not any(isinstance(n, sp.Inverse) for n in sp.preorder_traversal(expected)):
+        return False
+    return mine.doit() == expected.doit()
+
+
 def _general_definitions(part, ns):
     """A function replacing each entry of a defined vector or matrix by the entry of its
     definition (as written), or None when no variable has a general definition."""
@@ -267,6 +276,19 @@ def _general_facts(part, ns) -> dict:
 
 def _shaped(value) -> bool:
     return isinstance(value, (sp.MatrixExpr, sp.MatrixBase))
+
+
+_GENERAL: dict = {}
+
+
+def general_result(part) -> tuple:
+    """(the general namespace, the result in it), built once per part: every answer to the
+    part is compared with the same expression."""
+    hit = _GENERAL.get(part.id)
+    if hit is None or hit[0] is not part:
+        ns = part.general
+        hit = _GENERAL[part.id] = (part, ns, part.result(ns))
+    return hit[1], hit[2]
 
 
 def written_entry(value, free: list):

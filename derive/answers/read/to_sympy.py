@@ -114,6 +114,14 @@ class SympyBuilder:
                 a = a * ones(b.shape)
             else:
                 b = b * ones(a.shape)
+        if self.first and (isinstance(a, sp.MatrixExpr) or isinstance(b, sp.MatrixExpr)):
+            # Matrix expressions built as they are written: SymPy's own + and * call doit,
+            # which tries to evaluate every sum inside in closed form (slow, and not needed:
+            # the proof takes entries).
+            if n.op in "+-":
+                return sp.MatAdd(a, b if n.op == "+" else sp.MatMul(-1, b))
+            if n.op == "*":
+                return sp.MatMul(a, b)
         if n.op == "+":
             return a + b
         if n.op == "-":
