@@ -91,3 +91,36 @@ def test_number_and_symbolic_questions(course):
     assert [g["score"] for g in run["graded"]] == [1, 1, 0]
     run = harness(course, "activation.sigmoid_grad", ["sigma(z)*(1 - sigma(z))", "sigma(z)*(1 + sigma(z))"])
     assert [g["score"] for g in run["graded"]] == [1, 0]
+
+
+def test_the_variant_hook_takes_derive_variants_once_derive_has_them(course, monkeypatch):
+    """While derive has no variants, generate shows the part; once derive.variant and
+    check(variant=...) exist, generate draws from PrairieLearn's seed and grade passes it on."""
+    import importlib.util
+    from types import SimpleNamespace
+
+    import derive
+
+    spec = importlib.util.spec_from_file_location("derive_pl_probe", course / "serverFilesCourse" / "derive_pl.py")
+    derive_pl = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(derive_pl)
+    data = {"params": {}, "correct_answers": {}, "variant_seed": 99}
+    derive_pl.generate(data, "softmax.ce_grad", "answer", expected="s - y")
+    assert data["params"]["variant"] is None and not derive_pl.supports_variants()
+
+    calls = []
+
+    def check(part_id, answer, *, timeout=5.0, variant=None):
+        calls.append(variant)
+        return derive.Verdict("correct", "Correct: proved.", part=part_id)
+
+    monkeypatch.setattr(derive, "variant", lambda part_id, seed: SimpleNamespace(
+        statement=f"variant {seed} of {part_id}", expected="2 (s - y)"), raising=False)
+    monkeypatch.setattr(derive, "check", check)
+    data = {"params": {}, "correct_answers": {}, "variant_seed": 99}
+    derive_pl.generate(data, "softmax.ce_grad", "answer", expected="s - y")
+    assert data["params"] == {"part": "softmax.ce_grad", "variant": "99", "statement": "variant 99 of softmax.ce_grad",
+                              "expected": "2 (s - y)"}
+    data.update(submitted_answers={"answer": "2 (s - y)"}, format_errors={}, partial_scores={}, score=0, feedback={})
+    derive_pl.grade(data, "softmax.ce_grad", "answer")
+    assert calls == ["99"] and data["score"] == 1
