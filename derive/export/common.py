@@ -87,8 +87,7 @@ def exported(part: Part) -> Exported:
     label = part.result_lhs or ""
     if value is not None:
         return Exported(part, NUMBER, (), expected, label, value)
-    scalar = all(not v.shape for v in part.variables) and not _is_condition(expected)
-    kind = SYMBOLIC if scalar else TEXT
+    kind = SYMBOLIC if _plain_expression(part, expected) else TEXT
     return Exported(part, kind, tuple(v.name for v in part.variables), expected, label)
 
 
@@ -103,6 +102,21 @@ def _number(part: Part) -> float | None:
 
 
 CONDITION = re.compile(r"<|>|\\(?:le|ge|leq|geq|leqslant|geqslant|lt|gt|ne|neq)(?![A-Za-z])")
+
+
+# PrairieLearn's symbolic input reads an expression in named scalar variables with its own
+# parser and refuses the rest as a format error before grade() runs: names with subscripts,
+# brackets, floors, sums, Heaviside's H, expectations. Those answers are typed as derive text.
+PLAIN_NAME = re.compile(r"^[A-Za-z]+[0-9]*$")
+NOT_PLAIN = re.compile("|".join(map(re.escape, ("\\mathbb", "\\lfloor", "\\lceil", "\\operatorname", "\\sum",
+                                                 "\\prod", "\\circ", "\\|", "\\\\", "[")))
+                       + r"|(?<![A-Za-z\\])H\\left")
+
+
+def _plain_expression(part: Part, expected: str) -> bool:
+    """Whether PrairieLearn's symbolic input can read the answer (see PLAIN_NAME)."""
+    return bool(part.variables) and all(not v.shape and PLAIN_NAME.match(v.name) for v in part.variables) \
+        and not _is_condition(expected) and NOT_PLAIN.search(expected) is None
 
 
 def _is_condition(latex: str) -> bool:

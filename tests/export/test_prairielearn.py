@@ -124,3 +124,19 @@ def test_the_variant_hook_takes_derive_variants_once_derive_has_them(course, mon
     data.update(submitted_answers={"answer": "2 (s - y)"}, format_errors={}, partial_scores={}, score=0, feedback={})
     derive_pl.grade(data, "softmax.ce_grad", "answer")
     assert calls == ["99"] and data["score"] == 1
+
+
+@pytest.mark.parametrize("part, kind", [
+    ("activation.sigmoid_grad", "symbolic"), ("backprop.neuron_grad_w", "symbolic"),
+    ("activation.relu_grad", "text"),       # Heaviside's H: no function PrairieLearn's parser knows
+    ("conv.low_rank", "text"),              # r and k are no declared variables
+    ("conv.output_size", "text"),           # a floor
+    ("optim.gd_optimal_step", "text"),      # lambda_max: a subscripted name
+    ("optim.gd_step_bound", "text"),        # a condition
+    ("softmax.jacobian", "text"),           # a matrix
+    ("conv.skip_grad", "number"), ("conv.receptive_field", "number"),
+])
+def test_an_answer_gets_an_input_that_can_read_it(part, kind):
+    from derive.export.common import exported
+    from derive.model import registry
+    assert exported(registry.get_part(part)).kind == kind
