@@ -79,6 +79,14 @@ def test_a_wrong_answer_fails_with_its_counterexample_and_diagnosis(autograder, 
 
 
 @pytest.mark.slow
+def test_a_csv_with_named_columns_and_an_unknown_part(autograder, tmp_path):
+    results = run(autograder, tmp_path, {"mine.csv": 'student,answer,part\nann,"sigma(z)*(1 - sigma(z))",'
+                                                     'activation.sigmoid_grad\nann,1,softmax.nope\n'})
+    assert statuses(results) == ["failed", "passed"]
+    assert "`softmax.nope`" in results["output"]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("files, says", [
     ({}, "No files were submitted"),
     ({"answers.json": "{\"softmax.ce_grad\": \"s - y\""}, "not valid JSON"),
