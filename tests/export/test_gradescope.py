@@ -107,8 +107,17 @@ def test_written_solutions_are_audited_step_by_step(autograder, tmp_path):
     results = run(autograder, tmp_path, {"activation.sigmoid_grad.md": right, "softmax.ce_grad.md": wrong})
     ce, sigmoid = results["tests"]
     assert sigmoid["status"] == "passed" and "activation.sigmoid_grad.md" in sigmoid["output"]
+    assert "reaches the answer" in sigmoid["output"]
     assert ce["status"] == "failed" and "is wrong" in ce["output"] and "Counterexample" in ce["output"]
     assert "`y - s`" in ce["output"]
+
+
+@pytest.mark.slow
+def test_a_written_solution_must_reach_the_answer(autograder, tmp_path):
+    """Right steps that stop short of the part's answer earn nothing for it."""
+    short = "$$\\sigma(z) = \\frac{1}{1+e^{-z}} = \\frac{e^z}{e^z + 1}$$\n"
+    results = run(autograder, tmp_path, {"activation.sigmoid_grad.md": short})
+    assert results["tests"][1]["status"] == "failed" and "No chain" in results["tests"][1]["output"]
 
 
 def test_setup_sh_installs_nothing_when_derive_is_importable(autograder, tmp_path):
