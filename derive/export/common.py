@@ -24,6 +24,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 VENDORED = ("lark", "hypothesis", "_hypothesis_globals", "sortedcontainers")
 SOURCES = ("derive", "problems")
 NUMBER, SYMBOLIC, TEXT = "number", "symbolic", "text"
+MARK = ".derive-export"     # in every package folder an export copied, so the next may replace it
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,14 @@ def copy_derive(dest: Path, vendor: bool = True) -> list[str]:
                               f"(python3 -m pip install {name.strip('_')})")
         origin = Path(spec.origin)
         if origin.name == "__init__.py":
-            shutil.copytree(origin.parent, dest / name, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            target = dest / name
+            if target.exists():
+                if not (target / MARK).exists():
+                    raise OutputError(f"{str(target)!r} exists and was not written by derive export; move "
+                                      "it away or export into another folder")
+                shutil.rmtree(target)     # an earlier export's copy: replaced whole, no stale modules
+            shutil.copytree(origin.parent, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            (target / MARK).write_text("written by derive export; replaced by the next export\n")
         else:
             shutil.copy2(origin, dest / origin.name)
     return names

@@ -38,3 +38,14 @@ def test_a_family_exports_only_its_answer_parts(capsys, tmp_path):
     with zipfile.ZipFile(tmp_path / "conv.zip") as archive:
         ids = [p["id"] for p in json.loads(archive.read("config.json"))["parts"]]
     assert "conv.grad_bias" in ids and "conv.networks_ab" not in ids and "conv.toeplitz" not in ids
+
+
+def test_an_export_replaces_its_own_copy_of_derive_but_no_other_folder(capsys, tmp_path):
+    shared = tmp_path / "serverFilesCourse"
+    assert main(["export", "prairielearn", "softmax.ce_grad", "--out", str(tmp_path), "--no-vendor"]) == 0
+    (shared / "derive" / "stale_module.py").write_text("")
+    assert main(["export", "prairielearn", "softmax.ce_grad", "--out", str(tmp_path), "--no-vendor"]) == 0
+    assert not (shared / "derive" / "stale_module.py").exists() and (shared / "derive" / "__init__.py").exists()
+    (shared / "problems" / ".derive-export").unlink()        # as if the course had its own problems/
+    assert main(["export", "prairielearn", "softmax.ce_grad", "--out", str(tmp_path), "--no-vendor"]) == 2
+    assert "was not written by derive export" in capsys.readouterr().err
