@@ -49,3 +49,12 @@ def test_an_export_replaces_its_own_copy_of_derive_but_no_other_folder(capsys, t
     (shared / "problems" / ".derive-export").unlink()        # as if the course had its own problems/
     assert main(["export", "prairielearn", "softmax.ce_grad", "--out", str(tmp_path), "--no-vendor"]) == 2
     assert "was not written by derive export" in capsys.readouterr().err
+
+
+def test_a_part_outside_the_shipped_catalogue_is_refused(capsys, tmp_path, monkeypatch):
+    """The export ships the catalogue package; a part from a --problems file would be unknown on
+    the platform (here the catalogue's name is changed so that every part is outside it)."""
+    from derive.export import common
+    monkeypatch.setattr(common, "SOURCES", ("derive", "no_such_catalogue"))
+    assert main(["export", "gradescope", "softmax.ce_grad", "--out", str(tmp_path / "a.zip")]) == 2
+    assert "softmax.ce_grad comes from a problem file" in capsys.readouterr().err
