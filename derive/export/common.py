@@ -61,12 +61,20 @@ def answer_parts(names: list[str]) -> list[Part]:
     if not chosen:
         raise InvalidArgument(f"no part in {', '.join(map(repr, names))} takes answers; parts that do: "
                               f"{_answer_ids(names[0])}")
-    outside = [p.id for p in chosen if importlib.util.find_spec(f"{SOURCES[1]}.{p.family}") is None]
+    outside = [p.id for p in chosen if not _shipped(p.family)]
     if outside:
         raise InvalidArgument(f"{', '.join(outside)} come{'s' * (len(outside) == 1)} from a problem file "
                               f"(--problems), which an export cannot ship; put the module in {SOURCES[1]}/ "
                               "to export it")
     return chosen
+
+
+def _shipped(family: str) -> bool:
+    """Whether the family's module is in the catalogue package the export copies."""
+    try:
+        return importlib.util.find_spec(f"{SOURCES[1]}.{family}") is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def _answer_ids(near: str) -> str:
