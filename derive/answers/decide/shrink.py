@@ -10,7 +10,6 @@ original counterexample is kept if it is not, so shrinking never weakens a verdi
 from __future__ import annotations
 
 import time
-from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -21,7 +20,7 @@ from .precision import DIFFERENT, Decision, decide
 
 __all__ = ["shrunk"]
 
-SIMPLE_VALUES = (0, 1, -1, 2, Fraction(1, 2), -2, 3)
+SIMPLE_VALUES = (0, 1, -1, 2, 0.5, -2, 3)   # 0.5 is exact in binary
 VISIBLE = 1e-3            # a float difference this large is no rounding artefact
 BUDGET = 0.02             # seconds of float evaluations per counterexample
 
@@ -45,7 +44,7 @@ def shrunk(answer, tgt, precise_target, point: dict, sizes: dict, decision: Deci
                 if current == value:
                     break   # already as simple as the rest
                 values.append(value)
-            candidates = [c for c in (with_entry(part, point, var, k, v) for v in values) if c is not None]
+            candidates = [c for c in (_candidate(part, point, var, k, v) for v in values) if c is not None]
             chosen = _first_visible(answer, tgt, sizes, candidates)
             if chosen is not None:
                 point = chosen
@@ -58,6 +57,13 @@ def shrunk(answer, tgt, precise_target, point: dict, sizes: dict, decision: Deci
     if confirmed.status == DIFFERENT and not mpmath.isinf(confirmed.error) and confirmed.error > VISIBLE:
         return point, confirmed
     return start, decision
+
+
+def _candidate(part, point, var, k, value):
+    try:
+        return with_entry(part, point, var, k, value)
+    except Exception:   # a defined variable that cannot be recomputed there: no candidate
+        return None
 
 
 def _first_visible(answer, tgt, sizes, candidates):
