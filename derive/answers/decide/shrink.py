@@ -61,7 +61,8 @@ def shrunk(answer, tgt, precise_target, point: dict, sizes: dict, decision: Deci
 
 def _candidate(part, point, var, k, value):
     try:
-        return with_entry(part, point, var, k, value)
+        with np.errstate(all="ignore"):
+            return with_entry(part, point, var, k, value)
     except Exception:   # a defined variable that cannot be recomputed there: no candidate
         return None
 
@@ -71,11 +72,11 @@ def _first_visible(answer, tgt, sizes, candidates):
     if not candidates:
         return None
     try:
-        batch = Batch(dict(sizes), candidates, stack_points(tgt.vocab, candidates))
-        expected = tgt.evaluate(sizes, candidates)
-        got = answer.evaluate_batch(batch.arrays, batch.sizes)
-        got = np.broadcast_to(got, (len(candidates),) + np.shape(got)[1:])
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):   # a candidate may divide by zero: it is then not taken
+            batch = Batch(dict(sizes), candidates, stack_points(tgt.vocab, candidates))
+            expected = tgt.evaluate(sizes, candidates)
+            got = answer.evaluate_batch(batch.arrays, batch.sizes)
+            got = np.broadcast_to(got, (len(candidates),) + np.shape(got)[1:])
             errors = scaled_errors(got, expected)
     except Exception:   # candidates the float pass cannot evaluate are simply not taken
         return None
