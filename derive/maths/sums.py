@@ -52,6 +52,10 @@ def identical(a, b, ranges: Ranges | None = None, facts: Mapping | None = None) 
     # A rational function of the unknowns first (cheap), then SymPy's general simplification.
     if sp.expand(sp.numer(sp.together(rest))) == 0:
         return True
+    if rest.has(sp.Piecewise):   # a closed form by cases (a geometric sum at ratio 1): each case
+        folded = sp.piecewise_fold(rest)
+        if isinstance(folded, sp.Piecewise):
+            return all(sp.simplify(_under(e, c)) == 0 for e, c in folded.args)
     return sp.simplify(rest) == 0
 
 
@@ -138,7 +142,11 @@ class _Canonical:
         picked = self._picked(inside, index, top)
         if picked is not None:
             return factor * picked
-        return factor * sp.Sum(sp.Mul(*inside), (index, 0, top))
+        body = sp.Mul(*inside)
+        closed = _closed_form(body, index, top)
+        if closed is not None:
+            return factor * closed
+        return factor * sp.Sum(body, (index, 0, top))
 
     def _picked(self, factors, index, top):
         """The term a delta or [index = e] selects, when e is provably in 0..top."""
@@ -185,6 +193,26 @@ def _floors_in_range(expr, ranges):
         checker = _Canonical(dict(ranges))
         return checker._at_least(p, 0) and checker._at_least(q - 1 - p, 0)
     return expr.replace(lambda e: isinstance(e, sp.floor) and zero(e), lambda e: sp.S.Zero)
+
+
+def _under(expr, condition):
+    """expr where an equation holds (b = 1 put in for the case 1/b = 1)."""
+    if isinstance(condition, sp.Eq):
+        for symbol in sorted(condition.free_symbols, key=str):
+            solved = sp.solve(condition, symbol)
+            if len(solved) == 1:
+                return expr.subs(symbol, solved[0])
+    return expr
+
+
+def _closed_form(body, index, top):
+    """SymPy's closed form of a sum of a body free of entries (k, k^2, beta^(t-k)), when the
+    range is provably not reversed (the closed form then agrees with the empty-sum value at
+    top = -1); None otherwise."""
+    if body.atoms(sp.Indexed, MatrixElement, sp.Piecewise, sp.KroneckerDelta) or not (top + 1).is_nonnegative:
+        return None
+    total = sp.Sum(body, (index, 0, top)).doit()
+    return None if total.has(sp.Sum) else total
 
 
 def _places(body, index) -> tuple:

@@ -32,8 +32,9 @@ IDENTITIES = [
     (sp.Sum(g[i - 1], (i, 2, m + 1)), sp.Sum(g[k], (k, 1, m))),
     # constants in and out, sums split
     (sp.Sum(3 * g[i] + g[i] ** 2, (i, 1, m)), 3 * sp.Sum(g[j], (j, 1, m)) + sp.Sum(g[k] ** 2, (k, 1, m))),
-    # a body free of its index counts the range
+    # a body free of its index counts the range; a body free of entries is summed in closed form
     (sp.Sum(5, (i, 1, m)), 5 * m),
+    (sp.Sum(i, (i, 1, m - 1)), m * (m - 1) / 2),
     # a Kronecker delta picks the free index's term
     (sp.Sum(sp.KroneckerDelta(i, free) * g[i], (i, 1, m)), g[free]),
     (sp.Sum(sp.Piecewise((1, sp.Eq(i, free)), (0, True)) * g[i] ** 2, (i, 1, m)), g[free] ** 2),
@@ -68,6 +69,13 @@ def test_a_witness_shows_each_non_identity_differs_somewhere():
     for a, b in NOT_IDENTITIES:
         assert any(entries(a.subs(free, f), size) != entries(b.subs(free, f), size)
                    for size in range(1, 15) for f in range(1, size + 1)), (a, b)
+
+
+def test_a_geometric_sum_is_proved_in_closed_form_including_ratio_one():
+    beta = sp.Symbol("beta", positive=True)
+    adam = (1 - beta) * sp.Sum(beta ** (m - i), (i, 1, m))
+    assert identical(adam, 1 - beta ** m)
+    assert not identical(adam, 1 - beta ** (m + 1))
 
 
 def test_the_order_of_independent_sums_is_free():
