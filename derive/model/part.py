@@ -453,6 +453,11 @@ class Part:
             point = self._draw(rng, sizes)
         return point
 
+    def draw(self, rng: np.random.Generator, sizes: Mapping[str, int]) -> dict[str, Any]:
+        """Random values for every variable in its domain, wherever the result is defined
+        or not (``sample`` keeps to where it is)."""
+        return self._draw(rng, sizes)
+
     def _draw(self, rng: np.random.Generator, sizes: Mapping[str, int]) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for var in self.variables:

@@ -149,3 +149,20 @@ def test_sqrt_domain_witness_is_simple():
     assert v.status == INCORRECT
     x = v.counterexample["values"]["x"]
     assert x < 3 and float(x) == int(x), x
+
+
+@pytest.mark.parametrize("expected,answer,status", [
+    # The answer is defined on x < 0 (or x < 3), where the expected expression has no real
+    # value: a region, so not equal (witness: x = -1, sqrt(-1) is not real; x = -10).
+    ("sqrt(x)^2", "x", INCORRECT),
+    ("sqrt(x-3) sqrt(x-5)", "sqrt((x-3)(x-5))", INCORRECT),
+    ("2 log(x)", "log(x^2)", INCORRECT),
+    # Removable points are no difference.
+    ("1", "x/x", CORRECT),
+    ("x + 1", "(x^2 - 1)/(x - 1)", CORRECT),
+])
+def test_domains_both_ways(expected, answer, status):
+    verdict = equivalent(expected, answer, timeout=None)
+    assert verdict.status == status, verdict
+    if status == INCORRECT:
+        assert verdict.diagnosis.kind == "domain" and verdict.counterexample["expected"] == "undefined", verdict

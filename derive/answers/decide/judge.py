@@ -24,10 +24,11 @@ from ...model.part import Part
 from ..read.parse import Answer, Vocabulary, parse_answer
 from .diagnosis import diagnose
 from ...model.verdict import INCORRECT, INVALID, UNDECIDED, Diagnosis, Verdict
-from .presentation import _counterexample, _latex, _point_text, _shape_of_array
+from .presentation import _counterexample, _latex, _point_text, _precise_value, _shape_of_array
 from .presentation import correct_verdict, incorrect_verdict, precise_counterexample, unproved_verdict
 from .decision import EQUAL, DIFFERENT, decide_answer, depends_on, evidence_text, precise_target, prove_sizes
 from .shrink import shrunk
+from .domains import defined_beyond, expected_undefined
 from .points import answer_constants, breakpoint_batches, sizes_used_as_numbers, sweep_batches
 from .sets import judge_sets
 from .equivalence import is_index_part
@@ -115,6 +116,9 @@ def _judge_exact(part: Part, answer: Answer, seed: int, proof_budget: float) -> 
     outcome = decide_answer(answer, part, batches, result.answer_values, ordinary)
     if outcome.status == DIFFERENT:
         return _wrong(part, answer, tgt, batches, result, parsed, outcome, ordinary)
+    beyond = defined_beyond(answer, part, seed)
+    if beyond is not None:
+        return _defined_beyond(part, answer, beyond, parsed, result.points)
     route, proved = prove_sizes(answer, part, proof_budget)
     if outcome.status != EQUAL and route is None:
         return Verdict(UNDECIDED, f"Equal at {outcome.equal_points} points decided in high precision, "
@@ -126,6 +130,18 @@ def _judge_exact(part: Part, answer: Answer, seed: int, proof_budget: float) -> 
     if route is None:   # tests only refute: equal everywhere tried is not a proof
         return unproved_verdict(part, evidence, parsed, result.points)
     return correct_verdict(part, evidence, parsed, True, result.points)
+
+
+def _defined_beyond(part, answer, found, parsed, points) -> Verdict:
+    """Incorrect: the answer has a real value at a point where the expected expression has none."""
+    shown = [n for n in answer.names if n in found["point"]]
+    counter = {"values": {answer.spelled.get(n, n): _precise_value(found["point"][n], 6) for n in shown},
+               "answer": _precise_value(found["value"], 6), "expected": "undefined",
+               "difference": "undefined", "precision": "60 digits"}
+    message = ("Not equal to the expected answer: " + _point_text(counter)[:-1]
+               + " (your answer is defined on a region where the expected expression is not).")
+    diagnosis = Diagnosis("domain", "the answer is defined where the expected expression has no real value")
+    return incorrect_verdict(part, message, counter, diagnosis, parsed, points, f"tested at {points} points")
 
 
 def _wrong(part, answer, tgt, batches, result, parsed, outcome, ordinary=None) -> Verdict:
@@ -152,6 +168,9 @@ def _wrong(part, answer, tgt, batches, result, parsed, outcome, ordinary=None) -
         point, decision = shrunk(answer, tgt, precise_target(part, batch.sizes), batch.points[outcome.index],
                                  batch.sizes, outcome.decision)
         counter = precise_counterexample(answer, batch.sizes, decision, shown, point)
+        if expected_undefined(part, point):   # as written, though SymPy's form has a value there
+            counter.update(expected="undefined", difference="undefined")
+            diagnosis = Diagnosis("domain", "the answer is defined where the expected expression has no real value")
         message = ("Not equal to the expected answer: " + _point_text(counter)[:-1]
                    + f" (confirmed at {decision.digits} digits).")
     return incorrect_verdict(part, message, counter, diagnosis, parsed, result.points, tested)

@@ -324,6 +324,27 @@ def evaluate_point(answer, target: PreciseTarget, values: dict, sizes: dict, dig
         return _scaled(got, expected, beyond), got, expected, arrays, need
 
 
+def precise_value(answer, values: dict, sizes: dict, digits: int = 60) -> np.ndarray | None:
+    """An answer's value (or any parsed expression's) at a point in real arithmetic at
+    ``digits`` digits: None where it is undefined there (a square root or logarithm of a
+    negative number, a division by zero), as the answer evaluator decides everywhere."""
+    with mpmath.workdps(digits):
+        batched = {}
+        for e in answer.vocabulary.entries:
+            if e.name in values:
+                batched[e.name] = to_batched(_mpf_array(values[e.name]), e, dtype=object)
+        for name, n in sizes.items():
+            batched.setdefault(name, _obj(mpmath.mpf(n)))
+        try:
+            got = np.asarray(_evaluate(answer, PreciseEvaluator(batched, answer.index_ranges, sizes), sizes),
+                             dtype=object)
+        except (ZeroDivisionError, ValueError, TypeError, ArithmeticError, KeyError):
+            return None
+    if any(not isinstance(x, mpmath.mpf) or mpmath.isnan(x) or mpmath.isinf(x) for x in got.reshape(-1)):
+        return None
+    return got
+
+
 def _evaluate(answer, ev, sizes) -> np.ndarray:
     if not answer.free_indices:
         out = np.asarray(ev(answer.tree), dtype=object)

@@ -226,6 +226,9 @@ def expression_part(expected: str, variables: Mapping | None = None, *,
             return False
         return bool(np.all(np.isfinite(value)))
 
+    # The expression as written, for the domain check (SymPy's result may be simplified:
+    # sqrt(x)^2 is x, defined for every x): decide/domains.py.
+    defined.expression = tree
     digest = hashlib.sha1(repr(key).encode()).hexdigest()[:12]
     part = Part(f"{FAMILY}.e{digest}", "an expression", Sheet(expected),
                 Derivation(derive=result, result=result, result_lhs="", variables=keep, defined=defined),
