@@ -76,7 +76,63 @@ def entry_as_written(value, position: tuple):
 
 def canonical(expr, ranges: Ranges | None = None):
     """``expr`` with every sum in the normal form of this module's docstring."""
-    return _Canonical(dict(ranges or {}))(sp.sympify(expr), 0)
+    out = _Canonical(dict(ranges or {}))(sp.sympify(expr), 0)
+    return out.replace(lambda e: e.is_Add and e.has(sp.Sum), _merged) if isinstance(out, sp.Basic) else out
+
+
+def _anchored(body, index, top):
+    """The sum over index = 0..top, its index renamed so that the first entry it reaches
+    is entry ``index`` itself (sum of g_{k+1} over 0..m-1 is the sum of g_k over 1..m):
+    equal sums written with different shifts get one form, and a term beside the sum that
+    is its next entry can join it (_merged)."""
+    for entry in sorted(body.atoms(sp.Indexed, MatrixElement), key=sp.default_sort_key):
+        positions = entry.indices if isinstance(entry, sp.Indexed) else (entry.i, entry.j)
+        for at in positions:
+            at = sp.expand(at)
+            if index in at.free_symbols and at.is_polynomial(index) and sp.degree(at, index) == 1 \
+                    and at.coeff(index) == 1:
+                shift = sp.expand(at - index)
+                try:
+                    moved = body.xreplace({index: index - shift})
+                except (IndexError, ValueError):   # an entry SymPy checks would leave its matrix
+                    break
+                return sp.Sum(moved, (index, shift, sp.expand(top + shift)))
+    return sp.Sum(body, (index, 0, top))
+
+
+def _merged(add):
+    """An Add whose sums take in a term beside them that is the entry just before their
+    first or just after their last (g_1 + the sum of g_k over 2..m is the sum over 1..m),
+    when the range is provably not reversed."""
+    terms = list(add.args)
+    changed = True
+    while changed:
+        changed = False
+        for n, term in enumerate(terms):
+            coefficient, total = term.as_coeff_Mul()
+            if not isinstance(total, sp.Sum) or len(total.limits) != 1:
+                continue
+            k, lo, hi = total.limits[0]
+            if not (hi - lo + 1).is_nonnegative:
+                continue
+            for m, other in enumerate(terms):
+                if m == n:
+                    continue
+                for end, limits in ((lo - 1, (k, lo - 1, hi)), (hi + 1, (k, lo, hi + 1))):
+                    try:
+                        beside = total.function.xreplace({k: end})
+                    except (IndexError, ValueError):   # past the end of a matrix SymPy checks
+                        continue
+                    if sp.expand(other - coefficient * beside) == 0:
+                        terms[n] = coefficient * sp.Sum(total.function, limits)
+                        del terms[m]
+                        changed = True
+                        break
+                if changed:
+                    break
+            if changed:
+                break
+    return sp.Add(*terms)
 
 
 def _outer_sums(expr) -> set:
@@ -146,7 +202,7 @@ class _Canonical:
         closed = _closed_form(body, index, top)
         if closed is not None:
             return factor * closed
-        return factor * sp.Sum(body, (index, 0, top))
+        return factor * _anchored(body, index, top)
 
     def _picked(self, factors, index, top):
         """The term a delta or [index = e] selects, when e is provably in 0..top."""

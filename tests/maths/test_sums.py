@@ -30,6 +30,9 @@ IDENTITIES = [
     # index shifts and renamed dummies
     (sp.Sum(g[i + 1], (i, 0, m - 1)), sp.Sum(g[j], (j, 1, m))),
     (sp.Sum(g[i - 1], (i, 2, m + 1)), sp.Sum(g[k], (k, 1, m))),
+    # a term beside a sum that is its next entry joins it
+    (g[1] + sp.Sum(g[i], (i, 2, m)), sp.Sum(g[j], (j, 1, m))),
+    (sp.Sum(g[i], (i, 1, m - 1)) + g[m], sp.Sum(g[j], (j, 1, m))),
     # constants in and out, sums split
     (sp.Sum(3 * g[i] + g[i] ** 2, (i, 1, m)), 3 * sp.Sum(g[j], (j, 1, m)) + sp.Sum(g[k] ** 2, (k, 1, m))),
     # a body free of its index counts the range; a body free of entries is summed in closed form
@@ -41,6 +44,7 @@ IDENTITIES = [
 ]
 
 NOT_IDENTITIES = [
+    (g[2] + sp.Sum(g[i], (i, 2, m)), sp.Sum(g[j], (j, 1, m))),
     (sp.Sum(g[i], (i, 1, m)) + sp.Sum(g[i], (i, 13, m)), sp.Sum(g[j], (j, 1, m))),
     (sp.Sum(g[i], (i, 1, m - 1)), sp.Sum(g[j], (j, 1, m))),
     (sp.Sum(g[i + 1], (i, 1, m)), sp.Sum(g[j], (j, 1, m))),
