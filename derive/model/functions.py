@@ -65,7 +65,14 @@ class ColumnVector(sp.MatrixSymbol):
     def __getitem__(self, key):
         if not isinstance(key, tuple):
             return MatrixElement(self, key, 0)
+        if isinstance(key[0], sp.Basic) and not key[0].is_Integer and key[1] == 0:
+            # A symbolic position (m, the last entry as written from 1) is formal: SymPy's
+            # 0-based range check would refuse g[m, 0] though general forms count from 1.
+            return MatrixElement(self, key[0], 0)
         return super().__getitem__(key)
+
+    def valid_index(self, i, j):
+        return True   # positions of a general vector are formal (see __getitem__)
 
 
 class Softmax(MatrixExpr):

@@ -50,6 +50,8 @@ class Evaluator:
             return k - 1
         if isinstance(k, tuple) and k[0] == "shift":   # ("shift", i, 1): the entry at i + 1
             return self.index[k[1]] + k[2]
+        if isinstance(k, tuple) and k[0] == "size":    # ("size", m, -1): the entry at m - 1
+            return int(self.sizes[k[1]]) - 1 + k[2]
         if isinstance(k, tuple):   # ("label", y, i): the value of y_i, numbered from 1
             _, name, inner = k
             labels = self._Comp(Comp(name, (inner,))).reshape(-1)

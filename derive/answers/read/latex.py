@@ -54,8 +54,10 @@ class AnswerTreePrinter:
         return self.shared(lambda: sp.Symbol(n))
 
     def idx(self, k) -> str:
-        if isinstance(k, tuple) and k[0] == "shift":   # ("shift", i, 1): i + 1
-            return f"{k[1]} {'+' if k[2] >= 0 else '-'} {abs(k[2])}"
+        if isinstance(k, tuple) and k[0] in ("shift", "size"):   # ("shift", i, 1): i + 1; m - 1
+            if k[0] == "size" and k[2] == 0:
+                return self.names.get(k[1], k[1])
+            return f"{self.names.get(k[1], k[1])} {'+' if k[2] >= 0 else '-'} {abs(k[2])}"
         if isinstance(k, tuple):   # ("label", y, i): the entry of y at i, as in c_{y_i}
             return self.shared(lambda i: F.ColumnVector(k[1], sp.Symbol("n"), 1)[i], str(k[2]))
         return str(k)

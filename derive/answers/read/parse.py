@@ -104,6 +104,8 @@ def _index_ranges(tree: Node, vocab: Vocabulary, text: str) -> tuple[dict, tuple
             entry = vocab.entry(node.name)
             shape = entry.shape
             for axis, k in enumerate(node.indices):
+                if isinstance(k, tuple) and k[0] == "size":   # g_m: a fixed position
+                    continue
                 if isinstance(k, tuple) and k[0] == "shift":
                     # g_{i+1}: i must be bound by a sum with bounds, which say where it runs
                     if k[1] not in bound:

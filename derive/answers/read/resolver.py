@@ -253,7 +253,7 @@ class Resolver:
                     k = ref[1]
                     continue
                 shift = self.shifted_index(k)
-                if shift is not None:   # g_{i+1}: the entry one after the i-th
+                if shift is not None:   # g_{i+1}: the entry one after the i-th, g_{m-1}
                     items.append((shift, inner.pos))
                     k += 3
                     continue
@@ -296,6 +296,8 @@ class Resolver:
                 out.append(int(item))
             elif item in self.vocab.indices:
                 out.append(item)
+            elif self.is_size(item):   # g_m: the last entry
+                out.append(("size", item, 0))
             else:
                 self.fail(f"{item!r} is not an index letter here; use "
                           f"{', '.join(self.vocab.indices) or 'whole numbers'}", pos)
@@ -310,12 +312,20 @@ class Resolver:
         if k + 3 >= len(self.lx):
             return None
         letter, sign, amount = self.lx[k], self.lx[k + 1], self.lx[k + 2]
-        if not (letter.kind == "word" and not letter.atomic and letter.value in self.vocab.indices
+        if not (letter.kind == "word" and not letter.atomic
+                and (letter.value in self.vocab.indices or self.is_size(letter.value))
                 and sign.kind == "op" and sign.value in "+-" and amount.kind == "num"
                 and amount.value.isdigit() and len(amount.value) <= 3):
             return None
-        offset = int(amount.value)
-        return ("shift", letter.value, offset if sign.value == "+" else -offset)
+        offset = int(amount.value) if sign.value == "+" else -int(amount.value)
+        if letter.value not in self.vocab.indices:   # g_{m-1}: counted from the size
+            return ("size", letter.value, offset)
+        return ("shift", letter.value, offset)
+
+    def is_size(self, word: str) -> bool:
+        """A size of the part (m, C, n) used as an entry's position."""
+        name = self.vocab.word(word)
+        return name is not None and self.vocab.entry(name).role == "size"
 
     def label_reference(self, k: int):
         """(("label", vector, index), next lexeme) for y_i inside a subscript, else None.

@@ -61,6 +61,8 @@ class SympyBuilder:
         if isinstance(k, tuple) and k[0] == "label":   # y_i as a position: class y_i
             _, name, inner = k
             return self._Comp(Comp(name, (inner,))) - 1 + self.first
+        if isinstance(k, tuple) and k[0] == "size":   # ("size", m, -1): the entry at m - 1
+            return self.sizes[k[1]] - 1 + k[2] + self.first
         if isinstance(k, tuple):   # ("shift", i, 1): the entry at i + 1
             return self.index[k[1]] + k[2]
         return k - 1 + self.first if isinstance(k, int) else self.index[k]
