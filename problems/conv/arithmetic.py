@@ -9,7 +9,8 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
+from derive import (Derivation, Figure, Grading, Oracle, Param, Parameters, Part, Sheet, Slip, Step, Variable,
+                    parametrised)
 from derive.maths.networks import (OneOf, Shape, analyse, bilinear_weights, conv, count_layer, depthwise,
                                    field_terms, hat, map_coordinate, padding_sizes, pointwise, pool, receptive_fields,
                                    se_mults, se_over_separable, separable_conv_mults, sizes, totals)
@@ -217,44 +218,70 @@ MULTIPLIERS = Part(
 )
 
 # ----------------------------------------------------------------------------- receptive field
-RF_STACK = (conv(1, 3, 2, name="conv 3x3 stride 2"), pool(2, 2), conv(1, 3, 2, name="conv 3x3 stride 2"), pool(2, 2))
+# The course's stack and how a variant changes it: odd kernels, strides of 1 or 2, pools of 2 or 3
+# with stride equal to their size (so the windows tile); every choice fits (no padding is needed
+# for a field, which does not depend on the input size).
+RF_PARAMETERS = (Param("k1", 3, choices=(3, 5, 7), what="the first convolution's kernel side"),
+                 Param("s1", 2, choices=(1, 2), what="the first convolution's stride"),
+                 Param("q1", 2, choices=(2, 3), what="the first max-pool's size and stride"),
+                 Param("k2", 3, choices=(3, 5), what="the second convolution's kernel side"),
+                 Param("s2", 2, choices=(1, 2), what="the second convolution's stride"),
+                 Param("q2", 2, choices=(2, 3), what="the second max-pool's size and stride"))
 
 
-RECEPTIVE_FIELD = Part(
-    id="conv.receptive_field", title="Receptive field of a stack of convolutions and pools",
-    sheet=Sheet(
-        statement=r"Stack conv $3 \times 3$ stride 2, max-pool $2 \times 2$ stride 2, conv $3 \times 3$ stride 2, "
-                  r"max-pool $2 \times 2$ stride 2 (no padding, dilation 1). What is the side of the receptive field "
-                  r"of one output pixel, in input pixels? Give it after every layer.",
-        demonstrations=(worked_table("Receptive-field side after every layer",
-                                     ("layer", "derived $r$", "gradient support"),
-                                     lambda: [(layer.name, r, measured_field(RF_STACK[:n])) for n, (layer, r) in
-                                              enumerate(zip(RF_STACK, receptive_fields(RF_STACK)), 1)]),),
-        figures=(Figure("receptive-field", "Receptive-field side after each layer",
-                        lambda ax: draw_receptive_field(ax, RF_STACK)),)),
-    derivation=Derivation(
-        derive=lambda v: receptive_fields(RF_STACK)[-1], result=lambda v: sum(field_terms(RF_STACK)), result_lhs="r",
-        steps=(Step("r", lambda v: sp.Add(*field_terms(RF_STACK), evaluate=False),
-                    r"$r = 1 + \sum_l (k_l - 1) d_l \prod_{i<l} s_i$: each layer widens the field by $k_l - 1$ of its "
-                    r"input's steps, and one step there is $\prod_{i<l} s_i$ input pixels"),),
-        oracle=Oracle(lambda x: measured_field(RF_STACK), "the support of the gradient of the output pixel with respect to the input, by a NumPy "
-                      "backward pass through the stack (average pools stand for the max pools: same windows, and "
-                      "positive weights so nothing cancels)", EXACT, EXACT_REASON, cases=1),
-        checks=(AgreementCheck("the field after every layer equals the gradient support of that prefix of the stack",
-                            lambda: {f"r_{n}": float(r) for n, r in enumerate(receptive_fields(RF_STACK), 1)},
-                            lambda: {f"r_{n}": float(measured_field(RF_STACK[:n])) for n in range(1, len(RF_STACK) + 1)},
-                            "NumPy backward pass, support read off", EXACT, EXACT_REASON),
-                Simulation(r"on random stacks of convolutions (kernel $k \in \{1, \dots, 5\}$, stride and dilation in "
-                           r"$\{1, 2, 3\}$) and pools, the "
-                           "catalogue's sum equals the gradient support", random_stacks,
-                           lambda part, layers: (abs(float(sum(field_terms(layers))) - measured_field(layers)),
-                                                 {"stack": [layer.name for layer in layers],
-                                                  "formula": int(sum(field_terms(layers))),
-                                                  "gradient support": measured_field(layers)}),
-                           "NumPy backward pass through the random stack", EXACT, EXACT_REASON, cases=30))),
-    grading=Grading(
-        slips=(Slip("441", "the side length squared: $21^2 = 441$ pixels is the field's area, the answer is its side"),)),
-)
+def rf_stack(values):
+    return (conv(1, values["k1"], values["s1"], name=f"conv {values['k1']}x{values['k1']} stride {values['s1']}"),
+            pool(values["q1"], values["q1"]),
+            conv(1, values["k2"], values["s2"], name=f"conv {values['k2']}x{values['k2']} stride {values['s2']}"),
+            pool(values["q2"], values["q2"]))
+
+
+def receptive_field(values):
+    stack = rf_stack(values)
+    side = int(sum(field_terms(stack)))
+    k1, s1, q1, k2, s2, q2 = (values[n] for n in ("k1", "s1", "q1", "k2", "s2", "q2"))
+    return Part(
+        id="conv.receptive_field", title="Receptive field of a stack of convolutions and pools",
+        sheet=Sheet(
+            statement=rf"Stack conv ${k1} \times {k1}$ stride {s1}, max-pool ${q1} \times {q1}$ stride {q1}, "
+                      rf"conv ${k2} \times {k2}$ stride {s2}, max-pool ${q2} \times {q2}$ stride {q2} (no padding, "
+                      r"dilation 1). What is the side of the receptive field of one output pixel, in input pixels? "
+                      r"Give it after every layer.",
+            demonstrations=(worked_table("Receptive-field side after every layer",
+                                         ("layer", "derived $r$", "gradient support"),
+                                         lambda: [(layer.name, r, measured_field(stack[:n])) for n, (layer, r) in
+                                                  enumerate(zip(stack, receptive_fields(stack)), 1)]),),
+            figures=(Figure("receptive-field", "Receptive-field side after each layer",
+                            lambda ax: draw_receptive_field(ax, stack)),)),
+        derivation=Derivation(
+            derive=lambda v: receptive_fields(stack)[-1], result=lambda v: sum(field_terms(stack)), result_lhs="r",
+            steps=(Step("r", lambda v: sp.Add(*field_terms(stack), evaluate=False),
+                        r"$r = 1 + \sum_l (k_l - 1) d_l \prod_{i<l} s_i$: each layer widens the field by $k_l - 1$ of its "
+                        r"input's steps, and one step there is $\prod_{i<l} s_i$ input pixels"),),
+            oracle=Oracle(lambda x: measured_field(stack), "the support of the gradient of the output pixel with respect to the input, by a NumPy "
+                          "backward pass through the stack (average pools stand for the max pools: same windows, and "
+                          "positive weights so nothing cancels)", EXACT, EXACT_REASON, cases=1),
+            checks=(AgreementCheck("the field after every layer equals the gradient support of that prefix of the stack",
+                                lambda: {f"r_{n}": float(r) for n, r in enumerate(receptive_fields(stack), 1)},
+                                lambda: {f"r_{n}": float(measured_field(stack[:n])) for n in range(1, len(stack) + 1)},
+                                "NumPy backward pass, support read off", EXACT, EXACT_REASON),
+                    Simulation(r"on random stacks of convolutions (kernel $k \in \{1, \dots, 5\}$, stride and dilation in "
+                               r"$\{1, 2, 3\}$) and pools, the "
+                               "catalogue's sum equals the gradient support", random_stacks,
+                               lambda part, layers: (abs(float(sum(field_terms(layers))) - measured_field(layers)),
+                                                     {"stack": [layer.name for layer in layers],
+                                                      "formula": int(sum(field_terms(layers))),
+                                                      "gradient support": measured_field(layers)}),
+                               "NumPy backward pass through the random stack", EXACT, EXACT_REASON, cases=30))),
+        grading=Grading(
+            slips=(Slip(str(side ** 2), rf"the side length squared: ${side}^2 = {side ** 2}$ pixels is the field's "
+                                        r"area, the answer is its side"),)),
+    )
+
+
+RECEPTIVE_FIELD = parametrised(Parameters(RF_PARAMETERS, receptive_field))
+RF_STACK = rf_stack(RECEPTIVE_FIELD.parameters.defaults())
+
 
 # ----------------------------------------------------------------------------- bilinear resampling
 SCALE, POINT, CELL = sp.Rational(32, 10), (4, 8), (1, 2)
