@@ -16,7 +16,8 @@ from ..model import registry
 from .answers import add_check_commands, add_grade_commands
 from .audit import add_audit_command
 from .show import add_show_command
-from ..errors import DeriveError, OutputError
+from .variants import add_variant_command, cmd_build_variants
+from ..errors import DeriveError, InvalidArgument, OutputError
 from ..model.claim import FAILED, REFUTED, size_label
 from ..pipeline import finish_all, verify_all
 from ..verify.cache import ReportCache
@@ -121,7 +122,11 @@ def _formats(text: str) -> set[str]:
 def cmd_build(args) -> int:
     from ..render.writer import build
     out = Path(args.out)
+    if args.solutions and not args.variants:
+        raise InvalidArgument("--solutions goes with --variants ROSTER (the catalogue's sheets always have them)")
     _ensure_writable(out)  # before minutes of verification, not after
+    if args.variants:
+        return cmd_build_variants(args)
     parts = registry.select(args.parts)
     chosen = {p.id for p in parts}
     families = [f for f in registry.families() if any(p.id in chosen for p in f.parts)]
@@ -191,12 +196,18 @@ def parser() -> argparse.ArgumentParser:
                    help="verify every part again instead of reusing unchanged reports from OUT/.cache")
     p.add_argument("--allow-refuted", action="store_true",
                    help="exit 0 even when a part is refuted (the sheets are written either way)")
+    p.add_argument("--variants", metavar="ROSTER", default=None,
+                   help="a CSV with an id column: one sheet per student, with that student's verified "
+                   "variant of each part with parameters (PARTS narrows them)")
+    p.add_argument("--solutions", action="store_true",
+                   help="with --variants: the sheets carry each variant's derivation and verification")
     verification_options(p)
     p.set_defaults(run=cmd_build)
 
     add_check_commands(sub)
     add_grade_commands(sub)
     add_show_command(sub)
+    add_variant_command(sub)
     add_audit_command(sub)
     return top
 

@@ -6,13 +6,14 @@ declared slips judged by the checker) and redraws one that fails, saying so.
 """
 from __future__ import annotations
 
+import hashlib
 import sys
 import threading
 from dataclasses import dataclass
 from typing import Callable
 
 from ..answers.serve.worker import check as _check
-from ..errors import DeriveError, UnknownPart
+from ..errors import DeriveError, RosterError, UnknownPart
 from ..model import registry
 from ..model.claim import FAILED, REFUTED, PartRecord
 from ..model.parameters import checked_seed, variant_part
@@ -99,6 +100,12 @@ def variant(part_id: str, seed: str, *, verify: bool = True, budget: float = 10.
     return made
 
 
+def verified_draw(part_id: str, seed: str) -> tuple[str, int]:
+    """(seed, attempt) of the seed's verified variant: the resolver ``derive grade`` uses."""
+    made = variant(part_id, seed)
+    return made.seed, made.attempt
+
+
 class VariantFailed(DeriveError, RuntimeError):
     """Every attempt at a seed's variant failed verification (a problem definition to fix)."""
 
@@ -115,3 +122,82 @@ def check(part_id: str, answer: str, *, variant: str | None = None, syntax: str 
         return _check(part_id, answer, syntax=syntax, seed=seed, timeout=timeout)
     made = globals()["variant"](part_id, variant)
     return _check(part_id, answer, syntax=syntax, seed=seed, timeout=timeout, variant=(made.seed, made.attempt))
+
+
+# ----------------------------------------------------------------------------- a roster's sheets
+ID_COLUMNS = ("id", "student", "student_id", "sid")
+
+
+def read_roster(path) -> list[str]:
+    """The student ids of a roster CSV: the column named id, student, student_id or sid (any
+    case), in file order, blanks skipped, each once."""
+    import csv
+    from pathlib import Path
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterError(f"cannot read roster {str(path)!r}: {getattr(exc, 'strerror', None) or exc}") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise RosterError(f"roster {str(path)!r} is empty; it needs a header with an id column "
+                          f"({', '.join(ID_COLUMNS)}) and one row per student")
+    header = [h.strip().lower() for h in rows[0]]
+    column = next((header.index(c) for c in ID_COLUMNS if c in header), None)
+    if column is None:
+        raise RosterError(f"roster {str(path)!r} has no id column: its columns are "
+                          f"{', '.join(repr(h) for h in rows[0]) or '(none)'}; name one of them "
+                          f"{', '.join(ID_COLUMNS)}")
+    ids: list[str] = []
+    for row in rows[1:]:
+        sid = row[column].strip() if column < len(row) else ""
+        if sid and sid not in ids:
+            ids.append(sid)
+    if not ids:
+        raise RosterError(f"roster {str(path)!r} has an id column but no student in it")
+    return ids
+
+
+def file_stem(student: str, taken: set[str]) -> str:
+    """A file name for a student's sheet: letters, digits and hyphens (safe in LaTeX too),
+    with a short hash when the id has none or another id gives the same name."""
+    import re
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", student).strip("-")[:40]
+    if not stem or stem.lower() in taken:
+        stem = f"{stem or 'student'}-{hashlib.sha256(student.encode('utf-8')).hexdigest()[:8]}"
+    taken.add(stem.lower())
+    return stem
+
+
+def build_variants(students: list[str], parts: list[Part], out, *, formats, solutions: bool,
+                   budget: float = 10.0, cases: int | None = None,
+                   stage: Callable[[str], None] | None = None, say: Callable[[str], None] | None = None) -> dict:
+    """One sheet per student in ``out/<id>/``: each part's verified variant for that student
+    (statement only, or with ``solutions``), plus ``out/index.html`` and ``out/variants.json``
+    (each student's values, attempts and redraws). Returns what variants.json holds."""
+    import json
+    from pathlib import Path
+    from ..model.registry import Family
+    from ..render.writer import build, environment, write_atomic
+    out = Path(out)
+    begin = stage or (lambda m: None)
+    taken: set[str] = set()
+    listing = []
+    for n, student in enumerate(students, 1):
+        made = []
+        for part in parts:
+            begin(f"drawing and verifying {part.id} for {student!r} ({n}/{len(students)})")
+            made.append(variant(part, student, budget=budget, cases=cases, say=say))
+        stem = file_stem(student, taken)
+        family = Family(stem, f"{'Solutions' if solutions else 'Problems'} for {student}",
+                        f"Your own numbers, drawn from your id {student!r}; the same id always gives the same "
+                        f"numbers. Check an answer with `derive check PART ANSWER --variant {student}`.",
+                        tuple(v.part for v in made))
+        build([family], {v.part.id: v.record for v in made}, out / stem, formats=formats,
+              stage=stage, statement_only=not solutions)
+        listing.append({"student": student, "sheet": f"{stem}/{stem}.html", "variants": [v.to_json() for v in made]})
+    index = environment("html").get_template("variants.html.j2").render(
+        students=listing, solutions=solutions, parts=[p.id for p in parts])
+    write_atomic(out / "index.html", index)
+    write_atomic(out / "variants.json", json.dumps(listing, indent=2))
+    return {"students": listing}
