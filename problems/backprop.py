@@ -104,6 +104,9 @@ NEURON_PARAMETERS = (
     Param("t_b", 1, choices=(0, 1), what="the second sample's target"))
 
 
+NEURON_SGD_DEFAULTS = {p.name: p.default for p in NEURON_PARAMETERS}
+
+
 def distinct_samples(values):
     return None if (values["x_a"], values["t_a"]) != (values["x_b"], values["t_b"]) else "the two samples are the same"
 
@@ -119,7 +122,8 @@ def neuron_sgd(values):
     closed_run = once(lambda: closed_form_run(made["part"], start, samples, rate))
     shown = ", ".join(f"({number(x_)}, {t_})" for x_, t_ in pairs)
     made["part"] = Part(
-        id="backprop.neuron_sgd", title="The neuron: SGD steps at the course's numbers",
+        id="backprop.neuron_sgd", title="The neuron: SGD steps at the course's numbers"
+        if values == NEURON_SGD_DEFAULTS else "The neuron: four SGD steps at given numbers",
         sheet=Sheet(
             statement=NEURON_STATEMENT + rf"From $w_0 = {number(start['w'])}$, $b_0 = {number(start['b'])}$ with "
                       rf"learning rate $\eta = {number(rate)}$ and $\lambda = 0$, take one SGD step per sample on "

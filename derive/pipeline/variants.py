@@ -169,6 +169,16 @@ def file_stem(student: str, taken: set[str]) -> str:
     return stem
 
 
+def _intro(student: str) -> str:
+    """The sheet's introduction; the id is text (a $ in it is not mathematics) and the command
+    is quoted for the shell."""
+    import shlex
+    shown = student.replace("$", r"\$").replace("`", "'")
+    command = f"derive check PART ANSWER --variant {shlex.quote(student)}".replace("`", "'")
+    return (f"Your own numbers, drawn from your id {shown}: the same id always gives the same numbers. "
+            f"Check an answer with ``{command}``.")
+
+
 def build_variants(students: list[str], parts: list[Part], out, *, formats, solutions: bool,
                    budget: float = 10.0, cases: int | None = None,
                    stage: Callable[[str], None] | None = None, say: Callable[[str], None] | None = None) -> dict:
@@ -189,9 +199,7 @@ def build_variants(students: list[str], parts: list[Part], out, *, formats, solu
             begin(f"drawing and verifying {part.id} for {student!r} ({n}/{len(students)})")
             made.append(variant(part, student, budget=budget, cases=cases, say=say))
         stem = file_stem(student, taken)
-        family = Family(stem, f"{'Solutions' if solutions else 'Problems'} for {student}",
-                        f"Your own numbers, drawn from your id {student!r}; the same id always gives the same "
-                        f"numbers. Check an answer with `derive check PART ANSWER --variant {student}`.",
+        family = Family(stem, f"{'Solutions' if solutions else 'Problems'} for {student}", _intro(student),
                         tuple(v.part for v in made))
         build([family], {v.part.id: v.record for v in made}, out / stem, formats=formats,
               stage=stage, statement_only=not solutions)
