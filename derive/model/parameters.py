@@ -100,7 +100,8 @@ class Parameters:
         if len(set(names)) != len(names) or not names:
             raise ProblemDefinitionError(f"parameters {names} must be distinct and at least one")
         if self.valid is not None and self.valid(self.defaults()):
-            raise ProblemDefinitionError(f"the default parameters are not valid: {self.valid(self.defaults())}")
+            raise ProblemDefinitionError(f"the default parameters {self.defaults()} are not valid: "
+                                         f"{self.valid(self.defaults())}")
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
