@@ -340,94 +340,133 @@ BILINEAR = Part(
 )
 
 # ----------------------------------------------------------------------------- squeeze-and-excitation
-C_SE, R_SE, SE_SIDES = 64, 16, (7, 14, 224)
 H_SE = sp.Symbol("H", integer=True, positive=True)
+# The course's C = 64, r = 16 at H = W = 7, 14, 224, and a variant's: channel counts the reduction
+# divides (C/r hidden units is a whole number), and a middle map size between the two ends.
+SE_PARAMETERS = (Param("C", 64, choices=(32, 64, 96, 128, 256), what="the channels C"),
+                 Param("r", 16, choices=(4, 8, 16), what="the reduction r"),
+                 Param("H", 14, choices=(14, 28, 56), what="the middle map side"))
 
 
-SE_COST = Part(
-    id="conv.se_cost", title="Cost of a squeeze-and-excitation block",
-    sheet=Sheet(
-        statement=r"A squeeze-and-excitation block on $C = 64$ channels with reduction $r = 16$ costs "
-                  r"$2C^2/r$ mults for its two FC layers and $CHW$ for the rescale. Compare it with a $3 \times 3$ "
-                  r"depthwise separable convolution $C \to C$, $(9C + C^2)HW$: give the ratio at "
-                  r"$H = W = 7, 14, 224$ and its limit as $H = W \to \infty$ (the answer). " + MACS,
-        demonstrations=(worked_table("The ratio at the three sizes, and its limit",
-                                     ("$H = W$", "SE mults", "separable mults", "ratio"),
-                                     lambda: [(str(s), se_mults(C_SE, R_SE, s), separable_conv_mults(C_SE, s),
-                                               se_over_separable(C_SE, R_SE, s)) for s in SE_SIDES]
-                                     + [("limit", "-", "-", SE_COST.derive(None))]),),
-        figures=(Figure("se-ratio", "SE block cost over depthwise separable convolution cost against $H = W$",
-                        lambda ax: draw_se_ratio(ax, C_SE, R_SE, SE_SIDES, SE_COST.derive(None))),)),
-    derivation=Derivation(
-        derive=lambda v: sp.limit(se_over_separable(C_SE, R_SE, H_SE), H_SE, sp.oo),
-        result=lambda v: sp.limit((2 * sp.Integer(C_SE) ** 2 / R_SE + C_SE * H_SE ** 2)
-                                  / ((9 * C_SE + C_SE ** 2) * H_SE ** 2), H_SE, sp.oo),
-        result_lhs=r"\lim_{H \to \infty} \frac{M_{\mathrm{SE}}}{M_{\mathrm{sep}}}",
-        steps=(Step(r"M_{\mathrm{SE}}", lambda v: 2 * sp.Integer(C_SE) ** 2 / R_SE + C_SE * H_SE ** 2,
-                    r"two FC layers $C \to C/r \to C$ on the squeezed vector ($C^2/r$ products each), then one product "
-                    r"per entry of the $H \times W \times C$ map; derived from the layer list",
-                    target=lambda v: se_mults(C_SE, R_SE, H_SE)),
-               Step(r"M_{\mathrm{sep}}", lambda v: (9 * C_SE + C_SE ** 2) * H_SE ** 2,
-                    r"depthwise $3 \times 3$ ('same' padding): $9 C H W$; pointwise $C \to C$: $C^2 H W$",
-                    target=lambda v: separable_conv_mults(C_SE, H_SE))),
-        oracle=Oracle(lambda x: measured_se_limit(C_SE, R_SE), r"the ratio of the slopes in $HW$ of products counted by instrumented NumPy SE and "
-                      r"separable blocks at $H = W = 7, 14, 28$ (the third confirms the counts are affine in $HW$)",
-                      1e-12, r"exact integer counts in float64: error $\approx 10^{-16}$", cases=1),
-        checks=(AgreementCheck("the ratio at $H = W = 7, 14, 224$ agrees with instrumented NumPy blocks",
-                            lambda: {f"H={s}": float(se_over_separable(C_SE, R_SE, s)) for s in SE_SIDES},
-                            lambda: {f"H={s}": measured_se_over_separable(C_SE, R_SE, s) for s in SE_SIDES},
-                            "products counted by instrumented NumPy forward passes", 1e-12,
-                            r"ratios of exact integer counts in float64: error $\approx 10^{-16}$"),)),
-    grading=Grading(),
-)
+def r_divides_c(values):
+    return None if values["C"] % values["r"] == 0 else f"r = {values['r']} does not divide C = {values['C']}"
+
+
+def se_cost(values):
+    c, r, sides = values["C"], values["r"], (7, values["H"], 224)
+    limit = sp.limit(se_over_separable(c, r, H_SE), H_SE, sp.oo)
+    return Part(
+        id="conv.se_cost", title="Cost of a squeeze-and-excitation block",
+        sheet=Sheet(
+            statement=rf"A squeeze-and-excitation block on $C = {c}$ channels with reduction $r = {r}$ costs "
+                      r"$2C^2/r$ mults for its two FC layers and $CHW$ for the rescale. Compare it with a $3 \times 3$ "
+                      r"depthwise separable convolution $C \to C$, $(9C + C^2)HW$: give the ratio at "
+                      rf"$H = W = {sides[0]}, {sides[1]}, {sides[2]}$ and its limit as $H = W \to \infty$ (the answer). " + MACS,
+            demonstrations=(worked_table("The ratio at the three sizes, and its limit",
+                                         ("$H = W$", "SE mults", "separable mults", "ratio"),
+                                         lambda: [(str(s_), se_mults(c, r, s_), separable_conv_mults(c, s_),
+                                                   se_over_separable(c, r, s_)) for s_ in sides]
+                                         + [("limit", "-", "-", limit)]),),
+            figures=(Figure("se-ratio", "SE block cost over depthwise separable convolution cost against $H = W$",
+                            lambda ax: draw_se_ratio(ax, c, r, sides, limit)),)),
+        derivation=Derivation(
+            derive=lambda v: sp.limit(se_over_separable(c, r, H_SE), H_SE, sp.oo),
+            result=lambda v: sp.limit((2 * sp.Integer(c) ** 2 / r + c * H_SE ** 2)
+                                      / ((9 * c + c ** 2) * H_SE ** 2), H_SE, sp.oo),
+            result_lhs=r"\lim_{H \to \infty} \frac{M_{\mathrm{SE}}}{M_{\mathrm{sep}}}",
+            steps=(Step(r"M_{\mathrm{SE}}", lambda v: 2 * sp.Integer(c) ** 2 / r + c * H_SE ** 2,
+                        r"two FC layers $C \to C/r \to C$ on the squeezed vector ($C^2/r$ products each), then one product "
+                        r"per entry of the $H \times W \times C$ map; derived from the layer list",
+                        target=lambda v: se_mults(c, r, H_SE)),
+                   Step(r"M_{\mathrm{sep}}", lambda v: (9 * c + c ** 2) * H_SE ** 2,
+                        r"depthwise $3 \times 3$ ('same' padding): $9 C H W$; pointwise $C \to C$: $C^2 H W$",
+                        target=lambda v: separable_conv_mults(c, H_SE))),
+            oracle=Oracle(lambda x: measured_se_limit(c, r), r"the ratio of the slopes in $HW$ of products counted by instrumented NumPy SE and "
+                          r"separable blocks at $H = W = 7, 14, 28$ (the third confirms the counts are affine in $HW$)",
+                          1e-12, r"exact integer counts in float64: error $\approx 10^{-16}$", cases=1),
+            checks=(AgreementCheck(rf"the ratio at $H = W = {sides[0]}, {sides[1]}, {sides[2]}$ agrees with instrumented NumPy blocks",
+                                lambda: {f"H={s_}": float(se_over_separable(c, r, s_)) for s_ in sides},
+                                lambda: {f"H={s_}": measured_se_over_separable(c, r, s_) for s_ in sides},
+                                "products counted by instrumented NumPy forward passes", 1e-12,
+                                r"ratios of exact integer counts in float64: error $\approx 10^{-16}$"),)),
+        grading=Grading(),
+    )
+
+
+SE_COST = parametrised(Parameters(SE_PARAMETERS, se_cost, r_divides_c))
 
 # ----------------------------------------------------------------------------- skip connection
-SLOPE, WEIGHT, POINT_A = sp.Rational(1, 5), sp.Rational(4, 5), -1.0
+POINT_A = -1.0
+# The course's w_1 = w_2 = 0.8, A' = 0.2, and a variant's: positive weights (so at a = -1 every
+# activation's input is negative and a leaky ReLU of slope A' has slope A' there, for the oracle),
+# slopes of common leaky ReLUs.
+SKIP_PARAMETERS = (Param("w1", "0.8", low="0.5", high="1.5", step="0.1", what="w_1"),
+                   Param("w2", "0.8", low="0.5", high="1.5", step="0.1", what="w_2"),
+                   Param("slope", "0.2", choices=("0.1", "0.2", "0.25", "0.5"), what="A'"))
 
 
-def block_slope(skip, outer):
-    """dh/da by SymPy for h = w_2 A(w_1 a) (+ a), optionally through an outer A, at A' = 0.2, w = 0.8."""
+def block_slope(skip, outer, w_1, w_2, slope):
+    """dh/da by SymPy for h = w_2 A(w_1 a) (+ a), optionally through an outer A, at A' = slope."""
     a, w1, w2 = sp.symbols("a w_1 w_2", real=True)
     act = sp.Function("A")
     h = w2 * act(w1 * a) + (a if skip else 0)
-    slope = sp.diff(act(h) if outer else h, a)
-    slope = slope.replace(lambda e: isinstance(e, (sp.Subs, sp.Derivative)), lambda e: SLOPE)
-    return slope.subs({w1: WEIGHT, w2: WEIGHT})
+    derivative = sp.diff(act(h) if outer else h, a)
+    derivative = derivative.replace(lambda e: isinstance(e, (sp.Subs, sp.Derivative)), lambda e: slope)
+    return derivative.subs({w1: w_1, w2: w_2})
 
 
-def numpy_slope(skip, outer):
-    """Central differences of a NumPy forward with A = leaky ReLU of slope 0.2, at a = -1 where every
-    activation's input is negative, so A' = 0.2 at each."""
-    act = lambda z: np.where(z > 0, z, 0.2 * z)
-    forward = lambda a: (lambda h: act(h) if outer else h)(0.8 * act(0.8 * a) + (a if skip else 0.0))
+def numpy_slope(skip, outer, w_1, w_2, slope):
+    """Central differences of a NumPy forward with A = leaky ReLU of slope A', at a = -1 where every
+    activation's input is negative, so A' is the slope at each."""
+    w_1, w_2, slope = float(w_1), float(w_2), float(slope)
+    act = lambda z: np.where(z > 0, z, slope * z)
+    forward = lambda a: (lambda h: act(h) if outer else h)(w_2 * act(w_1 * a) + (a if skip else 0.0))
     return float(central_derivative(forward, POINT_A))
 
 
 SKIP_CASES = [(f"{'with' if s else 'without'} the skip{', outer A' if o else ''}", s, o)
               for o in (False, True) for s in (True, False)]
-SKIP_GRAD = Part(
-    id="conv.skip_grad", title="Gradient through a skip connection",
-    sheet=Sheet(
-        statement=r"For the scalar block $h = w_2 A(w_1 a) + a$, find $\partial h / \partial a$ at "
-                  r"$w_1 = w_2 = 0.8$, $A' = 0.2$ (the answer: with the skip). The table also gives it without the "
-                  r"skip, and through an outer activation $a' = A(w_2 A(w_1 a) + a)$ with the same $A' = 0.2$.",
-        demonstrations=(worked_table("With and without the skip, with and without the outer activation",
-                                     ("block", "SymPy", "finite differences"),
-                                     lambda: [(label, block_slope(s, o), numpy_slope(s, o)) for label, s, o in SKIP_CASES]),)),
-    derivation=Derivation(
-        derive=lambda v: block_slope(True, False), result=lambda v: WEIGHT * SLOPE * WEIGHT + 1,
-        result_lhs=r"\frac{\partial h}{\partial a}",
-        steps=(Step(r"\frac{\partial h}{\partial a}", lambda v: sp.Add(sp.Mul(WEIGHT, SLOPE, WEIGHT, evaluate=False), 1,
-                                                                      evaluate=False),
-                    r"chain rule: $w_2 A'(w_1 a) w_1$ through the branch, $1$ through the skip"),),
-        oracle=Oracle(lambda x: numpy_slope(True, False), "central differences of a NumPy forward ($A$ = leaky ReLU, "
-                      "slope 0.2, at $a = -1$)", FD_RTOL, FD_TOLERANCE_REASON, cases=1),
-        checks=(AgreementCheck("all four slopes agree with central differences of the NumPy forward",
-                            lambda: {label: float(block_slope(s, o)) for label, s, o in SKIP_CASES},
-                            lambda: {label: numpy_slope(s, o) for label, s, o in SKIP_CASES},
-                            "central finite differences of the NumPy forward", FD_RTOL, FD_TOLERANCE_REASON),)),
-    grading=Grading(slips=(Slip("0.128", "the skip's identity term forgotten"),)),
-)
+
+
+def skip_grad(values):
+    w_1, w_2, slope = (sp.Rational(values[n]) for n in ("w1", "w2", "slope"))
+    at = (w_1, w_2, slope)
+    weights = (rf"$w_1 = w_2 = {values['w1']}$" if w_1 == w_2 else rf"$w_1 = {values['w1']}$, $w_2 = {values['w2']}$")
+    branch = sp.Mul(w_2, slope, w_1)
+    return Part(
+        id="conv.skip_grad", title="Gradient through a skip connection",
+        sheet=Sheet(
+            statement=r"For the scalar block $h = w_2 A(w_1 a) + a$, find $\partial h / \partial a$ at "
+                      rf"{weights}, $A' = {values['slope']}$ (the answer: with the skip). The table also gives it without "
+                      r"the skip, and through an outer activation $a' = A(w_2 A(w_1 a) + a)$ with the same "
+                      rf"$A' = {values['slope']}$.",
+            demonstrations=(worked_table("With and without the skip, with and without the outer activation",
+                                         ("block", "SymPy", "finite differences"),
+                                         lambda: [(label, block_slope(s, o, *at), numpy_slope(s, o, *at))
+                                                  for label, s, o in SKIP_CASES]),)),
+        derivation=Derivation(
+            derive=lambda v: block_slope(True, False, *at), result=lambda v: w_2 * slope * w_1 + 1,
+            result_lhs=r"\frac{\partial h}{\partial a}",
+            steps=(Step(r"\frac{\partial h}{\partial a}", lambda v: sp.Add(sp.Mul(w_2, slope, w_1, evaluate=False), 1,
+                                                                          evaluate=False),
+                        r"chain rule: $w_2 A'(w_1 a) w_1$ through the branch, $1$ through the skip"),),
+            oracle=Oracle(lambda x: numpy_slope(True, False, *at), "central differences of a NumPy forward ($A$ = "
+                          rf"leaky ReLU, slope {values['slope']}, at $a = -1$)", FD_RTOL, FD_TOLERANCE_REASON, cases=1),
+            checks=(AgreementCheck("all four slopes agree with central differences of the NumPy forward",
+                                lambda: {label: float(block_slope(s, o, *at)) for label, s, o in SKIP_CASES},
+                                lambda: {label: numpy_slope(s, o, *at) for label, s, o in SKIP_CASES},
+                                "central finite differences of the NumPy forward", FD_RTOL, FD_TOLERANCE_REASON),)),
+        grading=Grading(slips=(Slip(decimal_text(branch), "the skip's identity term forgotten"),)),
+    )
+
+
+def decimal_text(value) -> str:
+    """An exact rational with a finite decimal expansion as that decimal (0.128)."""
+    from decimal import Decimal
+    return format((Decimal(int(value.p)) / Decimal(int(value.q))).normalize(), "f")
+
+
+SKIP_GRAD = parametrised(Parameters(SKIP_PARAMETERS, skip_grad))
 
 # ----------------------------------------------------------------------------- inverted residual
 IR_VARS = (integer("H", 1, 6, "map height"), integer("W", 1, 6, "map width"), integer("t", 1, 4, "expansion factor"),
