@@ -40,6 +40,13 @@ def ints(values, *names):
     return [int(round(values[n])) for n in names]
 
 
+def decimal_text(value) -> str:
+    """An exact rational with a finite decimal expansion as that decimal (0.128)."""
+    from decimal import Decimal
+    value = sp.Rational(value)
+    return format((Decimal(int(value.p)) / Decimal(int(value.q))).normalize(), "f")
+
+
 # ----------------------------------------------------------------------------- output size
 N_, K_, S_, P_, d_ = (integer("N", 13, 64, "input side"), integer("K", 1, 5, "kernel side"),
                       integer("S", 1, 4, "stride"), Variable("P", domain=padding_sizes(3)),
@@ -284,60 +291,100 @@ RF_STACK = rf_stack(RECEPTIVE_FIELD.parameters.defaults())
 
 
 # ----------------------------------------------------------------------------- bilinear resampling
-SCALE, POINT, CELL = sp.Rational(32, 10), (4, 8), (1, 2)
+# The course's 32 x 32 image, 10 x 10 map and point (4, 8), and a variant's: a point whose map
+# coordinates are not whole (four neighbours with distinct weights), whose neighbours lie on the
+# map, and where the half-pixel convention gives another weight (so the slip is a slip).
+# Scales image/map of 2, 3.2, 4, 6.4 and 8 keep every coordinate a finite decimal.
+BILINEAR_PARAMETERS = (Param("image", 32, choices=(32, 64), what="the image side"),
+                       Param("map", 10, choices=(8, 10, 16), what="the map side"),
+                       Param("x", 4, low=2, high=28, step=1, what="the point's first coordinate"),
+                       Param("y", 8, low=2, high=28, step=1, what="the point's second coordinate"))
 
 
-def point_weights(convention, point=POINT):
-    return bilinear_weights(*(map_coordinate(x, SCALE, convention) for x in point))
+def bilinear_case(values):
+    scale = sp.Rational(values["image"], values["map"])
+    point = (values["x"], values["y"])
+    cell = tuple(int(sp.floor(map_coordinate(x, scale))) for x in point)
+    return scale, point, cell
 
 
-def interpolated(convention, point=POINT):
-    return image_point_weights((10, 10), 3.2, point, convention)
+def point_weights(convention, scale, point):
+    return bilinear_weights(*(map_coordinate(x, scale, convention) for x in point))
 
 
-def weight_errors(point):
-    worst = 0.0
-    for convention in ("corner", "half-pixel"):
-        ours, theirs = point_weights(convention, point), interpolated(convention, point)
-        worst = max([worst] + [abs(float(ours.get(c, 0)) - theirs.get(c, 0.0)) for c in set(ours) | set(theirs)])
-    return worst
+def interpolated(convention, scale, point, side):
+    return image_point_weights((side, side), float(scale), point, convention)
 
 
-BILINEAR = Part(
-    id="conv.bilinear", title="Bilinear weights from image to activation map",
-    sheet=Sheet(
-        statement=r"A $32 \times 32$ image gives a $10 \times 10$ activation map (scale 3.2). The image point "
-                  r"$(4, 8)$ maps to $(4/3.2, 8/3.2) = (1.25, 2.5)$ (no half-pixel offset, cells numbered from 0). "
-                  r"Give the bilinear weights of the four neighbouring map cells; the answer is the weight of cell "
-                  r"$(1, 2)$. The table also gives the weights under the half-pixel-centre convention (PyTorch's "
-                  r"``align_corners=False``), $u = (x + 1/2)/3.2 - 1/2$.",
-        demonstrations=(worked_table("Weights of the four neighbouring cells under both conventions",
-                                     ("convention, cell", "SymPy", "``map_coordinates``"),
-                                     lambda: [(f"{conv_} {cell}", w, interpolated(conv_).get(cell, 0.0))
-                                              for conv_ in ("corner", "half-pixel")
-                                              for cell, w in point_weights(conv_).items()]),)),
-    derivation=Derivation(
-        derive=lambda v: point_weights("corner")[CELL],
-        result=lambda v: sp.Mul(*[1 - (u - sp.floor(u)) for u in (map_coordinate(x, SCALE) for x in POINT)]),
-        result_lhs=r"w_{1,2}",
-        steps=(Step(r"w_{1,2}", lambda v: sp.Mul(*[hat(map_coordinate(x, SCALE) - c) for x, c in zip(POINT, CELL)],
-                                                  evaluate=False),
-                    r"the weight of cell $(i, j)$ is $\max(0, 1 - |u - i|) \max(0, 1 - |v - j|)$"),),
-        oracle=Oracle(lambda x: interpolated("corner")[CELL], "``scipy.ndimage.map_coordinates`` (order 1) on the "
-                      "indicator map of cell $(1, 2)$", 1e-12, FLOAT_REASON, cases=1),
-        checks=(AgreementCheck("all four weights under both conventions agree with ``map_coordinates``",
-                            lambda: {f"{c} {cell}": float(w) for c in ("corner", "half-pixel")
-                                     for cell, w in point_weights(c).items()},
-                            lambda: {f"{c} {cell}": w for c in ("corner", "half-pixel")
-                                     for cell, w in interpolated(c).items()},
-                            "``scipy.ndimage.map_coordinates``, order 1", 1e-12, FLOAT_REASON),
-                Simulation("at random image points, every bilinear weight under both conventions equals "
-                           "those of ``map_coordinates``", lambda: st.tuples(st.floats(2, 28), st.floats(2, 28)),
-                           lambda part, point: (weight_errors(point), {"point": point}),
-                           "``scipy.ndimage.map_coordinates``, order 1", 1e-12, FLOAT_REASON, cases=30))),
-    grading=Grading(
-        slips=(Slip("0.7646484375", "the half-pixel convention (``align_corners=False``) used instead of the catalogue's"),)),
-)
+def sensible_point(values):
+    scale, point, cell = bilinear_case(values)
+    coordinates = [map_coordinate(x, scale) for x in point]
+    if any(u.is_integer for u in coordinates):
+        return f"the point {point} lands on a map cell's centre, so it has fewer than four neighbours"
+    half = [map_coordinate(x, scale, "half-pixel") for x in point]
+    if any(c + 1 > values["map"] - 1 for c in cell) or any(not 0 <= t < values["map"] - 1 for t in half):
+        return f"the point {point} has neighbours off the {values['map']} x {values['map']} map"
+    if point_weights("half-pixel", scale, point).get(cell, 0) == point_weights("corner", scale, point)[cell]:
+        return "both conventions give the same weight"
+    return None
+
+
+def bilinear(values):
+    scale, point, cell = bilinear_case(values)
+    side = values["map"]
+    u, v = (map_coordinate(x, scale) for x in point)
+    slip = point_weights("half-pixel", scale, point).get(cell, sp.S.Zero)
+
+    def weight_errors(at):
+        worst = 0.0
+        for convention in ("corner", "half-pixel"):
+            ours, theirs = point_weights(convention, scale, at), interpolated(convention, scale, at, side)
+            worst = max([worst] + [abs(float(ours.get(c, 0)) - theirs.get(c, 0.0)) for c in set(ours) | set(theirs)])
+        return worst
+    # random points whose four neighbours lie on the map under both conventions
+    low, high = max(2.0, float(scale) / 2), min(28.0, float((side - 1) * scale) - 1)
+    return Part(
+        id="conv.bilinear", title="Bilinear weights from image to activation map",
+        sheet=Sheet(
+            statement=rf"A ${values['image']} \times {values['image']}$ image gives a ${side} \times {side}$ activation map "
+                      rf"(scale ${decimal_text(scale)}$). The image point $({point[0]}, {point[1]})$ maps to "
+                      rf"$({point[0]}/{decimal_text(scale)}, {point[1]}/{decimal_text(scale)}) = ({decimal_text(u)}, {decimal_text(v)})$ "
+                      r"(no half-pixel offset, cells numbered from 0). Give the bilinear weights of the four neighbouring "
+                      rf"map cells; the answer is the weight of cell $({cell[0]}, {cell[1]})$. The table also gives the "
+                      r"weights under the half-pixel-centre convention (PyTorch's ``align_corners=False``), "
+                      rf"$u = (x + 1/2)/{decimal_text(scale)} - 1/2$.",
+            demonstrations=(worked_table("Weights of the four neighbouring cells under both conventions",
+                                         ("convention, cell", "SymPy", "``map_coordinates``"),
+                                         lambda: [(f"{conv_} {c}", w, interpolated(conv_, scale, point, side).get(c, 0.0))
+                                                  for conv_ in ("corner", "half-pixel")
+                                                  for c, w in point_weights(conv_, scale, point).items()]),)),
+        derivation=Derivation(
+            derive=lambda v_: point_weights("corner", scale, point)[cell],
+            result=lambda v_: sp.Mul(*[1 - (t - sp.floor(t)) for t in (map_coordinate(x, scale) for x in point)]),
+            result_lhs=rf"w_{{{cell[0]},{cell[1]}}}",
+            steps=(Step(rf"w_{{{cell[0]},{cell[1]}}}", lambda v_: sp.Mul(*[hat(map_coordinate(x, scale) - c)
+                                                                           for x, c in zip(point, cell)], evaluate=False),
+                        r"the weight of cell $(i, j)$ is $\max(0, 1 - |u - i|) \max(0, 1 - |v - j|)$"),),
+            oracle=Oracle(lambda x: interpolated("corner", scale, point, side)[cell],
+                          "``scipy.ndimage.map_coordinates`` (order 1) on the indicator map of cell "
+                          rf"$({cell[0]}, {cell[1]})$", 1e-12, FLOAT_REASON, cases=1),
+            checks=(AgreementCheck("all four weights under both conventions agree with ``map_coordinates``",
+                                lambda: {f"{c} {k}": float(w) for c in ("corner", "half-pixel")
+                                         for k, w in point_weights(c, scale, point).items()},
+                                lambda: {f"{c} {k}": w for c in ("corner", "half-pixel")
+                                         for k, w in interpolated(c, scale, point, side).items()},
+                                "``scipy.ndimage.map_coordinates``, order 1", 1e-12, FLOAT_REASON),
+                    Simulation("at random image points, every bilinear weight under both conventions equals "
+                               "those of ``map_coordinates``", lambda: st.tuples(st.floats(low, high), st.floats(low, high)),
+                               lambda part, at: (weight_errors(at), {"point": at}),
+                               "``scipy.ndimage.map_coordinates``, order 1", 1e-12, FLOAT_REASON, cases=30))),
+        grading=Grading(
+            slips=(Slip(str(sp.nsimplify(slip)) if not slip.is_Integer else str(slip),
+                        "the half-pixel convention (``align_corners=False``) used instead of the catalogue's"),)),
+    )
+
+
+BILINEAR = parametrised(Parameters(BILINEAR_PARAMETERS, bilinear, sensible_point))
 
 # ----------------------------------------------------------------------------- squeeze-and-excitation
 H_SE = sp.Symbol("H", integer=True, positive=True)
@@ -458,12 +505,6 @@ def skip_grad(values):
                                 "central finite differences of the NumPy forward", FD_RTOL, FD_TOLERANCE_REASON),)),
         grading=Grading(slips=(Slip(decimal_text(branch), "the skip's identity term forgotten"),)),
     )
-
-
-def decimal_text(value) -> str:
-    """An exact rational with a finite decimal expansion as that decimal (0.128)."""
-    from decimal import Decimal
-    return format((Decimal(int(value.p)) / Decimal(int(value.q))).normalize(), "f")
 
 
 SKIP_GRAD = parametrised(Parameters(SKIP_PARAMETERS, skip_grad))
