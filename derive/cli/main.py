@@ -45,8 +45,23 @@ def _variables(part) -> list[dict]:
              "spellings": list(v.spellings)} for v in part.variables]
 
 
+def _parameters(part) -> list[dict]:
+    return [{"name": p.name, "default": p.default, "allowed": p.allowed(), "what": p.what}
+            for p in part.parameters.params] if part.parameters is not None else []
+
+
 def cmd_list(args) -> int:
     parts = registry.select(args.parts)
+    if args.variants:
+        parts = [p for p in parts if p.parameters is not None]
+        if args.json:
+            print(json.dumps([{"id": p.id, "parameters": _parameters(p)} for p in parts], indent=2, default=str))
+            return 0
+        for p in parts:
+            print(f"{p.id}  {'answer' if p.answer else '      '}  {p.title}")
+            for q in p.parameters.params:
+                print(f"    {q.name:<8} {q.what or q.name}: {q.allowed()} (the catalogue's {q.default})")
+        return 0
     if args.json:
         print(json.dumps([{"id": p.id, "title": p.title, "family": p.family, "answer": p.answer,
                            "variables": _variables(p)} for p in parts], indent=2))
@@ -174,6 +189,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list the parts")
     p.add_argument("parts", nargs="*", help="part ids or family names (default: all)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--variants", action="store_true",
+                   help="only the parts with parameters (variants), each with its parameters' ranges")
     p.set_defaults(run=cmd_list)
 
     def verification_options(p):

@@ -80,7 +80,7 @@ class Param:
 
     def allowed(self) -> str:
         if self.choices:
-            return "one of " + ", ".join(repr(c) for c in self.choices)
+            return "one of " + ", ".join(str(c) for c in self.choices)
         return f"{self.low} to {self.high} in steps of {self.step}"
 
 
