@@ -51,28 +51,46 @@ def decimal_text(value) -> str:
 N_, K_, S_, P_, d_ = (integer("N", 13, 64, "input side"), integer("K", 1, 5, "kernel side"),
                       integer("S", 1, 4, "stride"), Variable("P", domain=padding_sizes(3)),
                       integer("d", 1, 3, "dilation"))
-OUTPUT_SIZE = Part(
-    id="conv.output_size", title="Output size of a convolution",
-    sheet=Sheet(
-        statement=r"A convolution with kernel $K$, stride $S$, zero padding $P$ and dilation $d$ reads an input "
-                  r"of side $N$. How many outputs does it give along that side? (The kernel fits: "
-                  r"$d(K - 1) + 1 \le N + 2P$.)"),
-    derivation=Derivation(
-        variables=(N_, K_, S_, P_, d_),
-        derive=lambda v: count_layer(conv(1, v.K, v.S, v.P, v.d), Shape(v.N, v.N, 1)).output.height,
-        result=lambda v: sp.floor((v.N + 2 * v.P - v.d * (v.K - 1) - 1) / v.S) + 1, result_lhs="O",
-        steps=(Step(r"i_{\max}", lambda v: sp.floor((v.N + 2 * v.P - v.d * (v.K - 1) - 1) / v.S),
-                    r"window $i$ covers padded entries $iS, iS + d, \dots, iS + d(K - 1)$; it is valid when "
-                    r"$iS + d(K - 1) + 1 \le N + 2P$, which SymPy solves for $i$: the last valid window is the floor of "
-                    r"the bound, and the windows $i = 0, 1, \dots, i_{\max}$ number $O = i_{\max} + 1$ (SymPy counts "
-                    r"with symbolic integers, so this holds at every size where the kernel fits)",
-                    target=lambda v: count_layer(conv(1, v.K, v.S, v.P, v.d), Shape(v.N, v.N, 1)).output.height - 1),),
-        oracle=Oracle(lambda x: measure([conv(1, *ints(x, "K", "S", "P", "d"))], Shape(*ints(x, "N", "N"), 1),
-                                        compute=False)[0].output[0],
-                      "the output side of NumPy's sliding windows over the zero-padded input", EXACT, EXACT_REASON)),
-    grading=Grading(slips=(Slip("floor((N + 2P - K)/S) + 1", "the dilation forgotten"),
-                           Slip("(N + 2P - d(K-1) - 1)/S + 1", "the floor forgotten"))),
-)
+# The worked number's layer: a variant's kernel always fits (d(K - 1) + 1 <= 9 < N).
+OUTPUT_SIZE_PARAMETERS = (Param("N", 32, low=16, high=64, step=1, what="the input side"),
+                          Param("K", 3, choices=(1, 3, 5), what="the kernel side"),
+                          Param("S", 2, choices=(1, 2, 3), what="the stride"),
+                          Param("P", 1, choices=(0, 1, 2, 3), what="the padding"),
+                          Param("d", 1, choices=(1, 2), what="the dilation"))
+
+
+def output_size(values):
+    n, k, st, pad, dil = (values[name] for name in ("N", "K", "S", "P", "d"))
+    return Part(
+        id="conv.output_size", title="Output size of a convolution",
+        sheet=Sheet(
+            statement=r"A convolution with kernel $K$, stride $S$, zero padding $P$ and dilation $d$ reads an input "
+                      r"of side $N$. How many outputs does it give along that side? (The kernel fits: "
+                      r"$d(K - 1) + 1 \le N + 2P$.) Then give the number for "
+                      rf"$N = {n}$, $K = {k}$, $S = {st}$, $P = {pad}$, $d = {dil}$."),
+        derivation=Derivation(
+            variables=(N_, K_, S_, P_, d_),
+            derive=lambda v: count_layer(conv(1, v.K, v.S, v.P, v.d), Shape(v.N, v.N, 1)).output.height,
+            result=lambda v: sp.floor((v.N + 2 * v.P - v.d * (v.K - 1) - 1) / v.S) + 1, result_lhs="O",
+            steps=(Step(r"i_{\max}", lambda v: sp.floor((v.N + 2 * v.P - v.d * (v.K - 1) - 1) / v.S),
+                        r"window $i$ covers padded entries $iS, iS + d, \dots, iS + d(K - 1)$; it is valid when "
+                        r"$iS + d(K - 1) + 1 \le N + 2P$, which SymPy solves for $i$: the last valid window is the floor of "
+                        r"the bound, and the windows $i = 0, 1, \dots, i_{\max}$ number $O = i_{\max} + 1$ (SymPy counts "
+                        r"with symbolic integers, so this holds at every size where the kernel fits)",
+                        target=lambda v: count_layer(conv(1, v.K, v.S, v.P, v.d), Shape(v.N, v.N, 1)).output.height - 1),),
+            also=(Step(rf"O\big|_{{N = {n},\, K = {k},\, S = {st},\, P = {pad},\, d = {dil}}}",
+                       lambda v: sp.floor(sp.Rational(n + 2 * pad - dil * (k - 1) - 1, st)) + 1,
+                       "the closed form at these numbers, against the layer list's count",
+                       target=lambda v: count_layer(conv(1, k, st, pad, dil), Shape(n, n, 1)).output.height),),
+            oracle=Oracle(lambda x: measure([conv(1, *ints(x, "K", "S", "P", "d"))], Shape(*ints(x, "N", "N"), 1),
+                                            compute=False)[0].output[0],
+                          "the output side of NumPy's sliding windows over the zero-padded input", EXACT, EXACT_REASON)),
+        grading=Grading(slips=(Slip("floor((N + 2P - K)/S) + 1", "the dilation forgotten"),
+                               Slip("(N + 2P - d(K-1) - 1)/S + 1", "the floor forgotten"))),
+    )
+
+
+OUTPUT_SIZE = parametrised(Parameters(OUTPUT_SIZE_PARAMETERS, output_size))
 
 # ----------------------------------------------------------------------------- parameters, mults
 K_k, C_in, C_out = (integer("K", 1, 7, "kernel side"), integer("C_in", 1, 32, "input channels", C_IN, r"C_{\mathrm{in}}"),
