@@ -10,8 +10,8 @@ from derive.model.domains import Positive
 from derive.model.functions import hadamard, held_product, sigma
 from derive.verify.backprop_oracles import (closed_form_run, closed_form_update, layer_tables, mlp_agreement,
                                             mlp_step, neuron_agreement, neuron_steps, neuron_table, np_linear_gradient,
-                                            np_mlp_error, np_neuron_step, np_point_gradient, np_regularised_loss,
-                                            np_updates, parameter_row, update_box)
+                                            np_mlp_error, np_neuron_step, np_point_gradient, np_regularised_cross_entropy,
+                                            np_regularised_loss, np_updates, parameter_row, update_box)
 from derive.verify.numpy_oracles import derivative_in, differences, gradient_in, sigmoid as np_sigmoid
 
 TITLE = "Backpropagation"
@@ -24,54 +24,97 @@ y = Variable("y", definition=lambda v: sigma(v.w * v.x + v.b),
 # z too, so an answer may say sigma'(z) for the slope of the unit
 z = Variable("z", definition=lambda v: v.w * v.x + v.b, numeric=lambda d: d["w"] * d["x"] + d["b"])
 NEURON = (w, b, x, t, lam, z, y)
-NEURON_STATEMENT = (r"A neuron $z = w x + b$, $y = \sigma(z)$ with loss $L = \frac12 (y - t)^2$, "
-                    r"regulariser $R = \frac12 w^2$ and $L_{\mathrm{reg}} = L + \lambda R$. ")
-
-
 def lam_of(v):
     return getattr(v, "lambda")
 
 
-def regularised_loss(v):
+def regularised_loss(v, loss="squared"):
     """L_reg of the neuron, with y written out as sigma(w x + b): the forward definition."""
-    return sp.Rational(1, 2) * (sigma(v.w * v.x + v.b) - v.t) ** 2 + lam_of(v) * v.w ** 2 / 2
+    y_ = sigma(v.w * v.x + v.b)
+    data = (sp.Rational(1, 2) * (y_ - v.t) ** 2 if loss == "squared"
+            else -(v.t * sp.log(y_) + (1 - v.t) * sp.log(1 - y_)))
+    return data + lam_of(v) * v.w ** 2 / 2
 
 
-def error_signal(v):
-    """dL/dz = (y - t) y (1 - y): what every gradient of the neuron shares."""
-    return (v.y - v.t) * v.y * (1 - v.y)
+def error_signal(v, loss="squared"):
+    """dL/dz: (y - t) y (1 - y) for the squared error, y - t for the cross-entropy."""
+    return (v.y - v.t) * v.y * (1 - v.y) if loss == "squared" else v.y - v.t
 
 
-def neuron_part(name, wrt, title, closed, chain, slips, extra=""):
+LOSSES = {"squared": (r"loss $L = \frac12 (y - t)^2$", r"$\partial L / \partial y = y - t$"),
+          "cross-entropy": (r"the cross-entropy loss $L = -t \log y - (1 - t) \log(1 - y)$",
+                            r"$\partial L / \partial y = \frac{y - t}{y (1 - y)}$")}
+# A variant may change the loss: the gradient, the chain step and the slips change with it.
+LOSS_PARAMETER = (Param("loss", "squared", choices=tuple(LOSSES), what="the neuron's loss"),)
+
+
+def neuron_statement(loss):
+    return (rf"A neuron $z = w x + b$, $y = \sigma(z)$ with {LOSSES[loss][0]}, "
+            r"regulariser $R = \frac12 w^2$ and $L_{\mathrm{reg}} = L + \lambda R$. ")
+
+
+NEURON_STATEMENT = neuron_statement("squared")
+SIGMA_SQUARED = r"$\sigma^2$ in place of $\sigma$: $y^2 (1 - y)$ for $\sigma'(z)$, as in the course's own solutions"
+# (closed form, chain factor beside the error, slips) of w, b and x, by loss
+NEURON_GRADIENTS = {
+    "w": (lambda v, loss: error_signal(v, loss) * v.x + lam_of(v) * v.w, lambda v: v.x, {
+        "squared": (Slip("(y - t)*y^2*(1 - y)*x + lambda*w", SIGMA_SQUARED),
+                    Slip("(y - t)*y*(1 - y)*x", r"the regulariser's gradient $\lambda w$ is missing"),
+                    Slip("(t - y)*y*(1 - y)*x + lambda*w", "the sign of the error $y - t$")),
+        "cross-entropy": (Slip("(y - t)*y*(1 - y)*x + lambda*w", r"$\sigma'(z)$ kept: with the cross-entropy it cancels"),
+                          Slip("(y - t)*x", r"the regulariser's gradient $\lambda w$ is missing"),
+                          Slip("(t - y)*x + lambda*w", "the sign of the error $y - t$"))}),
+    "b": (lambda v, loss: error_signal(v, loss), lambda v: 1, {
+        "squared": (Slip("(y - t)*y^2*(1 - y)", SIGMA_SQUARED), Slip("(t - y)*y*(1 - y)", "the sign of the error")),
+        "cross-entropy": (Slip("(y - t)*y*(1 - y)", r"$\sigma'(z)$ kept: with the cross-entropy it cancels"),
+                          Slip("t - y", "the sign of the error"))}),
+    "x": (lambda v, loss: error_signal(v, loss) * v.w, lambda v: v.w, {
+        "squared": (Slip("(y - t)*y^2*(1 - y)*w", SIGMA_SQUARED), Slip("(t - y)*y*(1 - y)*w", "the sign of the error"),
+                    Slip("(y - t)*y*(1 - y)*w + lambda*w",
+                         "the regulariser $\\lambda w$ carried over, but $R$ does not depend on $x$")),
+        "cross-entropy": (Slip("(y - t)*y*(1 - y)*w", r"$\sigma'(z)$ kept: with the cross-entropy it cancels"),
+                          Slip("(t - y)*w", "the sign of the error"),
+                          Slip("(y - t)*w + lambda*w", "the regulariser $\\lambda w$ carried over, but $R$ does not "
+                                                       "depend on $x$"))})}
+
+
+def neuron_part(name, wrt, title, closed, chain, slips, extra="", loss="squared"):
+    oracle_loss = np_regularised_loss if loss == "squared" else np_regularised_cross_entropy
     return Part(
         id=f"backprop.neuron_grad_{name}", title=f"The neuron: gradient of the regularised loss in {title}",
-        sheet=Sheet(statement=NEURON_STATEMENT + rf"Find $\partial L_{{\mathrm{{reg}}}} / \partial {wrt}$ in terms of "
-                              rf"$y = \sigma(w x + b)$.{extra}"),
+        sheet=Sheet(statement=neuron_statement(loss) + rf"Find $\partial L_{{\mathrm{{reg}}}} / \partial {wrt}$ in terms "
+                              rf"of $y = \sigma(w x + b)$.{extra}"),
         derivation=Derivation(
-            variables=NEURON, derive=lambda v: sp.diff(regularised_loss(v), v.objects[name]), result=closed,
+            variables=NEURON, derive=lambda v: sp.diff(regularised_loss(v, loss), v.objects[name]), result=closed,
             result_lhs=rf"\frac{{\partial L_{{\mathrm{{reg}}}}}}{{\partial {wrt}}}",
             steps=(Step(rf"\frac{{\partial L_{{\mathrm{{reg}}}}}}{{\partial {wrt}}}", chain, "chain rule through "
-                        r"$\partial L / \partial y = y - t$ and $\sigma'(z) = \sigma(z)(1 - \sigma(z)) = y(1 - y)$"),)
+                        + LOSSES[loss][1] + r" and $\sigma'(z) = \sigma(z)(1 - \sigma(z)) = y(1 - y)$"
+                        + ("" if loss == "squared" else r", which cancel to $y - t$")),)
             if chain else (),
-            oracle=derivative_in(name, np_regularised_loss,
+            oracle=derivative_in(name, oracle_loss,
                                  rf"central finite differences of a NumPy $L_{{\mathrm{{reg}}}}$ in ${wrt}$")),
         grading=Grading(
             slips=slips, neighbours=tuple(f"backprop.neuron_grad_{n}" for n in ("w", "b", "x") if n != name)),
     )
 
 
-SIGMA_SQUARED = r"$\sigma^2$ in place of $\sigma$: $y^2 (1 - y)$ for $\sigma'(z)$, as in the course's own solutions"
+def neuron_gradient(name):
+    """The gradient in w, b or x, for the loss a variant chooses (the catalogue's: squared error)."""
+    closed, factor, slips = NEURON_GRADIENTS[name]
+
+    def build(values):
+        loss = values["loss"]
+        extra = lam_of if name == "w" else None
+        if loss == "squared":
+            chain = lambda v: held_product(v.y - v.t, v.y * (1 - v.y), factor(v)) + (extra(v) * v.w if extra else 0)
+        else:
+            chain = lambda v: held_product(v.y - v.t, factor(v)) + (extra(v) * v.w if extra else 0)
+        return neuron_part(name, name, name, lambda v: closed(v, loss), chain, slips[loss], loss=loss)
+    return parametrised(Parameters(LOSS_PARAMETER, build))
+
+
 NEURON_PARTS = [
-    neuron_part("w", "w", "w", lambda v: error_signal(v) * v.x + lam_of(v) * v.w,
-                lambda v: held_product(v.y - v.t, v.y * (1 - v.y), v.x) + lam_of(v) * v.w,
-                (Slip("(y - t)*y^2*(1 - y)*x + lambda*w", SIGMA_SQUARED),
-                 Slip("(y - t)*y*(1 - y)*x", r"the regulariser's gradient $\lambda w$ is missing"),
-                 Slip("(t - y)*y*(1 - y)*x + lambda*w", "the sign of the error $y - t$"))),
-    neuron_part("b", "b", "b", lambda v: error_signal(v), lambda v: held_product(v.y - v.t, v.y * (1 - v.y), 1),
-                (Slip("(y - t)*y^2*(1 - y)", SIGMA_SQUARED), Slip("(t - y)*y*(1 - y)", "the sign of the error"))),
-    neuron_part("x", "x", "x", lambda v: error_signal(v) * v.w, lambda v: held_product(v.y - v.t, v.y * (1 - v.y), v.w),
-                (Slip("(y - t)*y^2*(1 - y)*w", SIGMA_SQUARED), Slip("(t - y)*y*(1 - y)*w", "the sign of the error"),
-                 Slip("(y - t)*y*(1 - y)*w + lambda*w", "the regulariser $\\lambda w$ carried over, but $R$ does not depend on $x$"))),
+    *(neuron_gradient(n) for n in "wbx"),
     neuron_part("lambda", r"\lambda", "lambda", lambda v: v.w ** 2 / 2, None,
                 (Slip("w^2", r"the factor $\frac12$ of $R = \frac12 w^2$ dropped"),)),
     neuron_part("t", "t", "t", lambda v: v.t - v.y, None, (Slip("y - t", r"the sign: $\partial (y - t)^2 / \partial t = -2 (y - t)$"),)),
