@@ -124,3 +124,17 @@ def test_grade_reads_a_variant_column(tmp_path, capsys):
     rows = list(csv.DictReader((tmp_path / "g" / "verdicts.csv").open()))
     assert [r["status"] for r in rows] == ["correct", "incorrect", "correct", "invalid"]
     assert "has no parameters" in rows[3]["message"]
+
+
+PARAMETRISED = [p.id for p in derive.all_parts() if p.parameters is not None]
+
+
+@pytest.mark.parametrize("part_id", PARAMETRISED)
+def test_every_parametrised_part_gives_verified_variants_that_differ(part_id):
+    catalogue = derive.get_part(part_id)
+    alice = derive.variant(part_id, "alice")
+    assert alice.outcome == "proved" and alice.values != catalogue.parameters.defaults()
+    assert all(slip["status"] == "incorrect" for slip in alice.record.slips)
+    # what the student reads changes with the values (statement, or the worked numbers shown)
+    assert (alice.part.statement, alice.part.title) != (catalogue.statement, catalogue.title) or \
+        alice.record.worked != derive.pipeline.finish(catalogue).worked
