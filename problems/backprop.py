@@ -170,9 +170,9 @@ def neuron_sgd(values):
         sheet=Sheet(
             statement=NEURON_STATEMENT + rf"From $w_0 = {number(start['w'])}$, $b_0 = {number(start['b'])}$ with "
                       rf"learning rate $\eta = {number(rate)}$ and $\lambda = 0$, take one SGD step per sample on "
-                      rf"$(x, t) = {shown}$ in that order: give every $w$ and $b$. The engine differentiates "
-                      r"$L_{\mathrm{reg}}$; the claim checked for all numbers is the step written with the "
-                      r"backpropagated gradients.",
+                      rf"$(x, t) = {shown}$ in that order: give every $w$ and $b$. (On the solution sheet the engine "
+                      r"differentiates $L_{\mathrm{reg}}$, and the claim checked for all numbers is the step written "
+                      r"with the backpropagated gradients.)",
             demonstrations=(neuron_table(r"The four steps, computed by the engine (SymPy differentiates "
                                          r"$L_{\mathrm{reg}}$; 6 significant digits)", steps, 4),)),
         derivation=Derivation(

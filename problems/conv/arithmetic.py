@@ -368,7 +368,7 @@ def bilinear(values):
                       rf"(scale ${decimal_text(scale)}$). The image point $({point[0]}, {point[1]})$ maps to "
                       rf"$({point[0]}/{decimal_text(scale)}, {point[1]}/{decimal_text(scale)}) = ({decimal_text(u)}, {decimal_text(v)})$ "
                       r"(no half-pixel offset, cells numbered from 0). Give the bilinear weights of the four neighbouring "
-                      rf"map cells; the answer is the weight of cell $({cell[0]}, {cell[1]})$. The table also gives the "
+                      rf"map cells; the answer is the weight of cell $({cell[0]}, {cell[1]})$. The solution also gives the "
                       r"weights under the half-pixel-centre convention (PyTorch's ``align_corners=False``), "
                       rf"$u = (x + 1/2)/{decimal_text(scale)} - 1/2$.",
             demonstrations=(worked_table("Weights of the four neighbouring cells under both conventions",
@@ -502,7 +502,7 @@ def skip_grad(values):
         id="conv.skip_grad", title="Gradient through a skip connection",
         sheet=Sheet(
             statement=r"For the scalar block $h = w_2 A(w_1 a) + a$, find $\partial h / \partial a$ at "
-                      rf"{weights}, $A' = {values['slope']}$ (the answer: with the skip). The table also gives it without "
+                      rf"{weights}, $A' = {values['slope']}$ (the answer: with the skip). The solution also gives it without "
                       r"the skip, and through an outer activation $a' = A(w_2 A(w_1 a) + a)$ with the same "
                       rf"$A' = {values['slope']}$.",
             demonstrations=(worked_table("With and without the skip, with and without the outer activation",
