@@ -111,7 +111,9 @@ def _html_display(tex: str) -> Markup:
 
 
 def _tex_inline(text: str) -> TexSafe:
-    tex = {"math": lambda p: f"${p}$", "code": lambda p: rf"\texttt{{{tex_escape(p)}}}", "text": tex_escape}
+    # -{}- keeps a command's -- two hyphens (the font would join them into a dash)
+    tex = {"math": lambda p: f"${p}$", "code": lambda p: rf"\texttt{{{re.sub('-(?=-)', '-{}', tex_escape(p))}}}",
+           "text": tex_escape}
     return TexSafe("".join(tex[kind](piece) for kind, piece in split_inline(text)))
 
 
