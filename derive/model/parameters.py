@@ -159,6 +159,11 @@ def checked_seed(seed) -> str:
                               f"{type(seed).__name__} {seed!r}")
     if not seed.strip():
         raise InvalidArgument("a variant seed must be non-empty text (a student id such as 'alice')")
+    try:
+        seed.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidArgument(f"a variant seed must be text that UTF-8 can encode; {seed!r} has "
+                              f"{seed[exc.start]!r} at position {exc.start}") from None
     return seed
 
 

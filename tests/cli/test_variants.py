@@ -138,3 +138,14 @@ def test_every_parametrised_part_gives_verified_variants_that_differ(part_id):
     # what the student reads changes with the values (statement, or the worked numbers shown)
     assert (alice.part.statement, alice.part.title) != (catalogue.statement, catalogue.title) or \
         alice.record.worked != derive.pipeline.finish(catalogue).worked
+
+
+def test_grade_jsonl_variant_that_is_not_text_is_invalid(tmp_path, capsys):
+    path = tmp_path / "subs.jsonl"
+    rows = [{"student": "a", "part": RF, "answer": "21", "variant": 7},
+            {"student": "b", "part": RF, "answer": answer_of("alice"), "variant": "alice"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run(capsys, "grade", str(path), "--out", str(tmp_path / "g"), "--jobs", "1")
+    verdicts = [json.loads(line) for line in (tmp_path / "g" / "verdicts.jsonl").read_text().splitlines()]
+    assert [v["status"] for v in verdicts] == ["invalid", "correct"]
+    assert "variant 7: a variant seed must be text" in verdicts[0]["message"]

@@ -66,6 +66,7 @@ def test_a_parameter_outside_its_range_is_named(part_id, values, message):
     (lambda: variant_part(derive.get_part(TWO_LAYER), 42), InvalidArgument, r"seed must be text .* not int 42"),
     (lambda: variant_part(derive.get_part(TWO_LAYER), None), InvalidArgument, r"seed must be text"),
     (lambda: variant_part(derive.get_part(TWO_LAYER), "  "), InvalidArgument, r"non-empty"),
+    (lambda: variant_part(derive.get_part(TWO_LAYER), "a\ud800"), InvalidArgument, r"UTF-8 can encode.*position 1"),
     (lambda: variant_part(derive.get_part("softmax.ce_grad"), "alice"), NotParametrised,
      r"'softmax.ce_grad' has no parameters.*backprop.two_layer"),
     (lambda: with_values(derive.get_part(TWO_LAYER), {"eta2": "0.1"}), InvalidArgument, r"unknown parameter 'eta2'"),
