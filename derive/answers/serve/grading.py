@@ -149,6 +149,8 @@ def _resolved(request: tuple, variants: Resolver) -> tuple | Verdict:
 def _check_one(checker, key: tuple, seed: int, timeout: float | None) -> Verdict:
     part, answer, variant = key
     try:
+        if variant is None:   # a checker without variants (a stand-in) is called as before
+            return checker(part, answer, seed=seed, timeout=timeout)
         return checker(part, answer, seed=seed, timeout=timeout, variant=variant)
     except DeriveError as exc:
         return Verdict(INVALID, str(exc), part=part)
