@@ -38,6 +38,10 @@ class NotParametrised(DeriveError, LookupError):
                          f"with variants: {shown}")
 
 
+class VariantFailed(DeriveError, RuntimeError):
+    """Every attempt at a seed's variant failed verification (a problem definition to fix)."""
+
+
 class RosterError(InvalidArgument):
     """A roster a variant build cannot read (no id column, no rows)."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..answers.serve.worker import check as _check
-from ..errors import DeriveError, RosterError, UnknownPart
+from ..errors import RosterError, UnknownPart, VariantFailed
 from ..model import registry
 from ..model.claim import FAILED, REFUTED, PartRecord
 from ..model.parameters import checked_seed, variant_part
@@ -100,14 +100,13 @@ def variant(part_id: str, seed: str, *, verify: bool = True, budget: float = 10.
     return made
 
 
+_variant_of = variant   # for check, whose keyword ``variant`` is the seed
+
+
 def verified_draw(part_id: str, seed: str) -> tuple[str, int]:
     """(seed, attempt) of the seed's verified variant: the resolver ``derive grade`` uses."""
     made = variant(part_id, seed)
     return made.seed, made.attempt
-
-
-class VariantFailed(DeriveError, RuntimeError):
-    """Every attempt at a seed's variant failed verification (a problem definition to fix)."""
 
 
 def _values_text(values: dict) -> str:
@@ -118,9 +117,9 @@ def check(part_id: str, answer: str, *, variant: str | None = None, syntax: str 
           timeout: float | None = 5.0) -> Verdict:
     """Check ``answer`` to ``part_id``; with ``variant`` (a seed such as a student id), against
     that student's verified variant of the part. Otherwise as :func:`derive.answers.serve.check`."""
-    if variant is None:
+    if variant is None or not registry.get_part(part_id).answer:   # the latter is refused, unverified
         return _check(part_id, answer, syntax=syntax, seed=seed, timeout=timeout)
-    made = globals()["variant"](part_id, variant)
+    made = _variant_of(part_id, variant)
     return _check(part_id, answer, syntax=syntax, seed=seed, timeout=timeout, variant=(made.seed, made.attempt))
 
 
