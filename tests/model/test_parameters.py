@@ -2,6 +2,7 @@
 import hashlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -39,7 +40,7 @@ def test_the_draw_is_sha256_not_python_hash():
     code = ("import derive; from derive.model.parameters import variant_part; "
             "print(variant_part(derive.get_part('conv.receptive_field'), 'alice')[1])")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={"PYTHONHASHSEED": "12345", "PYTHONPATH": sys.path[0] if sys.path[0] else "."})
+                           env={"PYTHONHASHSEED": "12345", "PYTHONPATH": str(Path(derive.__file__).parents[1])})
     assert other.stdout.strip() == str(values)
 
 
