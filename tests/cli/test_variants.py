@@ -149,3 +149,16 @@ def test_grade_jsonl_variant_that_is_not_text_is_invalid(tmp_path, capsys):
     verdicts = [json.loads(line) for line in (tmp_path / "g" / "verdicts.jsonl").read_text().splitlines()]
     assert [v["status"] for v in verdicts] == ["invalid", "correct"]
     assert "variant 7: a variant seed must be text" in verdicts[0]["message"]
+
+
+def test_list_variants_names_each_parameter_and_its_range(capsys):
+    code, out, _ = run(capsys, "list", "--variants", "--json")
+    listed = {p["id"]: p["parameters"] for p in json.loads(out)}
+    assert code == 0 and set(listed) == set(PARAMETRISED)
+    eta = next(q for q in listed["backprop.two_layer"] if q["name"] == "eta")
+    assert eta["default"] == "0.4" and eta["allowed"] == "0.1 to 1.0 in steps of 0.1"
+
+
+def test_solutions_without_a_roster_is_refused(tmp_path, capsys):
+    code, _, err = run(capsys, "build", "--solutions", "--out", str(tmp_path / "o"))
+    assert code == 2 and "--solutions goes with --variants ROSTER" in err
