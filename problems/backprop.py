@@ -1,5 +1,6 @@
 r"""Backpropagation checked: one sigmoid neuron's five gradients and its SGD steps, a two-layer
 sigmoid network to the last digit, and the centre loss with its update rule and linear layer."""
+import numpy as np
 import sympy as sp
 
 from derive import Derivation, Grading, Param, Parameters, Part, Sheet, Slip, Step, Variable, parametrised
@@ -12,6 +13,7 @@ from derive.verify.backprop_oracles import (closed_form_run, closed_form_update,
                                             mlp_step, neuron_agreement, neuron_steps, neuron_table, np_linear_gradient,
                                             np_mlp_error, np_neuron_step, np_point_gradient, np_regularised_cross_entropy,
                                             np_regularised_loss, np_updates, parameter_row, update_box)
+from derive.verify.networks import mlp_backward, mlp_loss, neuron_backward, neuron_loss
 from derive.verify.numpy_oracles import derivative_in, differences, gradient_in, sigmoid as np_sigmoid
 
 TITLE = "Backpropagation"
@@ -150,8 +152,17 @@ NEURON_PARAMETERS = (
 NEURON_SGD_DEFAULTS = {p.name: p.default for p in NEURON_PARAMETERS}
 
 
-def distinct_samples(values):
-    return None if (values["x_a"], values["t_a"]) != (values["x_b"], values["t_b"]) else "the two samples are the same"
+def sensible_neuron_run(values):
+    """Two different samples, and a rate at which each step lowers the loss on its own sample."""
+    if (values["x_a"], values["t_a"]) == (values["x_b"], values["t_b"]):
+        return "the two samples are the same"
+    params, rate = {"w": float(values["w0"]), "b": float(values["b0"])}, float(values["eta"])
+    for x_, t_ in ((values["x_a"], values["t_a"]), (values["x_b"], values["t_b"])) * 2:
+        before, grads = neuron_backward(params, x_, t_)
+        params = {k: params[k] - rate * grads[k] for k in params}
+        if neuron_loss(params, x_, t_) >= before:
+            return f"a step at learning rate {values['eta']} does not lower the loss on its sample ({x_}, {t_})"
+    return None
 
 
 def neuron_sgd(values):
@@ -194,7 +205,7 @@ def neuron_sgd(values):
     return made["part"]
 
 
-NEURON_SGD = parametrised(Parameters(NEURON_PARAMETERS, neuron_sgd, distinct_samples))
+NEURON_SGD = parametrised(Parameters(NEURON_PARAMETERS, neuron_sgd, sensible_neuron_run))
 # The course's numbers, for tests that recompute them independently.
 NEURON_START, NEURON_RATE = {"w": "0.1", "b": "0"}, "0.1"
 NEURON_SAMPLES = [{"x": x_, "t": t_, "lambda": 0} for x_, t_ in ((2, 0), (1, 1), (2, 0), (1, 1))]
@@ -259,7 +270,7 @@ def grid(name, default, low, high, step, what):
 
 # The course's numbers and each one's range: small positive inputs and weights (the sigmoid is far
 # from saturating, so every gradient is visible at 6 digits), targets inside (0, 1), rates that make
-# progress (E falls after the step, which the agreement check confirms).
+# progress (E falls after the step: two_layer_progress).
 TWO_LAYER_PARAMETERS = (
     grid("i1", "0.05", "0.05", "0.5", "0.05", "the first input"), grid("i2", "0.15", "0.05", "0.5", "0.05", "the second input"),
     *(grid(f"W1_{r}{c}", d, "0.05", "0.5", "0.05", f"entry ({r}, {c}) of W_1")
@@ -270,6 +281,17 @@ TWO_LAYER_PARAMETERS = (
     grid("b2", "0.5", "0.1", "0.6", "0.1", "the output bias (both units)"),
     grid("t1", "0.1", "0.05", "0.95", "0.05", "the first target"), grid("t2", "0.9", "0.05", "0.95", "0.05", "the second target"),
     grid("eta", "0.4", "0.1", "1.0", "0.1", "the learning rate"))
+
+
+def two_layer_progress(values):
+    """The step lowers E (a rate that makes progress), checked in float64 before the engine runs."""
+    params = {"W1": np.array([[values["W1_11"], values["W1_12"]], [values["W1_21"], values["W1_22"]]], dtype=float),
+              "b1": np.full((1, 2), float(values["b1"])), "b2": np.full((1, 2), float(values["b2"])),
+              "W2": np.array([[values["W2_11"], values["W2_12"]], [values["W2_21"], values["W2_22"]]], dtype=float)}
+    i_, t_ = (np.array([[values[f"{n}1"], values[f"{n}2"]]], dtype=float) for n in "it")
+    before, grads = mlp_backward(params, i_, t_)
+    after = mlp_loss({k: params[k] - float(values["eta"]) * grads[k] for k in params}, i_, t_)
+    return None if after < before else f"the step at learning rate {values['eta']} does not lower E"
 
 
 def pair(a, b):
@@ -329,7 +351,7 @@ def two_layer(values):
     return made["part"]
 
 
-TWO_LAYER = parametrised(Parameters(TWO_LAYER_PARAMETERS, two_layer))
+TWO_LAYER = parametrised(Parameters(TWO_LAYER_PARAMETERS, two_layer, two_layer_progress))
 # The course's numbers, for tests that recompute them independently.
 MLP_START = {"W1": [["0.1", "0.2"], ["0.15", "0.25"]], "b1": [["0.3", "0.3"]],
              "W2": [["0.3", "0.4"], ["0.35", "0.45"]], "b2": [["0.5", "0.5"]]}

@@ -93,3 +93,12 @@ def test_a_bad_declaration_is_refused(make, message):
 def test_grid_values_are_exact_decimals():
     assert Param("eta", "0.1", low="0.1", high="0.3", step="0.1").values() == ("0.1", "0.2", "0.3")
     assert Param("n", 3, low=1, high=5, step=2).values() == (1, 3, 5)
+
+
+def test_rates_that_make_no_progress_are_named():
+    from problems import backprop
+    values = {**derive.get_part(TWO_LAYER).parameters.defaults(), "eta": "-0.4"}
+    assert backprop.two_layer_progress(values) == "the step at learning rate -0.4 does not lower E"
+    assert backprop.two_layer_progress(derive.get_part(TWO_LAYER).parameters.defaults()) is None
+    neuron = {**derive.get_part("backprop.neuron_sgd").parameters.defaults(), "eta": "-0.1"}
+    assert "does not lower the loss on its sample" in backprop.sensible_neuron_run(neuron)
