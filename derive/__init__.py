@@ -8,9 +8,10 @@ from .model.verdict import Verdict
 from .answers.serve.audit import audit
 from .answers.serve.free import equivalent
 from .model.audit import AuditChain, AuditReport, AuditStep
-from .answers.serve.worker import check
-from .errors import (AnswerSyntaxError, DeriveError, InvalidArgument, OutputError,
-                     ProblemDefinitionError, UnknownPart)
+from .pipeline.variants import Variant, check, variant
+from .model.parameters import Param, Parameters, parametrised
+from .errors import (AnswerSyntaxError, DeriveError, InvalidArgument, NotParametrised, OutputError,
+                     ParameterOutOfRange, ProblemDefinitionError, RosterError, UnknownPart)
 from .model.part import (Demonstration, Derivation, DerivedSize, Figure, Grading, Namespace, Oracle, Part, Sheet,
                           Slip, Step, Variable)
 from .model import registry as _registry
@@ -37,16 +38,22 @@ __all__ = [
     "Grading",
     "InvalidArgument",
     "Namespace",
+    "NotParametrised",
     "Oracle",
     "OutputError",
+    "Param",
+    "ParameterOutOfRange",
+    "Parameters",
     "Part",
     "PartReport",
     "ProblemDefinitionError",
+    "RosterError",
     "Sheet",
     "Slip",
     "Step",
     "UnknownPart",
     "Variable",
+    "Variant",
     "Verdict",
     "all_parts",
     "audit",
@@ -55,6 +62,8 @@ __all__ = [
     "families",
     "get_part",
     "load_file",
+    "parametrised",
     "select",
+    "variant",
     "verify_part",
 ]

@@ -24,6 +24,28 @@ class UnknownPart(DeriveError, LookupError):
                          f"(run `derive list` for all {len(known)})")
 
 
+class ParameterOutOfRange(InvalidArgument):
+    """A part's parameter outside its declared range, or a combination that makes no sense."""
+
+
+class NotParametrised(DeriveError, LookupError):
+    """A variant asked of a part that declares no parameters."""
+
+    def __init__(self, part_id: str, parametrised: list[str]):
+        self.part_id = part_id
+        shown = ", ".join(parametrised) or "none"
+        super().__init__(f"part {part_id!r} has no parameters, so it has no variants; the parts "
+                         f"with variants: {shown}")
+
+
+class VariantFailed(DeriveError, RuntimeError):
+    """Every attempt at a seed's variant failed verification (a problem definition to fix)."""
+
+
+class RosterError(InvalidArgument):
+    """A roster a variant build cannot read (no id column, no rows)."""
+
+
 def _pointed(message: str, text: str, position: int | None) -> str:
     """The message with the column and a caret under it, when both are known."""
     if position is None or not text:

@@ -9,7 +9,7 @@ the masks, Gauss-Hermite quadrature or Monte Carlo in NumPy."""
 import numpy as np
 import sympy as sp
 
-from derive import Derivation, Figure, Grading, Part, Sheet, Slip, Step, Variable
+from derive import Derivation, Figure, Grading, Param, Parameters, Part, Sheet, Slip, Step, Variable, parametrised
 from derive.model.domains import POSITIVE, UNIT_INTERVAL
 from derive.model.functions import diag, hadamard, squared_norm
 from derive.maths.dropout import (GAUSS_CASES, MASK_CASES, UNIT_CASES, Same, bilinear, dropout_loss, gamma,
@@ -17,10 +17,10 @@ from derive.maths.dropout import (GAUSS_CASES, MASK_CASES, UNIT_CASES, Same, bil
                                   penalty_root, quad, rescaled, rescaled_column_norms2, ridge_gamma, ridge_matrix,
                                   ridge_minimiser, ridge_system, solve, unit_error, unit_grad_dropout,
                                   unit_grad_ensemble, unit_mask, unit_pair)
-from derive.maths.expectation import Bernoulli, expectation
+from derive.maths.expectation import Bernoulli, expectation, random_matrix
 from derive.verify.numpy_oracles import differences, gradient_in
 from derive.verify.dropout_oracles import (AUGMENTED_LEAST_SQUARES, EQUAL_COLUMN_NORMS, FIRST_COLUMN_NORM,
-                                           MONTE_CARLO, RIDGE_GAMMA, enumeration, np_gauss, np_loss, np_mask_mean,
+                                           MONTE_CARLO, RIDGE_GAMMA, enumeration, np_gauss, np_inverted_dropout, np_loss, np_mask_mean,
                                            np_unit_dropout, np_unit_error, np_unit_gradient_gap,
                                            plot_mask_average_convergence, plot_strength, quadrature,
                                            rows_expectation)
@@ -321,20 +321,53 @@ GAUSS_ADDITIVE_GRAD = Part(
 )
 
 
-GAUSS_MULTIPLICATIVE = Part(
-    id="dropout.gauss_multiplicative", title="Multiplicative Gaussian noise",
-    sheet=Sheet(statement=r"$J' = \frac12 (y_d - \sum_k w_k x_k r_k)^2$ with iid $r_k \sim N(1, \alpha^2)$. "
-                          r"Find $\mathbb{E}[J']$."),
-    derivation=Derivation(
-        variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC,
-        derive=lambda v: expectation(*gauss_noise(v, True)), result=lambda v: gauss_closed(v, v.alpha ** 2),
-        result_lhs=r"\mathbb{E}[J']",
-        oracle=quadrature(lambda x: np_gauss(x, True))),
-    grading=Grading(
-        slips=(Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha/2*sum(w_k^2*x_k^2, k, 1, n)', r"the variance $\alpha^2$ taken as $\alpha$: the additive part's answer"),
-               Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha^2*sum(w_k^2*x_k^2, k, 1, n)', r"the factor $\tfrac12$ of the penalty dropped")),
-        neighbours=("dropout.gauss_additive",)),
-)
+# The noise law of the multiplicative part: the catalogue's Gaussian r_k ~ N(1, alpha^2), or a
+# variant's inverted dropout r_k = b_k / q with b_k ~ Bernoulli(q): same mean 1, variance (1 - q)/q.
+q_keep = Variable("q", (), UNIT_INTERVAL, latex="q")
+NOISE_PARAMETERS = (Param("law", "gaussian", choices=("gaussian", "inverted dropout"), what="the law of r_k"),)
+
+
+def inverted_dropout_noise(v):
+    b, law = random_matrix("b", (v.n,), Bernoulli(v.q))
+    return sp.Rational(1, 2) * (v.y_d - v.sum(lambda k: v.w[k] * v.x[k] * b[k] / v.q, "n")) ** 2, law
+
+
+def multiplicative_noise(values):
+    if values["law"] == "gaussian":
+        return Part(
+            id="dropout.gauss_multiplicative", title="Multiplicative Gaussian noise",
+            sheet=Sheet(statement=r"$J' = \frac12 (y_d - \sum_k w_k x_k r_k)^2$ with iid $r_k \sim N(1, \alpha^2)$. "
+                                  r"Find $\mathbb{E}[J']$."),
+            derivation=Derivation(
+                variables=(w_n, x_n, y_d, alpha), sizes=UNIT_SIZES, numeric_sizes=UNIT_NUMERIC,
+                derive=lambda v: expectation(*gauss_noise(v, True)), result=lambda v: gauss_closed(v, v.alpha ** 2),
+                result_lhs=r"\mathbb{E}[J']",
+                oracle=quadrature(lambda x: np_gauss(x, True))),
+            grading=Grading(
+                slips=(Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha/2*sum(w_k^2*x_k^2, k, 1, n)', r"the variance $\alpha^2$ taken as $\alpha$: the additive part's answer"),
+                       Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + alpha^2*sum(w_k^2*x_k^2, k, 1, n)', r"the factor $\tfrac12$ of the penalty dropped")),
+                neighbours=("dropout.gauss_additive",)),
+        )
+    return Part(
+        id="dropout.gauss_multiplicative", title="Multiplicative noise: inverted dropout",
+        sheet=Sheet(statement=r"$J' = \frac12 (y_d - \sum_k w_k x_k r_k)^2$ with $r_k = b_k / q$ and iid "
+                              r"$b_k \sim \mathrm{Bernoulli}(q)$, $0 < q < 1$ (inverted dropout: $\mathbb{E}[r_k] = 1$). "
+                              r"Find $\mathbb{E}[J']$."),
+        derivation=Derivation(
+            variables=(w_n, x_n, y_d, q_keep), sizes=UNIT_SIZES, numeric_sizes={"n": [1, 2, 3, 4, 5, 6, 8]},
+            derive=lambda v: expectation(*inverted_dropout_noise(v)),
+            result=lambda v: gauss_closed(v, (1 - v.q) / v.q), result_lhs=r"\mathbb{E}[J']",
+            oracle=enumeration(np_inverted_dropout, r"all $2^n$ masks")),
+        grading=Grading(
+            slips=(Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + q*(1-q)/2*sum(w_k^2*x_k^2, k, 1, n)',
+                        r"the variance of $b_k$, $q(1 - q)$, in place of that of $r_k = b_k / q$"),
+                   Slip('1/2*(y_d - sum(w_k*x_k, k, 1, n))^2 + (1-q)/q*sum(w_k^2*x_k^2, k, 1, n)',
+                        r"the factor $\tfrac12$ of the penalty dropped")),
+            neighbours=("dropout.gauss_additive",)),
+    )
+
+
+GAUSS_MULTIPLICATIVE = parametrised(Parameters(NOISE_PARAMETERS, multiplicative_noise))
 
 
 PARTS = [MASK_MEAN, MASK_GRAM, EXPECTED_LOSS, RIDGE, RESCALED_DESIGN, RIDGE_SOLUTION, UNIT_GRAD, UNIT_REGULARISER, GAUSS_ADDITIVE, GAUSS_ADDITIVE_GRAD, GAUSS_MULTIPLICATIVE]

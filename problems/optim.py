@@ -8,7 +8,7 @@ bounds come from SymPy's inequality solvers and are compared as sets
 (``derive.verify.simulation``)."""
 import sympy as sp
 
-from derive import Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
+from derive import Derivation, Figure, Grading, Oracle, Param, Parameters, Part, Sheet, Slip, Step, Variable, parametrised
 from derive.model.domains import NONZERO, POSITIVE, SPD, STEP_COUNT, STEP_SIZE, Interval
 from derive.model.functions import identity, zero_vector
 from derive.maths.inequalities import as_relational, intersection_over
@@ -191,35 +191,49 @@ ADAM_BIAS = Part(
 )
 
 
-ADAM_FIRST_STEP = Part(
-    id="optim.adam_first_step", title="Adam's first step with and without bias correction",
-    sheet=Sheet(statement=r"With $\epsilon = 0$, find the magnitude of Adam's first update $|\theta_1 - \theta_0|$ "
-                          r"with and without bias correction."),
-    derivation=Derivation(
-        variables=(alpha, beta_1, beta_2, Variable("g_1", domain=NONZERO, latex="g_1")),
-        derive=lambda v: adam_first_step(v.alpha, v.beta_1, v.beta_2, v.g_1, correct=False),
-        result=lambda v: v.alpha * (1 - v.beta_1) / sp.sqrt(1 - v.beta_2),
-        result_lhs=r"|\theta_1 - \theta_0|_{\text{uncorrected}}",
-        steps=(
-            Step("m_1", lambda v: (1 - v.beta_1) * v.g_1, r"$m_0 = 0$",
-                 target=lambda v: v.beta_1 * 0 + (1 - v.beta_1) * v.g_1),
-            Step(r"|\theta_1 - \theta_0|_{\text{corrected}}", lambda v: v.alpha,
-                 r"$\hat m_1 = g_1$ and $\hat v_1 = g_1^2$, so the step is $\alpha\, g_1 / |g_1|$",
-                 target=lambda v: adam_first_step(v.alpha, v.beta_1, v.beta_2, v.g_1, correct=True)),
-            Step(r"|\theta_1 - \theta_0|_{\text{uncorrected}}", lambda v: sp.sqrt(10) * v.alpha,
-                 r"at $\beta_1 = 0.9$, $\beta_2 = 0.999$: $0.1/\sqrt{0.001} = \sqrt{10} \approx 3.16$",
-                 target=lambda v: adam_first_step(v.alpha, v.beta_1, v.beta_2, v.g_1, correct=False).subs({v.beta_1: sp.Rational(9, 10),
-                                                                     v.beta_2: sp.Rational(999, 1000)})),
-        ),
-        oracle=Oracle(lambda x: abs(adam_numpy(0.0, [x["g_1"]], x["alpha"], x["beta_1"], x["beta_2"], 0.0,
-                                               correct=False)[0]),
-                      r"one step of a plain NumPy Adam loop without bias correction, $\epsilon = 0$", 1e-12,
-                      r"a handful of float64 operations: relative error about $10^{-15}$")),
-    grading=Grading(neighbours=("optim.adam_bias",),
-                    expects=r"the magnitude without correction, $|\theta_1 - \theta_0|_{\text{uncorrected}}$",
-                    slips=(Slip("alpha", r"the corrected magnitude"),
-                           Slip("alpha*(1-beta_1)/(1-beta_2)", r"the square root of $\hat v_1$ forgotten"))),
-)
+# The worked number's β's: the usual choices, all below 1 (no zero denominator).
+ADAM_FIRST_PARAMETERS = (Param("beta_1", "0.9", choices=("0.5", "0.8", "0.9", "0.95", "0.99"), what="beta_1 of the worked number"),
+                         Param("beta_2", "0.999", choices=("0.99", "0.995", "0.999", "0.9999"), what="beta_2 of the worked number"))
+
+
+def adam_first(values):
+    at = {"beta_1": sp.Rational(values["beta_1"]), "beta_2": sp.Rational(values["beta_2"])}
+    ratio = (1 - at["beta_1"]) / sp.sqrt(1 - at["beta_2"])
+    worked = (rf"at $\beta_1 = {values['beta_1']}$, $\beta_2 = {values['beta_2']}$: "
+              rf"${sp.latex(sp.Float(1 - at['beta_1'], 6))}/\sqrt{{{sp.latex(sp.Float(1 - at['beta_2'], 6))}}} = "
+              rf"{sp.latex(ratio)}" + ("$" if ratio.is_Rational else rf" \approx {float(ratio):.3g}$"))
+    return Part(
+        id="optim.adam_first_step", title="Adam's first step with and without bias correction",
+        sheet=Sheet(statement=r"With $\epsilon = 0$, find the magnitude of Adam's first update $|\theta_1 - \theta_0|$ "
+                              r"with and without bias correction; then evaluate it at "
+                              rf"$\beta_1 = {values['beta_1']}$, $\beta_2 = {values['beta_2']}$."),
+        derivation=Derivation(
+            variables=(alpha, beta_1, beta_2, Variable("g_1", domain=NONZERO, latex="g_1")),
+            derive=lambda v: adam_first_step(v.alpha, v.beta_1, v.beta_2, v.g_1, correct=False),
+            result=lambda v: v.alpha * (1 - v.beta_1) / sp.sqrt(1 - v.beta_2),
+            result_lhs=r"|\theta_1 - \theta_0|_{\text{uncorrected}}",
+            steps=(
+                Step("m_1", lambda v: (1 - v.beta_1) * v.g_1, r"$m_0 = 0$",
+                     target=lambda v: v.beta_1 * 0 + (1 - v.beta_1) * v.g_1),
+                Step(r"|\theta_1 - \theta_0|_{\text{corrected}}", lambda v: v.alpha,
+                     r"$\hat m_1 = g_1$ and $\hat v_1 = g_1^2$, so the step is $\alpha\, g_1 / |g_1|$",
+                     target=lambda v: adam_first_step(v.alpha, v.beta_1, v.beta_2, v.g_1, correct=True)),
+                Step(r"|\theta_1 - \theta_0|_{\text{uncorrected}}", lambda v: ratio * v.alpha, worked,
+                     target=lambda v: adam_first_step(v.alpha, v.beta_1, v.beta_2, v.g_1, correct=False).subs(
+                         {v.beta_1: at["beta_1"], v.beta_2: at["beta_2"]})),
+            ),
+            oracle=Oracle(lambda x: abs(adam_numpy(0.0, [x["g_1"]], x["alpha"], x["beta_1"], x["beta_2"], 0.0,
+                                                   correct=False)[0]),
+                          r"one step of a plain NumPy Adam loop without bias correction, $\epsilon = 0$", 1e-12,
+                          r"a handful of float64 operations: relative error about $10^{-15}$")),
+        grading=Grading(neighbours=("optim.adam_bias",),
+                        expects=r"the magnitude without correction, $|\theta_1 - \theta_0|_{\text{uncorrected}}$",
+                        slips=(Slip("alpha", r"the corrected magnitude"),
+                               Slip("alpha*(1-beta_1)/(1-beta_2)", r"the square root of $\hat v_1$ forgotten"))),
+    )
+
+
+ADAM_FIRST_STEP = parametrised(Parameters(ADAM_FIRST_PARAMETERS, adam_first))
 
 
 ADAM_UPDATE = Part(

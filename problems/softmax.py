@@ -3,13 +3,15 @@ its Jacobian, its shift invariance, and the gradients of the two losses built on
 import numpy as np
 import sympy as sp
 
-from derive import Demonstration, Derivation, Figure, Grading, Oracle, Part, Sheet, Slip, Step, Variable
+from derive import (Demonstration, Derivation, Figure, Grading, Oracle, Param, Parameters, Part, Sheet, Slip, Step,
+                    Variable, parametrised)
 from derive.maths.layers import dot
 from derive.maths.softmax_losses import (cross_entropy, exp_sum, gradient, logit_intercept, squared_error,
                                          two_class_gradient)
-from derive.model.domains import ONE_HOT, SIMPLEX
+from derive.model.domains import ONE_HOT, POSITIVE, SIMPLEX
 from derive.model.functions import delta, diag, held_fraction, sigma, softmax
-from derive.verify.numpy_oracles import direct, jacobian_of, softmax as np_softmax
+from derive.verify.numeric import central_jacobian
+from derive.verify.numpy_oracles import differences, direct, jacobian_of, softmax as np_softmax
 from derive.verify.softmax_oracles import (finite_difference_gradient, np_cross_entropy, np_log_odds,
                                            np_squared_error, overflow_demo, plot_saturation, squared_error_slope)
 
@@ -23,28 +25,70 @@ s = Variable("s", ("C",), SIMPLEX, SPELLINGS, definition=lambda v: softmax(v.z),
 y = Variable("y", ("C",), ONE_HOT)
 
 
-JACOBIAN = Part(
-    id="softmax.jacobian", title="Jacobian of the softmax",
-    sheet=Sheet(statement=r"Let $s = \operatorname{softmax}(z)$ with $s_i = e^{z_i} / \sum_{k} e^{z_k}$. "
-                          r"Find the Jacobian $J_{ij} = \partial s_i / \partial z_j$."),
-    derivation=Derivation(
-        variables=(z, s), sizes=SIZES, derive=lambda v: softmax(v.z).jacobian(v.z),
-        result=lambda v: diag(v.s) - v.s * v.s.T, result_lhs=r"J = \frac{\partial s}{\partial z}",
-        steps=(
-            Step(r"\frac{\partial s_i}{\partial z_j}",
-                 lambda v, i, j: (delta(i, j) * sp.exp(v.z[i]) * exp_sum(v)
-                                  - sp.exp(v.z[i]) * sp.exp(v.z[j])) / exp_sum(v) ** 2,
-                 "quotient rule; the sum's derivative is $e^{z_j}$", "ij"),
-            Step(r"\frac{\partial s_i}{\partial z_j}", lambda v, i, j: v.s[i] * (delta(i, j) - v.s[j]),
-                 r"divide through, using $s_i = e^{z_i} / \sum_k e^{z_k}$", "ij"),
-        ),
-        oracle=jacobian_of("z", np_softmax, "central finite differences of a NumPy softmax")),
-    grading=Grading(
-        neighbours=("softmax.ce_grad",),
-        slips=(Slip("diag(s) + s s^T", r"the sign of the $-e^{z_i} e^{z_j}$ term of the quotient rule lost"),
-               Slip("s s^T - diag(s)", r"the sign of the whole Jacobian flipped"),
-               Slip("diag(s)", r"the $e^{z_j}$ term of the sum's derivative forgotten"))),
-)
+# A variant may add a temperature: s = softmax(z / T) scales the Jacobian by 1/T, a factor the
+# quotient rule hides (the chain rule through z / T), so the problem and its slips change.
+T_var = Variable("T", domain=POSITIVE)
+s_T = Variable("s", ("C",), SIMPLEX, SPELLINGS, definition=lambda v: softmax(v.z / v.T),
+               numeric=lambda x: np_softmax(x["z"] / x["T"]))
+JACOBIAN_PARAMETERS = (Param("temperature", "none", choices=("none", "T"),
+                            what="whether the softmax has a temperature T > 0"),)
+
+
+def scaled_exp_sum(v):
+    return v.sum(lambda k: sp.exp(v.z[k] / v.T), "C")
+
+
+def jacobian(values):
+    if values["temperature"] == "none":
+        return Part(
+            id="softmax.jacobian", title="Jacobian of the softmax",
+            sheet=Sheet(statement=r"Let $s = \operatorname{softmax}(z)$ with $s_i = e^{z_i} / \sum_{k} e^{z_k}$. "
+                                  r"Find the Jacobian $J_{ij} = \partial s_i / \partial z_j$."),
+            derivation=Derivation(
+                variables=(z, s), sizes=SIZES, derive=lambda v: softmax(v.z).jacobian(v.z),
+                result=lambda v: diag(v.s) - v.s * v.s.T, result_lhs=r"J = \frac{\partial s}{\partial z}",
+                steps=(
+                    Step(r"\frac{\partial s_i}{\partial z_j}",
+                         lambda v, i, j: (delta(i, j) * sp.exp(v.z[i]) * exp_sum(v)
+                                          - sp.exp(v.z[i]) * sp.exp(v.z[j])) / exp_sum(v) ** 2,
+                         "quotient rule; the sum's derivative is $e^{z_j}$", "ij"),
+                    Step(r"\frac{\partial s_i}{\partial z_j}", lambda v, i, j: v.s[i] * (delta(i, j) - v.s[j]),
+                         r"divide through, using $s_i = e^{z_i} / \sum_k e^{z_k}$", "ij"),
+                ),
+                oracle=jacobian_of("z", np_softmax, "central finite differences of a NumPy softmax")),
+            grading=Grading(
+                neighbours=("softmax.ce_grad",),
+                slips=(Slip("diag(s) + s s^T", r"the sign of the $-e^{z_i} e^{z_j}$ term of the quotient rule lost"),
+                       Slip("s s^T - diag(s)", r"the sign of the whole Jacobian flipped"),
+                       Slip("diag(s)", r"the $e^{z_j}$ term of the sum's derivative forgotten"))),
+        )
+    return Part(
+        id="softmax.jacobian", title="Jacobian of the softmax with a temperature",
+        sheet=Sheet(statement=r"Let $s = \operatorname{softmax}(z / T)$ with temperature $T > 0$, "
+                              r"$s_i = e^{z_i / T} / \sum_{k} e^{z_k / T}$. "
+                              r"Find the Jacobian $J_{ij} = \partial s_i / \partial z_j$."),
+        derivation=Derivation(
+            variables=(z, T_var, s_T), sizes=SIZES, derive=lambda v: softmax(v.z / v.T).jacobian(v.z),
+            result=lambda v: (diag(v.s) - v.s * v.s.T) / v.T, result_lhs=r"J = \frac{\partial s}{\partial z}",
+            steps=(
+                Step(r"\frac{\partial s_i}{\partial z_j}",
+                     lambda v, i, j: (delta(i, j) * sp.exp(v.z[i] / v.T) * scaled_exp_sum(v)
+                                      - sp.exp(v.z[i] / v.T) * sp.exp(v.z[j] / v.T)) / (v.T * scaled_exp_sum(v) ** 2),
+                     r"quotient rule; the chain rule through $z / T$ gives each derivative a factor $1/T$", "ij"),
+                Step(r"\frac{\partial s_i}{\partial z_j}", lambda v, i, j: v.s[i] * (delta(i, j) - v.s[j]) / v.T,
+                     r"divide through, using $s_i = e^{z_i / T} / \sum_k e^{z_k / T}$", "ij"),
+            ),
+            oracle=differences(lambda x: central_jacobian(lambda u: np_softmax(u / x["T"]), x["z"]),
+                               "central finite differences of a NumPy softmax of $z / T$")),
+        grading=Grading(
+            neighbours=("softmax.ce_grad",),
+            slips=(Slip("diag(s) - s s^T", r"the factor $1/T$ of the chain rule through $z / T$ forgotten"),
+                   Slip("T (diag(s) - s s^T)", r"multiplied by $T$ where the chain rule divides"),
+                   Slip("(diag(s) + s s^T)/T", r"the sign of the $-e^{z_i/T} e^{z_j/T}$ term lost"))),
+    )
+
+
+JACOBIAN = parametrised(Parameters(JACOBIAN_PARAMETERS, jacobian))
 
 
 SHIFT = Part(

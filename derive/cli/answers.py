@@ -12,7 +12,7 @@ from ..answers.serve.grading import default_jobs, grade_file
 from ..answers.decide.judge import expected_latex
 from ..model.verdict import EXIT_STATUS, INVALID, Verdict
 from ..answers.serve.free import equivalent
-from ..answers.serve.worker import check
+from ..pipeline.variants import check, variant, verified_draw
 from ..errors import DeriveError, InvalidArgument
 from ..model import registry
 from .progress import BatchProgress
@@ -60,6 +60,8 @@ def add_check_commands(subparsers) -> None:
     p.add_argument("--syntax", choices=("text", "latex", "auto"), default="auto")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--reveal", action="store_true", help="also show the expected answer")
+    p.add_argument("--variant", metavar="S", default=None,
+                   help="judge against the variant of PART_ID for the seed S (a student id; derive variant)")
     add_answer_options(p)
     p.set_defaults(run=cmd_check)
 
@@ -135,17 +137,20 @@ def cmd_check(args) -> int:
             raise InvalidArgument("derive check needs PART_ID and ANSWER (or --expected EXPR ANSWER)")
         else:
             verdict = check(args.part, _one_answer(args), syntax=args.syntax, seed=args.seed,
-                            timeout=args.timeout)
+                            timeout=args.timeout, variant=args.variant)
     except DeriveError as exc:
         verdict = Verdict(INVALID, str(exc), part=args.part)
         if not args.json:
             raise
     out = verdict.to_json()
+    if getattr(args, "variant", None) is not None:
+        out["variant"] = args.variant
     if args.reveal and args.expected is not None:
         out["expected"] = args.expected
     elif args.reveal:
         try:
-            out["expected"] = expected_latex(registry.get_part(args.part))
+            out["expected"] = expected_latex(registry.get_part(args.part) if args.variant is None
+                                             else variant(args.part, args.variant).part)
         except DeriveError:
             pass
     if args.json:
@@ -314,7 +319,7 @@ def verdict_text(verdict: Verdict, expected: str | None = None, *, plain_expecte
 def add_grade_commands(subparsers) -> None:
     p = subparsers.add_parser("grade", help="grade a file of submissions",
                               description="Grade SUBMISSIONS (CSV or JSONL with columns student, "
-                              "part, answer; other columns are kept) into DIR/verdicts.* and "
+                              "part, answer, optionally variant (the seed of the variant answered, e.g. the student id); other columns are kept) into DIR/verdicts.* and "
                               "DIR/summary.html. A row that cannot be read is graded invalid "
                               "with the reason, and a warning names it. DIR is replaced as a "
                               "whole, so it must be new or hold only a previous grading.")
@@ -345,7 +350,8 @@ def _warn(message: str) -> None:
 def cmd_grade(args) -> int:
     table, page, verdicts = grade_file(args.submissions, args.out, seed=args.seed,
                                        timeout=args.timeout, jobs=args.jobs,
-                                       progress=BatchProgress("grading", "answers"), warn=_warn)
+                                       progress=BatchProgress("grading", "answers"), warn=_warn,
+                                       variants=verified_draw)
     counts = Counter(v.status for v in verdicts)
     print(table)
     print(page)

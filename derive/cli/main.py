@@ -17,7 +17,8 @@ from .answers import add_check_commands, add_grade_commands
 from .audit import add_audit_command
 from .export import add_export_command
 from .show import add_show_command
-from ..errors import DeriveError, OutputError
+from .variants import add_variant_command, cmd_build_variants
+from ..errors import DeriveError, InvalidArgument, OutputError
 from ..model.claim import FAILED, REFUTED, size_label
 from ..pipeline import finish_all, verify_all
 from ..verify.cache import ReportCache
@@ -45,8 +46,23 @@ def _variables(part) -> list[dict]:
              "spellings": list(v.spellings)} for v in part.variables]
 
 
+def _parameters(part) -> list[dict]:
+    return [{"name": p.name, "default": p.default, "allowed": p.allowed(), "what": p.what}
+            for p in part.parameters.params] if part.parameters is not None else []
+
+
 def cmd_list(args) -> int:
     parts = registry.select(args.parts)
+    if args.variants:
+        parts = [p for p in parts if p.parameters is not None]
+        if args.json:
+            print(json.dumps([{"id": p.id, "parameters": _parameters(p)} for p in parts], indent=2, default=str))
+            return 0
+        for p in parts:
+            print(f"{p.id}  {'answer' if p.answer else '      '}  {p.title}")
+            for q in p.parameters.params:
+                print(f"    {q.name:<8} {q.what or q.name}: {q.allowed()} (the catalogue's {q.default})")
+        return 0
     if args.json:
         print(json.dumps([{"id": p.id, "title": p.title, "family": p.family, "answer": p.answer,
                            "variables": _variables(p)} for p in parts], indent=2))
@@ -122,7 +138,11 @@ def _formats(text: str) -> set[str]:
 def cmd_build(args) -> int:
     from ..render.writer import build
     out = Path(args.out)
+    if args.solutions and not args.variants:
+        raise InvalidArgument("--solutions goes with --variants ROSTER (the catalogue's sheets always have them)")
     _ensure_writable(out)  # before minutes of verification, not after
+    if args.variants:
+        return cmd_build_variants(args)
     parts = registry.select(args.parts)
     chosen = {p.id for p in parts}
     families = [f for f in registry.families() if any(p.id in chosen for p in f.parts)]
@@ -170,6 +190,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list the parts")
     p.add_argument("parts", nargs="*", help="part ids or family names (default: all)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--variants", action="store_true",
+                   help="only the parts with parameters (variants), each with its parameters' ranges")
     p.set_defaults(run=cmd_list)
 
     def verification_options(p):
@@ -192,12 +214,18 @@ def parser() -> argparse.ArgumentParser:
                    help="verify every part again instead of reusing unchanged reports from OUT/.cache")
     p.add_argument("--allow-refuted", action="store_true",
                    help="exit 0 even when a part is refuted (the sheets are written either way)")
+    p.add_argument("--variants", metavar="ROSTER", default=None,
+                   help="a CSV with an id column: one sheet per student, with that student's verified "
+                   "variant of each part with parameters (PARTS narrows them)")
+    p.add_argument("--solutions", action="store_true",
+                   help="with --variants: the sheets carry each variant's derivation and verification")
     verification_options(p)
     p.set_defaults(run=cmd_build)
 
     add_check_commands(sub)
     add_grade_commands(sub)
     add_show_command(sub)
+    add_variant_command(sub)
     add_audit_command(sub)
     add_export_command(sub)
     return top

@@ -370,6 +370,9 @@ class Part:
     sheet: Sheet | None = None
     derivation: Derivation | None = None
     grading: Grading | None = None
+    # What the part varies (derive.model.parameters.Parameters): set by ``parametrised``, so
+    # the part is its parameters' build at the defaults and a seed draws a variant of it.
+    parameters: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         family, _, name = self.id.partition(".")

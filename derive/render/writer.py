@@ -111,7 +111,9 @@ def _html_display(tex: str) -> Markup:
 
 
 def _tex_inline(text: str) -> TexSafe:
-    tex = {"math": lambda p: f"${p}$", "code": lambda p: rf"\texttt{{{tex_escape(p)}}}", "text": tex_escape}
+    # -{}- keeps a command's -- two hyphens (the font would join them into a dash)
+    tex = {"math": lambda p: f"${p}$", "code": lambda p: rf"\texttt{{{re.sub('-(?=-)', '-{}', tex_escape(p))}}}",
+           "text": tex_escape}
     return TexSafe("".join(tex[kind](piece) for kind, piece in split_inline(text)))
 
 
@@ -350,7 +352,7 @@ class Written(list):
 def build(families: Sequence[Family], records: Mapping[str, PartRecord], out_dir: str | Path,
           formats: Iterable[str] = frozenset({"html", "tex", "pdf"}),
           progress: Callable[[str], None] | None = None,
-          stage: Callable[[str], None] | None = None) -> Written:
+          stage: Callable[[str], None] | None = None, statement_only: bool = False) -> Written:
     """Write index.html and, per family, <family>.html, <family>.tex and <family>.pdf
     (PDF only when pdflatex is installed), figures under figures/. Returns the paths
     written. ``progress`` receives one line per file and the note when pdflatex is absent
@@ -360,6 +362,8 @@ def build(families: Sequence[Family], records: Mapping[str, PartRecord], out_dir
 
     A PDF that pdflatex cannot make costs only that PDF: its message is in the result's
     ``pdf_failures`` and every HTML and .tex sheet and the index are still written.
+    ``statement_only`` writes problem sheets: each part's statement and what an answer is,
+    without derivation, results, worked numbers, figures or verification (a student's variant).
     """
     chosen = _check_formats(formats)
     say = progress or (lambda message: None)
@@ -378,11 +382,11 @@ def build(families: Sequence[Family], records: Mapping[str, PartRecord], out_dir
     give_up, skipped = None, 0   # a missing package: the remaining sheets would fail the same way
     for sheet in sheets:
         begin(f"drawing the figures of {sheet.name}")
-        svgs, figure_paths = _figures(sheet, out_dir, chosen)
+        svgs, figure_paths = ({}, []) if statement_only else _figures(sheet, out_dir, chosen)
         written += figure_paths
         pdf_written = False
         if chosen & {"tex", "pdf"}:
-            source = environment("tex").get_template("family.tex.j2").render(family=sheet)
+            source = environment("tex").get_template("family.tex.j2").render(family=sheet, statement_only=statement_only)
             if "tex" in chosen:
                 written.append(write_atomic(out_dir / f"{sheet.name}.tex", source))
                 say(f"wrote {written[-1]}")
@@ -405,7 +409,7 @@ def build(families: Sequence[Family], records: Mapping[str, PartRecord], out_dir
             begin(f"writing {sheet.name}.html")
             links = {"html": True, "tex": "tex" in chosen, "pdf": pdf_written}
             page = environment("html").get_template("family.html.j2").render(
-                family=sheet, svgs=svgs, links=links)
+                family=sheet, svgs=svgs, links=links, statement_only=statement_only)
             written.append(write_atomic(out_dir / f"{sheet.name}.html", page))
             say(f"wrote {written[-1]}")
     if skipped:

@@ -42,6 +42,15 @@ def np_regularised_loss(d, **moved):
     return neuron_loss({"w": d["w"], "b": d["b"]}, d["x"], d["t"], d["lambda"])
 
 
+def np_regularised_cross_entropy(d, **moved):
+    """L_reg of the neuron with the cross-entropy loss -(t log y + (1 - t) log(1 - y)), in NumPy
+    (log1p and logaddexp forms, so a saturated y loses no digits)."""
+    d = {**d, **moved}
+    z = d["w"] * d["x"] + d["b"]
+    # -log y = log(1 + e^{-z}), -log(1 - y) = log(1 + e^{z})
+    return d["t"] * np.logaddexp(0.0, -z) + (1 - d["t"]) * np.logaddexp(0.0, z) + d["lambda"] * d["w"] ** 2 / 2
+
+
 def np_neuron_step(d):
     """(w, b) - eta grad L_reg with the gradient by central differences of the NumPy L_reg."""
     return np.array([d["w"], d["b"]]) - d["eta"] * central_gradient(

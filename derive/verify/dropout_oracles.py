@@ -69,6 +69,19 @@ def np_gauss(x, multiplicative, w_=None):
                                      np.zeros(n), np.sqrt(a) * w_, 2)
 
 
+def np_inverted_dropout(x):
+    """E[J'] with r_k = b_k / q, b_k ~ Bernoulli(q) iid (inverted dropout), by exact enumeration of
+    the 2^n masks with their probabilities."""
+    import itertools
+    w_, x_, q = x["w"], x["x"], x["q"]
+    total = 0.0
+    for mask in itertools.product((0.0, 1.0), repeat=w_.size):
+        b = np.array(mask)
+        weight = np.prod(np.where(b == 1.0, q, 1 - q))
+        total += weight * 0.5 * (x["y_d"] - (b / q) @ (w_ * x_)) ** 2
+    return total
+
+
 def plot_strength(ax):
     """The penalty p(1-p) on w and the ridge strength (1-p)/p on w~ = p w, against p."""
     q = np.linspace(0.001, 0.999, 500)

@@ -1,6 +1,8 @@
 """Grading a batch: ``derive grade SUBMISSIONS --out DIR [--jobs N]``.
 
-SUBMISSIONS is CSV or JSONL with columns student, part, answer (other columns are kept).
+SUBMISSIONS is CSV or JSONL with columns student, part, answer (other columns are kept), and
+optionally variant: the seed (a student id) of the variant the answer is to; empty means the
+part as the catalogue states it.
 Every row gets a verdict, in input order; a row that cannot be read or checked is
 ``invalid`` with the reason, a warning names it, and the batch goes on. Identical (part,
 answer) pairs are checked once, in N worker processes. DIR/verdicts.csv (or .jsonl, like
@@ -47,13 +49,24 @@ def _as_row(row, line: int) -> Row:
     return row if isinstance(row, Row) else Row(dict(row), line, number=line)
 
 
+Resolver = Callable[[str, str], tuple[str, int]]
+
+
+def first_draw(part_id: str, seed: str) -> tuple[str, int]:
+    """The variant a seed draws first, unverified (the pipeline's resolver verifies it and
+    moves to a redraw when it fails)."""
+    return seed, 0
+
+
 def grade_rows(rows: list, *, seed: int = 0, timeout: float | None = 5.0, jobs: int | None = None,
-               progress: Callable[[int, int], None] | None = None) -> list[Verdict]:
+               progress: Callable[[int, int], None] | None = None,
+               variants: Resolver = first_draw) -> list[Verdict]:
     """A verdict per row (a :class:`Row` or a dict of fields), in order.
 
     Identical (part, answer) pairs are checked once, timeouts included. ``jobs`` worker
     processes check in parallel (default: the machine's cores); ``timeout=None`` checks in
-    this process, one by one, without a time limit."""
+    this process, one by one, without a time limit. A row's ``variant`` (a seed) is resolved to
+    the variant's (seed, attempt) by ``variants``, once per part and seed, in this thread."""
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
         raise InvalidArgument(f"jobs must be a whole number of worker processes >= 1, got {jobs!r}")
     rows = [_as_row(r, n) for n, r in enumerate(rows, 1)]
@@ -62,6 +75,8 @@ def grade_rows(rows: list, *, seed: int = 0, timeout: float | None = 5.0, jobs: 
     pending: dict[tuple, list[int]] = defaultdict(list)
     for n, row in enumerate(rows):
         request = _request(row)
+        if not isinstance(request, Verdict) and request[2] is not None:
+            request = _resolved(request, variants)
         if isinstance(request, Verdict):
             verdicts[n] = request
         else:
@@ -110,13 +125,33 @@ def _request(row: Row) -> tuple | Verdict:
         # A row without a student cannot be credited to anyone: invalid, not graded silently.
         return Verdict(INVALID, f"{row.where}: empty {' and '.join(missing)}", part=part)
     answer = row.fields["answer"]
-    return part, answer if isinstance(answer, str) else json.dumps(answer)
+    variant = row.fields.get("variant")
+    variant = variant.strip() or None if isinstance(variant, str) else variant
+    return part, answer if isinstance(answer, str) else json.dumps(answer), variant
+
+
+_RESOLVED: dict[tuple, tuple | Verdict] = {}
+
+
+def _resolved(request: tuple, variants: Resolver) -> tuple | Verdict:
+    """(part, answer, (seed, attempt)), or the invalid verdict of a variant that cannot be drawn."""
+    part, answer, seed = request
+    key = (part, seed, variants)
+    if key not in _RESOLVED:
+        try:
+            _RESOLVED[key] = variants(part, seed)
+        except DeriveError as exc:
+            _RESOLVED[key] = Verdict(INVALID, f"variant {seed!r}: {exc}", part=part)
+    got = _RESOLVED[key]
+    return got if isinstance(got, Verdict) else (part, answer, tuple(got))
 
 
 def _check_one(checker, key: tuple, seed: int, timeout: float | None) -> Verdict:
-    part, answer = key
+    part, answer, variant = key
     try:
-        return checker(part, answer, seed=seed, timeout=timeout)
+        if variant is None:   # a checker without variants (a stand-in) is called as before
+            return checker(part, answer, seed=seed, timeout=timeout)
+        return checker(part, answer, seed=seed, timeout=timeout, variant=variant)
     except DeriveError as exc:
         return Verdict(INVALID, str(exc), part=part)
     except Exception:  # one bad row must not stop a class's grading; a crash is derive's bug
@@ -224,7 +259,8 @@ def publish(out: Path, files: dict[str, str]) -> None:
 
 def grade_file(path: str | Path, out: str | Path, *, seed: int = 0, timeout: float | None = 5.0,
                jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
-               warn: Callable[[str], None] | None = None) -> tuple[Path, Path, list[Verdict]]:
+               warn: Callable[[str], None] | None = None,
+               variants: Resolver = first_draw) -> tuple[Path, Path, list[Verdict]]:
     """Grade the submissions in ``path`` into the folder ``out``; returns the verdicts file,
     the summary page and the verdicts. ``warn`` receives one line per unreadable row and
     per renamed column."""
@@ -239,7 +275,7 @@ def grade_file(path: str | Path, out: str | Path, *, seed: int = 0, timeout: flo
             warn(f"the submitted column {column!r} is kept as 'submitted_{column}'; "
                  f"'{column}' holds the verdict")
     started = time.perf_counter()
-    verdicts = grade_rows(rows, seed=seed, timeout=timeout, jobs=jobs, progress=progress)
+    verdicts = grade_rows(rows, seed=seed, timeout=timeout, jobs=jobs, progress=progress, variants=variants)
     seconds = time.perf_counter() - started
     name = f"verdicts.{fmt}"
     publish(out, {name: verdicts_text(rows, verdicts, fmt),

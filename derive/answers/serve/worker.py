@@ -27,6 +27,7 @@ from typing import Callable
 
 from ...errors import AnswerEvaluationError, DeriveError, InvalidArgument
 from ...model import registry
+from ...model.parameters import variant_part
 from ..decide.judge import judge
 from ...model.verdict import INVALID, UNDECIDED, Verdict
 
@@ -157,10 +158,29 @@ def answered(judging: Callable[[], Verdict], part_id: str) -> Verdict:
         return Verdict(UNDECIDED, COULD_NOT_DECIDE, part=part_id)
 
 
-def judge_safely(part_id: str, text: str, syntax: str, seed: int, budget: float) -> Verdict:
-    """The verdict on an answer to a registered part, whatever happens while judging it."""
-    return answered(lambda: judge(registry.get_part(part_id), text, syntax=syntax, seed=seed,
+def judge_safely(part_id: str, text: str, syntax: str, seed: int, budget: float,
+                 variant: tuple[str, int] | None = None) -> Verdict:
+    """The verdict on an answer to a registered part (or to its variant ``(seed, attempt)``),
+    whatever happens while judging it."""
+    return answered(lambda: judge(_part_of(part_id, variant), text, syntax=syntax, seed=seed,
                                   proof_budget=budget), part_id)
+
+
+_VARIANTS: dict[tuple, object] = {}
+
+
+def _part_of(part_id: str, variant: tuple[str, int] | None):
+    """The registered part, or its variant drawn again from (seed, attempt): drawing is
+    deterministic, so the worker judges against the part the caller verified."""
+    part = registry.get_part(part_id)
+    if variant is None:
+        return part
+    key = (part_id, id(part), *variant)
+    if key not in _VARIANTS:
+        if len(_VARIANTS) > 2_000:
+            _VARIANTS.clear()
+        _VARIANTS[key] = variant_part(part, *variant)[0]
+    return _VARIANTS[key]
 
 
 # ----------------------------------------------------------------------------- in the caller
@@ -299,16 +319,16 @@ class WorkerPool:
         return [w.pid for w in self._workers if w.pid is not None]
 
     def check(self, part_id: str, answer: str, *, syntax: str = "auto", seed: int = 0,
-              timeout: float = 5.0) -> Verdict:
+              timeout: float = 5.0, variant: tuple[str, int] | None = None) -> Verdict:
         """Like :func:`check`, in one of this pool's workers."""
-        part, refused = _prepare(part_id, answer)
+        part, refused = _prepare(part_id, answer, variant)
         if refused is not None:
             return refused
         _check_timeout(timeout, allow_none=False)
-        return self.run(part.id, judge_safely, (part.id, answer, syntax, seed), timeout)
+        return self.run(part.id, judge_safely, (part.id, answer, syntax, seed), timeout, variant)
 
     def run(self, label: str, judging: Callable[..., Verdict], args: tuple,
-            timeout: float) -> Verdict:
+            timeout: float, variant: tuple[str, int] | None = None) -> Verdict:
         """``judging(*args, budget)`` in one of this pool's workers, stopped after ``timeout``
         seconds (then ``undecided``); ``budget`` is the share of the time a proof may take,
         and the worker may use a little more CPU time than the wall-clock limit (BLAS
@@ -319,7 +339,8 @@ class WorkerPool:
         budget = min(2.0, timeout * 0.4)
         cpu = CPU_SECONDS_PER_WALL_SECOND * timeout + 1
         waited: list[float] = []
-        verdict = self._run((label, judging, args + (budget,), cpu), timeout, waited)
+        verdict = self._run((label, judging, args + (budget,) + ((variant,) if variant else ()), cpu),
+                            timeout, waited)
         if verdict is BUSY:
             return Verdict(UNDECIDED, f"busy: every checking process was in use for the whole time "
                            f"limit of {timeout:g} s; try again in a moment", part=label)
@@ -399,11 +420,14 @@ def _registered() -> tuple:
     return tuple(id(p) for p in registry.all_parts())
 
 
-def _prepare(part_id: str, answer) -> tuple:
+def _prepare(part_id: str, answer, variant: tuple[str, int] | None = None) -> tuple:
     """(part, None) when the answer can be checked, else (part, the invalid verdict).
-    Raises UnknownPart for an unknown id."""
+    Raises UnknownPart for an unknown id, NotParametrised for a variant of a part without
+    parameters, InvalidArgument for a variant seed that is not text."""
     with _REGISTRY_LOCK:   # the first call loads the problem modules; callers wait for it
         part = registry.get_part(part_id)
+        if variant is not None:
+            variant_part(part, *variant)   # refuses a bad seed or a part without parameters here
     if not part.answer:
         return part, _refusal(part)
     if not isinstance(answer, str):
@@ -432,17 +456,17 @@ _POOL = WorkerPool()
 
 
 def check(part_id: str, answer: str, *, syntax: str = "auto", seed: int = 0,
-          timeout: float | None = 5.0) -> Verdict:
+          timeout: float | None = 5.0, variant: tuple[str, int] | None = None) -> Verdict:
     """Check ``answer`` to the part ``part_id``.
 
     Raises UnknownPart for an unknown id; a part that takes no answers gives ``invalid``.
     ``timeout`` (seconds) is a hard limit enforced by a worker process; ``None`` checks in
     this process without a limit.
     """
-    part, refused = _prepare(part_id, answer)
+    part, refused = _prepare(part_id, answer, variant)
     if refused is not None:
         return refused
     _check_timeout(timeout, allow_none=True)
     if timeout is None:
-        return judge_safely(part.id, answer, syntax, seed, 1.0)
-    return _POOL.check(part.id, answer, syntax=syntax, seed=seed, timeout=timeout)
+        return judge_safely(part.id, answer, syntax, seed, 1.0, variant)
+    return _POOL.check(part.id, answer, syntax=syntax, seed=seed, timeout=timeout, variant=variant)
