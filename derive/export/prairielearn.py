@@ -7,11 +7,9 @@ and ``OUT/serverFilesCourse/{derive_pl.py,derive/,problems/,...}``.
 """
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 
-from ..answers.serve import worker
 from ..model import registry
 from .common import answer_parts, copy_derive, environment, exported, prepare_folder, stable_uuid
 
@@ -20,9 +18,9 @@ SERVER_FILES = Path("serverFilesCourse")
 INFO_KEYS = ("uuid", "type", "title", "topic", "tags", "singleVariant", "gradingMethod")
 
 
-def draws_variants() -> bool:
-    """Whether derive's checker takes a variant (the variants' issue adds ``variant=``)."""
-    return "variant" in inspect.signature(worker.check).parameters
+def draws_variants(part) -> bool:
+    """Whether the question draws a variant per PrairieLearn seed: the part has parameters."""
+    return getattr(part, "parameters", None) is not None
 
 
 def info(item) -> dict:
@@ -30,7 +28,7 @@ def info(item) -> dict:
     part = item.part
     family = next(f for f in registry.families() if f.name == part.family)
     return {"uuid": stable_uuid(part.id), "type": "v3", "title": part.title, "topic": family.title,
-            "tags": ["derive", part.family, item.kind], "singleVariant": not draws_variants(),
+            "tags": ["derive", part.family, item.kind], "singleVariant": not draws_variants(part),
             "gradingMethod": "Internal"}
 
 

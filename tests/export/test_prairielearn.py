@@ -86,44 +86,43 @@ def test_server_py_grades_right_wrong_and_invalid_answers(course):
 
 @pytest.mark.slow
 def test_number_and_symbolic_questions(course):
-    run = harness(course, "conv.bilinear", ["3/8", "0.375", "1/2"])
-    assert run["generated"]["correct_answers"]["answer"] == pytest.approx(0.375)
-    assert [g["score"] for g in run["graded"]] == [1, 1, 0]
+    # conv.bilinear has parameters: the harness's seed 1234567 draws a variant, whose value
+    # pl-number-input is given and derive grades against.
+    import derive
+    drawn = derive.variant("conv.bilinear", "1234567").part
+    value = float(drawn.result(drawn.namespace({})))
+    run = harness(course, "conv.bilinear", [repr(value), repr(value + 1)])
+    assert run["generated"]["correct_answers"]["answer"] == pytest.approx(value)
+    assert [g["score"] for g in run["graded"]] == [1, 0]
     run = harness(course, "activation.sigmoid_grad", ["sigma(z)*(1 - sigma(z))", "sigma(z)*(1 + sigma(z))"])
     assert [g["score"] for g in run["graded"]] == [1, 0]
 
 
-def test_the_variant_hook_takes_derive_variants_once_derive_has_them(course, monkeypatch):
-    """While derive has no variants, generate shows the part; once derive.variant and
-    check(variant=...) exist, generate draws from PrairieLearn's seed and grade passes it on."""
+def test_the_variant_hook_draws_a_verified_variant_for_a_part_with_parameters(course):
+    """A part without parameters is shown as it is; a part with them gets the variant that
+    PrairieLearn's seed picks (derive.variant), its own numbers and answer, graded against it."""
     import importlib.util
-    from types import SimpleNamespace
-
-    import derive
 
     spec = importlib.util.spec_from_file_location("derive_pl_probe", course / "serverFilesCourse" / "derive_pl.py")
     derive_pl = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(derive_pl)
+    assert derive_pl.supports_variants()
     data = {"params": {}, "correct_answers": {}, "variant_seed": 99}
     derive_pl.generate(data, "softmax.ce_grad", "answer", expected="s - y")
-    assert data["params"]["variant"] is None and not derive_pl.supports_variants()
+    assert data["params"]["variant"] is None
 
-    calls = []
-
-    def check(part_id, answer, *, timeout=5.0, variant=None):
-        calls.append(variant)
-        return derive.Verdict("correct", "Correct: proved.", part=part_id)
-
-    monkeypatch.setattr(derive, "variant", lambda part_id, seed: SimpleNamespace(
-        statement=f"variant {seed} of {part_id}", expected="2 (s - y)"), raising=False)
-    monkeypatch.setattr(derive, "check", check)
+    import derive
+    plain = derive.get_part("conv.receptive_field")
     data = {"params": {}, "correct_answers": {}, "variant_seed": 99}
-    derive_pl.generate(data, "softmax.ce_grad", "answer", expected="s - y")
-    assert data["params"] == {"part": "softmax.ce_grad", "variant": "99", "statement": "variant 99 of softmax.ce_grad",
-                              "expected": "2 (s - y)"}
-    data.update(submitted_answers={"answer": "2 (s - y)"}, format_errors={}, partial_scores={}, score=0, feedback={})
-    derive_pl.grade(data, "softmax.ce_grad", "answer")
-    assert calls == ["99"] and data["score"] == 1
+    derive_pl.generate(data, "conv.receptive_field", "answer", expected="x", value=1.0)
+    assert data["params"]["variant"] == "99"
+    value = data["correct_answers"]["answer"]
+    right = derive.check("conv.receptive_field", repr(value), variant="99", timeout=None)
+    assert right.status == "correct", right
+    data.update(submitted_answers={"answer": value}, format_errors={}, partial_scores={}, score=0, feedback={})
+    derive_pl.grade(data, "conv.receptive_field", "answer")
+    assert data["score"] == 1, data["feedback"]
+    assert data["params"]["statement"] != plain.statement or value != float(plain.result(plain.namespace({})))
 
 
 @pytest.mark.parametrize("part, kind", [
