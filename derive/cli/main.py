@@ -15,6 +15,7 @@ from typing import Mapping
 from ..model import registry
 from .answers import add_check_commands, add_grade_commands
 from .audit import add_audit_command
+from .serve import add_serve_command
 from .show import add_show_command
 from ..errors import DeriveError, OutputError
 from ..model.claim import FAILED, REFUTED, size_label
@@ -198,6 +199,7 @@ def parser() -> argparse.ArgumentParser:
     add_grade_commands(sub)
     add_show_command(sub)
     add_audit_command(sub)
+    add_serve_command(sub)
     return top
 
 
