@@ -117,8 +117,12 @@ async def audit_page(request: Request):
                   parts=[p.id for p in registry.all_parts()])
 
 
+# The audit page's own style, less its page layout (the server's pages have theirs).
+AUDIT_CSS = "\n".join(line for line in AUDIT_STYLE.splitlines() if not line.startswith("body "))
+
+
 async def audit_style(request: Request):
-    return Response(AUDIT_STYLE, media_type="text/css")
+    return Response(AUDIT_CSS, media_type="text/css")
 
 
 ROUTES = [("/", index, ["GET"]), ("/part/{part}", part_page, ["GET", "POST"]),

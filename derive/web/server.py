@@ -53,5 +53,11 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
                             access_log=False, timeout_keep_alive=5, timeout_graceful_shutdown=5,
                             lifespan="on", server_header=False)
     server = _Server(config, say, settings)
-    server.run()
-    return 0 if server.started else 2
+    try:
+        server.run()
+    except KeyboardInterrupt:   # uvicorn shuts down gracefully, then raises Ctrl-C again
+        pass
+    if server.started:
+        say("derive serve: stopped")
+        return 0
+    return 2
