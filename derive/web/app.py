@@ -23,7 +23,8 @@ from starlette.staticfiles import StaticFiles
 
 from ..answers.serve.worker import shared_pool
 from ..errors import DeriveError, UnknownPart
-from . import api, pages
+from .api import ROUTES as API_ROUTES, SlowBody
+from .pages import ROUTES as PAGE_ROUTES, render
 from .checking import Checker
 from .guards import BodyLimit, BodyTooLarge, RateLimit, SecurityHeaders, TokenBuckets
 from .settings import Settings
@@ -39,7 +40,7 @@ MESSAGES = {404: "no such page", 405: "method not allowed here", 408: "the reque
 def _error(request: Request, status: int, message: str):
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message, "status": status}, status_code=status)
-    return pages.render(request, "error.html.j2", status=status, code=status, message=message)
+    return render(request, "error.html.j2", status=status, code=status, message=message)
 
 
 async def _http_error(request: Request, exc: HTTPException):
@@ -55,7 +56,7 @@ async def _too_large(request: Request, exc: BodyTooLarge):
     return _error(request, 413, str(exc))
 
 
-async def _slow(request: Request, exc: api.SlowBody):
+async def _slow(request: Request, exc: SlowBody):
     return _error(request, 408, str(exc))
 
 
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             pool.terminate()   # no worker outlives the server
 
-    routes = [Route(path, fn, methods=methods) for path, fn, methods in pages.ROUTES + api.ROUTES]
+    routes = [Route(path, fn, methods=methods) for path, fn, methods in PAGE_ROUTES + API_ROUTES]
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     if settings.sheets is not None:
         routes.append(Mount("/sheets", StaticFiles(directory=settings.sheets, check_dir=False), name="sheets"))
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[Middleware(SecurityHeaders), Middleware(RateLimit, buckets=TokenBuckets(settings.rate, settings.burst)),
                     Middleware(BodyLimit, max_body=settings.max_body)],
         exception_handlers={HTTPException: _http_error, DeriveError: _derive_error, BodyTooLarge: _too_large,
-                            api.SlowBody: _slow, Exception: _crash})
+                            SlowBody: _slow, Exception: _crash})
     app.state.settings = settings
     app.state.checker = checker
     return app

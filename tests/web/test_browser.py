@@ -123,6 +123,8 @@ def test_a_slow_client_is_cut_off_without_holding_a_worker(server):
 @pytest.fixture(scope="module")
 def browser():
     path = browser_path()
+    if path is None and os.environ.get("DERIVE_BROWSER_REQUIRED"):
+        pytest.fail("DERIVE_BROWSER_REQUIRED is set but no Chromium is installed (apt-get install chromium)")
     if path is None:
         pytest.skip("no Chromium: install Debian's chromium (apt-get install chromium) to run the browser tests")
     from playwright.sync_api import sync_playwright
@@ -220,3 +222,25 @@ def test_audit_page_paste_and_read_the_highlighted_step(server, page, shots):
     assert outline == "solid"   # the served audit style applies under the CSP
     page.screenshot(path=str(shots / "audit.png"), full_page=True)
     assert page.problems == [], page.problems
+
+
+def _apt_lines(text: str) -> list[set[str]]:
+    return [set(line.replace("\\\n", " ").split("`")[0].split(">")[0].split()) - {"-y", "-qq", "--no-install-recommends"}
+            for line in text.replace("\\\n", " ").split("apt-get install")[1:]]
+
+
+def test_the_readme_and_ci_install_the_same_browser():
+    readme = _apt_lines((ROOT / "README.md").read_text())
+    ci = _apt_lines((ROOT / ".ci" / "run").read_text())
+    assert {"chromium"} in readme and {"chromium"} in ci
+    assert "DERIVE_BROWSER_REQUIRED=1" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_pages_are_quick_to_serve(server):
+    import httpx
+    with httpx.Client(base_url=server) as c:
+        for path in ("/", "/part/softmax.ce_grad", "/audit", "/static/serve.js"):
+            c.get(path)   # the first render compiles the template
+            started = time.monotonic()
+            got = c.get(path)
+            assert got.status_code == 200 and time.monotonic() - started < 0.2, path
