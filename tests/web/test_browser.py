@@ -244,3 +244,13 @@ def test_pages_are_quick_to_serve(server):
             started = time.monotonic()
             got = c.get(path)
             assert got.status_code == 200 and time.monotonic() - started < 0.2, path
+
+
+def test_the_index_links_every_part(server, page, shots):
+    page.goto(server + "/")
+    links = page.eval_on_selector_all(".parts a", "as => as.map(a => a.getAttribute('href'))")
+    assert "/part/softmax.ce_grad" in links and len(links) == len(set(links)) >= 60
+    page.screenshot(path=str(shots / "index.png"))
+    assert page.problems == [], page.problems
+    assert page.goto(server + "/part/no.such_part").status == 404
+    assert "no.such_part" in page.inner_text(".problem")
