@@ -8,7 +8,10 @@ Without ``--url`` it starts ``derive serve --port 0`` from this tree and stops i
 (SIGINT) at the end. Each client has its own address (X-Forwarded-For, which uvicorn trusts
 from loopback), so each has its own token bucket, as students on their own machines would.
 
-1. the single caller: every distinct answer once, one request at a time;
+1. the single caller: every distinct answer once, one request at a time (this also warms the
+   workers' caches for those answers, as a class repeating the same answers would; ``--fresh``
+   of the load run's answers are drawn from 120 templated ones, which the single caller had
+   judged in one worker only, so the other workers judge them anew);
 2. the load run: ``--clients`` clients, each posting one answer after another (no pause) for
    ``--seconds``; the flooder posts previews as fast as 4 connections allow.
 
@@ -48,6 +51,9 @@ HOSTILE = [("softmax.ce_grad", "(" * 200 + "s" + ")" * 200), ("softmax.ce_grad",
            ("activation.tanh_grad", "tanh(z)^(10^10) - tanh(z)^(10^10) + 1 - tanh(z)^2"),
            ("softmax.ce_grad", "__import__('os').system('id')"), ("softmax.ce_grad", "s" * 3000)]
 MIX = RIGHT * 3 + WRONG * 3 + HOSTILE   # about 45% right, 45% wrong, 10% hostile
+# Answers no worker has judged before (each a new tree): a right and a wrong one per number.
+FRESH = [(p, a) for k in range(2, 62) for p, a in
+         [("softmax.ce_grad", f"s - y + {k}*(y - y)"), ("activation.sigmoid_grad", f"{k}*sigma(z)*(1-sigma(z))")]]
 
 
 def start_server(workers: int) -> tuple[subprocess.Popen, str]:
@@ -67,7 +73,7 @@ def key(verdict: dict) -> tuple:
 async def single_caller(url: str) -> dict:
     out = {}
     async with httpx.AsyncClient(base_url=url, timeout=30, headers={"x-forwarded-for": "10.1.0.1"}) as c:
-        for part, answer in dict.fromkeys(MIX):
+        for part, answer in dict.fromkeys(MIX + FRESH):
             r = await c.post("/api/check", json={"part": part, "answer": answer})
             if r.status_code == 429:
                 await asyncio.sleep(float(r.headers["retry-after"]))
@@ -76,11 +82,11 @@ async def single_caller(url: str) -> dict:
     return out
 
 
-async def client(url: str, n: int, until: float, expected: dict, rows: list, seed: int) -> None:
+async def client(url: str, n: int, until: float, fresh: float, rows: list, seed: int) -> None:
     rng = np.random.default_rng(seed)
     async with httpx.AsyncClient(base_url=url, timeout=30, headers={"x-forwarded-for": f"10.0.{n // 250}.{n % 250 + 1}"}) as c:
         while time.monotonic() < until:
-            part, answer = MIX[rng.integers(len(MIX))]
+            part, answer = FRESH[rng.integers(len(FRESH))] if rng.random() < fresh else MIX[rng.integers(len(MIX))]
             started = time.monotonic()
             try:
                 r = await c.post("/api/check", json={"part": part, "answer": answer})
@@ -101,12 +107,12 @@ async def flooder(url: str, until: float, codes: list) -> None:
         await asyncio.gather(*(one() for _ in range(4)))
 
 
-async def load(url: str, clients: int, seconds: float) -> tuple[list, list, float]:
+async def load(url: str, clients: int, seconds: float, fresh: float) -> tuple[list, list, float]:
     rows, flood = [], []
     started = time.monotonic()
     until = started + seconds
     await asyncio.gather(flooder(url, until, flood),
-                         *(client(url, n, until, {}, rows, seed=n) for n in range(clients)))
+                         *(client(url, n, until, fresh, rows, seed=n) for n in range(clients)))
     return rows, flood, time.monotonic() - started
 
 
@@ -137,6 +143,8 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--fresh", type=float, default=0.05,
+                    help="share of answers drawn from 120 templated ones no worker has judged (default 0.05)")
     ap.add_argument("--url", help="an already running server (default: start one from this tree)")
     args = ap.parse_args()
     proc = None
@@ -145,7 +153,7 @@ def main() -> int:
         proc, url = start_server(args.workers)
     try:
         expected = asyncio.run(single_caller(url))
-        rows, flood, elapsed = asyncio.run(load(url, args.clients, args.seconds))
+        rows, flood, elapsed = asyncio.run(load(url, args.clients, args.seconds, args.fresh))
         return report(rows, flood, elapsed, expected, args.clients)
     finally:
         if proc is not None:

@@ -1,6 +1,6 @@
 """The Starlette application: routes to small endpoints, the guards wrapped around them, the
 worker pool started and warmed with the server, and every refusal answered in words (JSON under
-``/api/``, a page elsewhere), never a traceback.
+``/api/``, a page elsewhere), never a traceback (a crash is answered by SecurityHeaders).
 
 >>> from starlette.testclient import TestClient                         # doctest: +SKIP
 >>> with TestClient(create_app(Settings(warm=False))) as client:       # doctest: +SKIP
@@ -10,7 +10,6 @@ worker pool started and warmed with the server, and every refusal answered in wo
 from __future__ import annotations
 
 import contextlib
-import logging
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -31,7 +30,6 @@ from .settings import Settings
 
 __all__ = ["create_app"]
 
-_LOG = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 MESSAGES = {404: "no such page", 405: "method not allowed here", 408: "the request took too long to arrive",
             413: "the request body is too large", 500: "the server failed; the error is logged"}
@@ -58,11 +56,6 @@ async def _too_large(request: Request, exc: BodyTooLarge):
 
 async def _slow(request: Request, exc: SlowBody):
     return _error(request, 408, str(exc))
-
-
-async def _crash(request: Request, exc: Exception):
-    _LOG.exception("request %s %s failed", request.method, request.url.path)
-    return _error(request, 500, MESSAGES[500])
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -92,7 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[Middleware(SecurityHeaders), Middleware(RateLimit, buckets=TokenBuckets(settings.rate, settings.burst)),
                     Middleware(BodyLimit, max_body=settings.max_body)],
         exception_handlers={HTTPException: _http_error, DeriveError: _derive_error, BodyTooLarge: _too_large,
-                            SlowBody: _slow, Exception: _crash})
+                            SlowBody: _slow})
     app.state.settings = settings
     app.state.checker = checker
     return app

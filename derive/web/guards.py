@@ -10,9 +10,12 @@ cross-cutting rules are wrapped around the routes, not repeated in each endpoint
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 import time
+
+_LOG = logging.getLogger(__name__)
 
 __all__ = ["BodyLimit", "BodyTooLarge", "RateLimit", "SecurityHeaders", "TokenBuckets", "error_body"]
 
@@ -44,9 +47,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         policy = _policy(scope.get("path", "")).encode()
+        started = False
 
         async def with_headers(message):
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = [(k, v) for k, v in message.get("headers", [])
                            if k.lower() not in (b"content-security-policy", b"x-content-type-options")]
                 headers += [(b"content-security-policy", policy), (b"x-content-type-options", b"nosniff"),
@@ -55,7 +61,13 @@ class SecurityHeaders:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception:   # derive's bug: logged for us; the client reads a JSON 500, with the headers
+            _LOG.exception("request %s %s failed", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await _send_error(with_headers, 500, "the server failed; the error is logged")
 
 
 class BodyTooLarge(Exception):

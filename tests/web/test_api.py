@@ -185,3 +185,16 @@ def test_reveal_is_a_server_setting():
 def test_a_variant_is_accepted_and_said(client):
     page = client.get("/part/softmax.ce_grad?variant=7").text
     assert "Variant 7" in page and 'name="variant" value="7"' in page
+
+
+def test_a_crash_is_a_json_500_with_the_headers_and_no_traceback(monkeypatch):
+    app = create_app(Settings(workers=1, warm=False))
+
+    async def broken(*args):
+        raise RuntimeError("internal detail")
+    monkeypatch.setattr(app.state.checker, "check", broken)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        got = c.post("/api/check", json={"part": "softmax.ce_grad", "answer": "s - y"})
+    assert got.status_code == 500 and got.json()["error"] == "the server failed; the error is logged"
+    assert "internal detail" not in got.text and "Traceback" not in got.text
+    assert got.headers["x-content-type-options"] == "nosniff"
