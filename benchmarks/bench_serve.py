@@ -123,7 +123,7 @@ def report(rows: list, flood: list, elapsed: float, expected: dict, clients: int
     fivexx = [r for r in rows if r[1] >= 500]
     busy = [r for r in checks if r[4]["status"] == "undecided" and ("busy" in r[4]["message"] or "longer than" in r[4]["message"])]
     differ = [r for r in checks if key(r[4]) != expected[(r[2], r[3])] and r not in busy]
-    print(f"| clients | seconds | checks | checks/s | p50 | p95 | p99 | max | errors (5xx) | 429 clients | 429 flooder (of) | busy/timeout | differ |")
+    print("| clients | seconds | checks | checks/s | p50 | p95 | p99 | max | errors (5xx) | 429 clients | 429 flooder (of) | busy/timeout | differ |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {clients} | {elapsed:.0f} | {len(checks)} | {len(checks) / elapsed:.1f} | "
           f"{np.percentile(latency, 50) * 1000:.0f} ms | {np.percentile(latency, 95) * 1000:.0f} ms | "

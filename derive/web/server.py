@@ -39,7 +39,8 @@ class _Server(uvicorn.Server):
             for sock in server.sockets:
                 host, port = sock.getsockname()[:2]
                 shown = f"[{host}]" if ":" in host else host
-                self.say(f"derive serve: http://{shown}:{port}/ ({self.settings.workers} checking workers; "
+                self.say(f"derive serve: http://{shown}:{port}/ ({self.settings.workers} checking "
+                         f"worker{'s' * (self.settings.workers != 1)}; "
                          "Ctrl-C stops)")
                 warning = exposure(self.config.host, port, self.settings)
                 if warning:
@@ -57,7 +58,11 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
         server.run()
     except KeyboardInterrupt:   # uvicorn shuts down gracefully, then raises Ctrl-C again
         pass
+    except SystemExit:          # uvicorn's way of saying it could not start (logged above)
+        pass
     if server.started:
         say("derive serve: stopped")
         return 0
+    say(f"derive serve: error: could not listen on {host}:{port} (is another server on that port? "
+        "--port 0 picks a free one)")
     return 2
