@@ -120,6 +120,17 @@ def test_audit_page_paste_and_read_the_highlighted_step(server, page, shots):
     assert page.problems == [], page.problems
 
 
+def test_a_file_is_loaded_into_the_audit_box(server, page):
+    page.goto(f"{server}/audit")
+    page.set_input_files("#file", files=[{"name": "solution.md", "mimeType": "text/markdown",
+                                          "buffer": SOLUTION.encode()}])
+    page.wait_for_function("document.getElementById('text').value.length > 0")
+    assert page.input_value("#text") == SOLUTION
+    page.set_input_files("#file", files=[{"name": "photo.png", "mimeType": "image/png", "buffer": b"\x89PNG"}])
+    assert "choose a .md or .tex file" in page.inner_text("#file-problem")
+    assert page.problems == [], page.problems
+
+
 def test_the_index_links_every_part(server, page, shots):
     page.goto(server + "/")
     links = page.eval_on_selector_all(".parts a", "as => as.map(a => a.getAttribute('href'))")
