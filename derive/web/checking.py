@@ -5,6 +5,7 @@ a worker). Input is validated here, once, for the API and the pages alike: a bad
 from __future__ import annotations
 
 import inspect
+import threading
 from typing import Any, Mapping
 
 import anyio
@@ -79,6 +80,9 @@ class Checker:
     def __init__(self, timeout: float, threads: int = 64):
         self.timeout = timeout
         self.limiter = anyio.CapacityLimiter(threads)
+        # Previews are read in this process: at most two at once, so a client typing hostile
+        # text as fast as its bucket allows cannot take the server's CPU from the others.
+        self.preview_limiter = anyio.CapacityLimiter(2)
 
     async def _run(self, fn, *args):
         return await to_thread.run_sync(fn, *args, limiter=self.limiter)
@@ -98,7 +102,7 @@ class Checker:
         """What the answer was read as, with its MathML, or the problem with it."""
         if part is not None:
             registry.get_part(part)
-        read = await self._run(lambda: preview(answer, part, syntax=syntax))
+        read = await to_thread.run_sync(lambda: preview(answer, part, syntax=syntax), limiter=self.preview_limiter)
         out = read.to_json()
         out["mathml"] = to_mathml(read.latex, display=True) if read.latex is not None else None
         return out
@@ -114,7 +118,6 @@ class Checker:
         pool.start_all()
         takers = [p.id for p in registry.all_parts() if p.answer]
         if takers:
-            import threading
             threads = [threading.Thread(target=pool.check, args=(takers[0], "0"), kwargs={"timeout": 30})
                        for _ in range(pool.size)]
             for t in threads:

@@ -138,7 +138,7 @@ class TokenBuckets:
 
 
 # What a request costs: a check judges in a worker; a preview only parses; a page is cheap.
-COSTS = {"/api/check": 1.0, "/api/equivalent": 1.0, "/api/audit": 2.0, "/audit": 2.0, "/api/preview": 0.2}
+COSTS = {"/api/check": 1.0, "/api/equivalent": 1.0, "/api/audit": 2.0, "/audit": 2.0, "/api/preview": 0.5}
 
 
 def cost(method: str, path: str) -> float:

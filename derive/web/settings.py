@@ -12,7 +12,7 @@ __all__ = ["Settings"]
 @dataclass(frozen=True)
 class Settings:
     """``rate`` tokens a second refill each client's bucket of ``burst`` tokens (a check costs
-    one, a preview a fifth); ``max_body`` bytes per request; ``timeout`` seconds per check,
+    one, a preview half); ``max_body`` bytes per request; ``timeout`` seconds per check,
     waiting for a worker included; ``body_timeout`` seconds to send a request's body;
     ``sheets`` the folder of built sheets linked from the index (None: no links)."""
     workers: int = 2

@@ -117,7 +117,7 @@ def test_a_flood_from_one_client_gets_429_with_retry_after():
     settings = Settings(workers=2, warm=False, rate=1, burst=3)
     with TestClient(create_app(settings)) as c:
         codes = [c.post("/api/preview", json={"answer": "x"}).status_code for _ in range(25)]
-        assert codes[:15] == [200] * 15 and 429 in codes   # a preview costs a fifth of a check
+        assert codes[:6] == [200] * 6 and codes[6] == 429   # a preview costs half a check
         got = c.post("/api/check", json={"part": "softmax.ce_grad", "answer": "s - y"})
         assert got.status_code == 429 and int(got.headers["retry-after"]) >= 1
         assert "too many requests" in got.json()["error"]
