@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app):
         pool = shared_pool()
+        before = pool.size
         if pool.size != settings.workers:
             pool.resize(settings.workers)
         if settings.warm:
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             pool.terminate()   # no worker outlives the server
+            if pool.size != before:   # the process's own callers get the pool they had
+                pool.resize(before)
 
     routes = [Route(path, fn, methods=methods) for path, fn, methods in PAGE_ROUTES + API_ROUTES]
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
