@@ -16,6 +16,7 @@ from ..model import registry
 from .answers import add_check_commands, add_grade_commands
 from .audit import add_audit_command
 from .export import add_export_command
+from .serve import add_serve_command
 from .show import add_show_command
 from .variants import add_variant_command, cmd_build_variants
 from ..errors import DeriveError, InvalidArgument, OutputError
@@ -228,6 +229,7 @@ def parser() -> argparse.ArgumentParser:
     add_variant_command(sub)
     add_audit_command(sub)
     add_export_command(sub)
+    add_serve_command(sub)
     return top
 
 

@@ -11,7 +11,7 @@ import re
 from ..model.audit import PROVED, START, UNCHECKED, UNREADABLE, WRONG, AuditReport
 from .mathml import to_mathml
 
-__all__ = ["audit_index", "audit_page"]
+__all__ = ["STYLE", "audit_body", "audit_index", "audit_page"]
 
 MARKS = {PROVED: "✓", WRONG: "✗", UNREADABLE: "?", UNCHECKED: "·", START: ""}
 RELATIONS = {"=": "=", "≈": "≈", "≤": "≤", "<": "&lt;", "≥": "≥", ">": "&gt;", "⇒": "⇒", "→": "→",
@@ -63,8 +63,14 @@ def _notes(steps) -> str:
 
 
 def audit_page(text: str, report: AuditReport, title: str = "audit") -> str:
-    """The page for ``text`` audited as ``report``. Inline maths stays in its sentence;
-    displays are blocks; the notes on wrong and unreadable steps follow their paragraph."""
+    """The page for ``text`` audited as ``report``: :func:`audit_body` with its style."""
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body>\n" + audit_body(text, report) + "\n</body></html>\n")
+
+
+def audit_body(text: str, report: AuditReport) -> str:
+    """The headline and the annotated document (``STYLE`` styles it). Inline maths stays in its
+    sentence; displays are blocks; the notes on wrong and unreadable steps follow their paragraph."""
     first = report.first_wrong
     regions: dict[tuple, list] = {}
     kinds: dict[tuple, str] = {}
@@ -91,10 +97,8 @@ def audit_page(text: str, report: AuditReport, title: str = "audit") -> str:
     pieces.append(("text", _outside(text[at:])))
     kind = "wrong" if first else "ok"
     link = ' <a href="#first-wrong">show</a>' if first else ""
-    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body>\n"
-            f'<p class="headline {kind}" dir="auto">{html.escape(report.headline)}{link}</p>\n'
-            + _assembled(pieces) + "\n</body></html>\n")
+    return (f'<p class="headline {kind}" dir="auto">{html.escape(report.headline)}{link}</p>\n'
+            + _assembled(pieces))
 
 
 def _assembled(pieces) -> str:

@@ -240,3 +240,20 @@ def test_a_waiting_caller_is_served_before_a_caller_that_comes_back():
         t.join()
     assert results["waiting"] == "verdict", served
     assert served.index(("waiting", 0)) == 1, served   # right after the check it waited for
+
+
+def test_a_pool_is_started_and_resized_before_it_serves():
+    pool = worker.WorkerPool(1)
+    try:
+        pool.start_all()
+        first = pool.pids()
+        assert len(first) == 1 and pool.check("softmax.ce_grad", "s - y").status == CORRECT
+        pool.resize(2)
+        assert pool.size == 2 and pool.pids() == []     # the old worker is killed, none started yet
+        pool.start_all()
+        assert len(pool.pids()) == 2 and not set(first) & set(pool.pids())
+        with pytest.raises(InvalidArgument, match="whole number of workers"):
+            pool.resize(0)
+    finally:
+        pool.terminate()
+    assert pool.pids() == []

@@ -35,7 +35,7 @@ _LOG = logging.getLogger(__name__)
 # What a student reads when the checker itself broke: a crash is derive's bug, never their answer's.
 COULD_NOT_DECIDE = "the checker could not decide"
 
-__all__ = ["WorkerPool", "answered", "check", "cores", "default_pool_size"]
+__all__ = ["WorkerPool", "answered", "check", "cores", "default_pool_size", "shared_pool"]
 
 MEMORY_HEADROOM = 2 * 1024 ** 3   # bytes a worker may allocate beyond its size at start
 # numpy may run a few BLAS threads, so one wall second can be more than one CPU second; the
@@ -401,6 +401,30 @@ class WorkerPool:
             for worker in idle:
                 self._release(worker)
 
+    def resize(self, size: int) -> None:
+        """Serve with ``size`` workers from now on (a server sets its pool once, before its
+        first request; busy workers of the old size are killed as by :meth:`terminate`)."""
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise InvalidArgument(f"a worker pool needs a whole number of workers >= 1, got {size!r}")
+        self.terminate()
+        with self._cond:
+            self.size = size
+            self._workers = tuple(_Worker() for _ in range(size))
+            self._idle = list(self._workers)
+
+    def start_all(self) -> None:
+        """Fork every idle worker now rather than at its first request (a server warms its
+        pool before it listens)."""
+        with self._cond:
+            idle, self._idle = self._idle, []
+        try:
+            for worker in idle:
+                if worker.proc is None or not worker.proc.is_alive():
+                    worker.start()
+        finally:
+            for worker in idle:
+                self._release(worker)
+
     def terminate(self) -> None:
         """Kill every worker, busy ones too (their callers get ``undecided``), then stop."""
         for worker in self._workers:
@@ -453,6 +477,11 @@ def _check_timeout(timeout, *, allow_none: bool) -> None:
 
 
 _POOL = WorkerPool()
+
+
+def shared_pool() -> WorkerPool:
+    """The pool behind :func:`check`, :func:`derive.equivalent` and :func:`derive.audit`."""
+    return _POOL
 
 
 def check(part_id: str, answer: str, *, syntax: str = "auto", seed: int = 0,
