@@ -67,7 +67,7 @@ def test_type_see_the_preview_check_and_read_the_counterexample(server, page, sh
     page.wait_for_selector("#verdict")
     assert page.inner_text("#verdict h2").lower() == "incorrect"
     rows = dict(r.split("\t") for r in page.inner_text("#counterexample").splitlines()[1:] if "\t" in r)
-    assert rows["your answer"] == "(-0.922643, 0.922643)" and rows["expected"] == "(0.922643, -0.922643)"
+    assert rows["your answer"] == "(-0.5, 0.5)" and rows["expected"] == "(0.5, -0.5)"   # the simplest point
     assert "slip" in page.inner_text(".diagnosis")
     page.wait_for_selector("#preview.read math")   # the answer is kept, and read again
     page.screenshot(path=str(shots / "part-verdict.png"), full_page=True)
