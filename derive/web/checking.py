@@ -18,6 +18,7 @@ from ..answers.serve.audit import audit
 from ..answers.serve.free import equivalent
 from ..answers.serve.preview import preview
 from ..answers.serve.worker import check, shared_pool
+from ..pipeline.variants import check as check_variant, variant as draw_variant
 from ..errors import InvalidArgument
 from ..model import registry
 from ..model.verdict import Verdict
@@ -54,15 +55,21 @@ def syntax_field(data: Mapping) -> str:
     return syntax
 
 
-def variant_field(value: Any) -> int | None:
-    """A variant seed: a whole number from 0 to 2**31 - 1, as a number or as text."""
+def variant_field(value: Any) -> str | None:
+    """A variant seed: any short text (a student id) or a whole number, as derive.variant takes."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2 ** 31:
-        raise BadRequest(f"'variant' must be a whole number from 0 to {2 ** 31 - 1}, got {str(value)[:40]!r}")
-    return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip() or len(value) > 200 or not value.isprintable():
+        raise BadRequest(f"'variant' must be a seed of 1 to 200 printable characters (a student id), "
+                         f"got {str(value)[:40]!r}")
+    return value.strip()
+
+
+def has_variants(part_id: str) -> bool:
+    """Whether the part has parameters, so that a seed draws its own variant."""
+    return VARIANTS and registry.get_part(part_id).parameters is not None
 
 
 def variables_field(value: Any) -> dict | None:
@@ -87,12 +94,16 @@ class Checker:
     async def _run(self, fn, *args):
         return await to_thread.run_sync(fn, *args, limiter=self.limiter)
 
-    async def check(self, part: str, answer: str, syntax: str, variant: int | None) -> Verdict:
+    async def check(self, part: str, answer: str, syntax: str, variant: str | None) -> Verdict:
         registry.get_part(part)   # UnknownPart (404) before any thread is taken
-        if VARIANTS and variant is not None:
-            return await self._run(lambda: check(part, answer, syntax=syntax, timeout=self.timeout,
-                                                 variant=variant))
+        if variant is not None and has_variants(part):
+            return await self._run(lambda: check_variant(part, answer, syntax=syntax, timeout=self.timeout,
+                                                         variant=variant))
         return await self._run(lambda: shared_pool().check(part, answer, syntax=syntax, timeout=self.timeout))
+
+    async def variant_part(self, part_id: str, seed: str):
+        """The part a seed draws (verified; the first time takes a few seconds)."""
+        return (await self._run(lambda: draw_variant(part_id, seed))).part
 
     async def equivalent(self, expected: str, answer: str, variables: dict | None, syntax: str) -> Verdict:
         return await self._run(lambda: equivalent(expected, answer, variables=variables, syntax=syntax,
@@ -126,7 +137,8 @@ class Checker:
                 t.join()
 
 
-def expected_answer(part_id: str) -> str:
-    """The expected answer as LaTeX (shown only when the server reveals answers)."""
-    part = registry.get_part(part_id)
+def expected_answer(part_id: str, part=None) -> str:
+    """The expected answer as LaTeX (shown only when the server reveals answers), of the
+    part itself or of the variant given."""
+    part = part if part is not None else registry.get_part(part_id)
     return expected_index_latex(part) if is_index_part(part) else expected_latex(part)

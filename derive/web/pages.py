@@ -16,7 +16,7 @@ from ..render.audit_page import STYLE as AUDIT_STYLE, audit_body
 from ..render.mathml import to_mathml
 from ..render.writer import environment
 from .api import read_body
-from .checking import VARIANTS, BadRequest, expected_answer, syntax_field, text_field, variant_field
+from .checking import BadRequest, expected_answer, has_variants, syntax_field, text_field, variant_field
 
 __all__ = ["ROUTES", "counterexample_rows", "render"]
 
@@ -98,9 +98,11 @@ async def part_page(request: Request):
         variant = variant_field(form.get("variant")) if form.get("variant") else variant
         if part.answer:
             verdict = verdict_view(await request.app.state.checker.check(part.id, answer, syntax, variant))
-    reveal = _math(expected_answer(part.id)) if settings.reveal and part.answer else None
-    return render(request, "part.html.j2", part=part, answer=answer, syntax=syntax, variant=variant,
-                  variants=VARIANTS, verdict=verdict, reveal=reveal)
+    drawn = has_variants(part.id) and variant is not None
+    shown = await request.app.state.checker.variant_part(part.id, variant) if drawn else part
+    reveal = _math(expected_answer(part.id, shown)) if settings.reveal and part.answer else None
+    return render(request, "part.html.j2", part=shown, answer=answer, syntax=syntax, variant=variant,
+                  variants=drawn, verdict=verdict, reveal=reveal)
 
 
 async def audit_page(request: Request):

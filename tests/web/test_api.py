@@ -77,7 +77,8 @@ def test_audit_gives_the_report_and_its_annotated_html(client):
     ("/api/check", {"part": "softmax.ce_grad"}, 400, "'answer' must be text"),
     ("/api/check", {"part": "softmax.ce_grad", "answer": 3}, 400, "got int"),
     ("/api/check", {"part": "softmax.ce_grad", "answer": "s", "syntax": "python"}, 400, "'syntax' must be one of"),
-    ("/api/check", {"part": "softmax.ce_grad", "answer": "s", "variant": -1}, 400, "'variant' must be"),
+    ("/api/check", {"part": "softmax.ce_grad", "answer": "s", "variant": ["a", "list"]}, 400, "'variant' must be"),
+    ("/api/check", {"part": "softmax.ce_grad", "answer": "s", "variant": "x" * 201}, 400, "'variant' must be"),
     ("/api/check", [1, 2], 400, "JSON object"),
     ("/api/check", {"part": "softmax.ce_grad", "answer": "x" * 5000}, 400, "at most 4,000"),
     ("/api/equivalent", {"expected": "x +", "answer": "x"}, 400, "does not parse"),
@@ -168,8 +169,8 @@ def test_nothing_the_user_types_is_echoed_unescaped(client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page          # shown back as text
     page = client.post("/audit", data={"text": f"{HOSTILE}\n$$x = {HOSTILE}$$"}).text
     assert "<script>alert" not in page and "<img src=x" not in page
-    page = client.get("/part/softmax.ce_grad", params={"variant": HOSTILE})
-    assert page.status_code == 400 and "<script>alert" not in page.text
+    page = client.get("/part/softmax.ce_grad", params={"variant": HOSTILE})   # a seed is any text
+    assert page.status_code == 200 and "<script>alert" not in page.text and "&lt;script&gt;" in page.text
     got = client.post("/api/preview", json={"answer": HOSTILE}).json()
     assert got["mathml"] is None or "<script" not in got["mathml"]
 
@@ -203,3 +204,15 @@ def test_a_crash_is_a_json_500_with_the_headers_and_no_traceback(monkeypatch):
     assert got.status_code == 500 and got.json()["error"] == "the server failed; the error is logged"
     assert "internal detail" not in got.text and "Traceback" not in got.text
     assert got.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_variant_page_and_check_use_the_seeds_own_numbers(client):
+    # conv.receptive_field has parameters: the seed "alice" draws its own layer stack, so the
+    # catalogue's answer is judged against alice's verified variant.
+    import derive
+    drawn = derive.variant("conv.receptive_field", "alice").part
+    right = str(drawn.result(drawn.namespace({})))
+    got = client.post("/api/check", json={"part": "conv.receptive_field", "answer": right, "variant": "alice"}).json()
+    assert got["status"] == "correct", got
+    page = client.get("/part/conv.receptive_field", params={"variant": "alice"}).text
+    assert "drawn from this seed" in page
