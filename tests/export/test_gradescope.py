@@ -37,9 +37,12 @@ def test_the_zip_has_setup_and_run_autograder_at_its_root(autograder):
     assert modes["setup.sh"] & stat.S_IXUSR and modes["run_autograder"] & stat.S_IXUSR
 
 
-def run(autograder, tmp_path, files, python=sys.executable):
+def run(autograder, tmp_path, files, python=sys.executable, metadata=None, parts=PARTS):
     """Lay out tmp_path like /autograder, run run_autograder, return results.json (validated)."""
     root = tmp_path / "autograder"
+    if metadata is not None:
+        root.mkdir(parents=True)
+        (root / "submission_metadata.json").write_text(json.dumps(metadata))
     with zipfile.ZipFile(autograder) as archive:
         archive.extractall(root / "source")
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
@@ -53,7 +56,7 @@ def run(autograder, tmp_path, files, python=sys.executable):
                    text=True, timeout=300)
     results = json.loads((root / "results" / "results.json").read_text())
     jsonschema.validate(results, RESULTS_SCHEMA)
-    assert [t["name"].split(":")[0] for t in results["tests"]] == PARTS
+    assert [t["name"].split(":")[0] for t in results["tests"]] == parts
     return results
 
 
@@ -131,3 +134,21 @@ def test_setup_sh_installs_nothing_when_derive_is_importable(autograder, tmp_pat
 def test_a_python_that_cannot_start_still_leaves_valid_results(autograder, tmp_path):
     results = run(autograder, tmp_path, {"answers.json": "{}"}, python="/bin/false")
     assert statuses(results) == ["failed", "failed"] and "could not start" in results["output"]
+
+
+def test_a_part_with_parameters_is_graded_against_the_students_variant(tmp_path):
+    # conv.receptive_field has parameters: the student id in submission_metadata.json is the
+    # seed, so each student is graded against their own verified variant.
+    import derive
+    target = tmp_path / "variants.zip"
+    assert main(["export", "gradescope", "conv.receptive_field", "--out", str(target)]) == 0
+    drawn = derive.variant("conv.receptive_field", "s123").part
+    right = str(drawn.result(drawn.namespace({})))
+    metadata = {"users": [{"sid": "s123", "name": "Ada"}]}
+    results = run(target, tmp_path / "a", {"answers.json": json.dumps({"conv.receptive_field": right})},
+                  metadata=metadata, parts=["conv.receptive_field"])
+    assert results["tests"][0]["status"] == "passed", results
+    wrong = str(int(float(right)) + 2)
+    results = run(target, tmp_path / "b", {"answers.json": json.dumps({"conv.receptive_field": wrong})},
+                  metadata=metadata, parts=["conv.receptive_field"])
+    assert results["tests"][0]["status"] == "failed", results
