@@ -76,7 +76,12 @@ def entry_as_written(value, position: tuple):
 
 def canonical(expr, ranges: Ranges | None = None):
     """``expr`` with every sum in the normal form of this module's docstring."""
-    out = _Canonical(dict(ranges or {}))(sp.sympify(expr), 0)
+    out = sp.sympify(expr)
+    for _ in range(3):   # a sum read backwards or re-anchored may free a factor: again to a fixed point
+        again = _Canonical(dict(ranges or {}))(out, 0)
+        if again == out:
+            break
+        out = again
     return out.replace(lambda e: e.is_Add and e.has(sp.Sum), _merged) if isinstance(out, sp.Basic) else out
 
 
@@ -89,6 +94,13 @@ def _anchored(body, index, top):
         positions = entry.indices if isinstance(entry, sp.Indexed) else (entry.i, entry.j)
         for at in positions:
             at = sp.expand(at)
+            if index in at.free_symbols and at.is_polynomial(index) and sp.degree(at, index) == 1 \
+                    and at.coeff(index) == -1:
+                # The entries run backwards (g_{t-k}): the same sum read from the other end.
+                try:
+                    return _anchored(body.xreplace({index: top - index}), index, top)
+                except (IndexError, ValueError):
+                    return sp.Sum(body, (index, 0, top))
             if index in at.free_symbols and at.is_polynomial(index) and sp.degree(at, index) == 1 \
                     and at.coeff(index) == 1:
                 shift = sp.expand(at - index)

@@ -9,9 +9,17 @@ import derive
 from derive.answers.serve import worker
 from derive.model.verdict import UNDECIDED
 
-# (part, answer, status). Parts whose proof for every size is item 1's still say "proved at
-# m = 2..4, tested ..." today: the table asks only that they are read and judged correct.
+# (part, answer, status); a correct one is proved for every size (sums in one normal form).
 PART_ANSWERS = [
+    # a size as a position (the last entry), a sum split off its first entry, entries read
+    # backwards, and their wrong neighbours
+    ("batchnorm.grad_beta", r"\sum_{i=1}^{m-1} g_i + g_m", "correct"),
+    ("batchnorm.grad_beta", r"g_1 + \sum_{i=2}^{m} g_i", "correct"),
+    ("batchnorm.grad_beta", r"\sum_{i=1}^{m} g_{m+1-i}", "correct"),
+    ("batchnorm.grad_beta", r"\sum_{i=1}^{m-1} g_i + g_{m-1}", "incorrect"),
+    ("batchnorm.grad_beta", r"g_2 + \sum_{i=2}^{m} g_i", "incorrect"),
+    ("optim.adam_unroll", r"(1-\beta_1)\sum_{i=0}^{t-1} \beta_1^{i} g_{t-i}", "correct"),
+    ("optim.adam_unroll", r"(1-\beta_1)\sum_{i=1}^{t} \beta_1^{i} g_{t+1-i}", "incorrect"),
     # index shifts in a plain answer's subscripts
     ("batchnorm.grad_beta", r"\sum_{i=0}^{m-1} g_{i+1}", "correct"),
     ("batchnorm.grad_beta", "sum(g_(i+1), i, 0, m-1)", "correct"),
@@ -86,6 +94,8 @@ def test_written_answers_to_parts(part, answer, status):
     verdict = derive.check(part, answer)
     assert verdict.status == status, (answer, verdict.message)
     assert "could not decide" not in verdict.message and "Error" not in verdict.message
+    if status == "correct":
+        assert verdict.evidence.startswith("proved"), verdict.evidence
 
 
 @pytest.mark.parametrize("expected, answer, status", EXPRESSIONS)

@@ -30,6 +30,8 @@ IDENTITIES = [
     # index shifts and renamed dummies
     (sp.Sum(g[i + 1], (i, 0, m - 1)), sp.Sum(g[j], (j, 1, m))),
     (sp.Sum(g[i - 1], (i, 2, m + 1)), sp.Sum(g[k], (k, 1, m))),
+    # a sum read backwards
+    (sp.Sum(g[m + 1 - i], (i, 1, m)), sp.Sum(g[j], (j, 1, m))),
     # a term beside a sum that is its next entry joins it
     (g[1] + sp.Sum(g[i], (i, 2, m)), sp.Sum(g[j], (j, 1, m))),
     (sp.Sum(g[i], (i, 1, m - 1)) + g[m], sp.Sum(g[j], (j, 1, m))),

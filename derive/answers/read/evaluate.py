@@ -52,6 +52,8 @@ class Evaluator:
             return self.index[k[1]] + k[2]
         if isinstance(k, tuple) and k[0] == "size":    # ("size", m, -1): the entry at m - 1
             return int(self.sizes[k[1]]) - 1 + k[2]
+        if isinstance(k, tuple) and k[0] == "affine":  # t - i: letters as written (from 1), sizes
+            return sum(c * (self.index[n] + 1 if n in self.index else int(self.sizes[n])) for n, c in k[1]) + k[2] - 1
         if isinstance(k, tuple):   # ("label", y, i): the value of y_i, numbered from 1
             _, name, inner = k
             labels = self._Comp(Comp(name, (inner,))).reshape(-1)

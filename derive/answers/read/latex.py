@@ -54,6 +54,11 @@ class AnswerTreePrinter:
         return self.shared(lambda: sp.Symbol(n))
 
     def idx(self, k) -> str:
+        if isinstance(k, tuple) and k[0] == "affine":   # t - i
+            text = " ".join(f"{'-' if c < 0 else '+'} {abs(c) if abs(c) != 1 else ''}{self.names.get(n, n)}"
+                            for n, c in k[1])
+            text += f" {'-' if k[2] < 0 else '+'} {abs(k[2])}" if k[2] else ""
+            return text.lstrip("+ ").replace("- ", "-", 1) if text.startswith("-") else text.lstrip("+ ")
         if isinstance(k, tuple) and k[0] in ("shift", "size"):   # ("shift", i, 1): i + 1; m - 1
             if k[0] == "size" and k[2] == 0:
                 return self.names.get(k[1], k[1])

@@ -106,6 +106,13 @@ def _index_ranges(tree: Node, vocab: Vocabulary, text: str) -> tuple[dict, tuple
             for axis, k in enumerate(node.indices):
                 if isinstance(k, tuple) and k[0] == "size":   # g_m: a fixed position
                     continue
+                if isinstance(k, tuple) and k[0] == "affine":
+                    # g_{t-i}: each letter in it must be bound by a sum with bounds
+                    loose = [n for n, _ in k[1] if n in vocab.indices and n not in bound]
+                    if loose:
+                        raise AnswerShapeError(f"an index written as a combination ({loose[0]} in it) needs a "
+                                               f"sum over {loose[0]} with bounds", text, node.pos)
+                    continue
                 if isinstance(k, tuple) and k[0] == "shift":
                     # g_{i+1}: i must be bound by a sum with bounds, which say where it runs
                     if k[1] not in bound:

@@ -257,6 +257,11 @@ class Resolver:
                     items.append((shift, inner.pos))
                     k += 3
                     continue
+                affine = self.affine_index(k, closer)
+                if affine is not None:   # g_{t-i}, g_{m+1-i}: a whole-number combination
+                    items.append((affine[0], inner.pos))
+                    k = affine[1]
+                    continue
                 if inner.kind == "word" and not inner.atomic:
                     items += [(c, inner.pos + t) for t, c in enumerate(inner.value)]
                 elif inner.kind == "num" and inner.value.isdigit():
@@ -317,10 +322,50 @@ class Resolver:
                 and sign.kind == "op" and sign.value in "+-" and amount.kind == "num"
                 and amount.value.isdigit() and len(amount.value) <= 3):
             return None
+        after = self.lx[k + 3]
+        if not (after.kind == "op" and after.value in (",", "}", ")")):
+            return None   # more follows (t + 1 - i): a combination, read by affine_index
         offset = int(amount.value) if sign.value == "+" else -int(amount.value)
         if letter.value not in self.vocab.indices:   # g_{m-1}: counted from the size
             return ("size", letter.value, offset)
         return ("shift", letter.value, offset)
+
+    def affine_index(self, k: int, closer: str):
+        """(("affine", ((name, coefficient), ...), constant), next lexeme) for a subscript such
+        as t-i or m+1-i: index letters and sizes with whole coefficients and a constant, up to
+        the next comma or the closing bracket; None for anything else (read as before)."""
+        terms: dict[str, int] = {}
+        constant, sign, j, parts, operand = 0, 1, k, 0, True
+        while j < len(self.lx):
+            lx = self.lx[j]
+            if lx.kind == "op" and lx.value in (",", closer):
+                break
+            if lx.kind == "op" and lx.value in "+-":
+                sign = 1 if lx.value == "+" else -1
+                j, operand = j + 1, True
+                continue
+            if not operand:
+                return None   # two terms side by side (X_{i j}): separate indices, not a sum
+            operand = False
+            coefficient = 1
+            if lx.kind == "num" and lx.value.isdigit() and len(lx.value) <= 3:
+                coefficient = int(lx.value)
+                nxt = self.lx[j + 1] if j + 1 < len(self.lx) else None
+                if not (nxt is not None and nxt.kind == "word" and not nxt.atomic and len(nxt.value) == 1):
+                    constant += sign * coefficient
+                    sign, j, parts = 1, j + 1, parts + 1
+                    continue
+                j += 1
+                lx = self.lx[j]
+            if not (lx.kind == "word" and not lx.atomic and len(lx.value) == 1
+                    and (lx.value in self.vocab.indices or self.is_size(lx.value))):
+                return None
+            name = lx.value if lx.value in self.vocab.indices else self.vocab.word(lx.value)
+            terms[name] = terms.get(name, 0) + sign * coefficient
+            sign, j, parts = 1, j + 1, parts + 1
+        if parts < 2 or not terms or j == k:
+            return None
+        return ("affine", tuple(sorted(terms.items())), constant), j
 
     def is_size(self, word: str) -> bool:
         """A size of the part (m, C, n) used as an entry's position."""

@@ -63,6 +63,10 @@ class SympyBuilder:
             return self._Comp(Comp(name, (inner,))) - 1 + self.first
         if isinstance(k, tuple) and k[0] == "size":   # ("size", m, -1): the entry at m - 1
             return self.sizes[k[1]] - 1 + k[2] + self.first
+        if isinstance(k, tuple) and k[0] == "affine":  # t - i: letters as written, sizes
+            written = sum(c * (self.index[n] + 1 - self.first if n in self.index else self.sizes[n])
+                          for n, c in k[1])
+            return written + k[2] - 1 + self.first
         if isinstance(k, tuple):   # ("shift", i, 1): the entry at i + 1
             return self.index[k[1]] + k[2]
         return k - 1 + self.first if isinstance(k, int) else self.index[k]
