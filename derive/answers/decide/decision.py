@@ -154,7 +154,7 @@ def _undefined_answer(d: Decision) -> bool:
 def depends_on(part, tgt, sizes: dict) -> set[str]:
     """The variables the expected result at these sizes has symbols of."""
     _, _, ns, expr = tgt.compiled(sizes)
-    free = expr.free_symbols if isinstance(expr, sp.Basic) else set()
+    free = set(getattr(expr, "free_symbols", ()))   # a Matrix is no sp.Basic but has them
     out = set()
     for name, obj in ns.objects.items():
         syms = set(obj) if isinstance(obj, sp.MatrixBase) else {obj}
