@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from .sums import expression
+
 __all__ = ["IdentityTest", "degree_bound", "rational_identity"]
 
 SPAN = 2 ** 62            # S = {-2^62, ..., 2^62 - 1}
@@ -59,7 +61,8 @@ def degree_bound(expr) -> tuple[int, int] | None:
 def rational_identity(a, b, seed: int, trials: int = 2) -> IdentityTest | None:
     """Whether a == b for rational functions a, b of the same symbols (None when either is
     not one, or its degree is too large for the bound to mean anything)."""
-    da, db = degree_bound(sp.sympify(a)), degree_bound(sp.sympify(b))
+    a, b = expression(a), expression(b)
+    da, db = degree_bound(a), degree_bound(b)
     if da is None or db is None:
         return None
     degree = da[0] + db[1] + db[0] + da[1]   # numerator of a - b over the common denominator
@@ -73,7 +76,7 @@ def rational_identity(a, b, seed: int, trials: int = 2) -> IdentityTest | None:
     for _ in range(4 * trials):   # redraw a point where a denominator vanishes
         point = {s: sp.Integer(int(rng.integers(-SPAN, SPAN))) for s in symbols}
         try:
-            left, right = sp.sympify(a).xreplace(point), sp.sympify(b).xreplace(point)
+            left, right = a.xreplace(point), b.xreplace(point)
         except ZeroDivisionError:
             continue
         if not (left.is_Rational and right.is_Rational):

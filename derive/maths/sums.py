@@ -37,7 +37,7 @@ def identical(a, b, ranges: Ranges | None = None, facts: Mapping | None = None) 
     vector sum to 1), used after both sides are canonical. False means not proved (not that
     they differ)."""
     ranges = dict(ranges or {})
-    a, b = (_floors_in_range(sp.sympify(x), ranges) for x in (a, b))
+    a, b = (_floors_in_range(expression(x), ranges) for x in (a, b))
     known = {canonical(k): v for k, v in (facts or {}).items()}
     difference = sp.expand(canonical(a, ranges) - canonical(b, ranges))
     if known:
@@ -76,7 +76,7 @@ def entry_as_written(value, position: tuple):
 
 def canonical(expr, ranges: Ranges | None = None):
     """``expr`` with every sum in the normal form of this module's docstring."""
-    out = sp.sympify(expr)
+    out = expression(expr)
     for _ in range(3):   # a sum read backwards or re-anchored may free a factor: again to a fixed point
         again = _Canonical(dict(ranges or {}))(out, 0)
         if again == out:
@@ -145,6 +145,14 @@ def _merged(add):
             if changed:
                 break
     return sp.Add(*terms)
+
+
+def expression(value):
+    """A SymPy expression built by the engine (a number becomes one); text is refused, so no
+    user input is ever parsed here."""
+    if isinstance(value, str):
+        raise TypeError("an expression must be built by the answer reader, not given as text")
+    return sp.sympify(value, strict=True)
 
 
 def _outer_sums(expr) -> set:

@@ -210,7 +210,8 @@ def prove_every_size(part: Part, answer: IndexAnswer, budget: float) -> bool:
             sizes.update({n: sp.Integer(v) for n, v in _pinned(part).items()})
             for derived in derived_sizes(part.variables):
                 try:
-                    sizes[str(derived)] = sp.sympify(derived.rule(sizes))
+                    value = derived.rule(sizes)   # the part's own formula (output_size): no text
+                    sizes[str(derived)] = sp.Integer(value) if isinstance(value, int) else value
                 except (DeriveError, TypeError, ValueError, KeyError):
                     pass   # stays a symbol on both sides
             names = {**sizes, **{str(i): i for i in part.result.free}}

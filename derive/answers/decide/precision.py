@@ -304,11 +304,7 @@ def evaluate_point(answer, target: PreciseTarget, values: dict, sizes: dict, dig
             expected = np.array([_as_real(v) for v in flat], dtype=object).reshape(target.shape)
         except (ZeroDivisionError, ValueError, TypeError):
             return None, None, None, arrays, digits
-        batched = {e.name: to_batched(arrays[e.name], e, dtype=object) for e in answer.vocabulary.entries
-                   if e.name in arrays}
-        for name, n in sizes.items():
-            batched.setdefault(name, _obj(mpmath.mpf(n)))
-        ev = PreciseEvaluator(batched, answer.index_ranges, sizes)
+        ev = _evaluator(answer, arrays, sizes)
         try:
             got = _evaluate(answer, ev, sizes)
         except (ZeroDivisionError, ValueError, TypeError, ArithmeticError):
@@ -329,20 +325,24 @@ def precise_value(answer, values: dict, sizes: dict, digits: int = 60) -> np.nda
     ``digits`` digits: None where it is undefined there (a square root or logarithm of a
     negative number, a division by zero), as the answer evaluator decides everywhere."""
     with mpmath.workdps(digits):
-        batched = {}
-        for e in answer.vocabulary.entries:
-            if e.name in values:
-                batched[e.name] = to_batched(_mpf_array(values[e.name]), e, dtype=object)
-        for name, n in sizes.items():
-            batched.setdefault(name, _obj(mpmath.mpf(n)))
+        arrays = {name: _mpf_array(v) for name, v in values.items() if name in answer.names}
         try:
-            got = np.asarray(_evaluate(answer, PreciseEvaluator(batched, answer.index_ranges, sizes), sizes),
-                             dtype=object)
+            got = np.asarray(_evaluate(answer, _evaluator(answer, arrays, sizes), sizes), dtype=object)
         except (ZeroDivisionError, ValueError, TypeError, ArithmeticError, KeyError):
             return None
     if any(not isinstance(x, mpmath.mpf) or mpmath.isnan(x) or mpmath.isinf(x) for x in got.reshape(-1)):
         return None
     return got
+
+
+def _evaluator(answer, arrays: dict, sizes: dict) -> "PreciseEvaluator":
+    """The high-precision evaluator of an answer at one point: its variables' exact values
+    (``arrays``, per variable) and the sizes as mpmath numbers."""
+    batched = {e.name: to_batched(arrays[e.name], e, dtype=object) for e in answer.vocabulary.entries
+               if e.name in arrays}
+    for name, n in sizes.items():
+        batched.setdefault(name, _obj(mpmath.mpf(n)))
+    return PreciseEvaluator(batched, answer.index_ranges, sizes)
 
 
 def _evaluate(answer, ev, sizes) -> np.ndarray:
