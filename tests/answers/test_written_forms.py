@@ -142,3 +142,10 @@ def test_any_unexpected_error_is_undecided():
     """Whatever a bug raises (here a KeyError), the verdict never carries its text."""
     verdict = worker.answered(lambda: {}["missing"], "activation.sigmoid_grad")
     assert (verdict.status, verdict.message) == (UNDECIDED, "the checker could not decide")
+
+
+def test_an_expected_value_with_no_real_value_is_no_crash():
+    # SymPy takes (-8)^(1/3) as its complex principal root; a real evaluation has no value
+    # there (as for x^(1/3) at a negative x), so a real answer is defined where it is not.
+    verdict = derive.equivalent("(-8)^(1/3)", "-2", timeout=None)
+    assert verdict.status == "incorrect" and verdict.counterexample["expected"] == "undefined", verdict

@@ -150,7 +150,7 @@ class Target:
         columns = _symbol_columns(self.part, points)
         with np.errstate(all="ignore"):
             flat = fn(*columns)
-        out = np.stack([np.broadcast_to(np.asarray(v, dtype=float), (len(points),)) for v in flat], axis=1)
+        out = np.stack([np.broadcast_to(_real(v), (len(points),)) for v in flat], axis=1)
         return out.reshape(len(points), *shape)
 
     def batches(self, seed: int) -> list[Batch]:
@@ -219,6 +219,16 @@ def target(part: Part) -> Target:
     if hit is None or hit[0] is not part:
         hit = _TARGETS[part.id] = (part, Target(part))
     return hit[1]
+
+
+def _real(values) -> np.ndarray:
+    """Float values; a value with no real value ((-8)^(1/3) taken as SymPy's principal,
+    complex root) is undefined (nan), as a real-valued evaluation says."""
+    arr = np.asarray(values)
+    if np.iscomplexobj(arr) or arr.dtype == object:
+        arr = np.asarray(arr, dtype=complex)
+        return np.where(arr.imag == 0, arr.real, np.nan)
+    return arr.astype(float)
 
 
 def scaled_errors(answer: np.ndarray, expected: np.ndarray, beyond: bool = False) -> np.ndarray:
