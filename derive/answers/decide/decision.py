@@ -19,6 +19,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ...errors import ProofTimeout
+from ...maths.center_loss import indicator
 from ...maths.identity_testing import rational_identity
 from ...maths.sums import entry_as_written, identical
 from ...maths.zero import time_limit
@@ -228,7 +229,7 @@ def _comparable(expr, ns):
                         entry)
 
     def bracket(e):
-        return isinstance(e, sp.KroneckerDelta) and any(e.atoms(MatrixElement)) or type(e).__name__ == "indicator"
+        return isinstance(e, sp.KroneckerDelta) and any(e.atoms(MatrixElement)) or isinstance(e, indicator)
     return expr.replace(bracket, lambda e: sp.Piecewise((1, sp.Eq(*e.args[:2])), (0, True)))
 
 
